@@ -1,0 +1,1 @@
+"""The FastAPI application: routers per area over the engine."""

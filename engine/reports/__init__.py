@@ -1,0 +1,1 @@
+"""Report exports (goAML XML and others)."""

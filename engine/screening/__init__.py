@@ -1,0 +1,1 @@
+"""Sanctions list loading, name normalisation and matching."""

@@ -1,0 +1,107 @@
+"""Opening the database, creating and migrating its schema, and transactions.
+
+DuckDB allows one writing process per database file.  When another process holds it,
+:func:`connect` raises :class:`DatabaseBusy` with a one-line message instead of a trace.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from engine import schema
+from engine.errors import CtfmonError, DatabaseBusy
+
+log = logging.getLogger(__name__)
+
+#: Modules that own tables.  Each exposes ``DDL: list[str]`` of idempotent statements
+#: (``CREATE ... IF NOT EXISTS``).  Adding an area with tables means adding it here.
+DDL_MODULES: tuple[str, ...] = ("engine.schema",)
+
+
+def _module_ddl(name: str) -> list[str]:
+    mod = importlib.import_module(name)
+    if name == "engine.schema":
+        return schema.all_ddl()
+    return list(mod.DDL)
+
+
+def all_ddl() -> list[str]:
+    out: list[str] = []
+    for name in DDL_MODULES:
+        out.extend(_module_ddl(name))
+    return out
+
+
+_LOCK_RE = re.compile(r"(Could not set lock|Conflicting lock)", re.IGNORECASE)
+_PID_RE = re.compile(r"PID (\d+)")
+
+
+def connect(path: str | Path, *, read_only: bool = False, create: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open ``path``; create and migrate the schema unless ``read_only``."""
+    p = Path(path)
+    if str(path) != ":memory:" and not p.exists():
+        if read_only or not create:
+            raise CtfmonError(f"no database at {p}: run `ctfmon init --db {p}` or `ctfmon ingest` first")
+        if p.parent and not p.parent.exists():
+            p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        msg = str(exc)
+        if _LOCK_RE.search(msg):
+            pid = _PID_RE.search(msg)
+            who = f" (process {pid.group(1)})" if pid else ""
+            raise DatabaseBusy(
+                f"database {p} is in use by another process{who}: DuckDB allows one writer; "
+                "stop it or use its API"
+            ) from None
+        raise CtfmonError(f"cannot open database {p}: {msg}") from None
+    except duckdb.Error as exc:
+        raise CtfmonError(f"cannot open database {p}: {exc}") from None
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table that is missing and record the schema version."""
+    with transaction(con):
+        for stmt in all_ddl():
+            con.execute(stmt)
+        row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+        current = row[0] if row else None
+        if current is None or current < schema.SCHEMA_VERSION:
+            con.execute(
+                "INSERT INTO schema_version VALUES (?, ?)",
+                [schema.SCHEMA_VERSION, datetime.now(UTC).replace(tzinfo=None)],
+            )
+        elif current > schema.SCHEMA_VERSION:
+            raise CtfmonError(
+                f"database schema version {current} is newer than this ctfmon ({schema.SCHEMA_VERSION})"
+            )
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT, rolling back on any exception."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    else:
+        con.execute("COMMIT")
+
+
+def now_utc() -> datetime:
+    """Naive UTC now (the database stores naive UTC timestamps)."""
+    return datetime.now(UTC).replace(tzinfo=None)

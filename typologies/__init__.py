@@ -1,0 +1,1 @@
+"""Typology detectors: one module per typology id (see typologies.base)."""
