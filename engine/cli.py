@@ -38,6 +38,11 @@ def db_path(db: Path | None) -> Path:
     return db if db is not None else get_settings().db
 
 
+@app.callback()
+def _root() -> None:
+    """Counter-terrorism financing and AML transaction monitoring."""
+
+
 # --------------------------------------------------------------------------- foundation
 @app.command()
 def init(db: DbOption = None) -> None:
