@@ -23,7 +23,10 @@ log = logging.getLogger(__name__)
 
 #: Modules that own tables.  Each exposes ``DDL: list[str]`` of idempotent statements
 #: (``CREATE ... IF NOT EXISTS``).  Adding an area with tables means adding it here.
-DDL_MODULES: tuple[str, ...] = ("engine.schema",)
+DDL_MODULES: tuple[str, ...] = (
+    "engine.schema",
+    "engine.scan",
+)
 
 
 def _module_ddl(name: str) -> list[str]:
