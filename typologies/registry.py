@@ -10,7 +10,7 @@ import typologies
 from engine.errors import CtfmonError, NotFound
 from typologies.base import Typology
 
-_NOT_TYPOLOGIES = {"base", "registry", "sql"}
+_NOT_TYPOLOGIES = {"base", "registry"}
 
 
 @lru_cache(maxsize=1)
