@@ -53,6 +53,9 @@ def init(db: DbOption = None) -> None:
     console.print(f"database ready: {path}")
 
 
+# Each area adds its commands in its own block above this line, headed `# ---- <area>`.
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
