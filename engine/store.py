@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 DDL_MODULES: tuple[str, ...] = (
     "engine.schema",
     "engine.scan",
+    "engine.screening.lists",
 )
 
 
