@@ -6,11 +6,26 @@ row per distinct alert id; re-running a scan adds nothing new).
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+import logging
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import duckdb
+import polars as pl
+from pydantic import ValidationError
 
 from engine import reference
+from engine.errors import CtfmonError
+from engine.store import now_utc, transaction
+from typologies import registry
+from typologies.base import Alert, Params, ScanContext, Typology
+
+log = logging.getLogger(__name__)
 
 DDL: list[str] = [
     """CREATE TABLE IF NOT EXISTS scans (
@@ -42,6 +57,11 @@ DDL: list[str] = [
   scan_id VARCHAR NOT NULL,
   created_at TIMESTAMP NOT NULL
 )""",
+    """CREATE TABLE IF NOT EXISTS typology_params (
+  typology_id VARCHAR PRIMARY KEY,
+  params JSON NOT NULL,
+  updated_at TIMESTAMP NOT NULL
+)""",
 ]
 
 
@@ -71,3 +91,342 @@ def prepare_scan_views(
     con.execute("CREATE OR REPLACE TEMP TABLE ref_mcc_groups AS SELECT * FROM _ref_mcc")
     con.unregister("_ref_jr")
     con.unregister("_ref_mcc")
+
+
+# --------------------------------------------------------------------------- parameters
+def _format_validation(typology_id: str, exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        name = ".".join(str(x) for x in err.get("loc", ())) or "?"
+        if err.get("type") == "extra_forbidden":
+            parts.append(f"unknown parameter {name!r}")
+        else:
+            parts.append(f"parameter {name!r}: {err.get('msg')} (got {err.get('input')!r})")
+    return f"typology {typology_id}: " + "; ".join(parts)
+
+
+def validate_params(typology: type[Typology], values: dict[str, Any]) -> Params:
+    """Build the typology's Params from ``values``; bad names/values raise CtfmonError."""
+    if not isinstance(values, dict):
+        raise CtfmonError(f"typology {typology.id}: parameters must be a mapping of name to value")
+    known = ", ".join(typology.Params.model_fields) or "none"
+    unknown = [k for k in values if k not in typology.Params.model_fields]
+    if unknown:
+        raise CtfmonError(
+            f"typology {typology.id}: unknown parameter {unknown[0]!r}; known parameters: {known}"
+        )
+    try:
+        return typology.Params(**values)
+    except ValidationError as exc:
+        raise CtfmonError(_format_validation(typology.id, exc)) from None
+
+
+def _stored_overrides(con: duckdb.DuckDBPyConnection, typology_id: str) -> dict[str, Any]:
+    row = con.execute(
+        "SELECT params FROM typology_params WHERE typology_id = ?", [typology_id]
+    ).fetchone()
+    if not row or row[0] is None:
+        return {}
+    value = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    return dict(value)
+
+
+def get_typology_params(con: duckdb.DuckDBPyConnection, typology_id: str) -> dict[str, Any]:
+    """The effective parameters of a typology: catalogue defaults overlaid by stored overrides."""
+    typ = registry.get(typology_id)
+    return validate_params(typ, _stored_overrides(con, typology_id)).model_dump()
+
+
+def get_typology_overrides(con: duckdb.DuckDBPyConnection, typology_id: str) -> dict[str, Any]:
+    """Only the stored overrides of a typology (names whose value differs from the catalogue)."""
+    registry.get(typology_id)
+    return _stored_overrides(con, typology_id)
+
+
+def set_typology_params(
+    con: duckdb.DuckDBPyConnection, typology_id: str, values: dict[str, Any]
+) -> dict[str, Any]:
+    """Store parameter overrides for a typology and return its effective parameters.
+
+    ``values`` is merged into the stored overrides; a value of ``None`` removes that
+    override (back to the catalogue default).  Everything is validated with the typology's
+    Params model before anything is stored.
+    """
+    typ = registry.get(typology_id)
+    merged = _stored_overrides(con, typology_id)
+    for k, v in values.items():
+        if v is None:
+            merged.pop(k, None)
+        else:
+            merged[k] = v
+    model = validate_params(typ, merged)
+    dumped = model.model_dump()
+    overrides = {k: dumped[k] for k in merged}
+    with transaction(con):
+        con.execute("DELETE FROM typology_params WHERE typology_id = ?", [typology_id])
+        con.execute(
+            "INSERT INTO typology_params VALUES (?, ?, ?)",
+            [typology_id, json.dumps(overrides, default=str), now_utc()],
+        )
+    log.info("typology %s parameters set: %s", typology_id, overrides)
+    return dumped
+
+
+def resolve_params(
+    con: duckdb.DuckDBPyConnection,
+    typology: type[Typology],
+    per_scan: dict[str, Any] | None = None,
+) -> Params:
+    """Catalogue defaults < stored overrides < per-scan values, validated."""
+    values = _stored_overrides(con, typology.id)
+    values.update(per_scan or {})
+    return validate_params(typology, values)
+
+
+def parse_param_assignments(items: list[str]) -> dict[str, dict[str, Any]]:
+    """``["TF-CASH-01.threshold=12000", ...]`` -> ``{"TF-CASH-01": {"threshold": "12000"}}``.
+
+    Values stay strings (JSON literals such as ``true``, ``[1,2]`` are decoded); the
+    typology's Params model converts and validates them.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        tid, dot, name = key.strip().rpartition(".")
+        if not sep or not dot or not tid or not name:
+            raise CtfmonError(f"--param {item!r}: expected TYPOLOGY_ID.parameter=value")
+        value: Any = raw.strip()
+        if value[:1] in "[{" or value in ("true", "false", "null"):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                pass
+        out.setdefault(tid, {})[name] = value
+    return out
+
+
+# --------------------------------------------------------------------------- scans
+@dataclass
+class ScanResult:
+    """Outcome of one scan.  ``counts``/``new_alerts``: alerts per typology (all / new)."""
+
+    scan_id: str
+    status: str
+    window_start: datetime
+    window_end: datetime
+    counts: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    new_alerts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_alerts(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def total_new(self) -> int:
+        return sum(self.new_alerts.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["total_alerts"] = self.total_alerts
+        d["total_new"] = self.total_new
+        return d
+
+
+def _naive_utc(ts: datetime) -> datetime:
+    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo else ts
+
+
+def data_time_range(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, datetime | None]:
+    """Earliest and latest loaded timestamp over transactions, declarations and trade documents."""
+    row = con.execute(
+        """
+        SELECT min(lo), max(hi) FROM (
+          SELECT min(timestamp) AS lo, max(timestamp) AS hi FROM transactions
+          UNION ALL SELECT min(timestamp), max(timestamp) FROM cash_declarations
+          UNION ALL SELECT CAST(min(date) AS TIMESTAMP), CAST(max(date) AS TIMESTAMP)
+            FROM trade_documents
+        ) AS r
+        """
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def alert_id(typology_id: str, subject_type: str, subject_id: str, evidence: list[str]) -> str:
+    """Stable id: the same typology, subject and evidence always give the same id."""
+    key = "\x1f".join([typology_id, subject_type, subject_id, *sorted(set(evidence))])
+    return "AL-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+def _reattribute(con: duckdb.DuckDBPyConnection, alerts: list[Alert]) -> None:
+    """Account subjects whose owner is on file become party subjects (in place)."""
+    acct_ids = sorted({a.subject_id for a in alerts if a.subject_type == "account"})
+    if not acct_ids:
+        return
+    frame = pl.DataFrame({"account_id": acct_ids})
+    con.register("_scan_subject_accounts", frame.to_arrow())
+    try:
+        rows = con.execute(
+            "SELECT a.account_id, a.party_id FROM accounts a "
+            "JOIN _scan_subject_accounts s ON a.account_id = s.account_id "
+            "WHERE a.party_id IS NOT NULL AND a.party_id <> ''"
+        ).fetchall()
+    finally:
+        con.unregister("_scan_subject_accounts")
+    owner = dict(rows)
+    for a in alerts:
+        if a.subject_type == "account" and a.subject_id in owner:
+            a.details.setdefault("account_id", a.subject_id)
+            a.subject_type = "party"
+            a.subject_id = owner[a.subject_id]
+
+
+def _alert_frame(typology_id: str, scan_id: str, alerts: list[Alert], created: datetime) -> pl.DataFrame:
+    rows: dict[str, dict[str, Any]] = {}
+    for a in alerts:
+        if a.subject_type not in ("party", "account"):
+            raise ValueError(f"alert subject_type must be party or account, not {a.subject_type!r}")
+        ev = sorted({str(e) for e in a.evidence})
+        aid = alert_id(typology_id, a.subject_type, a.subject_id, ev)
+        if aid in rows:
+            # same subject and evidence twice: keep the stronger one
+            if rows[aid]["score"] >= a.score:
+                continue
+        rows[aid] = {
+            "alert_id": aid,
+            "typology_id": typology_id,
+            "subject_type": a.subject_type,
+            "subject_id": str(a.subject_id),
+            "score": round(max(0.0, min(1.0, float(a.score))), 4),
+            "window_start": _naive_utc(a.window_start) if a.window_start else None,
+            "window_end": _naive_utc(a.window_end) if a.window_end else None,
+            "evidence": ev,
+            "explanation": a.explanation,
+            "details": a.details_json(),
+            "scan_id": scan_id,
+            "created_at": created,
+        }
+    schema = {
+        "alert_id": pl.String, "typology_id": pl.String, "subject_type": pl.String,
+        "subject_id": pl.String, "score": pl.Float64, "window_start": pl.Datetime("us"),
+        "window_end": pl.Datetime("us"), "evidence": pl.List(pl.String), "explanation": pl.String,
+        "details": pl.String, "scan_id": pl.String, "created_at": pl.Datetime("us"),
+    }
+    return pl.DataFrame(list(rows.values()), schema=schema, orient="row")
+
+
+def _store_alerts(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
+    """Insert alerts whose id is not stored yet; returns how many were new."""
+    if frame.height == 0:
+        return 0
+    con.register("_scan_new_alerts", frame.to_arrow())
+    try:
+        with transaction(con):
+            n = con.execute(
+                "SELECT count(*) FROM _scan_new_alerts n "
+                "WHERE NOT EXISTS (SELECT 1 FROM alerts a WHERE a.alert_id = n.alert_id)"
+            ).fetchone()[0]
+            con.execute(
+                "INSERT INTO alerts SELECT alert_id, typology_id, subject_type, subject_id, score, "
+                "window_start, window_end, evidence, explanation, CAST(details AS JSON), scan_id, "
+                "created_at FROM _scan_new_alerts n "
+                "WHERE NOT EXISTS (SELECT 1 FROM alerts a WHERE a.alert_id = n.alert_id)"
+            )
+    finally:
+        con.unregister("_scan_new_alerts")
+    return int(n)
+
+
+def run_scan(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: datetime | None = None,
+    lookback_days: int | None = None,
+    typology_ids: list[str] | None = None,
+    params: dict[str, dict[str, Any]] | None = None,
+    triggered_by: str = "cli",
+) -> ScanResult:
+    """Run the selected typologies (all by default) over an as-of window and store the alerts.
+
+    The window ends at ``as_of`` (default: the latest loaded timestamp) and starts
+    ``lookback_days`` earlier (default: the earliest loaded timestamp).  Parameters resolve as
+    catalogue defaults < stored overrides (:func:`set_typology_params`) < ``params``.
+    A typology that raises is recorded in the scan's errors; the others' alerts are kept.
+    """
+    selected = registry.select(typology_ids)
+    params = params or {}
+    sel_ids = {t.id for t in selected}
+    for tid in params:
+        if tid not in sel_ids:
+            registry.get(tid)  # unknown id -> NotFound
+            raise CtfmonError(f"parameters given for typology {tid}, which is not selected for this scan")
+    resolved = {t.id: resolve_params(con, t, params.get(t.id)) for t in selected}
+    if lookback_days is not None and lookback_days <= 0:
+        raise CtfmonError(f"lookback must be a positive number of days, not {lookback_days}")
+
+    lo, hi = data_time_range(con)
+    window_end = _naive_utc(as_of) if as_of is not None else (hi or now_utc())
+    if lookback_days is not None:
+        window_start = window_end - timedelta(days=lookback_days)
+    else:
+        window_start = lo if lo is not None and lo <= window_end else window_end
+    scan_id = "SC-" + now_utc().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    started = now_utc()
+    params_json = json.dumps({tid: p.model_dump() for tid, p in resolved.items()}, default=str)
+    con.execute(
+        "INSERT INTO scans (scan_id, started_at, as_of, window_start, window_end, typologies, params, "
+        "status, triggered_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
+        [scan_id, started, window_end, window_start, window_end, [t.id for t in selected],
+         params_json, triggered_by],
+    )
+    result = ScanResult(scan_id=scan_id, status="running", window_start=window_start, window_end=window_end)
+    log.info("scan %s: %d typologies over %s .. %s", scan_id, len(selected), window_start, window_end)
+    try:
+        prepare_scan_views(con, window_start, window_end)
+        for typ in selected:
+            t0 = time.perf_counter()
+            try:
+                ctx = ScanContext(con=con, scan_id=scan_id, window_start=window_start,
+                                  window_end=window_end, params=resolved[typ.id])
+                alerts = list(typ().detect(ctx))
+                _reattribute(con, alerts)
+                frame = _alert_frame(typ.id, scan_id, alerts, now_utc())
+                new = _store_alerts(con, frame)
+                result.counts[typ.id] = frame.height
+                result.new_alerts[typ.id] = new
+            except Exception as exc:  # one typology failing must not lose the others
+                log.exception("typology %s failed in scan %s", typ.id, scan_id)
+                result.errors[typ.id] = f"{type(exc).__name__}: {exc}"
+                result.counts[typ.id] = 0
+                result.new_alerts[typ.id] = 0
+            result.timings[typ.id] = round(time.perf_counter() - t0, 3)
+            log.info("scan %s: %s -> %d alerts (%d new) in %.2fs", scan_id, typ.id,
+                     result.counts[typ.id], result.new_alerts[typ.id], result.timings[typ.id])
+        if not result.errors:
+            result.status = "completed"
+        elif len(result.errors) < len(selected):
+            result.status = "completed_with_errors"
+        else:
+            result.status = "failed"
+    except Exception as exc:
+        result.status = "failed"
+        result.errors["scan"] = f"{type(exc).__name__}: {exc}"
+        log.exception("scan %s failed", scan_id)
+    counts = {tid: {"alerts": result.counts.get(tid, 0), "new": result.new_alerts.get(tid, 0)}
+              for tid in [t.id for t in selected]}
+    con.execute(
+        "UPDATE scans SET finished_at = ?, status = ?, counts = ?, timings = ?, errors = ? WHERE scan_id = ?",
+        [now_utc(), result.status, json.dumps(counts), json.dumps(result.timings),
+         json.dumps(result.errors), scan_id],
+    )
+    return result
+
+
+def list_scans(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pl.DataFrame:
+    """The most recent scans, newest first."""
+    return con.sql(
+        "SELECT scan_id, started_at, finished_at, as_of, window_start, window_end, typologies, status, "
+        "counts, timings, errors, triggered_by FROM scans ORDER BY started_at DESC LIMIT ?",
+        params=[limit],
+    ).pl()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 from typing import Any
 
 
@@ -44,3 +45,86 @@ def combine(base: float, *boosts: float) -> float:
     for b in boosts:
         s = 1.0 - (1.0 - s) * (1.0 - clamp01(b))
     return clamp01(s)
+
+
+# --------------------------------------------------------------------------- SQL helpers
+#: Party subject of an account: its owner when on file, else the account itself.
+def subject_columns(account_expr: str, owner_expr: str) -> str:
+    """SQL select-list fragment giving ``subject_type`` and ``subject_id`` for an account.
+
+    ``account_expr`` is the account id column, ``owner_expr`` the joined ``accounts.party_id``.
+    """
+    return (
+        f"CASE WHEN {owner_expr} IS NOT NULL AND {owner_expr} <> '' THEN 'party' ELSE 'account' END "
+        f"AS subject_type, "
+        f"CASE WHEN {owner_expr} IS NOT NULL AND {owner_expr} <> '' THEN {owner_expr} "
+        f"ELSE {account_expr} END AS subject_id"
+    )
+
+
+def islands_sql(source: str, keys: str, start: str = "s", end: str = "e") -> str:
+    """Merge overlapping intervals ``[start, end]`` per ``keys`` into maximal bursts.
+
+    ``source`` is a relation (CTE name) with columns ``keys``, ``start`` and ``end``; the
+    result has ``keys``, ``burst_no``, ``burst_start`` and ``burst_end``.  Standard
+    gaps-and-islands: an interval opens a new burst when it starts after every earlier
+    interval of the same key has ended.
+    """
+    return f"""
+    SELECT {keys}, burst_no, min({start}) AS burst_start, max({end}) AS burst_end
+    FROM (
+      SELECT {keys}, {start}, {end},
+             sum(new_burst) OVER (PARTITION BY {keys} ORDER BY {start}, {end}
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS burst_no
+      FROM (
+        SELECT {keys}, {start}, {end},
+               CASE WHEN {start} <= max({end}) OVER (PARTITION BY {keys} ORDER BY {start}, {end}
+                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                    THEN 0 ELSE 1 END AS new_burst
+        FROM {source}
+      ) AS flagged
+    ) AS numbered
+    GROUP BY {keys}, burst_no
+    """
+
+
+def risky_countries_sql() -> str:
+    """Countries of the high-risk jurisdiction list (all categories, incl. border/transit)."""
+    return "SELECT country, max(weight) AS weight, min(category) AS category FROM ref_jurisdiction_risk GROUP BY country"
+
+
+def money_range(lo: float, hi: float, currency: str = "USD") -> str:
+    """``'9,400–9,950 USD'`` (or a single amount when equal)."""
+    if abs(float(hi) - float(lo)) < 0.005:
+        return money(lo, currency)
+    return f"{num(lo)}–{money(hi, currency)}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``plural(1, 'account')`` -> ``'1 account'``; ``plural(2, 'account')`` -> ``'2 accounts'``."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def span_days(a: datetime, b: datetime) -> str:
+    """Human span between two timestamps: ``'5 days'``, ``'1 day'``, ``'6 hours'``."""
+    d = days_between(a, b)
+    if d < 1:
+        h = max(1, round(d * 24))
+        return plural(h, "hour")
+    whole = round(d)
+    return plural(whole if abs(d - whole) < 0.05 else math.ceil(d), "day")
+
+
+def merge_intervals(items: list[tuple[datetime, datetime, Any]], gap: timedelta) -> list[list[Any]]:
+    """Group small candidate items ``(start, end, payload)`` whose intervals overlap or lie
+    within ``gap`` of each other; returns the payload lists of each group, in time order."""
+    groups: list[list[Any]] = []
+    cur_end: datetime | None = None
+    for s, e, payload in sorted(items, key=lambda x: (x[0], x[1])):
+        if cur_end is not None and s <= cur_end + gap:
+            groups[-1].append(payload)
+            cur_end = max(cur_end, e)
+        else:
+            groups.append([payload])
+            cur_end = e
+    return groups
