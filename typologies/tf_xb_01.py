@@ -1,0 +1,384 @@
+"""TF-XB-01 High-risk corridor, and the SQL building blocks the transfer and NPO detectors share.
+
+Definition (catalogue): an individual or business sends or receives >= 10,000 in 30 days
+to/from high-risk jurisdictions with no NPO/trade rationale; the score rises with the
+jurisdiction's category and the share of the party's flows.
+
+Reading of the data:
+
+- Flows are transfers (``channels``, default wire, domestic transfer, remittance, mobile
+  transfer, cheque, internal) in the scan window.  The counterparty's country is
+  ``beneficiary_country`` (sent) or ``originator_country`` (received), falling back to the
+  country of the counterparty's account when the account is on file.
+- A flow is a corridor flow when that country is in ``ref_jurisdiction_risk`` and differs
+  from the country of the subject's own account (a domestic payment inside a listed country
+  is not a cross-border corridor).  Transfers between two accounts of the same owner are
+  ignored.
+- Subjects are parties of type ``individual`` or ``business`` (``party_types``) owning the
+  account; an account on file whose owner is not on file is its own subject (type unknown).
+- "No NPO/trade rationale": a flow is excused when it pays a trade document
+  (``trade_documents.payment_txn_id``), or when the counterparty is an NPO whose declared
+  ``npo_operating_countries`` include that country (a donation to a charity working
+  there).  NPOs themselves are not subjects here; their flows outside declared operations
+  are TF-NPO-01.
+- Any 30-day window counts (a window opens at every corridor flow); overlapping qualifying
+  windows of a subject merge into one burst, which gives one alert.
+
+Score: ``0.2 + 0.5 * w + 0.3 * s`` where ``w`` is the amount-weighted category weight of
+the corridor countries (``ref_jurisdiction_risk.weight``: call for action 1.0, conflict
+zone 0.9, increased monitoring 0.6, border/transit 0.5) and ``s`` the share of the subject's
+transfer flows (in and out) in the burst's period (at least 30 days from its start) that
+went through the corridor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import pycountry
+from pydantic import Field
+
+from engine.config import get_settings
+from engine.errors import CtfmonError
+from typologies._common import clamp01, days_between, money, pct
+from typologies.base import Alert, Params, ScanContext, Typology
+
+# ---------------------------------------------------------------------------------------
+# Building blocks shared by TF-XB-01, TF-PASS-01, TF-MICRO-01, TF-REM-01, TF-NPO-01/02.
+# ---------------------------------------------------------------------------------------
+
+#: Channels that move money between two accounts.
+TRANSFER_CHANNELS: tuple[str, ...] = (
+    "wire", "domestic_transfer", "remittance", "mobile_transfer", "cheque", "internal",
+)
+
+#: Words that make an unknown counterparty's name look like an organisation rather than a
+#: person (legal forms and common organisation nouns, matched as whole words, upper case).
+ORG_NAME_WORDS: tuple[str, ...] = (
+    "LTD", "LIMITED", "LLC", "LLP", "INC", "INCORPORATED", "CORP", "CORPORATION", "CO", "COMPANY",
+    "GMBH", "AG", "SA", "SAS", "SARL", "SRL", "SPA", "BV", "NV", "PLC", "PTE", "PTY", "KG", "OY", "AB",
+    "AS", "JSC", "PJSC", "OOO", "ZAO", "FZE", "FZCO", "WLL", "TRADING", "GROUP", "HOLDING",
+    "HOLDINGS", "INDUSTRIES", "ENTERPRISES", "INTERNATIONAL", "BANK", "FOUNDATION", "ASSOCIATION",
+    "CHARITY", "TRUST", "SOCIETY", "INSTITUTE", "UNIVERSITY", "SCHOOL", "HOSPITAL", "CLINIC",
+    "MINISTRY", "AGENCY", "COUNCIL", "FUND", "RELIEF", "MISSION", "CHURCH", "MOSQUE", "SERVICES",
+    "SOLUTIONS", "LOGISTICS", "IMPORT", "EXPORT", "SUPPLIES", "STORE", "SHOP", "MARKET",
+)
+ORG_NAME_REGEX = r"(^|[^A-Z])(" + "|".join(ORG_NAME_WORDS) + r")([^A-Z]|$)"
+
+_SAFE_TOKEN = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def base_currency() -> str:
+    """The currency of the ``*_base`` columns (settings ``base_currency``)."""
+    return get_settings().base_currency
+
+
+def sql_strings(values: Iterable[str], what: str) -> str:
+    """A SQL list of string literals (``'a', 'b'``) from validated identifiers."""
+    vals = list(values)
+    if not vals:
+        raise CtfmonError(f"parameter {what} must not be empty")
+    for v in vals:
+        if not _SAFE_TOKEN.match(v):
+            raise CtfmonError(f"parameter {what}: {v!r} is not a valid code (letters, digits, _)")
+    return ", ".join(f"'{v}'" for v in vals)
+
+
+def ts_literal(value: datetime) -> str:
+    return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+
+
+def org_name_sql(column: str) -> str:
+    """SQL predicate: the name in ``column`` looks like an organisation's."""
+    return f"regexp_matches(upper({column}), '{ORG_NAME_REGEX}')"
+
+
+OWNERS_CTE = """own AS (
+  SELECT a.account_id, a.country AS acct_country, a.account_type,
+         p.party_id, p.party_type, p.name AS party_name, p.country AS party_country,
+         CASE WHEN p.party_id IS NULL THEN 'account' ELSE 'party' END AS subject_type,
+         COALESCE(p.party_id, a.account_id) AS subject_id
+  FROM accounts a LEFT JOIN parties p ON p.party_id = a.party_id
+)"""
+
+
+def transfers_cte(name: str, source: str, where: str = "TRUE") -> str:
+    """A CTE ``name`` of transactions from ``source`` with both sides' owners and countries.
+
+    Columns: txn_id, ts, channel, amt (base currency, double), from_account, to_account,
+    originator_name, beneficiary_name, reference, location_country; for each side ``f_``
+    (debited) and ``t_`` (credited): on_file (account in ``accounts``), party, ptype,
+    acct_country, stype/sid (the subject: the owner party, or the account when its owner
+    is not on file); ``dest_country`` / ``orig_country`` (message country, else account
+    country); ``self_transfer`` (both accounts have the same subject).  Needs ``own``.
+    """
+    return f"""{name} AS (
+  SELECT t.txn_id, t.timestamp AS ts, t.channel, CAST(t.amount_base AS DOUBLE) AS amt,
+         t.from_account, t.to_account, t.originator_name, t.beneficiary_name, t.reference,
+         t.location_country,
+         (fo.account_id IS NOT NULL) AS f_on_file, fo.party_id AS f_party, fo.party_type AS f_ptype,
+         fo.acct_country AS f_acct_country, fo.account_type AS f_acct_type,
+         COALESCE(fo.subject_type, 'account') AS f_stype, COALESCE(fo.subject_id, t.from_account) AS f_sid,
+         (tt.account_id IS NOT NULL) AS t_on_file, tt.party_id AS t_party, tt.party_type AS t_ptype,
+         tt.acct_country AS t_acct_country, tt.account_type AS t_acct_type,
+         COALESCE(tt.subject_type, 'account') AS t_stype, COALESCE(tt.subject_id, t.to_account) AS t_sid,
+         COALESCE(t.beneficiary_country, tt.acct_country) AS dest_country,
+         COALESCE(t.originator_country, fo.acct_country) AS orig_country,
+         (COALESCE(fo.subject_type, 'account') = COALESCE(tt.subject_type, 'account')
+          AND COALESCE(fo.subject_id, t.from_account) = COALESCE(tt.subject_id, t.to_account))
+           AS self_transfer
+  FROM {source} t
+  LEFT JOIN own fo ON fo.account_id = t.from_account
+  LEFT JOIN own tt ON tt.account_id = t.to_account
+  WHERE {where}
+)"""
+
+
+def bursts_cte(qual: str, name: str = "bursts") -> str:
+    """CTEs merging qualifying windows into maximal bursts (gaps and islands).
+
+    ``qual`` has columns subject_type, subject_id, win_start, win_end (the first and last
+    event of a qualifying window).  Windows that overlap or touch merge; the result ``name``
+    has subject_type, subject_id, burst_no, b_start, b_end.
+    """
+    return f"""{name}_ord AS (
+  SELECT subject_type, subject_id, win_start, win_end,
+         MAX(win_end) OVER (PARTITION BY subject_type, subject_id ORDER BY win_start, win_end
+                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+  FROM {qual}
+),
+{name}_isl AS (
+  SELECT subject_type, subject_id, win_start, win_end,
+         SUM(CASE WHEN prev_end IS NULL OR win_start > prev_end THEN 1 ELSE 0 END)
+           OVER (PARTITION BY subject_type, subject_id ORDER BY win_start, win_end
+                 ROWS UNBOUNDED PRECEDING) AS burst_no
+  FROM {name}_ord
+),
+{name} AS (
+  SELECT subject_type, subject_id, burst_no, MIN(win_start) AS b_start, MAX(win_end) AS b_end
+  FROM {name}_isl GROUP BY subject_type, subject_id, burst_no
+)"""
+
+
+def country_name(code: str | None) -> str:
+    """``'SY'`` -> ``'Syria'`` (short English name; the code itself when unknown)."""
+    if not code:
+        return "an unknown country"
+    c = pycountry.countries.get(alpha_2=code)
+    if c is None:
+        return code
+    name = getattr(c, "common_name", None) or c.name
+    return name.split(",")[0]
+
+
+def join_words(items: Sequence[str]) -> str:
+    """``['a', 'b', 'c']`` -> ``'a, b and c'``."""
+    items = [i for i in items if i]
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+CATEGORY_LABELS: dict[str, str] = {
+    "fatf_call_for_action": "FATF call for action",
+    "fatf_increased_monitoring": "FATF increased monitoring",
+    "conflict_zone": "conflict zone",
+    "conflict_border_or_transit": "conflict border or transit area",
+}
+
+
+def countries_phrase(countries: Sequence[str], categories: Sequence[str]) -> str:
+    """``'Syria and Yemen (FATF increased monitoring)'``."""
+    names = join_words([country_name(c) for c in countries])
+    cats = join_words(sorted({CATEGORY_LABELS.get(c, c) for c in categories if c}))
+    return f"{names} ({cats})" if cats else names
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def span_days(start: datetime, end: datetime) -> int:
+    """Whole days covered by an activity from ``start`` to ``end`` (at least 1)."""
+    return max(1, int(round(days_between(start, end))))
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value)
+
+
+# ---------------------------------------------------------------------------------------
+# TF-XB-01
+# ---------------------------------------------------------------------------------------
+
+
+class XbParams(Params):
+    min_amount: float = Field(
+        10_000, gt=0, description="corridor flows (sent plus received, base currency) within window_days"
+    )
+    window_days: int = Field(30, ge=1, le=366, description="length of the sliding window in days")
+    party_types: tuple[str, ...] = Field(
+        ("individual", "business"), description="party types monitored (accounts without owner on file too)"
+    )
+    channels: tuple[str, ...] = Field(TRANSFER_CHANNELS, description="transaction channels that count as transfers")
+
+
+class HighRiskCorridor(Typology):
+    id = "TF-XB-01"
+    name = "High-risk corridor"
+    description = (
+        "An individual or business sends or receives at least 10,000 within 30 days to or from "
+        "high-risk jurisdictions, with no NPO or trade rationale on file (no trade document paid "
+        "by the flows, no NPO counterparty declared to operate there). The score rises with the "
+        "jurisdiction's risk category and with the share of the party's flows."
+    )
+    references = (
+        "FATF Recommendation 16 (wire transfers)",
+        "FATF Terrorist Financing (2008)",
+        "FATF Emerging Terrorist Financing Risks (2015)",
+    )
+    Params = XbParams
+
+    def detect(self, ctx: ScanContext) -> list[Alert]:
+        p: XbParams = ctx.params  # type: ignore[assignment]
+        channels = sql_strings(p.channels, "channels")
+        ptypes = sql_strings(p.party_types, "party_types")
+        wd = int(p.window_days)
+        query = f"""
+WITH {OWNERS_CTE},
+{transfers_cte("tx", "scan_transactions", f"t.channel IN ({channels})")},
+trade_paid AS (
+  SELECT DISTINCT payment_txn_id FROM trade_documents WHERE payment_txn_id IS NOT NULL
+),
+npo_ops AS (
+  SELECT party_id, UNNEST(npo_operating_countries) AS country
+  FROM parties WHERE party_type = 'npo' AND npo_operating_countries IS NOT NULL
+),
+legs AS (
+  SELECT f_stype AS subject_type, f_sid AS subject_id, txn_id, ts, amt, 'out' AS direction,
+         dest_country AS cp_country, f_acct_country AS own_country, t_party AS cp_party
+  FROM tx WHERE f_on_file AND NOT self_transfer AND (f_ptype IN ({ptypes}) OR f_party IS NULL)
+  UNION ALL
+  SELECT t_stype, t_sid, txn_id, ts, amt, 'in',
+         orig_country, t_acct_country, f_party
+  FROM tx WHERE t_on_file AND NOT self_transfer AND (t_ptype IN ({ptypes}) OR t_party IS NULL)
+),
+hr AS (
+  SELECT l.*, r.category, r.weight
+  FROM legs l JOIN ref_jurisdiction_risk r ON r.country = l.cp_country
+  WHERE l.cp_country <> l.own_country
+    AND NOT EXISTS (SELECT 1 FROM trade_paid d WHERE d.payment_txn_id = l.txn_id)
+    AND NOT EXISTS (SELECT 1 FROM npo_ops n WHERE n.party_id = l.cp_party AND n.country = l.cp_country)
+),
+anchors AS (
+  SELECT subject_type, subject_id, ts AS win_start,
+         SUM(amt) OVER w AS win_amt, MAX(ts) OVER w AS win_end
+  FROM hr
+  WINDOW w AS (PARTITION BY subject_type, subject_id ORDER BY ts
+               RANGE BETWEEN CURRENT ROW AND INTERVAL '{wd}' DAY FOLLOWING)
+),
+qual AS (SELECT DISTINCT subject_type, subject_id, win_start, win_end FROM anchors WHERE win_amt >= ?),
+{bursts_cte("qual")},
+hits AS (
+  SELECT b.subject_type, b.subject_id, b.burst_no, b.b_start, b.b_end, h.txn_id, h.ts, h.amt,
+         h.direction, h.cp_country, h.category, h.weight
+  FROM bursts b JOIN hr h ON h.subject_type = b.subject_type AND h.subject_id = b.subject_id
+   AND h.ts BETWEEN b.b_start AND b.b_end
+),
+agg AS (
+  SELECT subject_type, subject_id, burst_no, MIN(b_start) AS b_start, MAX(b_end) AS b_end,
+         SUM(amt) AS hr_amount,
+         SUM(CASE WHEN direction = 'out' THEN amt ELSE 0 END) AS sent,
+         SUM(CASE WHEN direction = 'in' THEN amt ELSE 0 END) AS received,
+         SUM(CASE WHEN direction = 'out' THEN 1 ELSE 0 END) AS n_sent,
+         SUM(CASE WHEN direction = 'in' THEN 1 ELSE 0 END) AS n_received,
+         SUM(amt * weight) / SUM(amt) AS weight,
+         array_agg(txn_id ORDER BY ts, txn_id) AS evidence,
+         array_agg(DISTINCT cp_country) AS countries,
+         array_agg(DISTINCT category) AS categories,
+         array_agg(DISTINCT CASE WHEN direction = 'out' THEN cp_country END) AS countries_out,
+         array_agg(DISTINCT CASE WHEN direction = 'in' THEN cp_country END) AS countries_in
+  FROM hits GROUP BY subject_type, subject_id, burst_no
+),
+all_legs AS (
+  SELECT a.subject_type, a.subject_id, a.burst_no, SUM(l.amt) AS all_amount
+  FROM agg a JOIN legs l ON l.subject_type = a.subject_type AND l.subject_id = a.subject_id
+   AND l.ts >= a.b_start
+   AND l.ts <= CASE WHEN a.b_end > a.b_start + INTERVAL '{wd}' DAY THEN a.b_end
+                    ELSE a.b_start + INTERVAL '{wd}' DAY END
+  GROUP BY a.subject_type, a.subject_id, a.burst_no
+)
+SELECT a.*, COALESCE(al.all_amount, a.hr_amount) AS all_amount
+FROM agg a LEFT JOIN all_legs al ON al.subject_type = a.subject_type
+ AND al.subject_id = a.subject_id AND al.burst_no = a.burst_no
+ORDER BY a.subject_type, a.subject_id, a.b_start
+"""
+        rows = ctx.sql(query, [float(p.min_amount)])
+        ccy = base_currency()
+        alerts: list[Alert] = []
+        for r in rows.iter_rows(named=True):
+            hr_amount = float(r["hr_amount"])
+            share = clamp01(hr_amount / max(float(r["all_amount"]), hr_amount))
+            weight = float(r["weight"])
+            score = clamp01(0.2 + 0.5 * weight + 0.3 * share)
+            countries = sorted(c for c in as_list(r["countries"]) if c)
+            categories = sorted(c for c in as_list(r["categories"]) if c)
+            details = {
+                "corridor_amount": round(hr_amount, 2),
+                "sent_amount": round(float(r["sent"]), 2),
+                "received_amount": round(float(r["received"]), 2),
+                "sent_count": int(r["n_sent"]),
+                "received_count": int(r["n_received"]),
+                "countries": countries,
+                "countries_sent_to": sorted(c for c in as_list(r["countries_out"]) if c),
+                "countries_received_from": sorted(c for c in as_list(r["countries_in"]) if c),
+                "categories": categories,
+                "category_weight": round(weight, 3),
+                "share_of_flows": round(share, 4),
+                "all_flows_amount": round(float(r["all_amount"]), 2),
+                "days": span_days(r["b_start"], r["b_end"]),
+                "currency": ccy,
+                "threshold": float(p.min_amount),
+                "window_days": wd,
+            }
+            alerts.append(
+                Alert(
+                    subject_type=r["subject_type"],
+                    subject_id=r["subject_id"],
+                    score=round(score, 4),
+                    window_start=r["b_start"],
+                    window_end=r["b_end"],
+                    evidence=list(r["evidence"]),
+                    explanation=_explain(details),
+                    details=details,
+                )
+            )
+        return alerts
+
+
+def _explain(d: dict[str, Any]) -> str:
+    ccy = d["currency"]
+    parts = []
+    if d["sent_count"]:
+        parts.append(
+            f"sent {money(d['sent_amount'], ccy)} in {plural(d['sent_count'], 'transfer')} to "
+            f"{join_words([country_name(c) for c in d['countries_sent_to']])}"
+        )
+    if d["received_count"]:
+        parts.append(
+            f"received {money(d['received_amount'], ccy)} in {plural(d['received_count'], 'transfer')} from "
+            f"{join_words([country_name(c) for c in d['countries_received_from']])}"
+        )
+    cats = join_words([CATEGORY_LABELS.get(c, c) for c in d["categories"]])
+    text = " and ".join(parts)
+    return (
+        f"{text[0].upper()}{text[1:]} ({cats}) in {plural(d['days'], 'day')}, "
+        f"{pct(d['share_of_flows'])} of the party's transfer flows, with no NPO or trade purpose on file."
+    )
