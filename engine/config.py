@@ -26,6 +26,30 @@ class Settings(BaseSettings):
         None, description="CSV replacing the shipped default FX rates (same columns)"
     )
     progress_min_rows: int = Field(1_000_000, description="show a progress bar from this many rows")
+    # ---- cases, API and scheduled scans
+    case_sla_days: int = Field(30, ge=1, description="days from a case's creation to its due date")
+    token_secret: str = Field(
+        "", description="HMAC key for API token hashes (empty: plain SHA-256 of the random token)"
+    )
+    schedule_misfire_grace_seconds: int = Field(
+        3600, ge=1, description="a scheduled scan missed by at most this many seconds still runs (once)"
+    )
+    # ---- goAML reporting entity (STR export)
+    goaml_rentity_id: int = Field(1, ge=1, description="goAML reporting entity id assigned by the FIU")
+    goaml_rentity_branch: str | None = Field(None, description="reporting entity branch")
+    goaml_institution_name: str = Field("Reporting Institution", description="our institution's name")
+    goaml_institution_code: str = Field("RENTITY", description="our institution code (accounts we hold)")
+    goaml_currency_code_local: str | None = Field(
+        None, description="goAML local currency (default: base_currency; amounts are the *_base twins)"
+    )
+    goaml_reporting_person_first_name: str | None = Field(None, description="MLRO first name")
+    goaml_reporting_person_last_name: str | None = Field(None, description="MLRO last name")
+    goaml_reporting_person_occupation: str | None = Field(None, description="MLRO occupation/title")
+    goaml_reporting_person_email: str | None = Field(None, description="MLRO e-mail")
+    goaml_location_address: str | None = Field(None, description="reporting entity street address")
+    goaml_location_city: str | None = Field(None, description="reporting entity city")
+    goaml_location_country: str | None = Field(None, description="reporting entity country (ISO alpha-2)")
+    goaml_location_state: str | None = Field(None, description="reporting entity state/province")
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,185 @@
+"""Users, roles, API tokens and the one permission table.
+
+Tokens are random (``ctf_`` + 32 bytes, URL-safe), shown once when issued and stored only
+as a hash: HMAC-SHA-256 keyed with ``CTFMON_TOKEN_SECRET`` when set, plain SHA-256 of the
+token otherwise.  A lookup hashes the presented token and finds its row by hash.
+
+Roles and inheritance (decided here, used everywhere through :data:`PERMISSIONS`):
+
+- ``analyst``: read alerts/cases/scans/typologies/schedules, add notes, move a case
+  into review or escalate it, *propose* a disposition.
+- ``supervisor``: everything an analyst may do (supervisors work cases too), plus assign
+  cases, approve or reject dispositions, close cases, file STRs and export goAML, run scans.
+- ``admin``: read, plus typology parameters, schedules, ingestion, scans, users and tokens,
+  the audit log.  Admin does **not** inherit case work (notes, dispositions, STRs):
+  running the system and deciding cases are kept apart (segregation of duties).
+- ``auditor``: read-only, the audit log included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from engine import audit
+from engine.config import get_settings
+from engine.errors import Conflict, CtfmonError, NotFound
+from engine.store import now_utc, transaction
+
+log = logging.getLogger(__name__)
+
+ROLES: tuple[str, ...] = ("analyst", "supervisor", "admin", "auditor")
+
+#: permission -> roles holding it.  The one place that says who may do what.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "read": frozenset({"analyst", "supervisor", "admin", "auditor"}),
+    "case.work": frozenset({"analyst", "supervisor"}),  # notes, review, escalate
+    "case.propose": frozenset({"analyst", "supervisor"}),  # propose a disposition
+    "case.assign": frozenset({"supervisor"}),
+    "case.approve": frozenset({"supervisor"}),  # approve/reject/decide dispositions
+    "report.file": frozenset({"supervisor"}),  # file STRs, export goAML
+    "scan.run": frozenset({"supervisor", "admin"}),
+    "typology.params": frozenset({"admin"}),
+    "schedule.manage": frozenset({"admin"}),
+    "ingest": frozenset({"admin"}),
+    "users.manage": frozenset({"admin"}),
+    "audit.read": frozenset({"auditor", "admin"}),
+}
+
+DDL: list[str] = [
+    """CREATE TABLE IF NOT EXISTS users (
+  name VARCHAR PRIMARY KEY,
+  role VARCHAR NOT NULL,
+  created_at TIMESTAMP NOT NULL,
+  active BOOLEAN NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS api_tokens (
+  token_id VARCHAR PRIMARY KEY,
+  user_name VARCHAR NOT NULL,
+  token_hash VARCHAR NOT NULL UNIQUE,
+  created_at TIMESTAMP NOT NULL,
+  revoked_at TIMESTAMP
+)""",
+]
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+
+    def can(self, permission: str) -> bool:
+        return self.role in PERMISSIONS[permission]
+
+
+def roles_for(permission: str) -> tuple[str, ...]:
+    """Roles holding ``permission``, in the order of :data:`ROLES`."""
+    return tuple(r for r in ROLES if r in PERMISSIONS[permission])
+
+
+def hash_token(token: str) -> str:
+    secret = get_settings().token_secret
+    data = token.encode("utf-8")
+    if secret:
+        return hmac.new(secret.encode("utf-8"), data, hashlib.sha256).hexdigest()
+    return hashlib.sha256(data).hexdigest()
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise CtfmonError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}", http_status=422)
+
+
+def add_user(con: duckdb.DuckDBPyConnection, name: str, role: str, *, actor: str = "cli") -> User:
+    """Create a user; refuses a bad name, an unknown role or an existing name."""
+    if not _NAME_RE.match(name):
+        raise CtfmonError(
+            f"user name {name!r} is not valid: 1-64 letters, digits, '.', '_', '@', '-'", http_status=422
+        )
+    _check_role(role)
+    with transaction(con):
+        if con.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchall():
+            raise Conflict(f"user {name!r} already exists")
+        con.execute("INSERT INTO users VALUES (?, ?, ?, TRUE)", [name, role, now_utc()])
+        audit.record(con, audit.AuditEvent(actor, "user.add", "user", name, None, {"role": role}))
+    log.info("user %s added with role %s", name, role)
+    return User(name, role)
+
+
+def get_user(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
+    rows = con.execute(
+        "SELECT name, role, created_at, active FROM users WHERE name = ?", [name]
+    ).fetchall()
+    if not rows:
+        raise NotFound(f"no user {name!r}")
+    r = rows[0]
+    return {"name": r[0], "role": r[1], "created_at": r[2], "active": r[3]}
+
+
+def list_users(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    rows = con.execute(
+        """SELECT u.name, u.role, u.created_at, u.active,
+                  count(t.token_id) FILTER (WHERE t.revoked_at IS NULL) AS active_tokens
+           FROM users u LEFT JOIN api_tokens t ON t.user_name = u.name
+           GROUP BY u.name, u.role, u.created_at, u.active ORDER BY u.name"""
+    ).fetchall()
+    return [
+        {"name": r[0], "role": r[1], "created_at": r[2], "active": r[3], "active_tokens": int(r[4])}
+        for r in rows
+    ]
+
+
+def issue_token(con: duckdb.DuckDBPyConnection, name: str, *, actor: str = "cli") -> tuple[str, str]:
+    """Create a new token for ``name``; returns (token_id, token).  The token is not stored."""
+    get_user(con, name)
+    token_id = secrets.token_hex(6)
+    token = "ctf_" + secrets.token_urlsafe(32)
+    with transaction(con):
+        con.execute(
+            "INSERT INTO api_tokens VALUES (?, ?, ?, ?, NULL)",
+            [token_id, name, hash_token(token), now_utc()],
+        )
+        audit.record(
+            con, audit.AuditEvent(actor, "token.issue", "user", name, None, {"token_id": token_id})
+        )
+    log.info("token %s issued for %s", token_id, name)
+    return token_id, token
+
+
+def revoke_token(con: duckdb.DuckDBPyConnection, name: str, token_id: str, *, actor: str = "cli") -> None:
+    with transaction(con):
+        rows = con.execute(
+            "SELECT revoked_at FROM api_tokens WHERE token_id = ? AND user_name = ?", [token_id, name]
+        ).fetchall()
+        if not rows:
+            raise NotFound(f"user {name!r} has no token {token_id!r}")
+        if rows[0][0] is not None:
+            raise Conflict(f"token {token_id!r} is already revoked")
+        con.execute("UPDATE api_tokens SET revoked_at = ? WHERE token_id = ?", [now_utc(), token_id])
+        audit.record(
+            con, audit.AuditEvent(actor, "token.revoke", "user", name, {"token_id": token_id}, None)
+        )
+
+
+def authenticate(con: duckdb.DuckDBPyConnection, token: str) -> User | None:
+    """The active user holding ``token``, or None."""
+    if not token or len(token) > 512:
+        return None
+    digest = hash_token(token)
+    rows = con.execute(
+        """SELECT t.token_hash, u.name, u.role FROM api_tokens t JOIN users u ON u.name = t.user_name
+           WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.active""",
+        [digest],
+    ).fetchall()
+    if not rows or not hmac.compare_digest(rows[0][0], digest):
+        return None
+    return User(rows[0][1], rows[0][2])
