@@ -1,0 +1,239 @@
+"""ML-NET-02 Scatter-gather / gather-scatter.
+
+Indicator (catalogue): money from one source goes to at least 3 intermediaries that each
+forward it to one common sink within 7 days (scatter-gather), or the reverse
+(gather-scatter).
+
+Definitions used here:
+
+- *scatter-gather*: source S pays intermediary I (leg 1), then I pays sink T (leg 2) after
+  leg 1, with leg 2 between ``forward_min_ratio`` and ``forward_max_ratio`` of leg 1
+  ("forwarding it"); at least ``min_intermediaries`` distinct intermediaries, all legs
+  within ``window_days`` of the first.  Subjects: the source and the sink (one alert each).
+- *gather-scatter* (the reverse: many to one to many): at least ``min_intermediaries``
+  distinct sources pay one hub, and the hub then pays at least ``min_intermediaries``
+  distinct sinks, every payment out after the first payment in, all within
+  ``window_days``, and the hub forwards at least ``forward_min_ratio`` of what it
+  gathered.  Subject: the hub.
+
+SQL builds the two-leg paths (joined on the intermediary, bounded by time and amount) and
+keeps source/sink pairs with enough distinct intermediaries; gather-scatter hubs are
+narrowed by distinct counterparties per pair of adjacent 7-day buckets.  Python then finds
+the exact best window in each small candidate group.
+
+Score: 0.55 at the minimum number of intermediaries (or counterparties), +0.25 rising to
+three times that number, +0.2 for the share of the money forwarded.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from engine import graph
+from typologies._common import money, pct, ramp
+from typologies.base import Alert, Params, ScanContext, Typology
+
+
+class ScatterGatherParams(Params):
+    min_intermediaries: int = Field(3, ge=2, description="distinct intermediaries (or sources and sinks) needed")
+    window_days: float = Field(7, gt=0, description="all legs within this many days")
+    forward_min_ratio: float = Field(0.5, gt=0, description="a forwarded leg is at least this share of the leg before")
+    forward_max_ratio: float = Field(1.1, gt=0, description="a forwarded leg is at most this multiple of the leg before")
+    min_amount: float = Field(0, ge=0, description="ignore transfers below this amount (base currency)")
+    max_hub_counterparties: int = Field(
+        200, ge=3, description="gather-scatter: skip hubs with more distinct counterparties than this in the window "
+        "(payment processors, payroll)",
+    )
+    gather_scatter: bool = Field(True, description="also look for gather-scatter (many -> hub -> many)")
+
+
+class ScatterGather(Typology):
+    id: ClassVar[str] = "ML-NET-02"
+    name: ClassVar[str] = "Scatter-gather / gather-scatter"
+    description: ClassVar[str] = (
+        "Money from one source goes to at least 3 intermediaries that each forward it to one common sink "
+        "within 7 days (scatter-gather), or many sources gather into one hub that scatters it to many sinks "
+        "within 7 days (gather-scatter)."
+    )
+    references: ClassVar[tuple[str, ...]] = (
+        "IBM AMLSim scatter-gather and gather-scatter patterns",
+        "FATF Recommendation 20 (suspicious transaction reporting)",
+    )
+    Params: ClassVar[type[Params]] = ScatterGatherParams
+
+    def detect(self, ctx: ScanContext) -> list[Alert]:
+        p: ScatterGatherParams = ctx.params  # type: ignore[assignment]
+        alerts = self._scatter_gather(ctx, p)
+        if p.gather_scatter:
+            alerts.extend(self._gather_scatter(ctx, p))
+        return alerts
+
+    # ------------------------------------------------------------------ scatter-gather
+    def _scatter_gather(self, ctx: ScanContext, p: ScatterGatherParams) -> list[Alert]:
+        w = p.window_days * 86400.0
+        edges = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
+        paths = ctx.sql(
+            f"""
+WITH e AS (SELECT x.*, EXTRACT(EPOCH FROM x.ts) AS es FROM ({edges}) x),
+p AS (
+  SELECT e1.src AS source, e1.dst AS mid, e2.dst AS sink,
+         e1.txn_id AS t1, e1.ts AS ts1, e1.amount AS a1,
+         e2.txn_id AS t2, e2.ts AS ts2, e2.amount AS a2
+  FROM e e1 JOIN e e2 ON e2.src = e1.dst
+  WHERE e2.es > e1.es AND e2.es <= e1.es + {w}
+    AND e2.dst <> e1.src AND e2.dst <> e1.dst
+    AND e2.amount >= e1.amount * {p.forward_min_ratio}
+    AND e2.amount <= e1.amount * {p.forward_max_ratio}
+),
+g AS (
+  SELECT source, sink FROM p GROUP BY source, sink
+  HAVING count(DISTINCT mid) >= {p.min_intermediaries}
+)
+SELECT p.* FROM p JOIN g ON p.source = g.source AND p.sink = g.sink
+ORDER BY p.source, p.sink, p.ts1, p.t1, p.ts2
+"""
+        )
+        if paths.is_empty():
+            return []
+        span = timedelta(days=p.window_days)
+        found = []
+        for (source, sink), grp in paths.group_by(["source", "sink"], maintain_order=True):
+            rows = list(grp.select("mid", "t1", "ts1", "a1", "t2", "ts2", "a2").iter_rows())
+            best: list[tuple[Any, ...]] | None = None
+            for i in range(len(rows)):
+                start = rows[i][2]
+                chosen: dict[str, tuple[Any, ...]] = {}
+                for r in rows[i:]:
+                    if r[2] > start + span:
+                        break
+                    if r[5] <= start + span and r[0] not in chosen:
+                        chosen[r[0]] = r
+                if len(chosen) >= p.min_intermediaries and (best is None or len(chosen) > len(best)):
+                    best = list(chosen.values())
+            if best:
+                found.append((str(source), str(sink), best))
+        accounts = {a for s, t, rows in found for a in [s, t] + [r[0] for r in rows]}
+        owner_map = graph.owners(ctx.con, accounts)
+        alerts: list[Alert] = []
+        for source, sink, rows in found:
+            leg1 = sum(float(r[3]) for r in rows)
+            leg2 = sum(float(r[6]) for r in rows)
+            t_first = min(r[2] for r in rows)
+            t_last = max(r[5] for r in rows)
+            days = (t_last - t_first).total_seconds() / 86400.0
+            share = leg2 / leg1 if leg1 else 0.0
+            k = len(rows)
+            score = 0.55 + 0.25 * ramp(k, p.min_intermediaries, 3 * p.min_intermediaries) + 0.2 * min(share, 1.0)
+            roles = {source: "source", sink: "sink"}
+            for r in rows:
+                roles[r[0]] = "intermediary"
+            edges = [{"txn_id": r[1], "ts": r[2], "src": source, "dst": r[0], "amount": r[3]} for r in rows]
+            edges += [{"txn_id": r[4], "ts": r[5], "src": r[0], "dst": sink, "amount": r[6]} for r in rows]
+            details: dict[str, Any] = {
+                "pattern": "scatter-gather", "source_account": source, "sink_account": sink,
+                "intermediaries": k, "scattered": round(leg1, 2), "gathered": round(leg2, 2),
+                "forwarded_share": round(share, 4), "days": round(days, 2),
+            }
+            details.update(graph.subgraph_details(edges, roles, owner_map))
+            explanation = (
+                f"Scatter-gather: {money(leg1)} went from account {source} to {k} intermediaries and "
+                f"{money(leg2)} ({pct(share)}) of it reached account {sink} within {days:.1f} days."
+            )
+            evidence = [r[1] for r in rows] + [r[4] for r in rows]
+            subjects = []
+            for acc in (source, sink):
+                subj = graph.subject_of(acc, owner_map)
+                if subj not in subjects:
+                    subjects.append(subj)
+            for stype, sid in subjects:
+                alerts.append(Alert(stype, sid, round(min(score, 1.0), 4), t_first, t_last, evidence,
+                                    explanation, details))
+        return alerts
+
+    # ------------------------------------------------------------------ gather-scatter
+    def _gather_scatter(self, ctx: ScanContext, p: ScatterGatherParams) -> list[Alert]:
+        w = p.window_days * 86400.0
+        k = p.min_intermediaries
+        edges = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
+        cand = ctx.sql(
+            f"""
+WITH e AS ({edges}),
+d AS (
+  SELECT 'in' AS direction, dst AS hub, src AS cp, txn_id, ts, amount FROM e
+  UNION ALL
+  SELECT 'out' AS direction, src AS hub, dst AS cp, txn_id, ts, amount FROM e
+),
+b AS (SELECT d.*, CAST(floor(EXTRACT(EPOCH FROM ts) / {w}) AS BIGINT) AS wb FROM d),
+cells AS (
+  SELECT b.hub, b.wb - k.dw AS w0, b.direction, b.cp
+  FROM b CROSS JOIN (VALUES (0), (1)) AS k(dw)
+),
+cand AS (
+  SELECT hub, w0 FROM cells GROUP BY hub, w0
+  HAVING count(DISTINCT CASE WHEN direction = 'in' THEN cp END) >= {k}
+     AND count(DISTINCT CASE WHEN direction = 'out' THEN cp END) >= {k}
+     AND count(DISTINCT cp) <= {p.max_hub_counterparties}
+)
+SELECT DISTINCT b.hub, b.direction, b.cp, b.txn_id, b.ts, b.amount
+FROM b JOIN cand c ON b.hub = c.hub AND b.wb BETWEEN c.w0 AND c.w0 + 1
+ORDER BY b.hub, b.ts, b.txn_id
+"""
+        )
+        if cand.is_empty():
+            return []
+        span = timedelta(days=p.window_days)
+        found = []
+        for (hub,), grp in cand.group_by(["hub"], maintain_order=True):
+            rows = list(grp.select("direction", "cp", "txn_id", "ts", "amount").iter_rows())
+            best: tuple[int, list[tuple[Any, ...]], list[tuple[Any, ...]]] | None = None
+            for i, first in enumerate(rows):
+                if first[0] != "in":
+                    continue
+                t0 = first[3]
+                ins = [r for r in rows[i:] if r[0] == "in" and r[3] <= t0 + span]
+                outs = [r for r in rows[i:] if r[0] == "out" and r[3] <= t0 + span and r[3] > t0]
+                n_in = len({r[1] for r in ins})
+                n_out = len({r[1] for r in outs})
+                got = sum(float(r[4]) for r in ins)
+                sent = sum(float(r[4]) for r in outs)
+                if n_in < k or n_out < k or got <= 0 or sent < p.forward_min_ratio * got:
+                    continue
+                if {r[1] for r in ins} & {r[1] for r in outs}:
+                    continue
+                if best is None or min(n_in, n_out) > best[0]:
+                    best = (min(n_in, n_out), ins, outs)
+            if best is not None:
+                found.append((str(hub), best[1], best[2]))
+        accounts = {h for h, _i, _o in found} | {r[1] for _h, i, o in found for r in i + o}
+        owner_map = graph.owners(ctx.con, accounts)
+        alerts = []
+        for hub, ins, outs in found:
+            got = sum(float(r[4]) for r in ins)
+            sent = sum(float(r[4]) for r in outs)
+            n_in, n_out = len({r[1] for r in ins}), len({r[1] for r in outs})
+            t_first, t_last = min(r[3] for r in ins), max(r[3] for r in outs)
+            days = (t_last - t_first).total_seconds() / 86400.0
+            share = sent / got
+            score = 0.55 + 0.25 * ramp(min(n_in, n_out), k, 3 * k) + 0.2 * min(share, 1.0)
+            roles = {hub: "hub"}
+            roles.update({r[1]: "source" for r in ins})
+            roles.update({r[1]: "sink" for r in outs})
+            edges = [{"txn_id": r[2], "ts": r[3], "src": r[1], "dst": hub, "amount": r[4]} for r in ins]
+            edges += [{"txn_id": r[2], "ts": r[3], "src": hub, "dst": r[1], "amount": r[4]} for r in outs]
+            details: dict[str, Any] = {
+                "pattern": "gather-scatter", "hub_account": hub, "sources": n_in, "sinks": n_out,
+                "gathered": round(got, 2), "scattered": round(sent, 2), "forwarded_share": round(share, 4),
+                "days": round(days, 2),
+            }
+            details.update(graph.subgraph_details(edges, roles, owner_map))
+            explanation = (
+                f"Gather-scatter: {n_in} sources paid {money(got)} into account {hub}, which sent "
+                f"{money(sent)} ({pct(share)}) on to {n_out} other accounts within {days:.1f} days."
+            )
+            stype, sid = graph.subject_of(hub, owner_map)
+            alerts.append(Alert(stype, sid, round(min(score, 1.0), 4), t_first, t_last,
+                                [r[2] for r in ins + outs], explanation, details))
+        return alerts

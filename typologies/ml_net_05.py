@@ -1,0 +1,249 @@
+"""ML-NET-05 Bipartite / stacked layering.
+
+Indicator (catalogue): two or more layers of at least 3 accounts each, with dense transfers
+from each layer to the next within 14 days.
+
+Definitions used here: a *block* is a pair of disjoint account sets (layer L1 of senders,
+layer L2 of receivers), each of at least ``min_layer_size`` accounts, in which at least
+``min_density`` of the ``|L1| x |L2|`` possible sender-receiver pairs carry a transfer,
+all of the block's transfers within ``window_days``.  Blocks whose receiving layer is the
+sending layer of another block (overlap at least half) are stacked into one alert with
+three or more layers (AMLSim "stack"); a single block is a bipartite alert.
+
+SQL narrows the edges to accounts with at least ``min_layer_size`` distinct receivers
+(senders) or senders (receivers) in a pair of adjacent 14-day buckets, and drops accounts
+with more than ``max_counterparties`` distinct counterparties there (merchants, utilities,
+payroll processors are not layering accounts).  Python finds the dense blocks in each
+connected component of the candidates by growing a receiver set from each sender and
+alternately refining senders and receivers.  Every account owner in the layers is a subject.
+
+Score: 0.55 at the minimum density and layer size, +0.25 for density up to 1, +0.2 for
+more layers or larger layers (up to 3 layers, or twice the minimum layer size).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any, ClassVar
+
+import networkx as nx
+from pydantic import Field
+
+from engine import graph
+from typologies._common import money, pct, ramp
+from typologies.base import Alert, Params, ScanContext, Typology
+
+
+class LayerParams(Params):
+    min_layer_size: int = Field(3, ge=2, description="fewest accounts in a layer")
+    min_density: float = Field(0.6, gt=0, le=1, description="share of sender-receiver pairs between two layers "
+                               "that must carry a transfer")
+    window_days: float = Field(14, gt=0, description="all transfers of a block within this many days")
+    min_amount: float = Field(0, ge=0, description="ignore transfers below this amount (base currency)")
+    max_counterparties: int = Field(30, ge=3, description="skip accounts with more distinct counterparties than "
+                                    "this in the 28-day candidate cell")
+    max_component_edges: int = Field(20_000, ge=100, description="skip candidate components larger than this")
+
+
+def _dense_blocks(edges: list[dict[str, Any]], k: int, dens: float) -> list[tuple[frozenset[str], frozenset[str]]]:
+    out_n: dict[str, set[str]] = {}
+    in_n: dict[str, set[str]] = {}
+    for e in edges:
+        out_n.setdefault(e["src"], set()).add(e["dst"])
+        in_n.setdefault(e["dst"], set()).add(e["src"])
+    blocks: set[tuple[frozenset[str], frozenset[str]]] = set()
+    for u, recv in out_n.items():
+        if len(recv) < k:
+            continue
+        receivers = set(recv)
+        senders = {u}
+        for _ in range(4):
+            need_r = max(1, math.ceil(dens * len(receivers)))
+            senders = {s for s, r in out_n.items() if len(r & receivers) >= need_r} - receivers
+            if len(senders) < k:
+                break
+            need_s = max(1, math.ceil(dens * len(senders)))
+            new_r = {r for r in set().union(*(out_n[s] for s in senders)) if len(in_n[r] & senders) >= need_s}
+            new_r -= senders
+            if new_r == receivers:
+                break
+            receivers = new_r
+            if len(receivers) < k:
+                break
+        if len(senders) < k or len(receivers) < k:
+            continue
+        pairs = sum(len(out_n[s] & receivers) for s in senders)
+        if pairs >= dens * len(senders) * len(receivers):
+            blocks.add((frozenset(senders), frozenset(receivers)))
+    # drop blocks contained in a larger one
+    ordered = sorted(blocks, key=lambda b: -(len(b[0]) * len(b[1])))
+    kept: list[tuple[frozenset[str], frozenset[str]]] = []
+    for b in ordered:
+        if not any(b[0] <= o[0] and b[1] <= o[1] for o in kept):
+            kept.append(b)
+    return kept
+
+
+class BipartiteLayering(Typology):
+    id: ClassVar[str] = "ML-NET-05"
+    name: ClassVar[str] = "Bipartite / stacked layering"
+    description: ClassVar[str] = (
+        "Two or more layers of at least 3 accounts each, with dense transfers from each layer to the next "
+        "within 14 days."
+    )
+    references: ClassVar[tuple[str, ...]] = (
+        "IBM AMLSim bipartite and stack patterns",
+        "FATF Recommendation 20 (suspicious transaction reporting); layering stage of money laundering",
+    )
+    Params: ClassVar[type[Params]] = LayerParams
+
+    def detect(self, ctx: ScanContext) -> list[Alert]:
+        p: LayerParams = ctx.params  # type: ignore[assignment]
+        k = p.min_layer_size
+        w = p.window_days * 86400.0
+        edges_q = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
+        cand = ctx.sql(
+            f"""
+WITH e AS (SELECT x.*, CAST(floor(EXTRACT(EPOCH FROM x.ts) / {w}) AS BIGINT) AS wb FROM ({edges_q}) x),
+c AS (SELECT e.*, e.wb - k.dw AS w0 FROM e CROSS JOIN (VALUES (0), (1)) AS k(dw)),
+deg_out AS (SELECT src AS acc, w0, count(DISTINCT dst) AS n FROM c GROUP BY src, w0),
+deg_in AS (SELECT dst AS acc, w0, count(DISTINCT src) AS n FROM c GROUP BY dst, w0),
+deg_all AS (
+  SELECT acc, w0, count(DISTINCT cp) AS n FROM (
+    SELECT src AS acc, w0, dst AS cp FROM c UNION ALL SELECT dst AS acc, w0, src AS cp FROM c
+  ) x GROUP BY acc, w0
+)
+SELECT DISTINCT c.txn_id, c.ts, c.src, c.dst, c.amount, c.w0
+FROM c
+JOIN deg_out o ON o.acc = c.src AND o.w0 = c.w0
+JOIN deg_in i ON i.acc = c.dst AND i.w0 = c.w0
+JOIN deg_all a1 ON a1.acc = c.src AND a1.w0 = c.w0
+JOIN deg_all a2 ON a2.acc = c.dst AND a2.w0 = c.w0
+WHERE o.n >= {k} AND i.n >= {k} AND a1.n <= {p.max_counterparties} AND a2.n <= {p.max_counterparties}
+ORDER BY c.w0, c.ts, c.txn_id
+"""
+        )
+        if cand.is_empty():
+            return []
+        span = timedelta(days=p.window_days)
+        results: dict[frozenset[str], list[tuple[list[frozenset[str]], list[dict[str, Any]]]]] = {}
+        for (_w0,), grp in cand.group_by(["w0"], maintain_order=True):
+            rows = [dict(zip(("txn_id", "ts", "src", "dst", "amount"), r, strict=True))
+                    for r in grp.select("txn_id", "ts", "src", "dst", "amount").iter_rows()]
+            ug: nx.Graph = nx.Graph()
+            for r in rows:
+                ug.add_edge(r["src"], r["dst"])
+            for comp in nx.connected_components(ug):
+                if len(comp) < 2 * k:
+                    continue
+                ce = [r for r in rows if r["src"] in comp]
+                if len(ce) > p.max_component_edges:
+                    continue
+                for layers, block_edges in self._component(ce, p, span):
+                    key = frozenset().union(*layers)
+                    results.setdefault(key, []).append((layers, block_edges))
+        found = []
+        for key in sorted(results, key=lambda s: sorted(s)):
+            layers, block_edges = max(results[key], key=lambda x: (len(x[0]), len(x[1])))
+            found.append((layers, block_edges))
+        # drop results whose accounts are a subset of another result's
+        found.sort(key=lambda x: -len(frozenset().union(*x[0])))
+        final = []
+        for layers, block_edges in found:
+            accs = frozenset().union(*layers)
+            if any(accs <= frozenset().union(*o[0]) for o in final):
+                continue
+            final.append((layers, block_edges))
+        accounts = {a for layers, _e in final for layer in layers for a in layer}
+        owner_map = graph.owners(ctx.con, accounts)
+        alerts: list[Alert] = []
+        for layers, block_edges in final:
+            alerts.extend(self._alerts(layers, block_edges, owner_map, p))
+        return alerts
+
+    def _component(self, ce: list[dict[str, Any]], p: LayerParams, span: timedelta
+                   ) -> list[tuple[list[frozenset[str]], list[dict[str, Any]]]]:
+        k = p.min_layer_size
+        # candidate 14-day windows start at each distinct transfer day
+        starts = sorted({r["ts"].replace(hour=0, minute=0, second=0, microsecond=0) for r in ce})
+        out = []
+        seen_blocks: set[tuple[frozenset[str], frozenset[str]]] = set()
+        for s in starts:
+            win = [r for r in ce if s <= r["ts"] <= s + span]
+            if len(win) < k * k * p.min_density:
+                continue
+            for blk in _dense_blocks(win, k, p.min_density):
+                if blk in seen_blocks:
+                    continue
+                seen_blocks.add(blk)
+                be = [r for r in win if r["src"] in blk[0] and r["dst"] in blk[1]]
+                out.append((blk, be))
+        if not out:
+            return []
+        # stack blocks: block B follows A when B's senders overlap A's receivers by at least half
+        results = []
+        used: set[int] = set()
+        for i, (a, ae) in enumerate(out):
+            if i in used:
+                continue
+            layers = [a[0], a[1]]
+            edges = list(ae)
+            t_first = min(r["ts"] for r in ae)
+            extended = True
+            while extended:
+                extended = False
+                for j, (b, be) in enumerate(out):
+                    if j == i or j in used:
+                        continue
+                    overlap = len(b[0] & layers[-1])
+                    if overlap * 2 >= len(b[0]) and overlap * 2 >= len(layers[-1]) and not (b[1] & set().union(*layers)):
+                        if min(r["ts"] for r in be) >= t_first:
+                            layers.append(b[1])
+                            edges.extend(be)
+                            used.add(j)
+                            extended = True
+                            break
+            results.append((layers, edges))
+        return results
+
+    def _alerts(self, layers: list[frozenset[str]], edges: list[dict[str, Any]],
+                owner_map: dict[str, graph.Owner], p: LayerParams) -> list[Alert]:
+        dedup = {e["txn_id"]: e for e in edges}
+        edges = sorted(dedup.values(), key=lambda e: (e["ts"], e["txn_id"]))
+        sizes = [len(layer) for layer in layers]
+        densities = []
+        for a, b in zip(layers, layers[1:], strict=False):
+            pairs = {(e["src"], e["dst"]) for e in edges if e["src"] in a and e["dst"] in b}
+            densities.append(len(pairs) / (len(a) * len(b)))
+        dens = min(densities) if densities else 0.0
+        total = sum(float(e["amount"]) for e in edges)
+        t0, t1 = edges[0]["ts"], edges[-1]["ts"]
+        days = (t1 - t0).total_seconds() / 86400.0
+        extra = max(ramp(len(layers), 2, 3), ramp(min(sizes), p.min_layer_size, 2 * p.min_layer_size))
+        score = 0.55 + 0.25 * ramp(dens, p.min_density, 1.0) + 0.2 * extra
+        pattern = "stack" if len(layers) > 2 else "bipartite"
+        roles: dict[str, str] = {}
+        for i, layer in enumerate(layers):
+            for a in sorted(layer):
+                roles.setdefault(a, f"layer{i + 1}")
+        details: dict[str, Any] = {
+            "pattern": pattern, "layers": [sorted(layer) for layer in layers], "layer_sizes": sizes,
+            "min_density": round(dens, 4), "transfers": len(edges), "total": round(total, 2),
+            "days": round(days, 2),
+        }
+        details.update(graph.subgraph_details(edges, roles, owner_map))
+        explanation = (
+            f"{'Stacked' if pattern == 'stack' else 'Bipartite'} layering: {len(edges)} transfers totalling "
+            f"{money(total)} between {len(layers)} layers of {'/'.join(str(s) for s in sizes)} accounts in "
+            f"{days:.1f} days, with {pct(dens)} of possible links between consecutive layers used."
+        )
+        evidence = [e["txn_id"] for e in edges]
+        subjects: list[tuple[str, str]] = []
+        for layer in layers:
+            for a in sorted(layer):
+                subj = graph.subject_of(a, owner_map)
+                if subj not in subjects:
+                    subjects.append(subj)
+        return [Alert(st, sid, round(min(score, 1.0), 4), t0, t1, evidence, explanation, details)
+                for st, sid in subjects]
