@@ -13,20 +13,33 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from engine import store
 from engine.config import get_settings
 from engine.errors import CtfmonError
 
+class _Group(TyperGroup):
+    """The root command group: user errors become one red line and their exit code."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except CtfmonError as exc:
+            err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+console = Console()
+err_console = Console(stderr=True)
 app = typer.Typer(
+    cls=_Group,
     name="ctfmon",
     help="Counter-terrorism financing and AML transaction monitoring.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-err_console = Console(stderr=True)
 
 DbOption = Annotated[
     Path | None,

@@ -557,7 +557,8 @@ def add_base_amounts(
         d = d.join(defaults, left_on=cur_col, right_on="currency", how="left")
         if user.height:
             user_s = user.rename({"date": "__d", "rate_to_base": "__user_rate"}).sort("__d")
-            d = d.sort("__d").join_asof(user_s, on="__d", by_left=cur_col, by_right="currency", strategy="backward")
+            d = d.sort("__d").join_asof(user_s, on="__d", by_left=cur_col, by_right="currency", strategy="backward",
+                                          check_sortedness=False)
             if "currency" in d.columns and cur_col != "currency":
                 d = d.drop("currency")
             d = d.sort(ROW)
@@ -627,9 +628,10 @@ def ingest_file(
     say("hashing")
     digest = content_hash(p)
     prior = con.execute(
+        # A file loaded without --upsert may be loaded again with it, to apply its conflicting rows.
         "SELECT batch_id FROM ingest_batches WHERE content_hash = ? AND table_name = ? "
-        "AND finished_at IS NOT NULL ORDER BY batch_id LIMIT 1",
-        [digest, tbl],
+        "AND finished_at IS NOT NULL AND (upsert OR NOT ?) ORDER BY batch_id LIMIT 1",
+        [digest, tbl, upsert],
     ).fetchone()
     if prior is not None:
         return IngestResult(file=name, table=tbl, batch_id=int(prior[0]), already_loaded=True)
