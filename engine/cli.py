@@ -19,6 +19,7 @@ from engine import store
 from engine.config import get_settings
 from engine.errors import CtfmonError
 
+
 class _Group(TyperGroup):
     """The root command group: user errors become one red line and their exit code."""
 
