@@ -1,0 +1,231 @@
+"""TF-FTF-01 Foreign terrorist fighter financial profile.
+
+An individual drains at least 80% of their balance (large cash withdrawals, account
+closure or loan drawdown), buys air travel (MCC 3000-3299, 4511, 4722) and then uses
+cards or ATMs in a high-risk or border jurisdiction, all within 30 days.
+
+How it is measured (no balances are on file, so they are derived from the flows):
+- episode: an air-travel card payment followed, within 30 days, by a card payment or
+  cash/ATM withdrawal in a country of ``ref_jurisdiction_risk`` (all categories, so the
+  ``conflict_border_or_transit`` countries count as border jurisdictions); the episode's
+  30-day window ends at that use abroad;
+- balance: the net flow of the individual's own accounts (loan accounts excluded) over
+  all history before the window; money available = that balance (if positive) plus
+  inflows from others during the window (a loan drawdown arrives as such an inflow);
+- drained: cash and ATM withdrawals from the individual's accounts during the window,
+  plus whatever left an account closed during the window; an account closure alone counts
+  as a full drain.
+The individual qualifies when drained >= 80% of the money available.  Overlapping
+episodes of one person merge into one alert.
+
+Score: 0.55 at the minimum, raised (noisy-or) by the drained share (80% -> 100%), a
+closure or loan drawdown, the risk weight of the jurisdiction and the number of uses there.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from typologies._common import combine, money, pct, plural, ramp, span_days
+from typologies.base import Alert, Params, ScanContext, Typology
+
+CASH_OUT = "('cash_withdrawal', 'atm_withdrawal')"
+
+
+class FtfParams(Params):
+    min_drain_share: float = Field(0.8, gt=0, le=1, description="share of the available balance drained")
+    window_days: int = Field(30, ge=1, description="days within which drain, air travel and use abroad happen")
+    air_travel_group: str = Field("air_travel", description="ref_mcc_groups group of air-travel MCCs")
+
+
+class ForeignFighterProfile(Typology):
+    id = "TF-FTF-01"
+    name = "Foreign terrorist fighter financial profile"
+    description = (
+        "An individual drains at least 80% of their balance (large cash withdrawals, closure, or loan "
+        "drawdown), buys air travel (MCC 3000-3299, 4511, 4722) and then uses cards or ATMs in a "
+        "high-risk or border jurisdiction, all within 30 days."
+    )
+    references = (
+        "FATF, Emerging Terrorist Financing Risks (2015)",
+        "FATF, Financing of the terrorist organisation ISIL (2015)",
+        "FATF, Terrorist Financing (2008)",
+    )
+    Params = FtfParams
+
+    def detect(self, ctx: ScanContext) -> list[Alert]:
+        p: FtfParams = ctx.params  # type: ignore[assignment]
+        w = f"INTERVAL '{p.window_days} days'"
+        group = p.air_travel_group.replace("'", "''")
+        q = f"""
+        WITH risky AS (SELECT country, max(weight) AS weight FROM ref_jurisdiction_risk GROUP BY country),
+        ind_acc AS (
+          SELECT a.account_id, a.party_id, a.account_type, a.closed_on
+          FROM accounts a JOIN parties p ON p.party_id = a.party_id WHERE p.party_type = 'individual'
+        ),
+        air AS (
+          SELECT t.txn_id, ia.party_id, t.timestamp AS ts, CAST(t.amount_base AS DOUBLE) AS amt
+          FROM scan_transactions t
+          JOIN ind_acc ia ON ia.account_id = t.from_account
+          JOIN ref_mcc_groups m ON m.mcc_group = '{group}'
+           AND CAST(t.merchant_category AS INTEGER) BETWEEN m.mcc_from AND m.mcc_to
+          WHERE t.channel = 'card_payment' AND t.merchant_category IS NOT NULL
+        ),
+        hr AS (
+          SELECT t.txn_id, ia.party_id, t.timestamp AS ts, t.location_country AS country, r.weight
+          FROM scan_transactions t
+          JOIN ind_acc ia ON ia.account_id = t.from_account
+          JOIN risky r ON r.country = t.location_country
+          WHERE t.channel IN ('card_payment', 'atm_withdrawal', 'cash_withdrawal')
+        ),
+        ep AS (
+          SELECT a.party_id, a.ts AS air_ts, h.ts AS hr_ts, h.ts - {w} AS w_start
+          FROM air a JOIN hr h ON h.party_id = a.party_id AND h.ts >= a.ts AND h.ts <= a.ts + {w}
+        ),
+        pacc AS (
+          SELECT ia.* FROM ind_acc ia WHERE ia.account_type <> 'loan'
+            AND ia.party_id IN (SELECT party_id FROM ep)
+        ),
+        ptx AS (
+          SELECT t.txn_id, t.timestamp AS ts, CAST(t.amount_base AS DOUBLE) AS amt, t.channel,
+                 fa.party_id AS from_party, ta.party_id AS to_party, fa.closed_on AS from_closed,
+                 fl.account_type AS from_type
+          FROM transactions t
+          LEFT JOIN pacc fa ON fa.account_id = t.from_account
+          LEFT JOIN pacc ta ON ta.account_id = t.to_account
+          LEFT JOIN accounts fl ON fl.account_id = t.from_account
+          WHERE fa.account_id IS NOT NULL OR ta.account_id IS NOT NULL
+        ),
+        drains AS (
+          SELECT x.*, CASE WHEN x.channel IN {CASH_OUT} THEN 'cash' ELSE 'closure' END AS kind
+          FROM ptx x WHERE x.from_party IS NOT NULL AND (x.to_party IS NULL OR x.to_party <> x.from_party)
+            AND (x.channel IN {CASH_OUT} OR x.from_closed IS NOT NULL)
+        ),
+        legs AS (
+          SELECT from_party AS party_id, ts, -amt AS signed, NULL AS from_type FROM ptx
+          WHERE from_party IS NOT NULL AND (to_party IS NULL OR to_party <> from_party)
+          UNION ALL
+          SELECT to_party, ts, amt, from_type FROM ptx
+          WHERE to_party IS NOT NULL AND (from_party IS NULL OR from_party <> to_party)
+        ),
+        epx AS (
+          SELECT e.party_id, e.air_ts, e.hr_ts, e.w_start,
+            coalesce(sum(CASE WHEN x.ts < e.w_start THEN x.signed ELSE 0 END), 0) AS balance_before,
+            coalesce(sum(CASE WHEN x.ts >= e.w_start AND x.ts <= e.hr_ts AND x.signed > 0
+                              THEN x.signed ELSE 0 END), 0) AS inflow,
+            coalesce(sum(CASE WHEN x.ts >= e.w_start AND x.ts <= e.hr_ts AND x.signed > 0
+                                   AND x.from_type = 'loan' THEN x.signed ELSE 0 END), 0) AS loan_drawdown
+          FROM ep e LEFT JOIN legs x ON x.party_id = e.party_id AND x.ts <= e.hr_ts
+          GROUP BY e.party_id, e.air_ts, e.hr_ts, e.w_start
+        ),
+        epd AS (
+          SELECT e.party_id, e.hr_ts, e.air_ts,
+                 coalesce(sum(CASE WHEN d.kind = 'cash'
+                                     OR (CAST(d.from_closed AS TIMESTAMP) >= e.w_start
+                                         AND CAST(d.from_closed AS TIMESTAMP) <= e.hr_ts + INTERVAL '1 day')
+                                   THEN d.amt ELSE 0 END), 0) AS drained,
+                 min(d.ts) AS first_drain
+          FROM ep e LEFT JOIN drains d ON d.from_party = e.party_id AND d.ts >= e.w_start AND d.ts <= e.hr_ts
+          GROUP BY e.party_id, e.hr_ts, e.air_ts
+        ),
+        closures AS (
+          SELECT e.party_id, e.hr_ts, e.air_ts, count(*) AS n_closed
+          FROM ep e JOIN pacc a ON a.party_id = e.party_id
+           AND CAST(a.closed_on AS TIMESTAMP) >= e.w_start AND CAST(a.closed_on AS TIMESTAMP) <= e.hr_ts
+          GROUP BY e.party_id, e.hr_ts, e.air_ts
+        ),
+        qual AS (
+          SELECT x.party_id, least(x.air_ts, coalesce(d.first_drain, x.air_ts)) AS s, x.hr_ts AS e,
+                 greatest(x.balance_before, 0) + x.inflow AS available, d.drained, x.loan_drawdown,
+                 coalesce(c.n_closed, 0) AS n_closed
+          FROM epx x JOIN epd d ON d.party_id = x.party_id AND d.hr_ts = x.hr_ts AND d.air_ts = x.air_ts
+          LEFT JOIN closures c ON c.party_id = x.party_id AND c.hr_ts = x.hr_ts AND c.air_ts = x.air_ts
+          WHERE coalesce(c.n_closed, 0) > 0
+             OR (d.drained > 0 AND d.drained >= {p.min_drain_share!r} * (greatest(x.balance_before, 0) + x.inflow))
+        ),
+        bursts AS (
+          SELECT party_id, burst_no, min(s) AS burst_start, max(e) AS burst_end,
+                 max(available) AS available, max(drained) AS drained, max(loan_drawdown) AS loan_drawdown,
+                 max(n_closed) AS n_closed
+          FROM (
+            SELECT q.*, sum(nb) OVER (PARTITION BY party_id ORDER BY s, e
+                                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS burst_no
+            FROM (SELECT qual.*, CASE WHEN s <= max(e) OVER (PARTITION BY party_id ORDER BY s, e
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END AS nb
+                  FROM qual) AS q
+          ) AS n GROUP BY party_id, burst_no
+        ),
+        ev AS (
+          SELECT b.party_id, b.burst_start, 'drain' AS kind, d.txn_id, d.ts, d.amt, NULL AS country, 0.0 AS weight
+          FROM bursts b JOIN drains d ON d.from_party = b.party_id AND d.ts >= b.burst_start AND d.ts <= b.burst_end
+           AND (d.kind = 'cash' OR (CAST(d.from_closed AS TIMESTAMP) >= b.burst_start - {w}
+                                    AND CAST(d.from_closed AS TIMESTAMP) <= b.burst_end + INTERVAL '1 day'))
+          UNION ALL
+          SELECT b.party_id, b.burst_start, 'air', a.txn_id, a.ts, a.amt, NULL, 0.0
+          FROM bursts b JOIN air a ON a.party_id = b.party_id AND a.ts >= b.burst_start AND a.ts <= b.burst_end
+          UNION ALL
+          SELECT b.party_id, b.burst_start, 'abroad', h.txn_id, h.ts, 0.0, h.country, h.weight
+          FROM bursts b JOIN hr h ON h.party_id = b.party_id AND h.ts >= b.burst_start AND h.ts <= b.burst_end
+        ),
+        agg AS (
+          SELECT party_id, burst_start,
+                 array_agg(DISTINCT txn_id) AS evidence,
+                 sum(CASE WHEN kind = 'drain' THEN 1 ELSE 0 END) AS n_drain,
+                 sum(CASE WHEN kind = 'air' THEN 1 ELSE 0 END) AS n_air,
+                 sum(CASE WHEN kind = 'air' THEN amt ELSE 0 END) AS air_amt,
+                 sum(CASE WHEN kind = 'abroad' THEN 1 ELSE 0 END) AS n_abroad,
+                 array_agg(DISTINCT country) AS countries,
+                 max(weight) AS max_weight
+          FROM ev GROUP BY party_id, burst_start
+        )
+        SELECT b.*, a.evidence, a.n_drain, a.n_air, a.air_amt, a.n_abroad, a.countries, a.max_weight
+        FROM bursts b JOIN agg a ON a.party_id = b.party_id AND a.burst_start = b.burst_start
+        ORDER BY b.party_id, b.burst_start
+        """
+        alerts: list[Alert] = []
+        for r in ctx.sql(q).iter_rows(named=True):
+            available = float(r["available"] or 0.0)
+            drained = float(r["drained"] or 0.0)
+            share = min(1.0, drained / available) if available > 0 else 1.0
+            countries = sorted(c for c in r["countries"] if c)
+            closed = int(r["n_closed"] or 0)
+            loan = float(r["loan_drawdown"] or 0.0)
+            score = combine(
+                0.55,
+                0.3 * ramp(share, p.min_drain_share, 1.0),
+                0.2 * (1.0 if closed or loan > 0 else 0.0),
+                0.3 * float(r["max_weight"] or 0.0),
+                0.1 * ramp(int(r["n_abroad"]), 1, 4),
+            )
+            details = {
+                "available_balance": round(available, 2),
+                "drained": round(drained, 2),
+                "drained_share": round(share, 4),
+                "accounts_closed": closed,
+                "loan_drawdown": round(loan, 2),
+                "drain_transactions": int(r["n_drain"]),
+                "air_travel_purchases": int(r["n_air"]),
+                "air_travel_amount": round(float(r["air_amt"] or 0.0), 2),
+                "uses_abroad": int(r["n_abroad"]),
+                "countries": countries,
+                "max_risk_weight": float(r["max_weight"] or 0.0),
+            }
+            how = []
+            if drained > 0:
+                how.append(f"drained {money(drained)} ({pct(share)} of an available {money(available)})")
+            if closed:
+                how.append(f"closed {plural(closed, 'account')}")
+            if loan > 0:
+                how.append(f"drew {money(loan)} on a loan")
+            explanation = (
+                f"Within {span_days(r['burst_start'], r['burst_end'])} this individual "
+                f"{', '.join(how)}, bought air travel ({plural(int(r['n_air']), 'purchase')}, "
+                f"{money(r['air_amt'] or 0)}) and then used cards or ATMs "
+                f"{plural(int(r['n_abroad']), 'time')} in high-risk or border jurisdictions ({', '.join(countries)})."
+            )
+            alerts.append(Alert(
+                subject_type="party", subject_id=r["party_id"], score=score,
+                window_start=r["burst_start"], window_end=r["burst_end"], evidence=sorted(r["evidence"]),
+                explanation=explanation, details=details,
+            ))
+        return alerts
