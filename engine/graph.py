@@ -141,13 +141,6 @@ def subgraph_details(
 DEFAULT_MAX_NODES = 500
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.sql(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", params=[name]
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def neighbourhood(
     con: duckdb.DuckDBPyConnection,
     entity_id: str,
@@ -167,7 +160,8 @@ def neighbourhood(
         raise CtfmonError(f"--hops must be at least 1 (got {hops})")
     if max_nodes < 1:
         raise CtfmonError(f"max_nodes must be at least 1 (got {max_nodes})")
-    party = con.sql("SELECT party_id, name FROM parties WHERE party_id = ?", params=[entity_id]).fetchone()
+    party_rows = con.sql("SELECT party_id, name FROM parties WHERE party_id = ?", params=[entity_id]).fetchall()
+    party = party_rows[0] if party_rows else None
     if party is not None:
         start = [r[0] for r in con.sql(
             "SELECT account_id FROM accounts WHERE party_id = ? ORDER BY account_id", params=[entity_id]
@@ -178,13 +172,13 @@ def neighbourhood(
             "SELECT 1 FROM accounts WHERE account_id = ? UNION ALL "
             "SELECT 1 FROM external_accounts WHERE account_id = ? LIMIT 1",
             params=[entity_id, entity_id],
-        ).fetchone()
-        if known is None:
+        ).fetchall()
+        if not known:
             known = con.sql(
                 "SELECT 1 FROM transactions WHERE from_account = ? OR to_account = ? LIMIT 1",
                 params=[entity_id, entity_id],
-            ).fetchone()
-        if known is None:
+            ).fetchall()
+        if not known:
             raise NotFound(f"no party or account with id {entity_id!r}")
         start = [entity_id]
         entity_type = "account"
@@ -218,7 +212,7 @@ def neighbourhood(
                 "WHERE acc NOT IN (SELECT account_id FROM _nb_seen)",
                 [hop],
             )
-            n_seen = con.sql("SELECT count(*) FROM _nb_seen").fetchone()[0]
+            n_seen = con.sql("SELECT count(*) FROM _nb_seen").fetchall()[0][0]
             if n_seen > max_nodes:
                 reached_cap = True
                 break

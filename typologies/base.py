@@ -85,6 +85,7 @@ class Typology:
     description: ClassVar[str]
     references: ClassVar[tuple[str, ...]] = ()
     Params: ClassVar[type[Params]] = Params
+    depends_on: ClassVar[tuple[str, ...]] = ()  # typology ids whose alerts this one reads (run first)
 
     def detect(self, ctx: ScanContext) -> list[Alert]:  # pragma: no cover - abstract
         raise TypeError(f"{type(self).__name__} must define detect()")
