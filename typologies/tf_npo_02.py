@@ -1,0 +1,325 @@
+"""TF-NPO-02 NPO used as a pass-through.
+
+Definition (catalogue): an NPO receives from >= 10 donors and forwards >= 70% within 7 days
+to <= 2 beneficiaries, or to accounts of parties that share an address, phone or id number
+with its own officers/controllers, that then send it abroad.
+
+Reading of the data:
+
+- Donations: credits into the accounts of a party of type ``npo`` (any channel), except
+  moves between its own accounts.  A donor is the debited account's owner party, else the
+  debited account, else the originator name.
+- Collection window: the catalogue bounds the forwarding delay (7 days) but not the time
+  over which the donations arrive; a window opens at every donation and runs
+  ``collection_days`` (default 30).  It qualifies when it holds donations from >= 10
+  distinct donors and one of the two branches holds for the NPO's transfers made from the
+  window's first donation to ``forward_days`` (7) after its last:
+  * concentration: the ``max_beneficiaries`` (2) largest beneficiaries (credited party,
+    else account, else name; the NPO's own accounts excluded) received >= 70% of the
+    window's donations;
+  * related parties: accounts of related parties received >= 70% of the donations, and
+    those accounts sent >= ``min_onward_share`` (70%) of what they received abroad
+    (destination country differing from the account's country) within another
+    ``forward_days``.
+- Officers and controllers are not part of the data contract, so they are read from the
+  shared identifiers that exist: parties whose normalised address, id number or phone
+  (``phone`` in the row's extra columns, when supplied) equal the NPO's own are taken as
+  its officers/controllers; related parties are those officers, parties sharing such an
+  identifier with an officer, and the NPO itself (its own other accounts, e.g. one held
+  abroad).  An identifier shared by more than ``max_identifier_parties`` parties (a
+  registered-agent address, a placeholder) links nobody.
+- Qualifying windows merge into one alert per NPO and burst; its figures and evidence
+  come from the burst's window with the highest forwarded share.
+
+Score: ``0.4 + 0.3 * ramp(forwarded share, 70%, 100%) + 0.15 * ramp(donors, 10, 40)``,
+plus 0.15 when the related-party branch holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from typologies._common import clamp01, money, pct, ramp
+from typologies.base import Alert, Params, ScanContext, Typology
+from typologies.tf_xb_01 import (
+    OWNERS_CTE,
+    as_list,
+    base_currency,
+    bursts_cte,
+    country_name,
+    join_words,
+    plural,
+    span_days,
+    transfers_cte,
+)
+
+
+class Npo02Params(Params):
+    min_donors: int = Field(10, ge=1, description="distinct donors within collection_days")
+    collection_days: int = Field(30, ge=1, le=366, description="days over which the donations are counted")
+    forward_days: int = Field(7, ge=0, description="days after the last donation within which it is forwarded")
+    min_forward_share: float = Field(0.7, gt=0, le=1, description="share of the donations forwarded")
+    max_beneficiaries: int = Field(2, ge=1, description="the forwarded share goes to at most this many beneficiaries")
+    min_onward_share: float = Field(
+        0.7, gt=0, le=1, description="share of what related parties received that they send abroad"
+    )
+    max_identifier_parties: int = Field(
+        20, ge=2, description="an address/id number/phone shared by more parties than this links nobody"
+    )
+
+
+class NpoPassThrough(Typology):
+    id = "TF-NPO-02"
+    name = "NPO used as a pass-through"
+    description = (
+        "An NPO receives from at least 10 donors and forwards at least 70% within 7 days to at most "
+        "2 beneficiaries, or to accounts of parties sharing an address, phone or id number with its "
+        "officers/controllers that then send it abroad."
+    )
+    references = (
+        "FATF Recommendation 8 (non-profit organisations)",
+        "FATF Risk of Terrorist Abuse in Non-Profit Organisations (2014)",
+        "FATF Emerging Terrorist Financing Risks (2015)",
+    )
+    Params = Npo02Params
+
+    def detect(self, ctx: ScanContext) -> list[Alert]:
+        p: Npo02Params = ctx.params  # type: ignore[assignment]
+        cd, fd = int(p.collection_days), int(p.forward_days)
+        query = f"""
+WITH {OWNERS_CTE},
+{transfers_cte("tx", "scan_transactions")},
+don AS (
+  SELECT x.t_sid AS npo_id, x.txn_id, x.ts, x.amt,
+         COALESCE(x.f_party, x.from_account, upper(trim(x.originator_name))) AS donor
+  FROM tx x
+  WHERE x.t_stype = 'party' AND x.t_ptype = 'npo' AND NOT x.self_transfer
+),
+cand AS (SELECT npo_id FROM don GROUP BY npo_id HAVING COUNT(DISTINCT donor) >= ?),
+cdon AS (SELECT don.* FROM don JOIN cand USING (npo_id)),
+win AS (
+  SELECT a.npo_id, a.txn_id AS anchor, a.ts AS w_start, MAX(e.ts) AS w_end,
+         SUM(e.amt) AS donated, COUNT(*) AS n_don, COUNT(DISTINCT e.donor) AS n_donors
+  FROM cdon a JOIN cdon e ON e.npo_id = a.npo_id AND e.ts >= a.ts AND e.ts <= a.ts + INTERVAL '{cd}' DAY
+  GROUP BY a.npo_id, a.txn_id, a.ts
+  HAVING COUNT(DISTINCT e.donor) >= ?
+),
+outs AS (
+  SELECT x.f_sid AS npo_id, x.txn_id, x.ts, x.amt, x.to_account, x.self_transfer, x.t_party,
+         COALESCE(x.t_party, x.to_account, upper(trim(x.beneficiary_name))) AS beneficiary
+  FROM tx x JOIN cand c ON c.npo_id = x.f_sid
+  WHERE x.f_stype = 'party' AND x.to_account IS NOT NULL
+),
+wo AS (
+  SELECT w.npo_id, w.anchor, o.txn_id, o.ts, o.amt, o.to_account, o.self_transfer, o.t_party, o.beneficiary
+  FROM win w JOIN outs o ON o.npo_id = w.npo_id
+   AND o.ts >= w.w_start AND o.ts <= w.w_end + INTERVAL '{fd}' DAY
+),
+ben AS (
+  SELECT npo_id, anchor, beneficiary, SUM(amt) AS amt,
+         ROW_NUMBER() OVER (PARTITION BY npo_id, anchor ORDER BY SUM(amt) DESC, beneficiary) AS rk
+  FROM wo WHERE NOT self_transfer GROUP BY npo_id, anchor, beneficiary
+),
+a_top AS (
+  SELECT npo_id, anchor, SUM(amt) AS top_amt, COUNT(*) AS n_top FROM ben WHERE rk <= ?
+  GROUP BY npo_id, anchor
+),
+ident AS (
+  SELECT party_id, 'address' AS kind, upper(trim(address)) AS val
+  FROM parties WHERE address IS NOT NULL AND trim(address) <> ''
+  UNION ALL
+  SELECT party_id, 'id number', upper(trim(id_number))
+  FROM parties WHERE id_number IS NOT NULL AND trim(id_number) <> ''
+  UNION ALL
+  SELECT party_id, 'phone', regexp_replace(json_extract_string(extra, '$.phone'), '[^0-9]', '', 'g')
+  FROM parties WHERE extra IS NOT NULL AND json_extract_string(extra, '$.phone') IS NOT NULL
+),
+ident_ok AS (
+  SELECT i.party_id, i.kind, i.val FROM ident i
+  JOIN (SELECT kind, val FROM ident WHERE val <> '' GROUP BY kind, val
+        HAVING COUNT(DISTINCT party_id) BETWEEN 2 AND ?) g ON g.kind = i.kind AND g.val = i.val
+),
+link AS (
+  SELECT DISTINCT a.party_id AS p1, b.party_id AS p2, a.kind
+  FROM ident_ok a JOIN ident_ok b ON a.kind = b.kind AND a.val = b.val AND a.party_id <> b.party_id
+),
+officers AS (SELECT c.npo_id, l.p2 AS officer, l.kind FROM cand c JOIN link l ON l.p1 = c.npo_id),
+rel AS (
+  SELECT npo_id, npo_id AS rel_party, 'the NPO''s own account' AS how FROM cand
+  UNION
+  SELECT npo_id, officer, 'shares its ' || kind || ' with the NPO' FROM officers
+  UNION
+  SELECT o.npo_id, l.p2, 'shares its ' || l.kind || ' with an officer of the NPO'
+  FROM officers o JOIN link l ON l.p1 = o.officer WHERE l.p2 <> o.npo_id
+),
+rel1 AS (SELECT npo_id, rel_party, MIN(how) AS how FROM rel GROUP BY npo_id, rel_party),
+wr AS (
+  SELECT wo.*, r.how FROM wo JOIN rel1 r ON r.npo_id = wo.npo_id AND r.rel_party = wo.t_party
+),
+r_acc AS (
+  SELECT npo_id, anchor, to_account, MIN(ts) AS first_in FROM wr GROUP BY npo_id, anchor, to_account
+),
+onward AS (
+  SELECT ra.npo_id, ra.anchor, x.txn_id, x.amt, x.dest_country
+  FROM r_acc ra
+  JOIN win w ON w.npo_id = ra.npo_id AND w.anchor = ra.anchor
+  JOIN tx x ON x.from_account = ra.to_account
+  WHERE x.ts >= ra.first_in AND x.ts <= w.w_end + INTERVAL '{2 * fd}' DAY
+    AND x.dest_country IS NOT NULL AND x.dest_country <> x.f_acct_country AND NOT x.self_transfer
+),
+b_rel AS (SELECT npo_id, anchor, SUM(amt) AS rel_amt FROM wr GROUP BY npo_id, anchor),
+b_on AS (SELECT npo_id, anchor, SUM(amt) AS onward_amt FROM onward GROUP BY npo_id, anchor),
+judged AS (
+  SELECT w.*, COALESCE(a.top_amt, 0) AS top_amt, COALESCE(a.n_top, 0) AS n_top,
+         COALESCE(r.rel_amt, 0) AS rel_amt, COALESCE(o.onward_amt, 0) AS onward_amt,
+         (COALESCE(a.top_amt, 0) >= ? * w.donated) AS branch_a,
+         (COALESCE(r.rel_amt, 0) > 0 AND COALESCE(r.rel_amt, 0) >= ? * w.donated
+          AND COALESCE(o.onward_amt, 0) >= ? * COALESCE(r.rel_amt, 0)) AS branch_b
+  FROM win w
+  LEFT JOIN a_top a ON a.npo_id = w.npo_id AND a.anchor = w.anchor
+  LEFT JOIN b_rel r ON r.npo_id = w.npo_id AND r.anchor = w.anchor
+  LEFT JOIN b_on o ON o.npo_id = w.npo_id AND o.anchor = w.anchor
+),
+qual AS (
+  SELECT DISTINCT 'party' AS subject_type, npo_id AS subject_id, w_start AS win_start, w_end AS win_end
+  FROM judged WHERE branch_a OR branch_b
+),
+{bursts_cte("qual")},
+best AS (
+  SELECT j.*, b.burst_no, b.b_start, b.b_end,
+         ROW_NUMBER() OVER (
+           PARTITION BY b.subject_id, b.burst_no
+           ORDER BY CASE WHEN j.branch_b THEN j.rel_amt ELSE 0 END / j.donated
+                    + CASE WHEN j.branch_a THEN j.top_amt ELSE 0 END / j.donated DESC, j.w_start
+         ) AS rn
+  FROM bursts b JOIN judged j ON j.npo_id = b.subject_id AND (j.branch_a OR j.branch_b)
+   AND j.w_start BETWEEN b.b_start AND b.b_end
+),
+chosen AS (SELECT * FROM best WHERE rn = 1),
+ev_don AS (
+  SELECT c.npo_id, c.anchor, array_agg(d.txn_id ORDER BY d.ts, d.txn_id) AS ids
+  FROM chosen c JOIN cdon d ON d.npo_id = c.npo_id AND d.ts >= c.w_start AND d.ts <= c.w_end
+  GROUP BY c.npo_id, c.anchor
+),
+ev_a AS (
+  SELECT c.npo_id, c.anchor, array_agg(wo.txn_id ORDER BY wo.ts, wo.txn_id) AS ids,
+         array_agg(DISTINCT wo.beneficiary) AS beneficiaries
+  FROM chosen c
+  JOIN ben bn ON bn.npo_id = c.npo_id AND bn.anchor = c.anchor AND bn.rk <= ?
+  JOIN wo ON wo.npo_id = c.npo_id AND wo.anchor = c.anchor AND wo.beneficiary = bn.beneficiary
+   AND NOT wo.self_transfer
+  WHERE c.branch_a
+  GROUP BY c.npo_id, c.anchor
+),
+ev_r AS (
+  SELECT c.npo_id, c.anchor, array_agg(wr.txn_id ORDER BY wr.ts, wr.txn_id) AS ids,
+         array_agg(DISTINCT wr.t_party) AS parties, array_agg(DISTINCT wr.how) AS hows
+  FROM chosen c JOIN wr ON wr.npo_id = c.npo_id AND wr.anchor = c.anchor
+  WHERE c.branch_b
+  GROUP BY c.npo_id, c.anchor
+),
+ev_o AS (
+  SELECT c.npo_id, c.anchor, array_agg(o.txn_id ORDER BY o.txn_id) AS ids,
+         array_agg(DISTINCT o.dest_country) AS countries
+  FROM chosen c JOIN onward o ON o.npo_id = c.npo_id AND o.anchor = c.anchor
+  WHERE c.branch_b
+  GROUP BY c.npo_id, c.anchor
+)
+SELECT c.npo_id, c.b_start, c.b_end, c.w_start, c.w_end, c.donated, c.n_don, c.n_donors,
+       c.top_amt, c.n_top, c.rel_amt, c.onward_amt, c.branch_a, c.branch_b,
+       d.ids AS don_ids, a.ids AS a_ids, a.beneficiaries, r.ids AS r_ids, r.parties AS rel_parties,
+       r.hows, o.ids AS o_ids, o.countries
+FROM chosen c
+LEFT JOIN ev_don d ON d.npo_id = c.npo_id AND d.anchor = c.anchor
+LEFT JOIN ev_a a ON a.npo_id = c.npo_id AND a.anchor = c.anchor
+LEFT JOIN ev_r r ON r.npo_id = c.npo_id AND r.anchor = c.anchor
+LEFT JOIN ev_o o ON o.npo_id = c.npo_id AND o.anchor = c.anchor
+ORDER BY c.npo_id, c.b_start
+"""
+        share = float(p.min_forward_share)
+        rows = ctx.sql(
+            query,
+            [
+                int(p.min_donors),
+                int(p.min_donors),
+                int(p.max_beneficiaries),
+                int(p.max_identifier_parties),
+                share,
+                share,
+                float(p.min_onward_share),
+                int(p.max_beneficiaries),
+            ],
+        )
+        ccy = base_currency()
+        alerts: list[Alert] = []
+        for r in rows.iter_rows(named=True):
+            donated = float(r["donated"])
+            fwd = max(
+                float(r["top_amt"]) if r["branch_a"] else 0.0,
+                float(r["rel_amt"]) if r["branch_b"] else 0.0,
+            )
+            fshare = clamp01(fwd / donated) if donated else 0.0
+            score = clamp01(
+                0.4
+                + 0.3 * ramp(fshare, share, 1.0)
+                + 0.15 * ramp(int(r["n_donors"]), int(p.min_donors), 4 * int(p.min_donors))
+                + (0.15 if r["branch_b"] else 0.0)
+            )
+            details: dict[str, Any] = {
+                "donation_amount": round(donated, 2),
+                "donation_count": int(r["n_don"]),
+                "donor_count": int(r["n_donors"]),
+                "collection_days": span_days(r["w_start"], r["w_end"]),
+                "forward_days": int(p.forward_days),
+                "concentration": bool(r["branch_a"]),
+                "top_beneficiaries": sorted(as_list(r["beneficiaries"])) if r["branch_a"] else [],
+                "top_beneficiaries_amount": round(float(r["top_amt"]), 2),
+                "related_parties": sorted(as_list(r["rel_parties"])) if r["branch_b"] else [],
+                "related_links": sorted(as_list(r["hows"])) if r["branch_b"] else [],
+                "related_amount": round(float(r["rel_amt"]), 2),
+                "related_sent_abroad": round(float(r["onward_amt"]), 2),
+                "abroad_countries": sorted(c for c in as_list(r["countries"]) if c),
+                "forwarded_share": round(fshare, 4),
+                "currency": ccy,
+            }
+            evidence: list[str] = list(as_list(r["don_ids"]))
+            for key in ("a_ids", "r_ids", "o_ids"):
+                evidence += [e for e in as_list(r[key]) if e not in evidence]
+            alerts.append(
+                Alert(
+                    subject_type="party",
+                    subject_id=r["npo_id"],
+                    score=round(score, 4),
+                    window_start=r["b_start"],
+                    window_end=r["b_end"],
+                    evidence=evidence,
+                    explanation=_explain(details),
+                    details=details,
+                )
+            )
+        return alerts
+
+
+def _explain(d: dict[str, Any]) -> str:
+    ccy = d["currency"]
+    text = (
+        f"The NPO received {money(d['donation_amount'], ccy)} from {d['donor_count']} donors in "
+        f"{plural(d['collection_days'], 'day')} and within {plural(d['forward_days'], 'day')} forwarded "
+    )
+    parts = []
+    if d["concentration"]:
+        n = len(d["top_beneficiaries"])
+        parts.append(
+            f"{money(d['top_beneficiaries_amount'], ccy)} "
+            f"({pct(d['top_beneficiaries_amount'] / d['donation_amount'])}) to only {plural(n, 'beneficiary', 'beneficiaries')}"
+        )
+    if d["related_parties"]:
+        parts.append(
+            f"{money(d['related_amount'], ccy)} ({pct(d['related_amount'] / d['donation_amount'])}) to "
+            f"{plural(len(d['related_parties']), 'related party', 'related parties')} "
+            f"({'; '.join(d['related_links'])}) that sent {money(d['related_sent_abroad'], ccy)} on to "
+            f"{join_words([country_name(c) for c in d['abroad_countries']])}"
+        )
+    return text + " and ".join(parts) + "."
