@@ -186,6 +186,230 @@ def stats(db: DbOption = None) -> None:
 # Each area adds its commands in its own block above this line, headed `# ---- <area>`.
 
 
+# ---- scans, typologies, alerts, evaluation
+typologies_app = typer.Typer(help="The typology catalogue: detectors and their parameters.", no_args_is_help=True)
+app.add_typer(typologies_app, name="typologies")
+
+
+@typologies_app.command("list")
+def typologies_list() -> None:
+    """Every typology: id, name and number of parameters."""
+    from rich.table import Table
+
+    from typologies import registry
+
+    out = Table(title="typologies")
+    for col in ("id", "name", "parameters"):
+        out.add_column(col)
+    for tid, cls in registry.all_typologies().items():
+        out.add_row(tid, cls.name, str(len(cls.Params.model_fields)))
+    console.print(out)
+
+
+@typologies_app.command("show")
+def typologies_show(
+    typology_id: Annotated[str, typer.Argument(help="typology id, e.g. TF-CASH-01")],
+    db: DbOption = None,
+) -> None:
+    """Description, parameters (type, default, current value) and references of one typology."""
+    from rich.table import Table
+
+    from engine import scan as scan_mod
+    from typologies import registry
+
+    cls = registry.get(typology_id)
+    d = cls.describe()
+    current: dict[str, object] = {}
+    path = db_path(db)
+    if path.exists():
+        con = store.connect(path, read_only=True)
+        current = scan_mod.get_typology_params(con, typology_id)
+        con.close()
+    console.print(f"[bold]{d['id']}[/] {d['name']}")
+    console.print(d["description"], highlight=False)
+    out = Table(title="parameters")
+    for col in ("name", "type", "default", "current", "description"):
+        out.add_column(col)
+    for name, info in d["params"].items():
+        cur = current.get(name, info["default"])
+        out.add_row(name, info["type"], str(info["default"]), str(cur) if cur != info["default"] else "",
+                    info["description"])
+    console.print(out)
+    if d["references"]:
+        console.print("[bold]references[/]")
+        for ref in d["references"]:
+            console.print(f"  - {ref}", highlight=False)
+
+
+@typologies_app.command("set")
+def typologies_set(
+    typology_id: Annotated[str, typer.Argument(help="typology id")],
+    assignments: Annotated[list[str], typer.Argument(help="name=value (value 'default' removes the override)")],
+    db: DbOption = None,
+) -> None:
+    """Store parameter overrides used by every later scan."""
+    from engine import scan as scan_mod
+
+    values: dict[str, object] = {}
+    for item in assignments:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise CtfmonError(f"{item!r}: expected name=value")
+        values[name.strip()] = None if raw.strip() == "default" else raw.strip()
+    con = store.connect(db_path(db))
+    effective = scan_mod.set_typology_params(con, typology_id, values)
+    con.close()
+    console.print(f"{typology_id}: " + ", ".join(f"{k}={v}" for k, v in effective.items()), highlight=False)
+
+
+def _parse_as_of(value: str | None):  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, time
+
+    if value is None:
+        return None
+    try:
+        if len(value.strip()) == 10:
+            return datetime.combine(datetime.fromisoformat(value.strip()).date(), time(23, 59, 59, 999999))
+        ts = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise CtfmonError(f"--as-of {value!r}: expected a date YYYY-MM-DD or an ISO 8601 timestamp") from None
+    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo else ts
+
+
+@app.command()
+def scan(
+    db: DbOption = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="end of the window: DATE (whole day) or timestamp; default: latest loaded")] = None,
+    lookback: Annotated[int | None, typer.Option("--lookback", help="days before --as-of; default: all loaded data")] = None,
+    typologies: Annotated[str | None, typer.Option("--typologies", help="comma-separated typology ids (default: all)")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", help="per-scan override ID.name=value (repeatable)")] = None,
+) -> None:
+    """Run typologies over the loaded data and store their alerts."""
+    from rich.table import Table
+
+    from engine import scan as scan_mod
+
+    ids = [t.strip() for t in typologies.split(",") if t.strip()] if typologies else None
+    per_scan = scan_mod.parse_param_assignments(param or [])
+    con = store.connect(db_path(db))
+    result = scan_mod.run_scan(con, as_of=_parse_as_of(as_of), lookback_days=lookback, typology_ids=ids,
+                               params=per_scan, triggered_by="cli")
+    con.close()
+    out = Table(title=f"scan {result.scan_id}: {result.window_start} .. {result.window_end} ({result.status})")
+    for col in ("typology", "alerts", "new", "seconds", "error"):
+        out.add_column(col, justify="right" if col in ("alerts", "new", "seconds") else "left")
+    for tid in result.timings:
+        out.add_row(tid, f"{result.counts.get(tid, 0):,}", f"{result.new_alerts.get(tid, 0):,}",
+                    f"{result.timings[tid]:.2f}", result.errors.get(tid, ""))
+    out.add_row("[bold]total[/]", f"{result.total_alerts:,}", f"{result.total_new:,}",
+                f"{sum(result.timings.values()):.2f}", result.errors.get("scan", ""))
+    console.print(out)
+    if result.errors:
+        raise typer.Exit(1)
+
+
+alerts_app = typer.Typer(help="Alerts produced by scans.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.command("list")
+def alerts_list(
+    db: DbOption = None,
+    typology: Annotated[str | None, typer.Option("--typology", help="typology id(s), comma-separated")] = None,
+    min_score: Annotated[float | None, typer.Option("--min-score", help="only alerts scoring at least this")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="at most this many rows")] = 50,
+) -> None:
+    """Alerts, strongest first."""
+    from rich.table import Table
+
+    from engine import alerts as al
+
+    con = store.connect(db_path(db), read_only=True)
+    df = al.list_alerts(con, typology=typology, min_score=min_score, limit=limit)
+    total = al.count_alerts(con, typology=typology, min_score=min_score)
+    con.close()
+    out = Table(title=f"alerts ({df.height:,} of {total:,})")
+    for col in ("alert_id", "typology", "subject", "score", "window", "explanation"):
+        out.add_column(col)
+    for r in df.iter_rows(named=True):
+        out.add_row(r["alert_id"], r["typology_id"], f"{r['subject_type']}:{r['subject_id']}", f"{r['score']:.2f}",
+                    f"{r['window_start']:%Y-%m-%d} .. {r['window_end']:%Y-%m-%d}" if r["window_start"] else "",
+                    r["explanation"])
+    console.print(out)
+
+
+@alerts_app.command("show")
+def alerts_show(alert_id: Annotated[str, typer.Argument(help="alert id")], db: DbOption = None) -> None:
+    """One alert with its evidence and measured figures."""
+    import json as _json
+
+    from engine import alerts as al
+
+    con = store.connect(db_path(db), read_only=True)
+    a = al.get_alert(con, alert_id)
+    con.close()
+    console.print(f"[bold]{a['alert_id']}[/] {a['typology_id']}  {a['subject_type']} {a['subject_id']}  "
+                  f"score {a['score']:.2f}", highlight=False)
+    console.print(f"window {a['window_start']} .. {a['window_end']}   scan {a['scan_id']}", highlight=False)
+    console.print(a["explanation"], highlight=False)
+    console.print(f"evidence ({len(a['evidence'])}): " + ", ".join(a["evidence"]), highlight=False)
+    console.print_json(_json.dumps(a["details"], default=str))
+
+
+@alerts_app.command("export")
+def alerts_export(
+    out: Annotated[Path, typer.Option("--out", help="file to write")],
+    fmt: Annotated[str, typer.Option("--format", help="parquet, csv or jsonl")] = "parquet",
+    db: DbOption = None,
+    typology: Annotated[str | None, typer.Option("--typology", help="typology id(s), comma-separated")] = None,
+    min_score: Annotated[float | None, typer.Option("--min-score")] = None,
+) -> None:
+    """Write alerts in the contract's alert shape."""
+    from engine import alerts as al
+
+    con = store.connect(db_path(db), read_only=True)
+    n = al.export_alerts(con, out, fmt, typology=typology, min_score=min_score)
+    con.close()
+    console.print(f"wrote {n:,} alerts to {out}")
+
+
+@app.command()
+def evaluate(
+    labels: Annotated[Path, typer.Option("--labels", help="labels file (parquet/csv/jsonl) or a generated directory")],
+    db: DbOption = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="also write the figures as JSON here")] = None,
+    typologies: Annotated[str | None, typer.Option("--typologies", help="comma-separated ids (default: all seen)")] = None,
+) -> None:
+    """Precision, recall and F1 of the stored alerts against ground-truth labels."""
+    from rich.table import Table
+
+    from engine import evaluate as ev
+
+    lab = ev.load_labels(labels)
+    con = store.connect(db_path(db), read_only=True)
+    ids = [t.strip() for t in typologies.split(",") if t.strip()] if typologies else None
+    res = ev.evaluate(con, lab, typology_ids=ids)
+    con.close()
+
+    def f(x: float | None) -> str:
+        return "-" if x is None else f"{x:.3f}"
+
+    out = Table(title=f"evaluation against {labels}")
+    for col in ("typology", "instances", "recalled", "alerted subj.", "true subj.", "subj. P", "subj. R",
+                "subj. F1", "evid. P", "evid. R", "evid. F1"):
+        out.add_column(col, justify="left" if col == "typology" else "right")
+    rows = list(res["typologies"].items()) + [("ALL", res["all"])]
+    for tid, r in rows:
+        s, e = r["subject"], r["evidence"]
+        out.add_row(f"[bold]{tid}[/]" if tid == "ALL" else tid, str(r["instances"]), str(r["instances_recalled"]),
+                    str(r["alerted_subjects"]), str(r["true_subjects"]), f(s["precision"]), f(s["recall"]),
+                    f(s["f1"]), f(e["precision"]), f(e["recall"]), f(e["f1"]))
+    console.print(out)
+    if json_out is not None:
+        ev.write_json(res, json_out)
+        console.print(f"wrote {json_out}")
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

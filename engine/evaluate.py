@@ -1,0 +1,186 @@
+"""Detection quality against ground-truth labels: precision, recall and F1 per typology.
+
+Two levels:
+
+- subject level: an instance of a typology is *recalled* when an alert of that typology
+  names one of the instance's ``subject`` entities; *precision* is the share of alerted
+  subjects of the typology that take part (any role other than ``evidence``) in a planted
+  instance of that typology.  Subjects of benign look-alikes (``benign:<name>``) and
+  unlabelled subjects are false positives.  Accounts whose owner is on file stand for their
+  owner on both sides, so an account alert counts for its owner and a party label matches
+  an alert on one of its accounts.
+- evidence level: precision and recall of the alerts' evidence ids against the
+  ``evidence`` labels of the same typology.
+
+An ``ALL`` row micro-averages over every evaluated typology.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from engine.errors import CtfmonError
+
+log = logging.getLogger(__name__)
+
+LABEL_COLUMNS = ("typology_id", "instance_id", "entity_type", "entity_id", "role")
+_READERS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+
+
+def load_labels(path: str | Path) -> pl.DataFrame:
+    """Read a labels file (parquet, csv, jsonl) or a directory holding ``labels.*``."""
+    p = Path(path)
+    if p.is_dir():
+        found = sorted(x for x in p.iterdir() if x.name.startswith("labels") and x.suffix in _READERS)
+        if not found:
+            raise CtfmonError(f"{p}: no labels.parquet, labels.csv or labels.jsonl in this directory")
+        return pl.concat([load_labels(f) for f in found], how="vertical")
+    if not p.exists():
+        raise CtfmonError(f"labels file {p} does not exist")
+    kind = _READERS.get(p.suffix.lower())
+    if kind is None:
+        raise CtfmonError(f"{p}: unknown labels format; expected .parquet, .csv or .jsonl")
+    try:
+        if kind == "parquet":
+            df = pl.read_parquet(p)
+        elif kind == "csv":
+            df = pl.read_csv(p, infer_schema=False)
+        else:
+            df = pl.read_ndjson(p)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise CtfmonError(f"cannot read labels file {p}: {exc}") from None
+    missing = [c for c in LABEL_COLUMNS if c not in df.columns]
+    if missing:
+        raise CtfmonError(f"labels file {p} lacks column(s) {', '.join(missing)}; expected {', '.join(LABEL_COLUMNS)}")
+    return df.select([pl.col(c).cast(pl.String) for c in LABEL_COLUMNS])
+
+
+def _prf(tp_p: int, n_p: int, tp_r: int, n_r: int) -> dict[str, Any]:
+    precision = tp_p / n_p if n_p else None
+    recall = tp_r / n_r if n_r else None
+    if precision is None or recall is None or precision + recall == 0:
+        f1 = 0.0 if (precision is not None and recall is not None) else None
+    else:
+        f1 = 2 * precision * recall / (precision + recall)
+    return {
+        "precision": None if precision is None else round(precision, 4),
+        "recall": None if recall is None else round(recall, 4),
+        "f1": None if f1 is None else round(f1, 4),
+    }
+
+
+def evaluate(
+    con: duckdb.DuckDBPyConnection,
+    labels: pl.DataFrame,
+    *,
+    typology_ids: list[str] | None = None,
+    scan_id: str | None = None,
+) -> dict[str, Any]:
+    """Score stored alerts against ``labels``; see the module docstring for the definitions.
+
+    ``typology_ids`` restricts the evaluation (default: every typology that has planted
+    instances or alerts); ``scan_id`` restricts it to the alerts of one scan.
+    """
+    con.register("_eval_labels", labels.select(LABEL_COLUMNS).to_arrow())
+    try:
+        return _evaluate(con, typology_ids, scan_id)
+    finally:
+        con.unregister("_eval_labels")
+
+
+def _evaluate(con: duckdb.DuckDBPyConnection, typology_ids: list[str] | None, scan_id: str | None) -> dict[str, Any]:
+    scan_filter = "WHERE scan_id = ?" if scan_id else ""
+    params = [scan_id] if scan_id else []
+    # Normalised entities: an account whose owner is on file stands for its owner.
+    norm = """
+      CASE WHEN {t} = 'account' AND o.party_id IS NOT NULL AND o.party_id <> '' THEN 'party' ELSE {t} END AS ent_type,
+      CASE WHEN {t} = 'account' AND o.party_id IS NOT NULL AND o.party_id <> '' THEN o.party_id ELSE {i} END AS ent_id
+    """
+    con.execute(f"""
+      CREATE OR REPLACE TEMP TABLE _eval_alert_subjects AS
+      SELECT DISTINCT a.typology_id, {norm.format(t='a.subject_type', i='a.subject_id')}
+      FROM (SELECT * FROM alerts {scan_filter}) a
+      LEFT JOIN accounts o ON a.subject_type = 'account' AND o.account_id = a.subject_id
+    """, params)
+    con.execute(f"""
+      CREATE OR REPLACE TEMP TABLE _eval_alert_evidence AS
+      SELECT DISTINCT typology_id, unnest(evidence) AS entity_id FROM alerts {scan_filter}
+    """, params)
+    con.execute(f"""
+      CREATE OR REPLACE TEMP TABLE _eval_participants AS
+      SELECT DISTINCT l.typology_id, l.instance_id, l.role, {norm.format(t='l.entity_type', i='l.entity_id')}
+      FROM _eval_labels l
+      LEFT JOIN accounts o ON l.entity_type = 'account' AND o.account_id = l.entity_id
+      WHERE l.role <> 'evidence' AND l.typology_id NOT LIKE 'benign:%'
+    """)
+    rows = con.execute("""
+      WITH inst AS (SELECT DISTINCT typology_id, instance_id FROM _eval_participants),
+      recalled AS (
+        SELECT DISTINCT p.typology_id, p.instance_id FROM _eval_participants p
+        JOIN _eval_alert_subjects s ON s.typology_id = p.typology_id AND s.ent_type = p.ent_type
+                                   AND s.ent_id = p.ent_id
+        WHERE p.role = 'subject'
+      ),
+      tp AS (
+        SELECT DISTINCT s.typology_id, s.ent_type, s.ent_id FROM _eval_alert_subjects s
+        JOIN _eval_participants p ON p.typology_id = s.typology_id AND p.ent_type = s.ent_type
+                                 AND p.ent_id = s.ent_id
+      ),
+      lev AS (
+        SELECT DISTINCT typology_id, entity_id FROM _eval_labels
+        WHERE role = 'evidence' AND typology_id NOT LIKE 'benign:%'
+      ),
+      ids AS (
+        SELECT typology_id FROM inst UNION SELECT typology_id FROM _eval_alert_subjects
+      )
+      SELECT i.typology_id,
+        (SELECT count(*) FROM inst x WHERE x.typology_id = i.typology_id) AS instances,
+        (SELECT count(*) FROM recalled x WHERE x.typology_id = i.typology_id) AS instances_recalled,
+        (SELECT count(*) FROM _eval_alert_subjects x WHERE x.typology_id = i.typology_id) AS alerted_subjects,
+        (SELECT count(*) FROM tp x WHERE x.typology_id = i.typology_id) AS true_subjects,
+        (SELECT count(*) FROM _eval_alert_evidence x WHERE x.typology_id = i.typology_id) AS alert_evidence,
+        (SELECT count(*) FROM lev x WHERE x.typology_id = i.typology_id) AS label_evidence,
+        (SELECT count(*) FROM _eval_alert_evidence x JOIN lev y
+           ON y.typology_id = x.typology_id AND y.entity_id = x.entity_id
+         WHERE x.typology_id = i.typology_id) AS evidence_hits
+      FROM ids i ORDER BY i.typology_id
+    """).fetchall()
+    wanted = set(typology_ids) if typology_ids else None
+    result: dict[str, Any] = {"typologies": {}, "all": {}}
+    tot = dict.fromkeys(("instances", "instances_recalled", "alerted_subjects", "true_subjects",
+                         "alert_evidence", "label_evidence", "evidence_hits"), 0)
+    for r in rows:
+        tid = r[0]
+        if wanted is not None and tid not in wanted:
+            continue
+        c = dict(zip(tot, r[1:], strict=True))
+        for k in tot:
+            tot[k] += int(c[k])
+        result["typologies"][tid] = _row(c)
+    result["all"] = _row(tot)
+    return result
+
+
+def _row(c: dict[str, int]) -> dict[str, Any]:
+    return {
+        **{k: int(v) for k, v in c.items()},
+        "subject": _prf(c["true_subjects"], c["alerted_subjects"], c["instances_recalled"], c["instances"]),
+        "evidence": _prf(c["evidence_hits"], c["alert_evidence"], c["evidence_hits"], c["label_evidence"]),
+    }
+
+
+def write_json(result: dict[str, Any], out: str | Path) -> Path:
+    path = Path(out)
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.write_text(json.dumps(result, indent=2, sort_keys=True), encoding="utf-8")
+    except OSError as exc:
+        raise CtfmonError(f"cannot write {path}: {exc}") from None
+    return path
