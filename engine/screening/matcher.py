@@ -1,0 +1,346 @@
+"""Scoring a name (and its qualifiers) against a list entry, with an explanation.
+
+Name similarity (:func:`compare_tokens`, symmetric, 0..1):
+
+- tokens are aligned one-to-one regardless of order, best pairs first;
+- a token pair scores 1 when equal; an initial against a token it starts with scores
+  0.9; otherwise the normalised Levenshtein similarity (:mod:`rapidfuzz`) when the edit
+  distance is plausible for the length (1 edit up to 5 letters, 2 up to 9, 3 beyond), or
+  0.85 when the tokens start alike and their consonant skeletons agree (four letters
+  or more) or their metaphone keys agree (five letters or more) (transliteration variants such as *Hussein*/*Husayn*);
+  tokens of three letters or fewer must be equal;
+- every token carries a weight from its rarity in the loaded lists (see
+  :class:`TokenWeights`): common tokens (*Mohammed*, *Ali*), particles (*al*, *bin*) and
+  initials weigh little, so two names sharing only common tokens score low;
+- score = matched weight x similarity / total weight; unmatched tokens of the longer
+  name count 0.35 of their weight when every token of the shorter name is matched
+  (missing middle or family names);
+- names whose tokens run together differently (*Abdulrahman*/*Abdul Rahman*) are also
+  compared as one string; the better of the two readings wins.
+
+Qualifiers (:func:`score_entry`) then move the name score: a matching document number
+lifts it to at least 0.98; birth dates agreeing exactly/by year/approximately add
+0.08/0.05/0.03 and disagreeing subtracts 0.15; nationality agreeing adds 0.03 and
+disagreeing subtracts 0.05; a low-quality alias counts at 0.85 of its similarity; a
+person matched to an entity entry (or the reverse) counts at 0.7.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz.fuzz import ratio
+
+from engine.screening.lists import BirthDate, ListEntry
+from engine.screening.normalize import PARTICLES, phonetic, skeleton
+
+#: The documented default decision threshold of a match.
+DEFAULT_THRESHOLD = 0.80
+
+LOW_QUALITY_FACTOR = 0.85
+TYPE_MISMATCH_FACTOR = 0.7
+PARTICLE_WEIGHT = 0.1
+INITIAL_WEIGHT = 0.3
+GENERIC_WEIGHT_CAP = 0.25
+MIN_WEIGHT = 0.1
+#: Unmatched tokens of the longer name count this much when the shorter name is fully matched.
+MISSING_PART_FACTOR = 0.35
+
+#: Given names so frequent world-wide that the list's own frequency understates them.
+GENERIC_TOKENS = frozenset(
+    {
+        "mohammed", "mohammad", "muhammad", "mohamed", "muhammed", "mohamad", "mohd", "muhamad",
+        "ahmed", "ahmad", "ali", "hassan", "hasan", "hussain", "hussein", "husain", "abdullah",
+        "abdallah", "abdul", "abdel", "omar", "umar", "khan", "ibrahim", "ismail", "yusuf",
+        "mahmoud", "mahmud", "said", "saeed", "khalid", "bakr", "bilal", "rahman", "aziz",
+        "john", "james", "kim", "lee", "park", "choi", "jong", "nam", "il", "chol", "li", "wang",
+        "jose", "maria", "juan", "singh", "kumar", "nguyen",
+        "company", "trading", "group", "holding", "holdings", "international", "general",
+        "foundation", "trust", "organization", "organisation", "society", "bank", "industrial",
+        "industries", "corporation", "enterprise", "enterprises", "services", "import", "export",
+        "global", "national", "islamic", "charity", "relief", "association", "committee",
+        "front", "brigade", "battalion", "movement", "army", "forces", "party", "union",
+    }
+)
+
+
+class TokenWeights:
+    """Token weights from rarity: ``log(N/df) / log(N)`` over the list's entries.
+
+    Tokens absent from the list weigh 1; particles 0.1; single letters 0.3; world-wide
+    common given names and generic organisation words at most 0.25.
+    """
+
+    def __init__(self, entry_tokens: Iterable[Iterable[str]]) -> None:
+        df: Counter[str] = Counter()
+        n = 0
+        for toks in entry_tokens:
+            n += 1
+            df.update(set(toks))
+        self.n_entries = max(n, 2)
+        self.df = df
+        self._log_n = math.log(self.n_entries)
+
+    def __call__(self, token: str) -> float:
+        if token in PARTICLES:
+            return PARTICLE_WEIGHT
+        if len(token) == 1:
+            return INITIAL_WEIGHT
+        d = self.df.get(token, 0)
+        w = 1.0 if d == 0 else max(MIN_WEIGHT, math.log(self.n_entries / d) / self._log_n)
+        if token in GENERIC_TOKENS:
+            w = min(w, GENERIC_WEIGHT_CAP)
+        return min(1.0, w)
+
+
+def _max_edits(n: int) -> int:
+    if n <= 3:
+        return 0
+    if n <= 5:
+        return 1
+    if n <= 9:
+        return 2
+    return 3
+
+
+def token_similarity(a: str, b: str) -> float:
+    """Similarity of two tokens in 0..1 (symmetric); 0 when they are not plausibly the same."""
+    if a == b:
+        return 1.0
+    la, lb = len(a), len(b)
+    if la == 1 or lb == 1:
+        if la == 1 and lb == 1:
+            return 0.0
+        return 0.9 if (a[0] == b[0]) else 0.0
+    if a.isdigit() or b.isdigit():
+        return 0.0
+    longest = max(la, lb)
+    best = 0.0
+    if min(la, lb) > 3:
+        d = Levenshtein.distance(a, b, score_cutoff=_max_edits(longest))
+        if d <= _max_edits(longest):
+            best = 1.0 - d / longest
+            best = max(best, 0.75)
+    if best < 0.85 and a[0] == b[0] and min(la, lb) >= 4:
+        pa, pb = phonetic(a), phonetic(b)
+        same_sound = min(la, lb) >= 5 and bool(pa) and pa == pb
+        if same_sound or (len(skeleton(a)) > 2 and skeleton(a) == skeleton(b)):
+            best = max(best, 0.85)
+    return best
+
+
+@dataclass
+class TokenPair:
+    a: str
+    b: str
+    similarity: float
+    weight: float
+
+
+@dataclass
+class NameComparison:
+    score: float
+    pairs: list[TokenPair]
+    unmatched_a: list[str]
+    unmatched_b: list[str]
+    method: str  # tokens | joined | identical
+
+    def explain(self) -> dict[str, Any]:
+        return {
+            "score": round(self.score, 4),
+            "method": self.method,
+            "aligned": [
+                {"query": p.a, "list": p.b, "similarity": round(p.similarity, 3), "weight": round(p.weight, 3)}
+                for p in self.pairs
+            ],
+            "unmatched_query": self.unmatched_a,
+            "unmatched_list": self.unmatched_b,
+        }
+
+
+def compare_tokens(a: tuple[str, ...], b: tuple[str, ...], weight: TokenWeights) -> NameComparison:
+    """Symmetric weighted similarity of two token tuples (see the module docstring)."""
+    if not a or not b:
+        return NameComparison(0.0, [], list(a), list(b), "tokens")
+    if sorted(a) == sorted(b):
+        pairs = [TokenPair(t, t, 1.0, weight(t)) for t in a]
+        return NameComparison(1.0, pairs, [], [], "identical")
+    cands: list[tuple[float, float, int, int]] = []
+    for i, ta in enumerate(a):
+        for j, tb in enumerate(b):
+            s = token_similarity(ta, tb)
+            if s > 0.0:
+                cands.append((s, min(weight(ta), weight(tb)), i, j))
+    cands.sort(key=lambda c: (-c[0], -c[1], c[2], c[3]))
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    pairs: list[TokenPair] = []
+    for s, w, i, j in cands:
+        if i in used_a or j in used_b:
+            continue
+        used_a.add(i)
+        used_b.add(j)
+        pairs.append(TokenPair(a[i], b[j], s, w))
+    un_a = [a[i] for i in range(len(a)) if i not in used_a]
+    un_b = [b[j] for j in range(len(b)) if j not in used_b]
+    matched = sum(p.weight for p in pairs)
+    got = sum(p.weight * p.similarity for p in pairs)
+    wa = sum(weight(t) for t in un_a)
+    wb = sum(weight(t) for t in un_b)
+    if not un_a and un_b:
+        wb *= MISSING_PART_FACTOR
+    elif not un_b and un_a:
+        wa *= MISSING_PART_FACTOR
+    denom = matched + wa + wb
+    score = got / denom if denom > 0 else 0.0
+    method = "tokens"
+    ja, jb = "".join(a), "".join(b)
+    if len(a) != len(b) and min(len(ja), len(jb)) >= 6:
+        r = ratio(ja, jb) / 100.0
+        if r >= 0.9 and r > score:
+            score, method = r, "joined"
+    return NameComparison(min(1.0, score), pairs, un_a, un_b, method)
+
+
+# --------------------------------------------------------------------------- qualifiers
+@dataclass
+class Query:
+    """One screening query: a name and what else is known about the party."""
+
+    name: str
+    entry_type: str | None = None  # person | entity | None (unknown)
+    birth_date: str | None = None  # YYYY-MM-DD or YYYY
+    nationality: str | None = None  # ISO alpha-2
+    document_number: str | None = None
+
+
+def _query_years(birth: str | None) -> tuple[int | None, str | None]:
+    if not birth:
+        return None, None
+    b = birth.strip()
+    if re.match(r"^\d{4}-\d{2}-\d{2}$", b):
+        return int(b[:4]), b
+    if re.match(r"^\d{4}$", b):
+        return int(b), None
+    return None, None
+
+
+def birth_date_feature(birth: str | date | None, dates: list[BirthDate]) -> dict[str, Any] | None:
+    """How a query birth date relates to an entry's: exact, year, approximate, range or conflict."""
+    if isinstance(birth, date):
+        birth = birth.isoformat()
+    year, full = _query_years(birth)
+    if year is None or not dates:
+        return None
+    best: dict[str, Any] | None = None
+    order = {"exact": 4, "year": 3, "range": 2, "approximate": 1}
+    for d in dates:
+        rng = d.years()
+        if rng is None:
+            continue
+        lo, hi = rng
+        outcome: str | None = None
+        if full and d.date and d.kind == "exact" and d.date == full:
+            outcome = "exact"
+        elif d.kind == "between" and lo <= year <= hi:
+            outcome = "range"
+        elif d.kind == "approximately" and lo - 2 <= year <= hi + 2:
+            outcome = "approximate"
+        elif lo <= year <= hi:
+            outcome = "year"
+        if outcome and (best is None or order[outcome] > order[best["outcome"]]):
+            best = {"outcome": outcome, "list": d.date or (f"{lo}" if lo == hi else f"{lo}-{hi}")}
+    if best is None:
+        shown = [d.date or "-".join(str(y) for y in sorted(set(d.years() or ()))) for d in dates if d.years()]
+        return {"outcome": "conflict", "list": ", ".join(shown), "adjust": -0.15}
+    best["adjust"] = {"exact": 0.08, "year": 0.05, "range": 0.04, "approximate": 0.03}[best["outcome"]]
+    return best
+
+
+def _doc_norm(x: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", x).upper()
+
+
+@dataclass
+class EntryScore:
+    list_name: str
+    reference: str
+    entry_type: str
+    primary_name: str
+    matched_name: str
+    name_kind: str
+    name_quality: str
+    name_score: float
+    score: float
+    features: dict[str, Any] = field(default_factory=dict)
+
+    def explanation(self) -> str:
+        bits = [f"name {self.name_score:.2f} ({self.name_kind}, {self.name_quality})"]
+        for k in ("birth_date", "nationality", "document", "entry_type"):
+            f = self.features.get(k)
+            if f:
+                bits.append(f"{k.replace('_', ' ')} {f['outcome']} ({f['adjust']:+.2f})")
+        return "; ".join(bits)
+
+
+def score_entry(
+    query: Query,
+    entry: ListEntry,
+    list_name: str,
+    comparison: NameComparison,
+    matched_name: str,
+    name_kind: str,
+    name_quality: str,
+) -> EntryScore:
+    """Combine the best name comparison for ``entry`` with the query's qualifiers."""
+    features: dict[str, Any] = {"name": comparison.explain()}
+    base = comparison.score
+    if name_quality == "low":
+        base *= LOW_QUALITY_FACTOR
+        features["alias_quality"] = {"outcome": "low", "factor": LOW_QUALITY_FACTOR}
+    if query.entry_type in ("person", "entity") and query.entry_type != entry.entry_type:
+        base *= TYPE_MISMATCH_FACTOR
+        features["entry_type"] = {
+            "outcome": "mismatch", "query": query.entry_type, "list": entry.entry_type,
+            "adjust": round(base / TYPE_MISMATCH_FACTOR * (TYPE_MISMATCH_FACTOR - 1), 4),
+        }
+    adjust = 0.0
+    bd = birth_date_feature(query.birth_date, entry.birth_dates)
+    if bd:
+        features["birth_date"] = bd
+        adjust += bd["adjust"]
+    if query.nationality and entry.nationalities:
+        q = query.nationality.strip().upper()
+        if q in entry.nationalities:
+            features["nationality"] = {"outcome": "match", "list": entry.nationalities, "adjust": 0.03}
+            adjust += 0.03
+        else:
+            features["nationality"] = {"outcome": "mismatch", "list": entry.nationalities, "adjust": -0.05}
+            adjust -= 0.05
+    score = base + adjust
+    if query.document_number and entry.documents:
+        qd = _doc_norm(query.document_number)
+        hit = next((d for d in entry.documents if qd and _doc_norm(d["number"]) == qd), None)
+        if hit is not None:
+            features["document"] = {"outcome": "match", "list": hit["number"], "adjust": round(max(0.0, 0.98 - score), 4)}
+            score = max(score, 0.98)
+    score = max(0.0, min(1.0, score))
+    return EntryScore(
+        list_name=list_name,
+        reference=entry.reference,
+        entry_type=entry.entry_type,
+        primary_name=entry.primary_name,
+        matched_name=matched_name,
+        name_kind=name_kind,
+        name_quality=name_quality,
+        name_score=round(comparison.score, 4),
+        score=round(score, 4),
+        features=features,
+    )
