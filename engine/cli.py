@@ -410,6 +410,192 @@ def evaluate(
         console.print(f"wrote {json_out}")
 
 
+# ---- api, users, cases, reports
+users_app = typer.Typer(help="API users, roles and tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+cases_app = typer.Typer(help="Cases: alerts grouped per subject.", no_args_is_help=True)
+app.add_typer(cases_app, name="cases")
+report_app = typer.Typer(help="Regulatory reports (goAML).", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    db: DbOption = None,
+    demo: Annotated[bool, typer.Option("--demo", help="create one user per role and print their tokens")] = False,
+    no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="do not run scheduled scans")] = False,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+) -> None:
+    """Serve the HTTP API (docs at /docs) and run scheduled scans until Ctrl-C.
+
+    The server holds the database: other ctfmon commands on it exit with status 2 until it stops.
+    """
+    import uvicorn
+
+    from api.app import create_app
+
+    path = db_path(db)
+    web = create_app(path, demo=demo, scheduler=not no_scheduler)
+    url = f"http://{host}:{port}"
+    if demo:
+        from rich.table import Table
+
+        out = Table(title="demo users (tokens are shown once)")
+        out.add_column("user")
+        out.add_column("role")
+        out.add_column("token")
+        from api.app import DEMO_USERS
+
+        roles = dict(DEMO_USERS)
+        for name, token in web.state.demo_tokens.items():
+            out.add_row(name, roles.get(name, ""), token)
+        console.print(out)
+        console.print(f'try: curl -H "Authorization: Bearer <token>" {url}/cases')
+    console.print(f"serving {path} at {url}  (API docs: {url}/docs)  Ctrl-C to stop", highlight=False)
+    uvicorn.run(web, host=host, port=port, log_level=log_level)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="user name")],
+    role: Annotated[str, typer.Option("--role", help="analyst, supervisor, admin or auditor")],
+    db: DbOption = None,
+) -> None:
+    """Add a user with a role."""
+    from engine import auth
+
+    con = store.connect(db_path(db))
+    try:
+        auth.add_user(con, name, role, actor="cli")
+    finally:
+        con.close()
+    console.print(f"user {name} added ({role}); get a token with `ctfmon users token {name}`")
+
+
+@users_app.command("token")
+def users_token(name: Annotated[str, typer.Argument(help="user name")], db: DbOption = None) -> None:
+    """Issue a new API token for a user and print it (it is not shown again)."""
+    from engine import auth
+
+    con = store.connect(db_path(db))
+    try:
+        token_id, token = auth.issue_token(con, name, actor="cli")
+    finally:
+        con.close()
+    err_console.print(f"token {token_id} for {name} (store it now; it is not shown again):")
+    typer.echo(token)
+
+
+@users_app.command("list")
+def users_list(db: DbOption = None) -> None:
+    """Users with their roles and active token counts."""
+    from rich.table import Table
+
+    from engine import auth
+
+    con = store.connect(db_path(db))
+    try:
+        rows = auth.list_users(con)
+    finally:
+        con.close()
+    out = Table()
+    for col in ("name", "role", "active", "tokens", "created"):
+        out.add_column(col)
+    for u in rows:
+        out.add_row(u["name"], u["role"], str(u["active"]), str(u["active_tokens"]), str(u["created_at"])[:19])
+    console.print(out)
+
+
+@users_app.command("revoke")
+def users_revoke(name: str, token_id: str, db: DbOption = None) -> None:
+    """Revoke one of a user's tokens."""
+    from engine import auth
+
+    con = store.connect(db_path(db))
+    try:
+        auth.revoke_token(con, name, token_id, actor="cli")
+    finally:
+        con.close()
+    console.print(f"token {token_id} of {name} revoked")
+
+
+@cases_app.command("sync")
+def cases_sync(db: DbOption = None) -> None:
+    """Group alerts that are not yet in a case into cases (scans through the API do this)."""
+    from engine import cases
+
+    con = store.connect(db_path(db))
+    try:
+        r = cases.sync_cases(con, actor="cli")
+    finally:
+        con.close()
+    console.print(f"{r.alerts_added} alerts: {r.cases_created} cases created, {r.cases_joined} joined")
+
+
+@cases_app.command("list")
+def cases_list(
+    db: DbOption = None,
+    state: Annotated[str | None, typer.Option(help="only this state")] = None,
+    limit: Annotated[int, typer.Option(help="rows to show")] = 20,
+) -> None:
+    """The case queue, highest risk first."""
+    from rich.table import Table
+
+    from engine import cases
+
+    con = store.connect(db_path(db))
+    try:
+        rows, total = cases.list_cases(con, state=state, limit=limit)
+    finally:
+        con.close()
+    out = Table(title=f"{total} cases")
+    for col in ("case", "subject", "state", "risk", "alerts", "typologies", "assignee", "due"):
+        out.add_column(col)
+    for c in rows:
+        out.add_row(c["case_id"], f"{c['subject_type']} {c['subject_id']}", c["state"], f"{c['risk_score']:.2f}",
+                    str(c["alert_count"]), ", ".join(c["typologies"]), c["assignee"] or "-", str(c["due_at"])[:10])
+    console.print(out)
+
+
+@cases_app.command("show")
+def cases_show(case_id: str, db: DbOption = None) -> None:
+    """One case in full, as JSON (the API's GET /cases/{id} shape)."""
+    import json
+
+    from engine import cases
+
+    con = store.connect(db_path(db))
+    try:
+        detail = cases.get_case(con, case_id)
+    finally:
+        con.close()
+    typer.echo(json.dumps(detail, default=str, indent=2))
+
+
+@report_app.command("goaml")
+def report_goaml(
+    case_id: str,
+    db: DbOption = None,
+    out: Annotated[Path | None, typer.Option("--out", help="write here instead of stdout")] = None,
+    any_state: Annotated[bool, typer.Option("--any-state", help="export whatever the case's state")] = False,
+) -> None:
+    """Export a case as a schema-valid goAML 5.0.2 STR (escalated or filed cases)."""
+    from engine.reports import goaml
+
+    con = store.connect(db_path(db))
+    try:
+        xml = goaml.export_case(con, case_id, require_state=None if any_state else goaml.EXPORTABLE_STATES)
+    finally:
+        con.close()
+    if out is None:
+        typer.echo(xml.decode("utf-8"), nl=False)
+    else:
+        out.write_bytes(xml)
+        err_console.print(f"wrote {out} ({len(xml)} bytes, schema-valid)")
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -1,0 +1,114 @@
+"""The FastAPI application factory.
+
+``create_app(db_path)`` opens the database (the serving process owns it), wires the
+routers and starts the scan scheduler with the app's lifespan.  Optional modules are
+included when present: ``api.routers.screening`` (sanctions screening) and ``api.ui``
+(analyst pages); each exposes ``router``.
+
+Errors: :class:`engine.errors.CtfmonError` answers its ``http_status`` with
+``{"detail": message}``; request validation answers 422; missing/invalid token 401;
+a role without the permission 403.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from api.models import Health
+from api.routers import alerts, audit, cases, ingest, reports, scans, schedules, typologies, users
+from engine import auth
+from engine.errors import CtfmonError
+from engine.schedule import ScheduleService, SharedDatabase
+
+log = logging.getLogger(__name__)
+
+DEMO_USERS: tuple[tuple[str, str], ...] = (
+    ("demo-analyst", "analyst"),
+    ("demo-supervisor", "supervisor"),
+    ("demo-admin", "admin"),
+    ("demo-auditor", "auditor"),
+)
+OPTIONAL_ROUTERS: tuple[str, ...] = ("api.routers.screening", "api.ui")
+
+
+def _version() -> str:
+    try:
+        return version("ctfmon")
+    except PackageNotFoundError:
+        return "0"
+
+
+def create_demo_users(db: SharedDatabase) -> dict[str, str]:
+    """One user per role (created when missing) with a fresh token each: {name: token}."""
+    tokens: dict[str, str] = {}
+    with db.writing() as con:
+        existing = {u["name"] for u in auth.list_users(con)}
+        for name, role in DEMO_USERS:
+            if name not in existing:
+                auth.add_user(con, name, role, actor="demo")
+            tokens[name] = auth.issue_token(con, name, actor="demo")[1]
+    return tokens
+
+
+def create_app(
+    db_path: str | Path, demo: bool = False, *, scheduler: bool = True
+) -> FastAPI:
+    """The API over the database at ``db_path`` (``":memory:"`` for tests).
+
+    ``demo`` creates one user per role and keeps their tokens in ``app.state.demo_tokens``.
+    ``scheduler=False`` leaves scheduled scans off (they still can be managed and run by hand).
+    """
+    db = SharedDatabase(db_path)
+    svc = ScheduleService(db)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if scheduler:
+            svc.start()
+        try:
+            yield
+        finally:
+            svc.shutdown()
+            db.close()
+
+    app = FastAPI(
+        title="ctfmon",
+        version=_version(),
+        description=(
+            "Counter-terrorism financing and AML transaction monitoring: alerts, cases, scans, "
+            "typologies, schedules, goAML reports and the audit log. Authenticate with "
+            "`Authorization: Bearer <token>` (`ctfmon users token NAME`)."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    app.state.scheduler = svc
+    app.state.demo_tokens = create_demo_users(db) if demo else {}
+
+    @app.exception_handler(CtfmonError)
+    async def _ctfmon_error(_request: Request, exc: CtfmonError) -> JSONResponse:
+        return JSONResponse(status_code=exc.http_status, content={"detail": exc.message})
+
+    @app.get("/health", response_model=Health, tags=["health"], summary="Liveness (no token needed)")
+    def health() -> Health:
+        return Health(status="ok", version=_version(), database=Path(db.path).name)
+
+    for mod in (alerts, cases, scans, ingest, typologies, schedules, reports, audit, users):
+        app.include_router(mod.router)
+    for name in OPTIONAL_ROUTERS:
+        if importlib.util.find_spec(name) is None:
+            continue
+        router = getattr(importlib.import_module(name), "router", None)
+        if router is not None:
+            app.include_router(router)
+            log.info("included optional router %s", name)
+    return app

@@ -1,0 +1,293 @@
+"""Request and response models: the JSON shapes of the API (they are also its docs).
+
+Timestamps are naive UTC in ISO 8601 (``2026-05-24T14:30:00``); money is in the base
+currency (``*_base``) unless a record shows its own ``currency``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.auth import ROLES
+from engine.cases import STATES
+
+T = TypeVar("T")
+
+CaseState = Literal["new", "in_review", "escalated", "str_filed", "closed_false_positive", "closed_no_action"]
+Role = Literal["analyst", "supervisor", "admin", "auditor"]
+assert tuple(CaseState.__args__) == STATES  # type: ignore[attr-defined]
+assert tuple(Role.__args__) == ROLES  # type: ignore[attr-defined]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: ``items`` and the ``total`` matching the filters."""
+
+    items: list[T]
+    total: int = Field(description="rows matching the filters, over all pages")
+    limit: int
+    offset: int
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    database: str
+
+
+class AlertOut(BaseModel):
+    """An alert (DATA_CONTRACT.md alerts shape) with the case it belongs to."""
+
+    alert_id: str
+    typology_id: str
+    subject_type: str
+    subject_id: str
+    score: float
+    window_start: datetime | None
+    window_end: datetime | None
+    evidence: list[str] = Field(description="ids of the transactions / declarations / trade documents")
+    explanation: str
+    details: dict[str, Any] = Field(description="measured figures; graph typologies: nodes and edges")
+    scan_id: str
+    created_at: datetime
+    case_id: str | None = None
+    case_state: str | None = None
+
+
+class CaseSummary(BaseModel):
+    """A case in the queue."""
+
+    case_id: str
+    subject_type: str
+    subject_id: str
+    state: CaseState
+    risk_score: float = Field(description="noisy-or over typologies of weight x strongest alert score")
+    alert_count: int
+    typologies: list[str]
+    assignee: str | None
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime
+    closed_at: datetime | None
+
+
+class Note(BaseModel):
+    note_id: int
+    author: str
+    created_at: datetime
+    text: str
+
+
+class Disposition(BaseModel):
+    disposition_id: int
+    from_state: str
+    to_state: str
+    reason: str
+    proposed_by: str
+    proposed_at: datetime
+    status: Literal["pending", "approved", "rejected", "superseded"]
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_reason: str | None
+
+
+class CaseDetail(CaseSummary):
+    """A case with everything an analyst needs to decide it."""
+
+    alerts: list[AlertOut]
+    notes: list[Note]
+    dispositions: list[Disposition]
+    allowed_transitions: dict[str, dict[str, list[str]]] = Field(
+        description="target state -> roles that may make it directly / only propose it"
+    )
+    evidence: dict[str, list[dict[str, Any]]] = Field(
+        description="transactions, cash_declarations, trade_documents named by the alerts"
+    )
+    subject: dict[str, Any] = Field(description="party (or null) and its accounts")
+    counterparties: list[dict[str, Any]] = Field(
+        description="per counterparty account and direction: name, country, count, total_base, first/last"
+    )
+    graph: dict[str, Any] | None = Field(
+        description="nodes/edges from the alerts' subgraphs (source=alerts) or the subject's neighbourhood"
+    )
+
+
+class AssignIn(Strict):
+    assignee: str = Field(min_length=1, max_length=64, description="user name of an analyst or supervisor")
+
+
+class TransitionIn(Strict):
+    to: CaseState
+    reason: str = Field("", max_length=8000, description="required for dispositions and reopening")
+
+
+class RejectIn(Strict):
+    reason: str = Field(min_length=1, max_length=8000)
+
+
+class NoteIn(Strict):
+    text: str = Field(min_length=1, max_length=20000)
+
+
+class TransitionOut(BaseModel):
+    outcome: Literal["moved", "proposed"] = Field(
+        description="moved: the state changed; proposed: a disposition awaits a supervisor"
+    )
+    case: CaseSummary
+
+
+class ScanIn(Strict):
+    as_of: datetime | None = Field(None, description="window end (default: latest loaded timestamp)")
+    lookback_days: int | None = Field(None, ge=1, le=3650, description="window length (default: all data)")
+    typology_ids: list[str] | None = Field(None, max_length=100, description="default: all")
+    params: dict[str, dict[str, Any]] | None = Field(
+        None, description="per-scan parameter values: {typology_id: {name: value}}"
+    )
+
+
+class CaseSync(BaseModel):
+    alerts_added: int
+    cases_created: int
+    cases_joined: int
+
+
+class ScanOut(BaseModel):
+    scan_id: str
+    status: str
+    window_start: datetime
+    window_end: datetime
+    counts: dict[str, int]
+    timings: dict[str, float]
+    errors: dict[str, str]
+    new_alerts: dict[str, int]
+    total_alerts: int
+    total_new: int
+    cases: CaseSync
+
+
+class ScanRow(BaseModel):
+    scan_id: str
+    started_at: datetime
+    finished_at: datetime | None
+    as_of: datetime
+    window_start: datetime
+    window_end: datetime
+    typologies: list[str]
+    status: str
+    counts: Any = None
+    timings: Any = None
+    errors: Any = None
+    triggered_by: str
+
+
+class TypologyOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    references: list[str]
+    params: dict[str, dict[str, Any]] = Field(description="name -> default, type, description")
+    effective: dict[str, Any] = Field(description="values in force: defaults overlaid by stored overrides")
+
+
+class ParamsIn(Strict):
+    values: dict[str, Any] = Field(description="name -> value; null removes an override")
+
+
+class ScheduleIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    trigger: Literal["cron", "interval"]
+    cron: str | None = Field(None, max_length=100, description="5-field crontab, UTC, e.g. '0 2 * * *'")
+    interval_seconds: int | None = Field(None, ge=1, le=31_622_400)
+    typology_ids: list[str] | None = Field(None, max_length=100, description="default: all")
+    lookback_days: int | None = Field(None, ge=1, le=3650)
+    enabled: bool = True
+
+
+class SchedulePatch(Strict):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    trigger: Literal["cron", "interval"] | None = None
+    cron: str | None = Field(None, max_length=100)
+    interval_seconds: int | None = Field(None, ge=1, le=31_622_400)
+    typology_ids: list[str] | None = Field(None, max_length=100)
+    lookback_days: int | None = Field(None, ge=1, le=3650)
+    enabled: bool | None = None
+
+
+class ScheduleOut(BaseModel):
+    schedule_id: str
+    name: str
+    trigger: str
+    cron: str | None
+    interval_seconds: int | None
+    typology_ids: list[str] | None
+    lookback_days: int | None
+    enabled: bool
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    last_run_at: datetime | None
+    last_scan_id: str | None
+    last_status: str | None
+    last_error: str | None
+    next_run_at: str | None = Field(None, description="next fire time (UTC) while the server runs")
+
+
+class ScheduleRunOut(BaseModel):
+    schedule_id: str
+    status: str | None
+    scan_id: str | None
+    error: str | None
+    skipped: bool = Field(False, description="true when a previous run was still going")
+
+
+class UserIn(Strict):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
+    role: Role
+
+
+class UserOut(BaseModel):
+    name: str
+    role: str
+    created_at: datetime
+    active: bool
+    active_tokens: int = 0
+
+
+class TokenOut(BaseModel):
+    user: str
+    token_id: str
+    token: str = Field(description="shown once; store it now")
+
+
+class AuditEntry(BaseModel):
+    audit_id: int
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    before: Any
+    after: Any
+    entry_hash: str
+
+
+class AuditPage(Page[AuditEntry]):
+    chain_intact: bool | None = Field(None, description="hash chain check (when verify=true)")
+
+
+class IngestOut(BaseModel):
+    file: str
+    table: str
+    batch_id: int | None
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    rows_duplicate: int
+    rows_replaced: int
+    already_loaded: bool

@@ -1,0 +1,65 @@
+"""Scans: run one now (then group its alerts into cases), list and inspect scans."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from api.deps import DB, Con, Reader, require
+from api.models import CaseSync, ScanIn, ScanOut, ScanRow
+from api.routers.alerts import naive_utc
+from engine import audit, cases, scan
+from engine.auth import User
+from engine.errors import NotFound
+
+router = APIRouter(prefix="/scans", tags=["scans"])
+
+Runner = Annotated[User, Depends(require("scan.run"))]
+
+_COLS = ("scan_id", "started_at", "finished_at", "as_of", "window_start", "window_end", "typologies",
+         "status", "counts", "timings", "errors", "triggered_by")
+
+
+def _row(r: tuple[Any, ...]) -> ScanRow:
+    d = dict(zip(_COLS, r, strict=True))
+    for k in ("counts", "timings", "errors"):
+        if isinstance(d[k], str):
+            d[k] = json.loads(d[k])
+    d["typologies"] = list(d["typologies"] or [])
+    return ScanRow(**d)
+
+
+@router.post("", response_model=ScanOut, summary="Run a scan now and sync cases (waits for the result)")
+def start_scan(body: ScanIn, db: DB, user: Runner) -> ScanOut:
+    with db.writing() as con:
+        result = scan.run_scan(
+            con, as_of=naive_utc(body.as_of), lookback_days=body.lookback_days,
+            typology_ids=body.typology_ids, params=body.params, triggered_by=f"api:{user.name}",
+        )
+        synced = cases.sync_cases(con, actor=f"api:{user.name}")
+        audit.record(con, audit.AuditEvent(
+            user.name, "scan.run", "scan", result.scan_id, None,
+            {"status": result.status, "total_alerts": result.total_alerts, "total_new": result.total_new},
+        ))
+    return ScanOut(**result.to_dict(), cases=CaseSync(
+        alerts_added=synced.alerts_added, cases_created=synced.cases_created,
+        cases_joined=synced.cases_joined,
+    ))
+
+
+@router.get("", response_model=list[ScanRow], summary="Recent scans, newest first")
+def list_scans(con: Con, _user: Reader, limit: int = Query(50, ge=1, le=500)) -> list[ScanRow]:
+    rows = con.execute(
+        f"SELECT {', '.join(_COLS)} FROM scans ORDER BY started_at DESC, scan_id LIMIT ?", [limit]
+    ).fetchall()
+    return [_row(r) for r in rows]
+
+
+@router.get("/{scan_id}", response_model=ScanRow, summary="One scan's status, counts and errors")
+def get_scan(scan_id: str, con: Con, _user: Reader) -> ScanRow:
+    rows = con.execute(f"SELECT {', '.join(_COLS)} FROM scans WHERE scan_id = ?", [scan_id]).fetchall()
+    if not rows:
+        raise NotFound(f"no scan {scan_id!r}")
+    return _row(rows[0])
