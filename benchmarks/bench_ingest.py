@@ -44,14 +44,15 @@ def make_transactions(n: int, seed: int = 1) -> pl.DataFrame:
     ch = channels[rng.choice(len(channels), n, p=[0.15, 0.35, 0.25, 0.1, 0.1, 0.05])]
     frm = rng.integers(0, n_acc, n)
     to = (frm + 1 + rng.integers(0, n_acc - 1, n)) % n_acc
-    from_acc = pl.Series([f"ACC{i:08d}" for i in range(n_acc)])[frm]
-    to_acc = pl.Series([f"ACC{i:08d}" for i in range(n_acc)])[to]
+    ids = pl.select(pl.lit("ACC") + pl.int_range(0, n_acc).cast(pl.String).str.zfill(8)).to_series()
+    from_acc = ids.gather(frm)
+    to_acc = ids.gather(to)
     currencies = np.array(["USD", "SGD", "PHP", "EUR", "JPY"])
     cur = currencies[rng.choice(len(currencies), n, p=[0.5, 0.2, 0.15, 0.1, 0.05])]
     amount = np.round(rng.lognormal(5.5, 1.4, n), 2) + 0.01
     df = pl.DataFrame(
         {
-            "txn_id": pl.int_range(0, n, eager=True).cast(pl.String).str.zfill(10).map_batches(lambda s: "T" + s),
+            "txn_id": pl.select(pl.lit("T") + pl.int_range(0, n).cast(pl.String).str.zfill(10)).to_series(),
             "timestamp": pl.Series(start + offsets),
             "channel": ch,
             "from_account": from_acc,
