@@ -596,6 +596,151 @@ def report_goaml(
         err_console.print(f"wrote {out} ({len(xml)} bytes, schema-valid)")
 
 
+# ---- screening
+lists_app = typer.Typer(help="Sanctions lists: load versions, show them, compare them.", no_args_is_help=True)
+app.add_typer(lists_app, name="lists")
+
+
+@lists_app.command("load")
+def lists_load(
+    file: Annotated[Path, typer.Argument(help="UN Consolidated List XML or a list CSV")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="un-xml or csv (default: from the file extension)")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="list name (default: UN for the UN XML, the file stem for CSV)")
+    ] = None,
+    rescreen: Annotated[
+        bool, typer.Option("--rescreen/--no-rescreen", help="re-screen parties and transactions (SAN-01, SAN-02)")
+    ] = True,
+    db: DbOption = None,
+) -> None:
+    """Load a list file as the new active version of its list, then re-screen everything."""
+    from engine.screening import lists as screening_lists
+
+    con = store.connect(db_path(db))
+    try:
+        res = screening_lists.load_list(con, file, fmt=fmt, list_name=name)
+        if res.already_loaded:
+            console.print(f"list {res.list_name}: this file is version {res.version_id} (re-activated, not copied)")
+        else:
+            console.print(
+                f"list {res.list_name}: version {res.version_id} active: {res.entries} entries "
+                f"({res.persons} persons, {res.entities} entities), {res.names} names, sha256 {res.content_hash[:12]}"
+            )
+        if res.previous_version_id is not None and not res.already_loaded:
+            d = res.diff
+            console.print(
+                f"changes since version {res.previous_version_id}: {len(d['added'])} added, "
+                f"{len(d['removed'])} removed, {len(d['changed'])} changed"
+            )
+        if rescreen:
+            from engine import scan as scan_mod
+
+            result = scan_mod.run_scan(con, typology_ids=["SAN-01", "SAN-02"], triggered_by="lists load")
+            console.print(
+                f"re-screened ({result.scan_id}, {result.status}): "
+                + ", ".join(f"{t} {result.counts.get(t, 0)} alerts ({result.new_alerts.get(t, 0)} new)"
+                            for t in ("SAN-01", "SAN-02"))
+            )
+            if result.errors:
+                for t, err in result.errors.items():
+                    err_console.print(f"[red]{t}[/]: {err}", highlight=False)
+                raise typer.Exit(1)
+    finally:
+        con.close()
+
+
+@lists_app.command("show")
+def lists_show(db: DbOption = None) -> None:
+    """Every stored list version (active ones marked)."""
+    from rich.table import Table
+
+    from engine.screening import lists as screening_lists
+
+    con = store.connect(db_path(db))
+    try:
+        df = screening_lists.list_versions(con)
+    finally:
+        con.close()
+    if df.height == 0:
+        console.print("no lists loaded: use `ctfmon lists load FILE`")
+        return
+    out = Table(title="sanctions list versions")
+    for col in ("version", "list", "active", "format", "generated", "loaded", "entries", "persons",
+                "entities", "names", "sha256", "file"):
+        out.add_column(col)
+    for r in df.iter_rows(named=True):
+        out.add_row(
+            str(r["version_id"]), r["list_name"], "yes" if r["active"] else "", r["source_format"],
+            str(r["generated_at"] or ""), str(r["loaded_at"])[:19], str(r["entries"]), str(r["persons"]),
+            str(r["entities"]), str(r["names"]), r["content_hash"][:12], r["file"],
+        )
+    console.print(out)
+
+
+@lists_app.command("diff")
+def lists_diff(
+    old: Annotated[int, typer.Argument(help="old version id (see `ctfmon lists show`)")],
+    new: Annotated[int, typer.Argument(help="new version id")],
+    db: DbOption = None,
+) -> None:
+    """Designations added, removed and changed between two list versions."""
+    from engine.screening import lists as screening_lists
+
+    con = store.connect(db_path(db))
+    try:
+        d = screening_lists.diff_versions(con, old, new)
+    finally:
+        con.close()
+    console.print(f"{len(d['added'])} added, {len(d['removed'])} removed, {len(d['changed'])} changed")
+    for change in ("added", "removed", "changed"):
+        for ref in d[change]:
+            console.print(f"{change:8} {ref}", highlight=False)
+
+
+@app.command("screen")
+def screen_cmd(
+    name: Annotated[str, typer.Argument(help="name to screen, any script")],
+    dob: Annotated[str | None, typer.Option("--dob", help="birth date YYYY-MM-DD or year YYYY")] = None,
+    nationality: Annotated[str | None, typer.Option("--nationality", help="ISO 3166-1 alpha-2")] = None,
+    document: Annotated[str | None, typer.Option("--document", help="passport or id number")] = None,
+    entry_type: Annotated[str | None, typer.Option("--type", help="person or entity")] = None,
+    threshold: Annotated[float, typer.Option("--threshold", help="match decision threshold (0..1)")] = 0.80,
+    limit: Annotated[int, typer.Option("--limit", help="candidates shown")] = 10,
+    db: DbOption = None,
+) -> None:
+    """Screen one name against the active lists: ranked candidates with the score breakdown."""
+    from rich.table import Table
+
+    from engine.screening import service
+
+    con = store.connect(db_path(db))
+    try:
+        query = service.make_query(name, birth_date=dob, nationality=nationality, document_number=document,
+                                   entry_type=entry_type)
+        results = service.match(con, [query], threshold=threshold, limit=limit)[0]
+    finally:
+        con.close()
+    if not results:
+        console.print(f"no candidates for {name!r}", highlight=False)
+        return
+    out = Table(title=f"candidates for {name!r} (threshold {threshold:.2f})")
+    for col in ("score", "match", "list", "reference", "type", "matched name", "breakdown"):
+        out.add_column(col)
+    for r in results:
+        out.add_row(f"{r.score:.3f}", "MATCH" if r.score >= threshold else "", r.list_name, r.reference,
+                    r.entry_type, r.matched_name, r.explanation())
+    console.print(out)
+    top = results[0]
+    aligned = top.features["name"]["aligned"]
+    console.print(
+        "best name alignment: "
+        + ", ".join(f"{a['query']}~{a['list']} {a['similarity']:.2f} (w {a['weight']:.2f})" for a in aligned),
+        highlight=False,
+    )
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -148,7 +148,6 @@ class ListIndex:
         self,
         query: Query,
         *,
-        threshold: float = DEFAULT_THRESHOLD,
         limit: int = 10,
         min_score: float = 0.5,
     ) -> list[EntryScore]:
@@ -207,19 +206,6 @@ def get_index(con: duckdb.DuckDBPyConnection) -> ListIndex:
             _CACHE.clear()
         _CACHE[key] = idx
     return idx
-
-
-def match_queries(
-    con: duckdb.DuckDBPyConnection,
-    queries: list[Query],
-    *,
-    threshold: float = DEFAULT_THRESHOLD,
-    limit: int = 10,
-    min_score: float = 0.5,
-) -> list[list[EntryScore]]:
-    """Ranked candidates per query against the active lists (what the API and CLI call)."""
-    idx = get_index(con)
-    return [idx.match(q, threshold=threshold, limit=limit, min_score=min_score) for q in queries]
 
 
 # --------------------------------------------------------------------------- bulk
