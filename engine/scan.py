@@ -338,6 +338,28 @@ def _store_alerts(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
     return int(n)
 
 
+def _dependency_order(selected: list[type[Typology]]) -> list[type[Typology]]:
+    """Selected typologies with those named in another's ``depends_on`` first (id order otherwise)."""
+    by_id = {t.id: t for t in selected}
+    done: list[type[Typology]] = []
+    seen: set[str] = set()
+
+    def visit(t: type[Typology], path: tuple[str, ...]) -> None:
+        if t.id in seen:
+            return
+        if t.id in path:
+            raise CtfmonError(f"typology dependency cycle: {' -> '.join((*path, t.id))}")
+        for dep in getattr(t, "depends_on", ()):
+            if dep in by_id:
+                visit(by_id[dep], (*path, t.id))
+        seen.add(t.id)
+        done.append(t)
+
+    for t in selected:
+        visit(t, ())
+    return done
+
+
 def run_scan(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -354,7 +376,7 @@ def run_scan(
     catalogue defaults < stored overrides (:func:`set_typology_params`) < ``params``.
     A typology that raises is recorded in the scan's errors; the others' alerts are kept.
     """
-    selected = registry.select(typology_ids)
+    selected = _dependency_order(registry.select(typology_ids))
     params = params or {}
     sel_ids = {t.id for t in selected}
     for tid in params:

@@ -1,0 +1,110 @@
+"""Evaluation maths on a tiny handmade labels/alerts set."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+import pytest
+from typo_fixtures import account, db, party
+
+from engine import evaluate as ev
+from engine.errors import CtfmonError
+
+
+def _alert(con, aid, tid, stype, sid, evidence):
+    con.execute(
+        "INSERT INTO alerts VALUES (?, ?, ?, ?, 0.5, NULL, NULL, ?, 'x', '{}', 'S1', ?)",
+        [aid, tid, stype, sid, evidence, datetime(2026, 1, 1)],
+    )
+
+
+LABELS = pl.DataFrame(
+    [
+        # TF-CASH-01: two planted instances; I1 subject P1 (mule P9), I2 subject P2
+        ("TF-CASH-01", "I1", "party", "P1", "subject"),
+        ("TF-CASH-01", "I1", "party", "P9", "mule"),
+        ("TF-CASH-01", "I1", "transaction", "T1", "evidence"),
+        ("TF-CASH-01", "I1", "transaction", "T2", "evidence"),
+        ("TF-CASH-01", "I2", "party", "P2", "subject"),
+        ("TF-CASH-01", "I2", "transaction", "T3", "evidence"),
+        # a benign look-alike: alerting on P3 is a false positive
+        ("benign:payroll_cash", "B1", "party", "P3", "subject"),
+        # TF-DORM-01: subject labelled by party, alert raised on its account (owner on file)
+        ("TF-DORM-01", "I3", "party", "P4", "subject"),
+        ("TF-DORM-01", "I3", "transaction", "T9", "evidence"),
+        # account subject whose owner is not on file
+        ("TF-DORM-01", "I4", "account", "EXT1", "subject"),
+    ],
+    schema=list(ev.LABEL_COLUMNS),
+    orient="row",
+)
+
+
+def _db():
+    con = db()
+    for p in ("P1", "P2", "P3", "P4", "P9"):
+        party(con, p)
+    account(con, "A4", "P4")
+    _alert(con, "a1", "TF-CASH-01", "party", "P1", ["T1", "T5"])
+    _alert(con, "a2", "TF-CASH-01", "party", "P9", ["T2"])
+    _alert(con, "a3", "TF-CASH-01", "party", "P3", ["T7"])
+    _alert(con, "a4", "TF-DORM-01", "account", "A4", ["T9"])
+    return con
+
+
+def test_subject_and_evidence_precision_recall():
+    res = ev.evaluate(_db(), LABELS)
+    cash = res["typologies"]["TF-CASH-01"]
+    # instances: I1 recalled via subject P1, I2 missed
+    assert (cash["instances"], cash["instances_recalled"]) == (2, 1)
+    # alerted subjects P1, P9 (participant: mule), P3 (benign) -> 2 of 3
+    assert (cash["alerted_subjects"], cash["true_subjects"]) == (3, 2)
+    assert cash["subject"] == {"precision": 0.6667, "recall": 0.5, "f1": round(2 * (2 / 3) * 0.5 / (2 / 3 + 0.5), 4)}
+    # evidence: alerted {T1, T2, T5, T7}; labelled {T1, T2, T3} -> hits 2
+    assert cash["evidence"]["precision"] == 0.5 and cash["evidence"]["recall"] == 0.6667
+    dorm = res["typologies"]["TF-DORM-01"]
+    # account alert on A4 counts for owner P4; EXT1 instance is missed
+    assert (dorm["instances"], dorm["instances_recalled"], dorm["true_subjects"]) == (2, 1, 1)
+    assert dorm["subject"]["precision"] == 1.0 and dorm["subject"]["recall"] == 0.5
+    assert "benign:payroll_cash" not in res["typologies"]
+    # micro-average over both typologies
+    tot = res["all"]
+    assert (tot["instances"], tot["instances_recalled"], tot["alerted_subjects"], tot["true_subjects"]) == (4, 2, 4, 3)
+    assert tot["subject"]["precision"] == 0.75 and tot["subject"]["recall"] == 0.5
+    assert tot["evidence"]["precision"] == 0.6 and tot["evidence"]["recall"] == 0.75
+
+
+def test_typology_filter_and_missing_alerts():
+    res = ev.evaluate(_db(), LABELS, typology_ids=["TF-DORM-01"])
+    assert list(res["typologies"]) == ["TF-DORM-01"]
+    empty = ev.evaluate(db(), LABELS)
+    assert empty["typologies"]["TF-CASH-01"]["subject"]["recall"] == 0.0
+    assert empty["typologies"]["TF-CASH-01"]["subject"]["precision"] is None
+
+
+def test_load_labels_formats_and_directory(tmp_path):
+    LABELS.write_csv(tmp_path / "labels.csv")
+    LABELS.write_parquet(tmp_path / "l.parquet")
+    LABELS.write_ndjson(tmp_path / "l.jsonl")
+    assert ev.load_labels(tmp_path / "labels.csv").height == LABELS.height
+    assert ev.load_labels(tmp_path / "l.parquet").height == LABELS.height
+    assert ev.load_labels(tmp_path / "l.jsonl").height == LABELS.height
+    d = tmp_path / "gen"
+    d.mkdir()
+    LABELS.write_parquet(d / "labels.parquet")
+    assert ev.load_labels(d).height == LABELS.height
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CtfmonError, match="no labels"):
+        ev.load_labels(tmp_path / "empty")
+    with pytest.raises(CtfmonError, match="does not exist"):
+        ev.load_labels(tmp_path / "missing.csv")
+    (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(CtfmonError, match="lacks column"):
+        ev.load_labels(tmp_path / "bad.csv")
+
+
+def test_json_written(tmp_path):
+    res = ev.evaluate(_db(), LABELS)
+    out = ev.write_json(res, tmp_path / "out" / "eval.json")
+    assert '"TF-CASH-01"' in out.read_text()
