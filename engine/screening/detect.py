@@ -23,8 +23,8 @@ PARTY_KIND = "CASE WHEN party_type = 'individual' THEN 'person' ELSE 'entity' EN
 
 
 def has_active_list(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute("SELECT count(*) FROM screening_list_versions WHERE active").fetchone()
-    return bool(row and row[0])
+    rows = con.execute("SELECT count(*) FROM screening_list_versions WHERE active").fetchall()
+    return bool(rows and rows[0][0])
 
 
 def party_names(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -492,11 +492,11 @@ def load_list(
         "SELECT version_id FROM screening_list_versions WHERE list_name = ? AND content_hash = ? "
         "ORDER BY version_id DESC LIMIT 1",
         [name, content_hash],
-    ).fetchone()
+    ).fetchall()
     persons = sum(e.entry_type == "person" for e in parsed.entries)
     n_names = sum(len(e.names) for e in parsed.entries)
-    if existing is not None:
-        vid = int(existing[0])
+    if existing:
+        vid = int(existing[0][0])
         with store.transaction(con):
             con.execute("UPDATE screening_list_versions SET active = (version_id = ?) WHERE list_name = ?",
                         [vid, name])
@@ -532,7 +532,7 @@ def load_list(
                 "quality": pl.String},
     )
     with store.transaction(con):
-        vid = int(con.execute("SELECT nextval('screening_list_version_seq')").fetchone()[0])  # type: ignore[index]
+        vid = int(con.execute("SELECT nextval('screening_list_version_seq')").fetchall()[0][0])
         con.execute("UPDATE screening_list_versions SET active = false WHERE list_name = ?", [name])
         con.execute(
             "INSERT INTO screening_list_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true)",
@@ -562,10 +562,10 @@ def load_list(
 
 
 def active_version(con: duckdb.DuckDBPyConnection, list_name: str) -> int | None:
-    row = con.execute(
+    rows = con.execute(
         "SELECT version_id FROM screening_list_versions WHERE list_name = ? AND active", [list_name]
-    ).fetchone()
-    return int(row[0]) if row else None
+    ).fetchall()
+    return int(rows[0][0]) if rows else None
 
 
 def active_versions(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -583,8 +583,8 @@ def list_versions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def _version_exists(con: duckdb.DuckDBPyConnection, vid: int) -> None:
-    row = con.execute("SELECT 1 FROM screening_list_versions WHERE version_id = ?", [vid]).fetchone()
-    if row is None:
+    rows = con.execute("SELECT 1 FROM screening_list_versions WHERE version_id = ?", [vid]).fetchall()
+    if not rows:
         raise NotFound(f"no list version {vid}; see `ctfmon lists show`")
 
 

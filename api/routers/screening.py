@@ -1,0 +1,104 @@
+"""Sanctions screening: match names against the active lists; the loaded list versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import Con, Reader
+from engine.screening import lists, service
+from engine.screening.matcher import DEFAULT_THRESHOLD
+
+router = APIRouter(prefix="/screening", tags=["screening"])
+
+
+class MatchQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=500, description="name to screen, any script")
+    birth_date: str | None = Field(None, description="YYYY-MM-DD or YYYY", examples=["1937-04-28"])
+    nationality: str | None = Field(None, description="ISO 3166-1 alpha-2 (or a country name)")
+    document_number: str | None = Field(None, description="passport or id number")
+    entity_type: Literal["person", "entity"] | None = Field(None, description="what the name is of")
+
+
+class MatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    queries: list[MatchQuery] = Field(min_length=1, max_length=1000)
+    threshold: float = Field(DEFAULT_THRESHOLD, ge=0.0, le=1.0, description="score from which a candidate matches")
+    limit: int = Field(10, ge=1, le=100, description="candidates per query")
+
+
+class Candidate(BaseModel):
+    list_name: str
+    reference: str = Field(description="the list's reference number of the designation")
+    entry_type: Literal["person", "entity"]
+    primary_name: str
+    matched_name: str = Field(description="the list name (primary, alias or original script) that matched best")
+    name_kind: str
+    name_quality: str
+    name_score: float
+    score: float = Field(description="0..1, name score moved by the qualifiers")
+    match: bool = Field(description="score >= threshold")
+    explanation: str
+    features: dict[str, Any] = Field(description="per-feature breakdown: name alignment, birth date, ...")
+
+
+class QueryResult(BaseModel):
+    query: MatchQuery
+    matched: bool = Field(description="any candidate at or above the threshold")
+    candidates: list[Candidate]
+
+
+class MatchResponse(BaseModel):
+    threshold: float
+    results: list[QueryResult]
+
+
+class ListVersionOut(BaseModel):
+    version_id: int
+    list_name: str
+    source_format: str
+    file: str
+    generated_at: datetime | None
+    content_hash: str
+    loaded_at: datetime
+    entries: int
+    persons: int
+    entities: int
+    names: int
+    active: bool
+
+
+@router.post("/match", response_model=MatchResponse, summary="Screen names against the active lists")
+def match(body: MatchRequest, con: Con, _user: Reader) -> MatchResponse:
+    queries = [
+        service.make_query(
+            q.name, birth_date=q.birth_date, nationality=q.nationality, document_number=q.document_number,
+            entry_type=q.entity_type,
+        )
+        for q in body.queries
+    ]
+    ranked = service.match(con, queries, threshold=body.threshold, limit=body.limit)
+    results: list[QueryResult] = []
+    for q, cands in zip(body.queries, ranked, strict=True):
+        out = [
+            Candidate(
+                list_name=c.list_name, reference=c.reference, entry_type=c.entry_type,  # type: ignore[arg-type]
+                primary_name=c.primary_name, matched_name=c.matched_name, name_kind=c.name_kind,
+                name_quality=c.name_quality, name_score=c.name_score, score=c.score,
+                match=c.score >= body.threshold, explanation=c.explanation(), features=c.features,
+            )
+            for c in cands
+        ]
+        results.append(QueryResult(query=q, matched=any(c.match for c in out), candidates=out))
+    return MatchResponse(threshold=body.threshold, results=results)
+
+
+@router.get("/lists", response_model=list[ListVersionOut], summary="Loaded list versions (active marked)")
+def get_lists(con: Con, _user: Reader) -> list[ListVersionOut]:
+    return [ListVersionOut(**r) for r in lists.list_versions(con).iter_rows(named=True)]
