@@ -1,0 +1,138 @@
+"""``ctfmon generate``: population, planters, normal activity, ids, errors, files, manifest."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from datagen import DATAGEN_VERSION, errors, normal, planters, population, trade
+from datagen.finalize import Finalizer
+from datagen.planters import PlantContext
+from datagen.world import GenConfig, World, sub_rng
+from datagen.writer import FORMATS, write_table
+from engine.errors import CtfmonError
+from engine.schema import INGEST_ORDER, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+PROFILES = ("default", "hard")
+DEFAULT_START = date(2026, 1, 1)
+
+
+def typology_ids() -> list[str]:
+    return list(planters.modules())
+
+
+def make_config(*, seed: int, transactions: int, parties: int | None = None, start: date | None = None,
+                days: int = 365, fmt: str = "parquet", typologies: str | list[str] | None = None,
+                profile: str = "default", inject_errors: float = 0.0) -> GenConfig:
+    """Validate arguments (raising :class:`CtfmonError` naming the bad one) into a config."""
+    if transactions < 1000:
+        raise CtfmonError(f"--transactions {transactions}: expected at least 1000")
+    if parties is not None and parties < 200:
+        raise CtfmonError(f"--parties {parties}: expected at least 200")
+    if days < 7 or days > 3660:
+        raise CtfmonError(f"--days {days}: expected between 7 and 3660")
+    if fmt not in FORMATS:
+        raise CtfmonError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    if profile not in PROFILES:
+        raise CtfmonError(f"--profile {profile!r}: expected one of {', '.join(PROFILES)}")
+    if not 0.0 <= inject_errors <= 0.5:
+        raise CtfmonError(f"--inject-errors {inject_errors}: expected a rate between 0 and 0.5")
+    known = typology_ids()
+    if typologies is None or typologies == "" or typologies == "all":
+        sel = tuple(known)
+    else:
+        items = typologies.split(",") if isinstance(typologies, str) else list(typologies)
+        items = [t.strip().upper() for t in items if t.strip()]
+        bad = [t for t in items if t not in known]
+        if bad:
+            raise CtfmonError(f"--typologies: unknown id(s) {', '.join(bad)}; expected ids from {', '.join(known)}")
+        sel = tuple(t for t in known if t in items)
+    return GenConfig(seed=seed, transactions=transactions,
+                     parties=parties if parties is not None else max(500, transactions // 40),
+                     start=start or DEFAULT_START, days=days, fmt=fmt, typologies=sel, profile=profile,
+                     inject_errors=inject_errors)
+
+
+def build(cfg: GenConfig) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
+    """All tables (typed frames, contract columns) and the manifest, without writing."""
+    t0 = time.perf_counter()
+    w = World.create(cfg)
+    parties, accounts = population.build(w)
+    mods = planters.modules()
+    n_inst = planters.instances_for(cfg.transactions)
+    n_benign = max(2, n_inst // 2) * (2 if cfg.hard else 1)
+    for tid in cfg.typologies:
+        mod = mods[tid]
+        mod.plant(PlantContext(w, sub_rng(cfg.seed, tid), n_inst, n_benign, cfg.hard))
+        mod.benign(PlantContext(w, sub_rng(cfg.seed, "benign:" + tid), n_inst, n_benign, cfg.hard))
+    clk = normal.Clock(w)
+    trades, trade_txns = trade.generate_trade(w, max(300, cfg.transactions // 300), clk)
+    decls = trade.generate_declarations(w, max(60, cfg.transactions // 2000), clk)
+    n_normal = max(0, cfg.transactions - len(w.p_txns) - trade_txns.height)
+    txns = normal.generate(w, n_normal)
+    log.info("generated %d normal transactions in %.1fs", txns.height, time.perf_counter() - t0)
+    fin = Finalizer(w)
+    tables: dict[str, pl.DataFrame] = {}
+    tables["parties"] = fin.parties(parties)
+    tables["accounts"] = fin.accounts(accounts)
+    tables["transactions"] = fin.transactions([txns, trade_txns])
+    tables["cash_declarations"] = fin.declarations(decls)
+    tables["trade_documents"] = fin.trades(trades)
+    tables["fx_rates"] = fx_table(w)
+    tables["labels"] = fin.labels()
+    labels = tables["labels"]
+    planted: dict[str, int] = {}
+    benign: dict[str, int] = {}
+    for (tid,), grp in labels.group_by(["typology_id"], maintain_order=True):
+        n = grp["instance_id"].n_unique()
+        (benign if str(tid).startswith("benign:") else planted)[str(tid)] = n
+    manifest: dict[str, Any] = {
+        "generator": "ctfmon generate",
+        "version": DATAGEN_VERSION,
+        "contract_version": SCHEMA_VERSION,
+        "seed": cfg.seed,
+        "arguments": {
+            "transactions": cfg.transactions, "parties": cfg.parties, "start": cfg.start.isoformat(),
+            "days": cfg.days, "format": cfg.fmt, "typologies": list(cfg.typologies), "profile": cfg.profile,
+            "inject_errors": cfg.inject_errors,
+        },
+        "planted": dict(sorted(planted.items())),
+        "benign": dict(sorted(benign.items())),
+    }
+    if cfg.inject_errors > 0:
+        tables, injected = errors.inject(tables, cfg.inject_errors, sub_rng(cfg.seed, "errors"), labels)
+        manifest["injected_errors"] = injected
+    manifest["row_counts"] = {name: df.height for name, df in tables.items()}
+    return tables, manifest
+
+
+def fx_table(w: World) -> pl.DataFrame:
+    rows_d, rows_c, rows_r = [], [], []
+    for j, m in enumerate(w.month_starts):
+        for i, c in enumerate(w.currencies):
+            if c == "USD":
+                continue
+            rows_d.append(m)
+            rows_c.append(c)
+            rows_r.append(float(w.fx[i, j]))
+    return pl.DataFrame({"date": rows_d, "currency": rows_c, "rate_to_base": rows_r},
+                        schema={"date": pl.Date, "currency": pl.String, "rate_to_base": pl.Float64})
+
+
+def write(out: Path, cfg: GenConfig) -> dict[str, Any]:
+    """Generate and write every table, ``labels`` and ``manifest.json`` into ``out``."""
+    tables, manifest = build(cfg)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for name in (*INGEST_ORDER, "labels"):
+        files[name] = write_table(tables[name], out, name, cfg.fmt).name
+    manifest["files"] = files
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return manifest

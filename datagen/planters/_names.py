@@ -1,0 +1,102 @@
+"""Listed names (a small extract of the UN Consolidated List shipped in ``datagen/data``) and
+the realistic variations planters apply to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "un_names.tsv"
+
+
+@dataclass(frozen=True)
+class Listed:
+    reference: str
+    kind: str  # individual | entity
+    parts: tuple[str, ...]
+    original_script: str
+    aliases: tuple[str, ...]
+    dob: str  # YYYY-MM-DD or YYYY
+    nationality: str
+    document: str
+
+    @property
+    def full(self) -> str:
+        return " ".join(self.parts)
+
+
+@lru_cache(maxsize=1)
+def listed() -> tuple[Listed, ...]:
+    out = []
+    for line in DATA.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or line.startswith("reference\t") or not line.strip():
+            continue
+        f = line.split("\t")
+        parts = tuple(p for p in f[2:6] for p in [p.strip()] if p)
+        out.append(Listed(f[0], f[1], parts, f[6], tuple(a for a in f[7].split("|") if a), f[8], f[9], f[10]))
+    return tuple(out)
+
+
+def individuals() -> tuple[Listed, ...]:
+    return tuple(x for x in listed() if x.kind == "individual" and len(x.parts) >= 2 and x.nationality)
+
+
+def entities() -> tuple[Listed, ...]:
+    return tuple(x for x in listed() if x.kind == "entity" and x.parts)
+
+
+_TRANSLIT = (
+    ("MOHAMMED", "MUHAMMAD"), ("MOHAMMAD", "MUHAMMAD"), ("MUHAMMAD", "MOHAMED"), ("AHMAD", "AHMED"),
+    ("AHMED", "AHMAD"), ("ABDUL", "ABD AL"), ("ABD AL", "ABDUL"), ("AL-", "AL "), ("OU", "U"), ("YOUSSEF", "YUSUF"),
+    ("HUSSEIN", "HUSAYN"), ("HASSAN", "HASAN"), ("QA", "KA"), ("KH", "H"), ("EE", "I"), ("OO", "U"), ("J", "DJ"),
+)
+
+
+def _title(s: str) -> str:
+    return " ".join(w[:1].upper() + w[1:].lower() if w.isupper() or w.islower() else w for w in s.split())
+
+
+def vary(entry: Listed, rng: np.random.Generator, mode: str | None = None) -> tuple[str, str]:
+    """(variant name, how it was varied): another transliteration, a dropped middle name,
+    swapped order, one typo or an alias; ``exact`` as recorded otherwise."""
+    modes = ["translit", "drop_middle", "swap", "typo", "alias", "exact"]
+    if mode is None:
+        mode = modes[int(rng.integers(len(modes)))]
+    parts = list(entry.parts)
+    name = " ".join(parts)
+    if mode == "translit":
+        up = name.upper()
+        for a, b in _TRANSLIT:
+            if a in up:
+                return _title(up.replace(a, b, 1)), mode
+        mode = "typo"
+    if mode == "drop_middle" and len(parts) >= 3:
+        return _title(" ".join([parts[0], *parts[2:]])), mode
+    if mode in ("drop_middle", "swap"):
+        return _title(" ".join([parts[-1], *parts[:-1]])), "swap"
+    if mode == "alias" and entry.aliases:
+        return _title(entry.aliases[int(rng.integers(len(entry.aliases)))]), mode
+    if mode in ("typo", "alias"):
+        longest = max(range(len(parts)), key=lambda i: len(parts[i]))
+        w = parts[longest]
+        if len(w) >= 5:
+            i = int(rng.integers(1, len(w) - 1))
+            w = w[:i] + w[i + 1] + w[i] + w[i + 2:]  # swap two adjacent letters
+            parts[longest] = w
+            return _title(" ".join(parts)), "typo"
+    return _title(name), "exact"
+
+
+COMMON_FAMILY = ("Rahimi", "Siddiqui", "Haddad", "Karimi", "Mansour", "Santos", "Nguyen", "Tanaka", "Okafor", "Petrov")
+
+
+def one_token(entry: Listed, rng: np.random.Generator) -> str:
+    """A different person's name sharing exactly one token with ``entry``."""
+    first = _title(entry.parts[0])
+    fam = COMMON_FAMILY[int(rng.integers(len(COMMON_FAMILY)))]
+    while fam.upper() in (p.upper() for p in entry.parts):
+        fam = COMMON_FAMILY[int(rng.integers(len(COMMON_FAMILY)))]
+    return f"{first} {fam}"
