@@ -14,7 +14,8 @@ Name similarity (:func:`compare_tokens`, symmetric, 0..1):
   initials weigh little, so two names sharing only common tokens score low;
 - score = matched weight x similarity / total weight; unmatched tokens of the longer
   name count 0.35 of their weight when every token of the shorter name is matched
-  (missing middle or family names);
+  and the matched tokens weigh at least 0.8 together (missing middle or family names;
+  a list name of common tokens only, *Ali Mohammed*, is not completed by any surname);
 - names whose tokens run together differently (*Abdulrahman*/*Abdul Rahman*) are also
   compared as one string; the better of the two readings wins.
 
@@ -52,6 +53,8 @@ GENERIC_WEIGHT_CAP = 0.25
 MIN_WEIGHT = 0.1
 #: Unmatched tokens of the longer name count this much when the shorter name is fully matched.
 MISSING_PART_FACTOR = 0.35
+#: ... provided the matched tokens carry at least this much weight (not only common tokens).
+MISSING_PART_EVIDENCE = 0.8
 
 #: Given names so frequent world-wide that the list's own frequency understates them.
 GENERIC_TOKENS = frozenset(
@@ -194,10 +197,11 @@ def compare_tokens(a: tuple[str, ...], b: tuple[str, ...], weight: TokenWeights)
     got = sum(p.weight * p.similarity for p in pairs)
     wa = sum(weight(t) for t in un_a)
     wb = sum(weight(t) for t in un_b)
-    if not un_a and un_b:
-        wb *= MISSING_PART_FACTOR
-    elif not un_b and un_a:
-        wa *= MISSING_PART_FACTOR
+    if matched >= MISSING_PART_EVIDENCE:
+        if not un_a and un_b:
+            wb *= MISSING_PART_FACTOR
+        elif not un_b and un_a:
+            wa *= MISSING_PART_FACTOR
     denom = matched + wa + wb
     score = got / denom if denom > 0 else 0.0
     method = "tokens"
