@@ -75,7 +75,11 @@ class NpoFundsDiverted(Typology):
         wd = int(p.window_days)
         query = f"""
 WITH {OWNERS_CTE},
-{transfers_cte("tx", "scan_transactions")},
+npo_acc AS (
+  SELECT a.account_id FROM accounts a JOIN parties p ON p.party_id = a.party_id WHERE p.party_type = 'npo'
+),
+src AS (SELECT t.* FROM scan_transactions t WHERE t.from_account IN (SELECT account_id FROM npo_acc)),
+{transfers_cte("tx", "src")},
 npo AS (SELECT party_id, country FROM parties WHERE party_type = 'npo'),
 npo_ops AS (
   SELECT party_id, UNNEST(npo_operating_countries) AS country

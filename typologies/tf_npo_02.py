@@ -90,7 +90,26 @@ class NpoPassThrough(Typology):
         cd, fd = int(p.collection_days), int(p.forward_days)
         query = f"""
 WITH {OWNERS_CTE},
-{transfers_cte("tx", "scan_transactions")},
+npo_acc AS (
+  SELECT a.account_id FROM accounts a JOIN parties p ON p.party_id = a.party_id WHERE p.party_type = 'npo'
+),
+npo_tx AS (
+  SELECT t.* FROM scan_transactions t
+  WHERE t.from_account IN (SELECT account_id FROM npo_acc) OR t.to_account IN (SELECT account_id FROM npo_acc)
+),
+hop_acc AS (
+  SELECT DISTINCT to_account AS account_id FROM npo_tx
+  WHERE to_account IS NOT NULL AND from_account IN (SELECT account_id FROM npo_acc)
+),
+src AS (
+  SELECT * FROM npo_tx
+  UNION ALL
+  SELECT t.* FROM scan_transactions t
+  WHERE t.from_account IN (SELECT account_id FROM hop_acc)
+    AND t.from_account NOT IN (SELECT account_id FROM npo_acc)
+    AND (t.to_account IS NULL OR t.to_account NOT IN (SELECT account_id FROM npo_acc))
+),
+{transfers_cte("tx", "src")},
 don AS (
   SELECT x.t_sid AS npo_id, x.txn_id, x.ts, x.amt,
          COALESCE(x.f_party, x.from_account, upper(trim(x.originator_name))) AS donor
