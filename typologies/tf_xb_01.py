@@ -253,7 +253,18 @@ class HighRiskCorridor(Typology):
         wd = int(p.window_days)
         query = f"""
 WITH {OWNERS_CTE},
-{transfers_cte("tx", "scan_transactions", f"t.channel IN ({channels})")},
+hr_acc AS (
+  SELECT a.account_id FROM accounts a JOIN ref_jurisdiction_risk r ON r.country = a.country
+),
+src AS (
+  SELECT t.* FROM scan_transactions t
+  WHERE t.channel IN ({channels})
+    AND (t.beneficiary_country IN (SELECT country FROM ref_jurisdiction_risk)
+         OR t.originator_country IN (SELECT country FROM ref_jurisdiction_risk)
+         OR t.from_account IN (SELECT account_id FROM hr_acc)
+         OR t.to_account IN (SELECT account_id FROM hr_acc))
+),
+{transfers_cte("tx", "src")},
 trade_paid AS (
   SELECT DISTINCT payment_txn_id FROM trade_documents WHERE payment_txn_id IS NOT NULL
 ),
@@ -261,15 +272,7 @@ npo_ops AS (
   SELECT party_id, UNNEST(npo_operating_countries) AS country
   FROM parties WHERE party_type = 'npo' AND npo_operating_countries IS NOT NULL
 ),
-legs AS (
-  SELECT f_stype AS subject_type, f_sid AS subject_id, txn_id, ts, amt, 'out' AS direction,
-         dest_country AS cp_country, f_acct_country AS own_country, t_party AS cp_party
-  FROM tx WHERE f_on_file AND NOT self_transfer AND (f_ptype IN ({ptypes}) OR f_party IS NULL)
-  UNION ALL
-  SELECT t_stype, t_sid, txn_id, ts, amt, 'in',
-         orig_country, t_acct_country, f_party
-  FROM tx WHERE t_on_file AND NOT self_transfer AND (t_ptype IN ({ptypes}) OR t_party IS NULL)
-),
+{_legs_cte("legs", "tx", ptypes)},
 hr AS (
   SELECT l.*, r.category, r.weight
   FROM legs l JOIN ref_jurisdiction_risk r ON r.country = l.cp_country
@@ -307,9 +310,19 @@ agg AS (
          array_agg(DISTINCT CASE WHEN direction = 'in' THEN cp_country END) AS countries_in
   FROM hits GROUP BY subject_type, subject_id, burst_no
 ),
+subj_acc AS (
+  SELECT DISTINCT o.account_id FROM own o JOIN agg a ON a.subject_type = o.subject_type AND a.subject_id = o.subject_id
+),
+src_all AS (
+  SELECT t.* FROM scan_transactions t
+  WHERE t.channel IN ({channels})
+    AND (t.from_account IN (SELECT account_id FROM subj_acc) OR t.to_account IN (SELECT account_id FROM subj_acc))
+),
+{transfers_cte("tx_all", "src_all")},
+{_legs_cte("legs_all", "tx_all", ptypes)},
 all_legs AS (
   SELECT a.subject_type, a.subject_id, a.burst_no, SUM(l.amt) AS all_amount
-  FROM agg a JOIN legs l ON l.subject_type = a.subject_type AND l.subject_id = a.subject_id
+  FROM agg a JOIN legs_all l ON l.subject_type = a.subject_type AND l.subject_id = a.subject_id
    AND l.ts >= a.b_start
    AND l.ts <= CASE WHEN a.b_end > a.b_start + INTERVAL '{wd}' DAY THEN a.b_end
                     ELSE a.b_start + INTERVAL '{wd}' DAY END
@@ -361,6 +374,19 @@ ORDER BY a.subject_type, a.subject_id, a.b_start
                 )
             )
         return alerts
+
+
+def _legs_cte(name: str, tx: str, ptypes: str) -> str:
+    """Each transfer of ``tx`` from the side of each monitored account it touches."""
+    return f"""{name} AS (
+  SELECT f_stype AS subject_type, f_sid AS subject_id, txn_id, ts, amt, 'out' AS direction,
+         dest_country AS cp_country, f_acct_country AS own_country, t_party AS cp_party
+  FROM {tx} WHERE f_on_file AND NOT self_transfer AND (f_ptype IN ({ptypes}) OR f_party IS NULL)
+  UNION ALL
+  SELECT t_stype, t_sid, txn_id, ts, amt, 'in',
+         orig_country, t_acct_country, f_party
+  FROM {tx} WHERE t_on_file AND NOT self_transfer AND (t_ptype IN ({ptypes}) OR t_party IS NULL)
+)"""
 
 
 def _explain(d: dict[str, Any]) -> str:
