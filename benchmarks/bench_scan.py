@@ -1,0 +1,216 @@
+"""Scan speed and memory: every registered typology over N transactions.
+
+For each size (default 10M; ``--sizes 10000000,20000000`` also checks scaling) it
+generates a dataset once (``ctfmon generate`` when that command is available, otherwise
+a vectorised synthetic population written here), ingests it with ``ctfmon ingest`` into a
+cached database, then runs ``engine.scan.run_scan`` for all typologies in a fresh process
+and reports per-typology seconds, alerts and the process's peak RSS.  Results go to
+benchmarks/results/bench_scan.json.  Targets (2 cores): all typologies over 10M
+transactions <= 120 s, peak RSS <= 8 GB, 20M <= 2.3x the 10M time.
+
+    .venv/bin/python benchmarks/bench_scan.py                       # 10M
+    .venv/bin/python benchmarks/bench_scan.py --sizes 10000000,20000000
+    .venv/bin/python benchmarks/bench_scan.py --sizes 200000 --synthetic   # quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+CACHE = ROOT / "benchmarks" / ".cache"
+CTFMON = str(Path(sys.executable).with_name("ctfmon"))
+
+COUNTRIES = np.array(["US", "SG", "PH", "MY", "ID", "GB", "DE", "FR", "AE", "TR", "PK", "KE", "SY", "IQ", "SO"])
+COUNTRY_P = np.array([0.30, 0.12, 0.10, 0.08, 0.08, 0.06, 0.05, 0.05, 0.05, 0.03, 0.02, 0.02, 0.01, 0.02, 0.01])
+CITIES = np.array(["North", "South", "East", "West", "Central", "Harbour", "Airport", "Old Town"])
+MCCS = np.array(["5411", "5812", "5999", "4511", "3005", "4722", "5311", "6011", "7995", "5541"])
+MCC_P = np.array([0.3, 0.2, 0.15, 0.03, 0.01, 0.01, 0.15, 0.05, 0.02, 0.08])
+
+
+def _ids(prefix: str, n: int, width: int = 9) -> pl.Series:
+    return pl.select(pl.lit(prefix) + pl.int_range(0, n).cast(pl.String).str.zfill(width)).to_series()
+
+
+def synthetic(out: Path, n: int, seed: int = 11) -> None:
+    """A contract-valid population with every channel the detectors read (vectorised)."""
+    rng = np.random.default_rng(seed)
+    n_par = max(1000, n // 100)
+    n_acc = max(2000, n // 40)
+    party_ids = _ids("P", n_par)
+    ptype = np.where(rng.random(n_par) < 0.9, "individual", np.where(rng.random(n_par) < 0.8, "business", "npo"))
+    pl.DataFrame({
+        "party_id": party_ids, "party_type": ptype,
+        "name": _ids("Person ", n_par), "country": COUNTRIES[rng.choice(len(COUNTRIES), n_par, p=COUNTRY_P)],
+        "id_number": _ids("ID", n_par),
+    }).write_parquet(out / "parties.parquet")
+    acc_ids = _ids("A", n_acc)
+    atype = np.array(["current", "savings", "prepaid_card", "loan", "business"])[
+        rng.choice(5, n_acc, p=[0.6, 0.2, 0.1, 0.05, 0.05])]
+    owner = party_ids.gather(rng.integers(0, n_par, n_acc))
+    owned = rng.random(n_acc) < 0.95
+    opened = np.datetime64("2020-01-01") + rng.integers(0, 1500, n_acc).astype("timedelta64[D]")
+    pl.DataFrame({
+        "account_id": acc_ids,
+        "party_id": owner.to_frame("o").select(pl.when(pl.lit(pl.Series(owned))).then(pl.col("o"))).to_series(),
+        "institution_id": "BANK1", "country": COUNTRIES[rng.choice(len(COUNTRIES), n_acc, p=COUNTRY_P)],
+        "account_type": atype, "currency": "USD", "opened_on": opened,
+    }).write_parquet(out / "accounts.parquet")
+
+    channels = np.array(["domestic_transfer", "wire", "card_payment", "cash_deposit", "cash_withdrawal",
+                         "atm_withdrawal", "prepaid_load", "remittance", "mobile_transfer"])
+    ch = channels[rng.choice(len(channels), n, p=[0.3, 0.08, 0.3, 0.08, 0.04, 0.08, 0.03, 0.04, 0.05])]
+    start = np.datetime64("2025-01-01T00:00:00", "us")
+    ts = start + rng.integers(0, 540 * 86400, n).astype("timedelta64[s]").astype("timedelta64[us]")
+    frm = rng.integers(0, n_acc, n)
+    to = (frm + 1 + rng.integers(0, n_acc - 1, n)) % n_acc
+    amount = np.round(np.minimum(rng.lognormal(5.2, 1.5, n), 900_000) + 1, 2)
+    df = pl.DataFrame({
+        "txn_id": _ids("T", n, 10), "timestamp": pl.Series(ts), "channel": ch,
+        "from_account": acc_ids.gather(frm), "to_account": acc_ids.gather(to), "amount": amount,
+        "currency": "USD",
+        "originator_name": _ids("Person ", n_par).gather(rng.integers(0, n_par, n)),
+        "beneficiary_country": COUNTRIES[rng.choice(len(COUNTRIES), n, p=COUNTRY_P)],
+        "location_country": COUNTRIES[rng.choice(len(COUNTRIES), n, p=COUNTRY_P)],
+        "location_city": CITIES[rng.integers(0, len(CITIES), n)],
+        "merchant_category": MCCS[rng.choice(len(MCCS), n, p=MCC_P)],
+    })
+    c = pl.col("channel")
+    df = df.with_columns(
+        pl.when(c == "cash_deposit").then(None).otherwise(pl.col("from_account")).alias("from_account"),
+        pl.when(c.is_in(["cash_withdrawal", "atm_withdrawal"])).then(None).otherwise(pl.col("to_account"))
+        .alias("to_account"),
+        pl.when(c == "card_payment").then(pl.col("merchant_category")).alias("merchant_category"),
+        pl.when(c == "cash_deposit").then(pl.col("originator_name")).alias("originator_name"),
+        pl.when(c.is_in(["wire", "remittance"])).then(pl.col("beneficiary_country")).alias("beneficiary_country"),
+        pl.when(c.is_in(["cash_deposit", "cash_withdrawal", "atm_withdrawal", "card_payment"]))
+        .then(pl.col("location_country")).alias("location_country"),
+        pl.when(c.is_in(["cash_deposit", "cash_withdrawal", "atm_withdrawal"])).then(pl.col("location_city"))
+        .alias("location_city"),
+        pl.when(c.is_in(["cash_deposit", "cash_withdrawal"]))
+        .then((pl.col("amount") * 3).clip(20, 15_000).round(2)).otherwise(pl.col("amount")).alias("amount"),
+    )
+    df.write_parquet(out / "transactions.parquet")
+    m = max(100, n // 1000)
+    pl.DataFrame({
+        "declaration_id": _ids("CD", m), "timestamp": pl.Series(start + rng.integers(0, 540 * 86400, m)
+                                                               .astype("timedelta64[s]").astype("timedelta64[us]")),
+        "traveller_name": _ids("Person ", n_par).gather(rng.integers(0, n_par, m)),
+        "party_id": party_ids.gather(rng.integers(0, n_par, m)),
+        "direction": np.where(rng.random(m) < 0.5, "inbound", "outbound"), "port": "XYZ",
+        "origin_country": COUNTRIES[rng.choice(len(COUNTRIES), m, p=COUNTRY_P)],
+        "destination_country": COUNTRIES[rng.choice(len(COUNTRIES), m, p=COUNTRY_P)],
+        "amount": np.round(rng.lognormal(9, 0.8, m) + 1, 2), "currency": "USD",
+        "declared": rng.random(m) < 0.98,
+        "transport_ref": pl.Series(np.char.add("FL", rng.integers(0, 300, m).astype(str))),
+    }).write_parquet(out / "cash_declarations.parquet")
+
+
+def has_generate() -> bool:
+    r = subprocess.run([CTFMON, "generate", "--help"], capture_output=True, text=True)
+    return r.returncode == 0
+
+
+def dataset(n: int, seed: int, force_synthetic: bool) -> tuple[Path, str]:
+    """A cached ingested database of about n transactions; (db path, source)."""
+    source = "synthetic" if force_synthetic or not has_generate() else "generate"
+    d = CACHE / f"{source}-{n}-{seed}"
+    db = d / "ctfmon.duckdb"
+    if db.exists() and (d / "ingested.ok").exists():
+        return db, source
+    if d.exists():
+        shutil.rmtree(d)
+    data = d / "data"
+    data.mkdir(parents=True)
+    t = time.perf_counter()
+    if source == "generate":
+        subprocess.run([CTFMON, "generate", "--out", str(data), "--seed", str(seed), "--transactions", str(n)],
+                       check=True)
+    else:
+        synthetic(data, n, seed)
+    print(f"dataset {source} {n:,}: written in {time.perf_counter() - t:.0f}s", flush=True)
+    t = time.perf_counter()
+    r = subprocess.run([CTFMON, "ingest", str(data), "--db", str(db)], capture_output=True, text=True)
+    if r.returncode not in (0, 3):
+        raise SystemExit(f"ingest failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+    print(f"dataset {source} {n:,}: ingested in {time.perf_counter() - t:.0f}s", flush=True)
+    (d / "ingested.ok").write_text("ok")
+    return db, source
+
+
+SCAN_CHILD = """
+import json, resource, sys, time, shutil
+from engine import store
+from engine.scan import run_scan
+from typologies import registry
+src, dst, mem, skip = sys.argv[1], sys.argv[2], sys.argv[3], set(filter(None, sys.argv[4].split(",")))
+shutil.copyfile(src, dst)
+con = store.connect(dst)
+if mem:
+    con.execute(f"SET memory_limit = '{mem}'")
+n = con.execute("SELECT count(*) FROM transactions").fetchone()[0]
+t = time.perf_counter()
+ids = [t for t in registry.all_typologies() if t not in skip]
+res = run_scan(con, typology_ids=ids, triggered_by="benchmark")
+total = time.perf_counter() - t
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"transactions": n, "seconds": total, "peak_rss_mb": rss, "status": res.status,
+                  "timings": res.timings, "counts": res.counts, "errors": res.errors}))
+"""
+
+
+def run_scan_child(db: Path, mem: str, exclude: str) -> dict:
+    work = db.with_name("scan-run.duckdb")
+    for f in (work, work.with_suffix(".duckdb.wal")):
+        if f.exists():
+            f.unlink()
+    r = subprocess.run([sys.executable, "-c", SCAN_CHILD, str(db), str(work), mem, exclude], capture_output=True,
+                       text=True, cwd=ROOT)
+    if r.returncode != 0:
+        raise SystemExit(f"scan failed:\n{r.stderr[-4000:]}")
+    work.unlink(missing_ok=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="10000000", help="comma-separated transaction counts")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--synthetic", action="store_true", help="use the built-in synthetic data even if generate exists")
+    ap.add_argument("--memory-limit", default="6GB", help="DuckDB memory_limit for the scan process ('' = default)")
+    ap.add_argument("--exclude", default="", help="comma-separated typology ids to leave out")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    runs = []
+    for n in sizes:
+        db, source = dataset(n, args.seed, args.synthetic)
+        res = run_scan_child(db, args.memory_limit, args.exclude)
+        res.update(requested=n, source=source, memory_limit=args.memory_limit, excluded=args.exclude)
+        runs.append(res)
+        print(f"\n{source} data, {res['transactions']:,} transactions: all typologies {res['seconds']:.1f}s, "
+              f"peak RSS {res['peak_rss_mb']:,.0f} MB, status {res['status']}")
+        print(f"{'typology':14} {'seconds':>8} {'alerts':>8}")
+        for tid, s in sorted(res["timings"].items(), key=lambda x: -x[1]):
+            err = f"  ERROR {res['errors'][tid]}" if tid in res["errors"] else ""
+            print(f"{tid:14} {s:8.2f} {res['counts'].get(tid, 0):8,}{err}")
+    out = {"runs": runs, "targets": {"seconds_10m": 120, "peak_rss_mb": 8192, "scaling_20m_over_10m": 2.3}}
+    if len(runs) >= 2:
+        out["scaling"] = runs[-1]["seconds"] / runs[0]["seconds"]
+        print(f"\nscaling {runs[-1]['transactions']:,} / {runs[0]['transactions']:,}: {out['scaling']:.2f}x")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "bench_scan.json").write_text(json.dumps(out, indent=2))
+    print(f"wrote {RESULTS / 'bench_scan.json'}")
+
+
+if __name__ == "__main__":
+    main()
