@@ -110,3 +110,17 @@ def test_indicators_of_one_traveller_merge_into_one_alert():
     assert len(alerts) == 1
     assert alerts[0]["details"]["indicators"] == ["near_threshold", "undeclared"]
     assert alerts[0]["evidence"] == ["A", "B"]
+
+
+def test_one_trip_across_midnight_but_not_across_days():
+    from datetime import datetime
+
+    con = db()
+    base = datetime(2026, 3, 2, 23, 50)
+    for i, a in enumerate([5000, 5100, 5200]):
+        decl(con, f"M{i}", base + timedelta(minutes=10 * i), a, traveller_name=f"Mid{i}", transport_ref="XY9")
+    assert len(scan_alerts(con, TID)) == 3
+    con = db()
+    for i, a in enumerate([5000, 5100, 5200]):
+        decl(con, f"D{i}", base + days(i), a, traveller_name=f"Day{i}", transport_ref="XY9")
+    assert scan_alerts(con, TID) == []

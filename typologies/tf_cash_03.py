@@ -11,8 +11,10 @@ Five indicators over ``cash_declarations`` (FATF R.32), any of which raises an a
 4. ``deposited``: declared inbound cash of which at least half (``deposit_min_share``) is
    paid into the bank within 3 days, by cash deposits into the traveller's own accounts
    or handed in under the traveller's name;
-5. ``shared_transport``: at least 3 travellers on one ``transport_ref`` on the same day
-   carrying amounts within 10% of each other (largest <= 1.1 x smallest).
+5. ``shared_transport``: at least 3 travellers on one ``transport_ref`` on the same trip
+   carrying amounts within 10% of each other (largest <= 1.1 x smallest).  A flight or
+   vehicle id recurs (daily flights), so declarations on one ``transport_ref`` form one trip
+   while each follows the previous within ``trip_gap_hours`` (12).
 
 The traveller is the declaration's ``party_id``, else the party whose ``id_number`` equals
 the ``document_number`` (when exactly one does).  A traveller not on file is reported as
@@ -49,6 +51,9 @@ class CourierParams(Params):
         0.5, gt=0, le=1, description="share of the declared amount that must be deposited to count as deposited"
     )
     min_travellers: int = Field(3, ge=2, description="travellers on one transport_ref with similar amounts")
+    trip_gap_hours: int = Field(
+        12, ge=1, description="declarations on one transport_ref at most this many hours apart are one trip"
+    )
     amount_tolerance: float = Field(
         0.1, ge=0, lt=1, description="amounts within this fraction of each other (largest <= (1+x) * smallest)"
     )
@@ -228,9 +233,15 @@ class CashCourier(Typology):
     def _shared_transport(self, ctx: ScanContext, p: CourierParams) -> list[dict[str, Any]]:
         tol = 1.0 + p.amount_tolerance
         q = self._BASE + f""",
+        tr0 AS (
+          SELECT d.*, CASE WHEN d.ts - lag(d.ts) OVER (PARTITION BY d.transport_ref ORDER BY d.ts)
+                                <= INTERVAL '{p.trip_gap_hours} hours' THEN 0 ELSE 1 END AS new_trip
+          FROM dec d WHERE d.transport_ref IS NOT NULL AND d.transport_ref <> ''
+        ),
         tr AS (
-          SELECT d.*, CAST(d.ts AS DATE) AS day FROM dec d
-          WHERE d.transport_ref IS NOT NULL AND d.transport_ref <> ''
+          SELECT tr0.*, sum(new_trip) OVER (PARTITION BY transport_ref ORDER BY ts, declaration_id
+                                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS day
+          FROM tr0
         ),
         anchors AS (
           SELECT a.declaration_id AS anchor_id, a.transport_ref, a.day, a.amt AS lo
