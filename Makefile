@@ -8,6 +8,9 @@ DEMO_DIR ?= demo
 DEMO_DB ?= $(DEMO_DIR)/ctfmon.duckdb
 DEMO_TXNS ?= 200000
 DEMO_SEED ?= 7
+DEMO_HOST ?= 127.0.0.1
+DEMO_PORT ?= 8000
+UN_LIST := engine/screening/data/un_consolidated_2026-02-27.xml
 
 .PHONY: demo test bench install lint clean
 
@@ -24,6 +27,11 @@ demo: install
 	$(CTFMON) generate --out $(DEMO_DIR)/data --seed $(DEMO_SEED) --transactions $(DEMO_TXNS)
 	$(CTFMON) ingest $(DEMO_DIR)/data --db $(DEMO_DB)
 	$(CTFMON) stats --db $(DEMO_DB)
+	$(CTFMON) lists load $(UN_LIST) --db $(DEMO_DB) --no-rescreen
+	$(CTFMON) scan --db $(DEMO_DB)
+	$(CTFMON) cases sync --db $(DEMO_DB)
+	$(CTFMON) evaluate --labels $(DEMO_DIR)/data --db $(DEMO_DB) --json $(DEMO_DIR)/evaluation.json
+	$(CTFMON) serve --demo --db $(DEMO_DB) --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 test: install
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
