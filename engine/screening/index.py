@@ -6,7 +6,7 @@ of active versions).  Each list name is described by *blocking keys*:
 - ``t:`` token, ``m:`` metaphone of a token, ``s:`` consonant skeleton of a token —
   kept only when the key is *rare* in the lists (at most ``max(5, 1%)`` of entries);
 - ``p:`` the skeleton pair of two *common* tokens of the same name (``mohammed`` +
-  ``ali``), so names made only of common tokens still find each other;
+  ``ali``), for names made of common tokens only, so they still find each other;
 - ``f:`` the sorted full token string.
 
 A query name is a candidate for a list name when they share a key.  In bulk
@@ -120,7 +120,9 @@ class ListIndex:
                 keys.update(rare)
             elif len(t) > 1:
                 common.append(skeleton(t) or t)
-        common = sorted(set(common))
+        # Pairs of common tokens only for names made of common tokens alone: a name with
+        # an unmatched rare token cannot reach a match on common tokens anyway.
+        common = sorted(set(common)) if len(keys) == 1 else []
         for i in range(len(common)):
             for j in range(i + 1, len(common)):
                 keys.add(f"p:{common[i]}|{common[j]}")
@@ -261,7 +263,12 @@ def screen_frame(
         {"tok": common_tok, "sk": [skeleton(t) or t for t in common_tok]},
         schema={"tok": pl.String, "sk": pl.String},
     )
-    ct = toks.join(common_df, on="tok", how="inner").select("nid", "sk").unique()
+    ct = (
+        toks.join(common_df, on="tok", how="inner")
+        .join(rare_keys.select("nid").unique(), on="nid", how="anti")
+        .select("nid", "sk")
+        .unique()
+    )
     pair_keys = (
         ct.join(ct, on="nid", suffix="_b")
         .filter(pl.col("sk") < pl.col("sk_b"))
@@ -285,7 +292,7 @@ def screen_frame(
     # Full scoring of the survivors, best name per (distinct name, entry).
     q_tokens = dict(zip(norm["nid"].to_list(), norm["tokens"].to_list(), strict=True))
     best: dict[tuple[int, tuple[str, str]], tuple[float, int, Any]] = {}
-    for nid, li in pairs.select("nid", "list_idx").iter_rows():
+    for nid, li in zip(pairs["nid"].to_list(), pairs["list_idx"].to_list(), strict=True):
         n = idx.names[li]
         cmp = compare_tokens(tuple(q_tokens[nid]), n.tokens, idx.weights)
         eff = cmp.score * (0.85 if n.quality == "low" else 1.0)

@@ -90,8 +90,15 @@ class TokenWeights:
         self.n_entries = max(n, 2)
         self.df = df
         self._log_n = math.log(self.n_entries)
+        self._cache: dict[str, float] = {}
 
     def __call__(self, token: str) -> float:
+        w = self._cache.get(token)
+        if w is None:
+            w = self._cache[token] = self._weight(token)
+        return w
+
+    def _weight(self, token: str) -> float:
         if token in PARTICLES:
             return PARTICLE_WEIGHT
         if len(token) == 1:
