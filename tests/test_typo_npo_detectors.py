@@ -184,8 +184,8 @@ def test_npo02_concentration_positive_and_donor_edge(donors: int, expected: int)
     n = _npo2(d)
     dons = _donations(d, n, donors)
     total = 1000.0 * donors
-    f1 = d.txn(T0 + day(donors), n, "B1", 0.5 * total)
-    f2 = d.txn(T0 + day(donors + 1), n, "B2", 0.3 * total)
+    f1 = d.txn(T0 + day(donors), n, "B1", 0.5 * total, beneficiary_country="LB")
+    f2 = d.txn(T0 + day(donors + 1), n, "B2", 0.3 * total, beneficiary_country="LB")
     alerts = d.run(NpoPassThrough)
     assert len(alerts) == expected
     if expected:
@@ -200,9 +200,9 @@ def test_npo02_forward_share_edge(second: float, expected: int) -> None:
     d = Db()
     n = _npo2(d)
     _donations(d, n)  # 10,000
-    d.txn(T0 + day(10), n, "B1", 5000)
-    d.txn(T0 + day(10), n, "B2", second)
-    d.txn(T0 + day(10), n, "B3", 1000)  # the third beneficiary does not count
+    d.txn(T0 + day(10), n, "B1", 5000, beneficiary_country="LB")
+    d.txn(T0 + day(10), n, "B2", second, beneficiary_country="LB")
+    d.txn(T0 + day(10), n, "B3", 1000, beneficiary_country="LB")  # the third beneficiary does not count
     assert len(d.run(NpoPassThrough)) == expected
 
 
@@ -211,8 +211,29 @@ def test_npo02_seven_days_to_forward(after: timedelta, expected: int) -> None:
     d = Db()
     n = _npo2(d)
     _donations(d, n)  # last donation at T0 + 9 days
-    d.txn(T0 + day(9) + after, n, "B1", 8000)
+    d.txn(T0 + day(9) + after, n, "B1", 8000, beneficiary_country="LB")
     assert len(d.run(NpoPassThrough)) == expected
+
+
+def test_npo02_concentrated_money_must_go_abroad() -> None:
+    d = Db()
+    n = _npo2(d)
+    _donations(d, n)
+    d.account("B1-ACC", None, country="GB")
+    d.txn(T0 + day(10), n, "B1-ACC", 8000)  # a domestic beneficiary ...
+    assert d.run(NpoPassThrough) == []
+    d.txn(T0 + day(12), "B1-ACC", "X1", 7500, beneficiary_country="SO")  # ... that sends it on abroad
+    alerts = d.run(NpoPassThrough)
+    assert len(alerts) == 1 and alerts[0].details["abroad_countries"] == ["SO"]
+
+
+def test_npo02_disbursing_more_than_donated_to_many_partners_is_not_concentrated() -> None:
+    d = Db()
+    n = _npo2(d)
+    _donations(d, n)  # 10,000
+    for i, c in enumerate(["KE", "UG", "KE", "TZ"]):  # 18,000 to 4 partners; the top 2 carry 90% of donations
+        d.txn(T0 + day(10), n, f"B{i}", 4500, beneficiary_country=c)
+    assert d.run(NpoPassThrough) == []
 
 
 def test_npo02_spread_to_many_beneficiaries_is_not_pass_through() -> None:
@@ -220,7 +241,7 @@ def test_npo02_spread_to_many_beneficiaries_is_not_pass_through() -> None:
     n = _npo2(d)
     _donations(d, n)
     for i in range(5):
-        d.txn(T0 + day(10), n, f"B{i}", 1800)
+        d.txn(T0 + day(10), n, f"B{i}", 1800, beneficiary_country="LB")
     assert d.run(NpoPassThrough) == []
 
 
@@ -252,7 +273,7 @@ def test_npo02_related_parties_that_send_abroad(link: str) -> None:
     al = alerts[0]
     assert not al.details["concentration"]
     assert al.details["related_parties"] == ["REL0", "REL1", "REL2"]
-    assert al.details["related_sent_abroad"] == pytest.approx(8100)
+    assert al.details["abroad_amount"] == pytest.approx(8100)
     assert sorted(al.evidence) == sorted(ids)
     assert "related parties" in al.explanation and "Türkiye" in al.explanation
 

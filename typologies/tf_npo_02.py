@@ -116,34 +116,58 @@ don AS (
   FROM tx x
   WHERE x.t_stype = 'party' AND x.t_ptype = 'npo' AND NOT x.self_transfer
 ),
-cand AS (SELECT npo_id FROM don GROUP BY npo_id HAVING COUNT(DISTINCT donor) >= ?),
+cand AS (SELECT npo_id FROM don GROUP BY npo_id HAVING COUNT(DISTINCT donor) >= $donors),
 cdon AS (SELECT don.* FROM don JOIN cand USING (npo_id)),
 win AS (
   SELECT a.npo_id, a.txn_id AS anchor, a.ts AS w_start, MAX(e.ts) AS w_end,
          SUM(e.amt) AS donated, COUNT(*) AS n_don, COUNT(DISTINCT e.donor) AS n_donors
   FROM cdon a JOIN cdon e ON e.npo_id = a.npo_id AND e.ts >= a.ts AND e.ts <= a.ts + INTERVAL '{cd}' DAY
   GROUP BY a.npo_id, a.txn_id, a.ts
-  HAVING COUNT(DISTINCT e.donor) >= ?
+  HAVING COUNT(DISTINCT e.donor) >= $donors
 ),
 outs AS (
   SELECT x.f_sid AS npo_id, x.txn_id, x.ts, x.amt, x.to_account, x.self_transfer, x.t_party,
-         COALESCE(x.t_party, x.to_account, upper(trim(x.beneficiary_name))) AS beneficiary
+         COALESCE(x.t_party, x.to_account, upper(trim(x.beneficiary_name))) AS beneficiary,
+         x.dest_country, (x.dest_country IS NOT NULL AND x.dest_country <> x.f_acct_country) AS xb
   FROM tx x JOIN cand c ON c.npo_id = x.f_sid
   WHERE x.f_stype = 'party' AND x.to_account IS NOT NULL
 ),
 wo AS (
-  SELECT w.npo_id, w.anchor, o.txn_id, o.ts, o.amt, o.to_account, o.self_transfer, o.t_party, o.beneficiary
+  SELECT w.npo_id, w.anchor, o.*
   FROM win w JOIN outs o ON o.npo_id = w.npo_id
    AND o.ts >= w.w_start AND o.ts <= w.w_end + INTERVAL '{fd}' DAY
 ),
+recv AS (
+  SELECT npo_id, anchor, to_account, beneficiary, t_party, self_transfer, SUM(amt) AS amt,
+         SUM(CASE WHEN xb THEN amt ELSE 0 END) AS xb_amt, MIN(ts) AS first_in
+  FROM wo GROUP BY npo_id, anchor, to_account, beneficiary, t_party, self_transfer
+),
+onward AS (
+  SELECT r.npo_id, r.anchor, r.to_account, x.txn_id, x.amt, x.dest_country
+  FROM recv r
+  JOIN win w ON w.npo_id = r.npo_id AND w.anchor = r.anchor
+  JOIN tx x ON x.from_account = r.to_account
+  WHERE r.xb_amt < r.amt AND x.ts >= r.first_in AND x.ts <= w.w_end + INTERVAL '{2 * fd}' DAY
+    AND x.dest_country IS NOT NULL AND x.dest_country <> x.f_acct_country AND NOT x.self_transfer
+),
+on_acc AS (
+  SELECT npo_id, anchor, to_account, SUM(amt) AS on_amt FROM onward GROUP BY npo_id, anchor, to_account
+),
+recv2 AS (
+  SELECT r.*, r.xb_amt + LEAST(r.amt - r.xb_amt, COALESCE(o.on_amt, 0)) AS abroad_amt
+  FROM recv r LEFT JOIN on_acc o
+    ON o.npo_id = r.npo_id AND o.anchor = r.anchor AND o.to_account = r.to_account
+),
 ben AS (
-  SELECT npo_id, anchor, beneficiary, SUM(amt) AS amt,
+  SELECT npo_id, anchor, beneficiary, SUM(amt) AS amt, SUM(abroad_amt) AS abroad,
          ROW_NUMBER() OVER (PARTITION BY npo_id, anchor ORDER BY SUM(amt) DESC, beneficiary) AS rk
-  FROM wo WHERE NOT self_transfer GROUP BY npo_id, anchor, beneficiary
+  FROM recv2 WHERE NOT self_transfer GROUP BY npo_id, anchor, beneficiary
 ),
 a_top AS (
-  SELECT npo_id, anchor, SUM(amt) AS top_amt, COUNT(*) AS n_top FROM ben WHERE rk <= ?
-  GROUP BY npo_id, anchor
+  SELECT npo_id, anchor, SUM(CASE WHEN rk <= $max_ben THEN amt ELSE 0 END) AS top_amt,
+         SUM(CASE WHEN rk <= $max_ben THEN abroad ELSE 0 END) AS top_abroad,
+         SUM(CASE WHEN rk <= $max_ben THEN 1 ELSE 0 END) AS n_top, SUM(amt) AS all_out
+  FROM ben GROUP BY npo_id, anchor
 ),
 ident AS (
   SELECT party_id, 'address' AS kind, upper(trim(address)) AS val
@@ -158,7 +182,7 @@ ident AS (
 ident_ok AS (
   SELECT i.party_id, i.kind, i.val FROM ident i
   JOIN (SELECT kind, val FROM ident WHERE val <> '' GROUP BY kind, val
-        HAVING COUNT(DISTINCT party_id) BETWEEN 2 AND ?) g ON g.kind = i.kind AND g.val = i.val
+        HAVING COUNT(DISTINCT party_id) BETWEEN 2 AND $max_ident) g ON g.kind = i.kind AND g.val = i.val
 ),
 link AS (
   SELECT DISTINCT a.party_id AS p1, b.party_id AS p2, a.kind
@@ -175,31 +199,22 @@ rel AS (
 ),
 rel1 AS (SELECT npo_id, rel_party, MIN(how) AS how FROM rel GROUP BY npo_id, rel_party),
 wr AS (
-  SELECT wo.*, r.how FROM wo JOIN rel1 r ON r.npo_id = wo.npo_id AND r.rel_party = wo.t_party
+  SELECT r2.*, r.how FROM recv2 r2 JOIN rel1 r ON r.npo_id = r2.npo_id AND r.rel_party = r2.t_party
 ),
-r_acc AS (
-  SELECT npo_id, anchor, to_account, MIN(ts) AS first_in FROM wr GROUP BY npo_id, anchor, to_account
+b_rel AS (
+  SELECT npo_id, anchor, SUM(amt) AS rel_amt, SUM(abroad_amt) AS rel_abroad FROM wr GROUP BY npo_id, anchor
 ),
-onward AS (
-  SELECT ra.npo_id, ra.anchor, x.txn_id, x.amt, x.dest_country
-  FROM r_acc ra
-  JOIN win w ON w.npo_id = ra.npo_id AND w.anchor = ra.anchor
-  JOIN tx x ON x.from_account = ra.to_account
-  WHERE x.ts >= ra.first_in AND x.ts <= w.w_end + INTERVAL '{2 * fd}' DAY
-    AND x.dest_country IS NOT NULL AND x.dest_country <> x.f_acct_country AND NOT x.self_transfer
-),
-b_rel AS (SELECT npo_id, anchor, SUM(amt) AS rel_amt FROM wr GROUP BY npo_id, anchor),
-b_on AS (SELECT npo_id, anchor, SUM(amt) AS onward_amt FROM onward GROUP BY npo_id, anchor),
 judged AS (
-  SELECT w.*, COALESCE(a.top_amt, 0) AS top_amt, COALESCE(a.n_top, 0) AS n_top,
-         COALESCE(r.rel_amt, 0) AS rel_amt, COALESCE(o.onward_amt, 0) AS onward_amt,
-         (COALESCE(a.top_amt, 0) >= ? * w.donated) AS branch_a,
-         (COALESCE(r.rel_amt, 0) > 0 AND COALESCE(r.rel_amt, 0) >= ? * w.donated
-          AND COALESCE(o.onward_amt, 0) >= ? * COALESCE(r.rel_amt, 0)) AS branch_b
+  SELECT w.*, COALESCE(a.top_amt, 0) AS top_amt, COALESCE(a.top_abroad, 0) AS top_abroad,
+         COALESCE(a.n_top, 0) AS n_top, COALESCE(a.all_out, 0) AS all_out,
+         COALESCE(r.rel_amt, 0) AS rel_amt, COALESCE(r.rel_abroad, 0) AS rel_abroad,
+         (COALESCE(a.top_amt, 0) > 0 AND a.top_amt >= $share * w.donated AND a.top_amt >= $share * a.all_out
+          AND a.top_abroad >= $onward * a.top_amt) AS branch_a,
+         (COALESCE(r.rel_amt, 0) > 0 AND r.rel_amt >= $share * w.donated
+          AND r.rel_abroad >= $onward * r.rel_amt) AS branch_b
   FROM win w
   LEFT JOIN a_top a ON a.npo_id = w.npo_id AND a.anchor = w.anchor
   LEFT JOIN b_rel r ON r.npo_id = w.npo_id AND r.anchor = w.anchor
-  LEFT JOIN b_on o ON o.npo_id = w.npo_id AND o.anchor = w.anchor
 ),
 qual AS (
   SELECT DISTINCT 'party' AS subject_type, npo_id AS subject_id, w_start AS win_start, w_end AS win_end
@@ -217,59 +232,64 @@ best AS (
    AND j.w_start BETWEEN b.b_start AND b.b_end
 ),
 chosen AS (SELECT * FROM best WHERE rn = 1),
+fwd_acc AS (
+  SELECT c.npo_id, c.anchor, r2.to_account, r2.t_party, r2.beneficiary, 'a' AS branch
+  FROM chosen c
+  JOIN ben bn ON bn.npo_id = c.npo_id AND bn.anchor = c.anchor AND bn.rk <= $max_ben
+  JOIN recv2 r2 ON r2.npo_id = c.npo_id AND r2.anchor = c.anchor AND r2.beneficiary = bn.beneficiary
+   AND NOT r2.self_transfer
+  WHERE c.branch_a
+  UNION ALL
+  SELECT c.npo_id, c.anchor, wr.to_account, wr.t_party, wr.beneficiary, 'b'
+  FROM chosen c JOIN wr ON wr.npo_id = c.npo_id AND wr.anchor = c.anchor
+  WHERE c.branch_b
+),
 ev_don AS (
   SELECT c.npo_id, c.anchor, array_agg(d.txn_id ORDER BY d.ts, d.txn_id) AS ids
   FROM chosen c JOIN cdon d ON d.npo_id = c.npo_id AND d.ts >= c.w_start AND d.ts <= c.w_end
   GROUP BY c.npo_id, c.anchor
 ),
-ev_a AS (
-  SELECT c.npo_id, c.anchor, array_agg(wo.txn_id ORDER BY wo.ts, wo.txn_id) AS ids,
-         array_agg(DISTINCT wo.beneficiary) AS beneficiaries
-  FROM chosen c
-  JOIN ben bn ON bn.npo_id = c.npo_id AND bn.anchor = c.anchor AND bn.rk <= ?
-  JOIN wo ON wo.npo_id = c.npo_id AND wo.anchor = c.anchor AND wo.beneficiary = bn.beneficiary
-   AND NOT wo.self_transfer
-  WHERE c.branch_a
-  GROUP BY c.npo_id, c.anchor
+ev_fwd AS (
+  SELECT f.npo_id, f.anchor, array_agg(DISTINCT wo.txn_id) AS ids,
+         array_agg(DISTINCT CASE WHEN f.branch = 'a' THEN f.beneficiary END) AS beneficiaries,
+         array_agg(DISTINCT CASE WHEN f.branch = 'b' THEN f.t_party END) AS rel_parties,
+         array_agg(DISTINCT CASE WHEN wo.xb THEN wo.dest_country END) AS xb_countries
+  FROM fwd_acc f JOIN wo ON wo.npo_id = f.npo_id AND wo.anchor = f.anchor AND wo.to_account = f.to_account
+  GROUP BY f.npo_id, f.anchor
 ),
-ev_r AS (
-  SELECT c.npo_id, c.anchor, array_agg(wr.txn_id ORDER BY wr.ts, wr.txn_id) AS ids,
-         array_agg(DISTINCT wr.t_party) AS parties, array_agg(DISTINCT wr.how) AS hows
-  FROM chosen c JOIN wr ON wr.npo_id = c.npo_id AND wr.anchor = c.anchor
-  WHERE c.branch_b
-  GROUP BY c.npo_id, c.anchor
-),
-ev_o AS (
-  SELECT c.npo_id, c.anchor, array_agg(o.txn_id ORDER BY o.txn_id) AS ids,
+ev_on AS (
+  SELECT f.npo_id, f.anchor, array_agg(DISTINCT o.txn_id) AS ids,
          array_agg(DISTINCT o.dest_country) AS countries
-  FROM chosen c JOIN onward o ON o.npo_id = c.npo_id AND o.anchor = c.anchor
-  WHERE c.branch_b
+  FROM (SELECT DISTINCT npo_id, anchor, to_account FROM fwd_acc) f
+  JOIN onward o ON o.npo_id = f.npo_id AND o.anchor = f.anchor AND o.to_account = f.to_account
+  GROUP BY f.npo_id, f.anchor
+),
+ev_how AS (
+  SELECT c.npo_id, c.anchor, array_agg(DISTINCT wr.how) AS hows
+  FROM chosen c JOIN wr ON wr.npo_id = c.npo_id AND wr.anchor = c.anchor WHERE c.branch_b
   GROUP BY c.npo_id, c.anchor
 )
 SELECT c.npo_id, c.b_start, c.b_end, c.w_start, c.w_end, c.donated, c.n_don, c.n_donors,
-       c.top_amt, c.n_top, c.rel_amt, c.onward_amt, c.branch_a, c.branch_b,
-       d.ids AS don_ids, a.ids AS a_ids, a.beneficiaries, r.ids AS r_ids, r.parties AS rel_parties,
-       r.hows, o.ids AS o_ids, o.countries
+       c.top_amt, c.top_abroad, c.n_top, c.rel_amt, c.rel_abroad, c.branch_a, c.branch_b,
+       d.ids AS don_ids, f.ids AS fwd_ids, f.beneficiaries, f.rel_parties, f.xb_countries,
+       o.ids AS on_ids, o.countries AS on_countries, h.hows
 FROM chosen c
 LEFT JOIN ev_don d ON d.npo_id = c.npo_id AND d.anchor = c.anchor
-LEFT JOIN ev_a a ON a.npo_id = c.npo_id AND a.anchor = c.anchor
-LEFT JOIN ev_r r ON r.npo_id = c.npo_id AND r.anchor = c.anchor
-LEFT JOIN ev_o o ON o.npo_id = c.npo_id AND o.anchor = c.anchor
+LEFT JOIN ev_fwd f ON f.npo_id = c.npo_id AND f.anchor = c.anchor
+LEFT JOIN ev_on o ON o.npo_id = c.npo_id AND o.anchor = c.anchor
+LEFT JOIN ev_how h ON h.npo_id = c.npo_id AND h.anchor = c.anchor
 ORDER BY c.npo_id, c.b_start
 """
         share = float(p.min_forward_share)
         rows = ctx.sql(
             query,
-            [
-                int(p.min_donors),
-                int(p.min_donors),
-                int(p.max_beneficiaries),
-                int(p.max_identifier_parties),
-                share,
-                share,
-                float(p.min_onward_share),
-                int(p.max_beneficiaries),
-            ],
+            {
+                "donors": int(p.min_donors),
+                "max_ben": int(p.max_beneficiaries),
+                "max_ident": int(p.max_identifier_parties),
+                "share": share,
+                "onward": float(p.min_onward_share),
+            },
         )
         ccy = base_currency()
         alerts: list[Alert] = []
@@ -286,6 +306,10 @@ ORDER BY c.npo_id, c.b_start
                 + 0.15 * ramp(int(r["n_donors"]), int(p.min_donors), 4 * int(p.min_donors))
                 + (0.15 if r["branch_b"] else 0.0)
             )
+            abroad = float(r["top_abroad"]) if r["branch_a"] else 0.0
+            if r["branch_b"]:
+                abroad = max(abroad, float(r["rel_abroad"]))
+            countries = {c for c in as_list(r["xb_countries"]) + as_list(r["on_countries"]) if c}
             details: dict[str, Any] = {
                 "donation_amount": round(donated, 2),
                 "donation_count": int(r["n_don"]),
@@ -293,19 +317,23 @@ ORDER BY c.npo_id, c.b_start
                 "collection_days": span_days(r["w_start"], r["w_end"]),
                 "forward_days": int(p.forward_days),
                 "concentration": bool(r["branch_a"]),
-                "top_beneficiaries": sorted(as_list(r["beneficiaries"])) if r["branch_a"] else [],
+                "top_beneficiaries": sorted(b for b in as_list(r["beneficiaries"]) if b) if r["branch_a"] else [],
                 "top_beneficiaries_amount": round(float(r["top_amt"]), 2),
-                "related_parties": sorted(as_list(r["rel_parties"])) if r["branch_b"] else [],
+                "related_parties": sorted(b for b in as_list(r["rel_parties"]) if b) if r["branch_b"] else [],
                 "related_links": sorted(as_list(r["hows"])) if r["branch_b"] else [],
                 "related_amount": round(float(r["rel_amt"]), 2),
-                "related_sent_abroad": round(float(r["onward_amt"]), 2),
-                "abroad_countries": sorted(c for c in as_list(r["countries"]) if c),
+                "forwarded_amount": round(fwd, 2),
                 "forwarded_share": round(fshare, 4),
+                "abroad_amount": round(abroad, 2),
+                "abroad_countries": sorted(countries),
                 "currency": ccy,
             }
             evidence: list[str] = list(as_list(r["don_ids"]))
-            for key in ("a_ids", "r_ids", "o_ids"):
-                evidence += [e for e in as_list(r[key]) if e not in evidence]
+            seen = set(evidence)
+            for e in sorted(as_list(r["fwd_ids"])) + sorted(as_list(r["on_ids"])):
+                if e and e not in seen:
+                    seen.add(e)
+                    evidence.append(e)
             alerts.append(
                 Alert(
                     subject_type="party",
@@ -332,13 +360,18 @@ def _explain(d: dict[str, Any]) -> str:
         n = len(d["top_beneficiaries"])
         parts.append(
             f"{money(d['top_beneficiaries_amount'], ccy)} "
-            f"({pct(d['top_beneficiaries_amount'] / d['donation_amount'])}) to only {plural(n, 'beneficiary', 'beneficiaries')}"
+            f"({pct(d['top_beneficiaries_amount'] / d['donation_amount'])}) to only "
+            f"{plural(n, 'beneficiary', 'beneficiaries')}"
         )
     if d["related_parties"]:
         parts.append(
             f"{money(d['related_amount'], ccy)} ({pct(d['related_amount'] / d['donation_amount'])}) to "
             f"{plural(len(d['related_parties']), 'related party', 'related parties')} "
-            f"({'; '.join(d['related_links'])}) that sent {money(d['related_sent_abroad'], ccy)} on to "
-            f"{join_words([country_name(c) for c in d['abroad_countries']])}"
+            f"({'; '.join(d['related_links'])})"
         )
-    return text + " and ".join(parts) + "."
+    text += " and ".join(parts)
+    text += (
+        f", and {money(d['abroad_amount'], ccy)} of it went abroad to "
+        f"{join_words([country_name(c) for c in d['abroad_countries']])}"
+    )
+    return text + "."

@@ -19,8 +19,9 @@ Reading of the data:
 - "No NPO/trade rationale": a flow is excused when it pays a trade document
   (``trade_documents.payment_txn_id``), or when the counterparty is an NPO whose declared
   ``npo_operating_countries`` include that country (a donation to a charity working
-  there).  NPOs themselves are not subjects here; their flows outside declared operations
-  are TF-NPO-01.
+  there), or when the counterparty is a party of ``excused_counterparty_types`` (default
+  government bodies: taxes and fees have a public rationale).  NPOs themselves are not
+  subjects here; their flows outside declared operations are TF-NPO-01.
 - Any 30-day window counts (a window opens at every corridor flow); overlapping qualifying
   windows of a subject merge into one burst, which gives one alert.
 
@@ -228,6 +229,9 @@ class XbParams(Params):
         ("individual", "business"), description="party types monitored (accounts without owner on file too)"
     )
     channels: tuple[str, ...] = Field(TRANSFER_CHANNELS, description="transaction channels that count as transfers")
+    excused_counterparty_types: tuple[str, ...] = Field(
+        ("government",), description="counterparty party types whose flows have a public rationale (taxes, fees)"
+    )
 
 
 class HighRiskCorridor(Typology):
@@ -250,6 +254,7 @@ class HighRiskCorridor(Typology):
         p: XbParams = ctx.params  # type: ignore[assignment]
         channels = sql_strings(p.channels, "channels")
         ptypes = sql_strings(p.party_types, "party_types")
+        excused = sql_strings(p.excused_counterparty_types, "excused_counterparty_types") if p.excused_counterparty_types else "''"
         wd = int(p.window_days)
         query = f"""
 WITH {OWNERS_CTE},
@@ -279,6 +284,7 @@ hr AS (
   WHERE l.cp_country <> l.own_country
     AND NOT EXISTS (SELECT 1 FROM trade_paid d WHERE d.payment_txn_id = l.txn_id)
     AND NOT EXISTS (SELECT 1 FROM npo_ops n WHERE n.party_id = l.cp_party AND n.country = l.cp_country)
+    AND (l.cp_type IS NULL OR l.cp_type NOT IN ({excused}))
 ),
 anchors AS (
   SELECT subject_type, subject_id, ts AS win_start,
@@ -380,11 +386,11 @@ def _legs_cte(name: str, tx: str, ptypes: str) -> str:
     """Each transfer of ``tx`` from the side of each monitored account it touches."""
     return f"""{name} AS (
   SELECT f_stype AS subject_type, f_sid AS subject_id, txn_id, ts, amt, 'out' AS direction,
-         dest_country AS cp_country, f_acct_country AS own_country, t_party AS cp_party
+         dest_country AS cp_country, f_acct_country AS own_country, t_party AS cp_party, t_ptype AS cp_type
   FROM {tx} WHERE f_on_file AND NOT self_transfer AND (f_ptype IN ({ptypes}) OR f_party IS NULL)
   UNION ALL
   SELECT t_stype, t_sid, txn_id, ts, amt, 'in',
-         orig_country, t_acct_country, f_party
+         orig_country, t_acct_country, f_party, f_ptype
   FROM {tx} WHERE t_on_file AND NOT self_transfer AND (t_ptype IN ({ptypes}) OR t_party IS NULL)
 )"""
 
