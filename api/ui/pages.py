@@ -1,0 +1,598 @@
+"""The analyst pages under ``/ui``: sign-in, case queue, case page, dashboard, scans and
+schedules.  Handlers read through :mod:`engine` (and :mod:`api.ui.views` for display-only
+shapes) and change data only through the same engine calls the JSON API makes; role
+checks use :data:`engine.auth.PERMISSIONS`, and the engine enforces its own rules again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, unquote, urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.ui import views
+from api.ui.jobs import ScanJobs
+from api.ui.session import (
+    COOKIE,
+    COOKIE_MAX_AGE,
+    FormUser,
+    PageUser,
+    db_of,
+    need,
+    safe_next,
+)
+from engine import audit, auth, cases, schedule
+from engine.auth import User
+from engine.cases import DISPOSITIONS, OPEN_STATES, STATES
+from engine.errors import CtfmonError, NotFound
+from engine.reports import goaml
+from engine.store import now_utc
+from typologies import registry
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+FLASH = "ctfmon_flash"
+PAGE_SIZE = 25
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+STATE_LABELS: dict[str, str] = {
+    "new": "New",
+    "in_review": "In review",
+    "escalated": "Escalated",
+    "str_filed": "STR filed",
+    "closed_false_positive": "Closed: false positive",
+    "closed_no_action": "Closed: no action",
+}
+TRANSITION_VERBS: dict[str, str] = {
+    "in_review": "Start review",
+    "escalated": "Escalate",
+    "str_filed": "File STR",
+    "closed_false_positive": "Close as false positive",
+    "closed_no_action": "Close with no action",
+}
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+# --------------------------------------------------------------------------- formatting
+def _dt(v: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if v is None or v == "":
+        return ""
+    if isinstance(v, str):
+        try:
+            v = datetime.fromisoformat(v)
+        except ValueError:
+            return v
+    return v.strftime(fmt) if hasattr(v, "strftime") else str(v)
+
+
+def _money(v: Any, digits: int = 2) -> str:
+    if v is None:
+        return ""
+    try:
+        return f"{float(v):,.{digits}f}"
+    except (TypeError, ValueError):
+        return str(v)
+
+
+templates.env.filters["dt"] = _dt
+templates.env.filters["day"] = lambda v: _dt(v, "%Y-%m-%d")
+templates.env.filters["money"] = _money
+templates.env.filters["pct"] = lambda v: f"{float(v) * 100:.0f}%" if v is not None else ""
+templates.env.filters["state"] = lambda s: STATE_LABELS.get(s, s)
+templates.env.globals["STATE_LABELS"] = STATE_LABELS
+
+
+# --------------------------------------------------------------------------- responses
+def _render(request: Request, name: str, user: User | None, status: int = 200, **ctx: Any) -> HTMLResponse:
+    raw = request.cookies.get(FLASH)
+    flash = unquote(raw) if raw else None
+    resp = templates.TemplateResponse(
+        request, name,
+        {"user": user, "csrf": getattr(request.state, "csrf", ""), "flash": flash,
+         "demo": bool(request.app.state.demo_tokens), "path": request.url.path, **ctx},
+        status_code=status,
+    )
+    if raw:
+        resp.delete_cookie(FLASH, path="/ui")
+    resp.headers["Content-Security-Policy"] = CSP
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Referrer-Policy"] = "same-origin"
+    return resp
+
+
+def _set_flash(resp: Response, message: str) -> None:
+    """A one-time message for the next page (kept URL-encoded in a short-lived cookie)."""
+    resp.set_cookie(FLASH, quote(message[:300], safe=""), max_age=60, path="/ui", httponly=True, samesite="lax")
+
+
+def _redirect(url: str, flash: str | None = None) -> RedirectResponse:
+    resp = RedirectResponse(url, status_code=303)
+    if flash:
+        _set_flash(resp, flash)
+    return resp
+
+
+def _error(request: Request, user: User | None, exc: CtfmonError, *, title: str = "That did not work") -> HTMLResponse:
+    return _render(request, "error.html", user, status=exc.http_status, title=title, message=exc.message)
+
+
+def _scan_jobs(request: Request) -> ScanJobs:
+    jobs = getattr(request.app.state, "ui_scan_jobs", None)
+    if jobs is None:
+        jobs = ScanJobs(db_of(request))
+        request.app.state.ui_scan_jobs = jobs
+    return jobs
+
+
+# --------------------------------------------------------------------------- static files
+@router.get("/static/{name:path}")
+def static(name: str) -> FileResponse:
+    target = (STATIC / name).resolve()
+    if not target.is_file() or STATIC not in target.parents or target.suffix not in (".js", ".css", ".txt"):
+        raise HTTPException(404, "no such file")
+    media = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    return FileResponse(target, media_type=media, headers={"Cache-Control": "public, max-age=3600"})
+
+
+# --------------------------------------------------------------------------- sign-in
+@router.get("", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> RedirectResponse:
+    return RedirectResponse("/ui/cases", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> HTMLResponse:
+    return _render(request, "login.html", None, next=safe_next(next), error=None)
+
+
+def _signed_in(token: str, target: str, request: Request) -> RedirectResponse:
+    resp = _redirect(target)
+    resp.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE, path="/", httponly=True, samesite="lax",
+                    secure=request.url.scheme == "https")
+    return resp
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
+    token = token.strip()
+    with db_of(request).reading() as cur:
+        user = auth.authenticate(cur, token) if token else None
+    if user is None:
+        msg = ("Enter your API token." if not token else
+               "That token is not valid: it is unknown, revoked, or its user is deactivated. "
+               "An admin can issue a new one with `ctfmon users token NAME`.")
+        return _render(request, "login.html", None, status=401, next=safe_next(next), error=msg)
+    log.info("ui sign-in: %s (%s)", user.name, user.role)
+    return _signed_in(token, safe_next(next), request)
+
+
+@router.post("/logout")
+def logout(request: Request, _user: FormUser) -> RedirectResponse:
+    resp = _redirect("/ui/login", "You are signed out.")
+    resp.delete_cookie(COOKIE, path="/")
+    return resp
+
+
+@router.get("/demo-login")
+def demo_login(request: Request, as_: Annotated[str, Query(alias="as")] = "analyst") -> Response:
+    """One-click sign-in as a demo user; exists only when the server runs with ``--demo``."""
+    tokens: dict[str, str] = request.app.state.demo_tokens
+    if not tokens:
+        raise HTTPException(404, "Not Found")
+    token = tokens.get(f"demo-{as_}")
+    if token is None:
+        roles = ", ".join(sorted(n.removeprefix("demo-") for n in tokens))
+        return _render(request, "error.html", None, status=422, title="No such demo user",
+                       message=f"There is no demo user for role {as_!r}; try one of: {roles}.")
+    return _signed_in(token, "/ui/cases", request)
+
+
+# --------------------------------------------------------------------------- queue
+def _opt_float(v: str | None, field: str) -> float | None:
+    if v is None or v.strip() == "":
+        return None
+    try:
+        return float(v)
+    except ValueError:
+        raise CtfmonError(f"{field} {v!r} is not a number; expected a value from 0 to 1", http_status=422) from None
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def queue(
+    request: Request,
+    user: PageUser,
+    state: str | None = None,
+    typology: str | None = None,
+    assignee: str | None = None,
+    min_risk: str | None = None,
+    sort: str = "risk",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
+    params = {"state": state or None, "typology": typology or None, "assignee": assignee or None,
+              "min_risk": min_risk or None, "sort": sort or "risk"}
+    try:
+        f = views.QueueFilter(state=params["state"], typology=params["typology"], assignee=params["assignee"],
+                              min_risk=_opt_float(params["min_risk"], "minimum risk"), sort=params["sort"])
+        with db_of(request).reading() as con:
+            rows, total = views.queue(con, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, now=now_utc())
+            choices = views.filter_choices(con)
+    except CtfmonError as exc:
+        return _error(request, user, exc, title="The queue filter is not valid")
+    pages = max(1, -(-total // PAGE_SIZE))
+    kept = {k: v for k, v in params.items() if v is not None}
+
+    def link(**over: Any) -> str:
+        q = {**kept, **{k: v for k, v in over.items() if v is not None}}
+        return "/ui/cases?" + urlencode(q)
+
+    return _render(
+        request, "queue.html", user, rows=rows, total=total, page=page, pages=pages, params=params,
+        choices=choices, states=STATES, sorts={k: v[0] for k, v in views.QUEUE_SORTS.items()},
+        prev_url=link(page=page - 1) if page > 1 else None,
+        next_url=link(page=page + 1) if page < pages else None,
+        sort_url={k: link(sort=k, page=1) for k in views.QUEUE_SORTS},
+    )
+
+
+# --------------------------------------------------------------------------- case page
+def _actions(user: User, case: dict[str, Any]) -> list[dict[str, Any]]:
+    """The transitions the signed-in role may make or propose from the case's state."""
+    out = []
+    pending = next((d for d in case["dispositions"] if d["status"] == "pending"), None)
+    for to, who in case["allowed_transitions"].items():
+        if user.role in who["direct"]:
+            kind = "approve" if pending is not None and pending["to_state"] == to else "move"
+        elif user.role in who["propose"]:
+            if pending is not None:
+                continue
+            kind = "propose"
+        else:
+            continue
+        verb = TRANSITION_VERBS.get(to, f"Move to {STATE_LABELS.get(to, to)}")
+        if case["state"] in DISPOSITIONS and to == "in_review":
+            verb = "Reopen for review"
+        if kind == "propose":
+            verb = f"Propose: {verb[0].lower()}{verb[1:]}"
+        elif kind == "approve":
+            verb = f"Approve: {verb[0].lower()}{verb[1:]}"
+        out.append({"to": to, "label": verb, "kind": kind,
+                    "needs_reason": to in DISPOSITIONS or case["state"] in DISPOSITIONS})
+    return out
+
+
+def _case_page(request: Request, user: User, case_id: str, *, error: str | None = None,
+               status: int = 200, note_text: str = "") -> HTMLResponse:
+    try:
+        with db_of(request).reading() as con:
+            case = cases.get_case(con, case_id)
+            graph = views.graph_elements(con, case)
+            people = [u for u in auth.list_users(con) if u["active"] and u["role"] in ("analyst", "supervisor")]
+    except NotFound as exc:
+        return _error(request, user, exc, title="No such case")
+    pending = next((d for d in case["dispositions"] if d["status"] == "pending"), None)
+    return _render(
+        request, "case.html", user, status=status, case=case, graph=graph, timeline=views.timeline(case),
+        actions=_actions(user, case), pending=pending, people=people, error=error, note_text=note_text,
+        can_work=user.can("case.work"), can_assign=user.can("case.assign") and case["state"] in OPEN_STATES,
+        can_approve=user.can("case.approve"), can_export=user.can("report.file"),
+        exportable=case["state"] in goaml.EXPORTABLE_STATES, export_states=goaml.EXPORTABLE_STATES,
+    )
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(request: Request, case_id: str, user: PageUser) -> HTMLResponse:
+    return _case_page(request, user, case_id)
+
+
+def _case_action(request: Request, user: User, case_id: str, fn: Any, done: str,
+                 note_text: str = "") -> Response:
+    try:
+        with db_of(request).writing() as con:
+            fn(con)
+    except CtfmonError as exc:
+        return _case_page(request, user, case_id, error=exc.message, status=exc.http_status, note_text=note_text)
+    return _redirect(f"/ui/cases/{case_id}", done)
+
+
+@router.post("/cases/{case_id}/notes")
+def add_note(request: Request, case_id: str, user: FormUser, text: Annotated[str, Form()] = "") -> Response:
+    def act(con: Any) -> None:
+        need(user, "case.work")
+        cases.add_note(con, case_id, text, user)
+
+    return _case_action(request, user, case_id, act, "Note added.", note_text=text)
+
+
+@router.post("/cases/{case_id}/transition")
+def transition(request: Request, case_id: str, user: FormUser, to: Annotated[str, Form()] = "",
+               reason: Annotated[str, Form()] = "") -> Response:
+    outcome: dict[str, Any] = {}
+
+    def act(con: Any) -> None:
+        need(user, "case.propose")
+        outcome.update(cases.transition(con, case_id, to, reason, user))
+
+    resp = _case_action(request, user, case_id, act, "")
+    if outcome:
+        label = STATE_LABELS.get(to, to)
+        msg = (f"Case moved to {label}." if outcome["outcome"] == "moved"
+               else f"Proposed {label}; a supervisor must approve it.")
+        _set_flash(resp, msg)
+    return resp
+
+
+@router.post("/cases/{case_id}/assign")
+def assign(request: Request, case_id: str, user: FormUser, assignee: Annotated[str, Form()] = "") -> Response:
+    def act(con: Any) -> None:
+        need(user, "case.assign")
+        if not assignee.strip():
+            raise CtfmonError("choose someone to assign the case to", http_status=422)
+        cases.assign(con, case_id, assignee.strip(), user)
+
+    return _case_action(request, user, case_id, act, f"Case assigned to {assignee.strip()}.")
+
+
+@router.post("/cases/{case_id}/reject")
+def reject(request: Request, case_id: str, user: FormUser, reason: Annotated[str, Form()] = "") -> Response:
+    def act(con: Any) -> None:
+        need(user, "case.approve")
+        cases.reject_disposition(con, case_id, reason, user)
+
+    return _case_action(request, user, case_id, act, "Proposal rejected.")
+
+
+@router.get("/cases/{case_id}/goaml")
+def goaml_export(request: Request, case_id: str, user: PageUser) -> Response:
+    try:
+        need(user, "report.file")
+        with db_of(request).writing() as con:
+            xml = goaml.export_case(con, case_id, require_state=goaml.EXPORTABLE_STATES)
+            audit.record(con, audit.AuditEvent(user.name, "report.goaml", "case", case_id, None,
+                                               {"bytes": len(xml)}))
+    except CtfmonError as exc:
+        return _error(request, user, exc, title="The goAML report cannot be exported")
+    return Response(content=xml, media_type="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{case_id}-goaml.xml"'})
+
+
+# --------------------------------------------------------------------------- dashboard
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, user: PageUser) -> HTMLResponse:
+    with db_of(request).reading() as con:
+        data = views.dashboard(con, now_utc())
+    return _render(request, "dashboard.html", user, d=data)
+
+
+# --------------------------------------------------------------------------- scans
+def _typology_choices() -> list[dict[str, str]]:
+    return [{"id": tid, "name": t.name} for tid, t in sorted(registry.all_typologies().items())]
+
+
+@router.get("/scans", response_class=HTMLResponse)
+def scans_page(request: Request, user: PageUser) -> HTMLResponse:
+    with db_of(request).reading() as con:
+        rows = views.recent_scans(con, limit=30)
+    return _render(request, "scans.html", user, scans=rows, typologies=_typology_choices(),
+                   can_run=user.can("scan.run"), error=None, form={})
+
+
+def _parse_as_of(v: str) -> datetime | None:
+    v = v.strip()
+    if not v:
+        return None
+    try:
+        return datetime.fromisoformat(v)
+    except ValueError:
+        raise CtfmonError(f"as-of {v!r} is not a date/time; expected e.g. 2026-05-24 or 2026-05-24T18:00",
+                          http_status=422) from None
+
+
+def _parse_days(v: str, field: str) -> int | None:
+    v = v.strip()
+    if not v:
+        return None
+    if not v.isdigit() or not 1 <= int(v) <= 3650:
+        raise CtfmonError(f"{field} {v!r}: expected a whole number of days from 1 to 3650", http_status=422)
+    return int(v)
+
+
+@router.post("/scans")
+def start_scan(
+    request: Request,
+    user: FormUser,
+    typology_ids: Annotated[list[str] | None, Form()] = None,
+    lookback_days: Annotated[str, Form()] = "",
+    as_of: Annotated[str, Form()] = "",
+) -> Response:
+    ids = [t for t in (typology_ids or []) if t] or None
+    try:
+        need(user, "scan.run")
+        registry.select(ids)
+        job = _scan_jobs(request).start(user, as_of=_parse_as_of(as_of),
+                                        lookback_days=_parse_days(lookback_days, "lookback"), typology_ids=ids)
+    except CtfmonError as exc:
+        with db_of(request).reading() as con:
+            rows = views.recent_scans(con, limit=30)
+        return _render(request, "scans.html", user, status=exc.http_status, scans=rows,
+                       typologies=_typology_choices(), can_run=user.can("scan.run"), error=exc.message,
+                       form={"typology_ids": ids or [], "lookback_days": lookback_days, "as_of": as_of})
+    return _redirect(f"/ui/scans/run/{job.job_id}")
+
+
+def _scan_row(request: Request, scan_id: str) -> dict[str, Any] | None:
+    with db_of(request).reading() as con:
+        rows = con.execute(
+            "SELECT scan_id, started_at, finished_at, as_of, window_start, window_end, typologies, status, "
+            "counts, timings, errors, triggered_by FROM scans WHERE scan_id = ?", [scan_id],
+        ).fetchall()
+        if not rows:
+            return None
+        cols = ("scan_id", "started_at", "finished_at", "as_of", "window_start", "window_end", "typologies",
+                "status", "counts", "timings", "errors", "triggered_by")
+        row = dict(zip(cols, rows[0], strict=True))
+        for k in ("counts", "timings", "errors"):
+            row[k] = json.loads(row[k]) if isinstance(row[k], str) else (row[k] or {})
+        row["typologies"] = list(row["typologies"] or [])
+        row["so_far"] = views.scan_alerts_so_far(con, scan_id) if row["status"] == "running" else {}
+    return row
+
+
+def _scan_view(request: Request, user: User, *, scan: dict[str, Any] | None, job: Any, poll_url: str,
+               fragment: bool) -> HTMLResponse:
+    running = (job is not None and job.status in ("queued", "running")) or (
+        scan is not None and scan["status"] == "running")
+    elapsed = None
+    if scan is not None:
+        elapsed = ((scan["finished_at"] or now_utc()) - scan["started_at"]).total_seconds()
+    return _render(request, "scan_status.html" if fragment else "scan.html", user, scan=scan, job=job,
+                   running=running, poll_url=poll_url, elapsed=elapsed)
+
+
+@router.get("/scans/run/{job_id}", response_class=HTMLResponse)
+def scan_job(request: Request, job_id: str, user: PageUser, fragment: bool = False) -> HTMLResponse:
+    job = _scan_jobs(request).get(job_id)
+    if job is None:
+        return _error(request, user, NotFound(
+            f"no scan job {job_id!r}: jobs are kept while the server runs; find the scan in the scans list"),
+            title="No such scan job")
+    scan_id = job.scan_id
+    if scan_id is None:
+        with db_of(request).reading() as con:
+            scan_id = views.scan_of_tag(con, job.tag)
+    scan = _scan_row(request, scan_id) if scan_id else None
+    return _scan_view(request, user, scan=scan, job=job, poll_url=f"/ui/scans/run/{job_id}?fragment=1",
+                      fragment=fragment)
+
+
+@router.get("/scans/{scan_id}", response_class=HTMLResponse)
+def scan_page(request: Request, scan_id: str, user: PageUser, fragment: bool = False) -> HTMLResponse:
+    scan = _scan_row(request, scan_id)
+    if scan is None:
+        return _error(request, user, NotFound(f"no scan {scan_id!r}"), title="No such scan")
+    return _scan_view(request, user, scan=scan, job=None, poll_url=f"/ui/scans/{scan_id}?fragment=1",
+                      fragment=fragment)
+
+
+# --------------------------------------------------------------------------- schedules
+def _schedules_page(request: Request, user: User, *, error: str | None = None, status: int = 200,
+                    form: dict[str, Any] | None = None) -> HTMLResponse:
+    svc = request.app.state.scheduler
+    with db_of(request).reading() as con:
+        rows = schedule.list_schedules(con)
+    for r in rows:
+        r["next_run_at"] = svc.next_run(r["schedule_id"])
+    return _render(request, "schedules.html", user, status=status, schedules=rows,
+                   can_manage=user.can("schedule.manage"), typologies=_typology_choices(), error=error,
+                   form=form or {"trigger": "cron"})
+
+
+@router.get("/schedules", response_class=HTMLResponse)
+def schedules_page(request: Request, user: PageUser) -> HTMLResponse:
+    return _schedules_page(request, user)
+
+
+def _schedule_action(request: Request, user: User, fn: Any, done: str,
+                     form: dict[str, Any] | None = None) -> Response:
+    try:
+        need(user, "schedule.manage")
+        fn()
+    except CtfmonError as exc:
+        return _schedules_page(request, user, error=exc.message, status=exc.http_status, form=form)
+    return _redirect("/ui/schedules", done)
+
+
+@router.post("/schedules")
+def create_schedule(
+    request: Request,
+    user: FormUser,
+    name: Annotated[str, Form()] = "",
+    trigger: Annotated[str, Form()] = "cron",
+    cron: Annotated[str, Form()] = "",
+    interval_seconds: Annotated[str, Form()] = "",
+    lookback_days: Annotated[str, Form()] = "",
+    typology_ids: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    form = {"name": name, "trigger": trigger, "cron": cron, "interval_seconds": interval_seconds,
+            "lookback_days": lookback_days, "typology_ids": typology_ids or []}
+    svc = request.app.state.scheduler
+
+    def act() -> None:
+        interval = None
+        if trigger == "interval":
+            if not interval_seconds.strip().isdigit():
+                raise CtfmonError(f"interval {interval_seconds!r}: expected a whole number of seconds",
+                                  http_status=422)
+            interval = int(interval_seconds)
+        spec = {"name": name, "trigger": trigger, "cron": cron.strip() or None, "interval_seconds": interval,
+                "typology_ids": [t for t in (typology_ids or []) if t] or None,
+                "lookback_days": _parse_days(lookback_days, "lookback"), "enabled": True}
+        with db_of(request).writing() as con:
+            row = schedule.create_schedule(con, spec, actor=user.name)
+        svc.apply(row)
+
+    return _schedule_action(request, user, act, f"Schedule {name.strip()!r} created.", form)
+
+
+@router.post("/schedules/{schedule_id}/toggle")
+def toggle_schedule(request: Request, schedule_id: str, user: FormUser) -> Response:
+    svc = request.app.state.scheduler
+    result: dict[str, Any] = {}
+
+    def act() -> None:
+        with db_of(request).writing() as con:
+            current = schedule.get_schedule(con, schedule_id)
+            row = schedule.update_schedule(con, schedule_id, {"enabled": not current["enabled"]}, actor=user.name)
+        svc.apply(row)
+        result.update(row)
+
+    resp = _schedule_action(request, user, act, "")
+    if result:
+        _set_flash(resp, f"Schedule {result['name']!r} {'enabled' if result['enabled'] else 'paused'}.")
+    return resp
+
+
+@router.post("/schedules/{schedule_id}/delete")
+def delete_schedule(request: Request, schedule_id: str, user: FormUser) -> Response:
+    svc = request.app.state.scheduler
+
+    def act() -> None:
+        with db_of(request).writing() as con:
+            schedule.delete_schedule(con, schedule_id, actor=user.name)
+        svc.remove(schedule_id)
+
+    return _schedule_action(request, user, act, "Schedule deleted.")
+
+
+@router.post("/schedules/{schedule_id}/run")
+def run_schedule(request: Request, schedule_id: str, user: FormUser) -> Response:
+    svc = request.app.state.scheduler
+    out: dict[str, Any] = {}
+
+    def act() -> None:
+        with db_of(request).reading() as con:
+            schedule.get_schedule(con, schedule_id)
+        out["result"] = svc.run(schedule_id)
+
+    resp = _schedule_action(request, user, act, "")
+    if "result" in out:
+        r = out["result"]
+        msg = ("A run of this schedule is still going; this one was skipped." if r is None else
+               f"Schedule ran: scan {r['scan_id'] or '-'} {r['status']}"
+               + (f" ({r['error']})" if r.get("error") else "") + ".")
+        _set_flash(resp, msg)
+    return resp
+

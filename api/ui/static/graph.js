@@ -1,0 +1,65 @@
+/* The case's money-flow graph: nodes coloured by role, ringed by the risk of their
+   party's open case; edges labelled with amount and date. */
+(function () {
+  "use strict";
+  var holder = document.getElementById("cy");
+  var data = document.getElementById("graph-data");
+  if (!holder || !data || typeof cytoscape !== "function") { return; }
+  var elements = JSON.parse(data.textContent);
+  var many = elements.nodes.length > 25;
+  var roots = elements.nodes.filter(function (n) { return n.data.subject; })
+    .map(function (n) { return "#" + CSS.escape(n.data.id); });
+  var cy = cytoscape({
+    container: holder,
+    elements: elements,
+    wheelSensitivity: 0.3,
+    boxSelectionEnabled: false,
+    style: [
+      { selector: "node", style: {
+          "background-color": "data(colour)",
+          "label": "data(label)",
+          "text-wrap": "wrap",
+          "text-max-width": 140,
+          "font-size": many ? 8 : 10,
+          "color": "#1f2937",
+          "text-valign": "bottom",
+          "text-margin-y": 4,
+          "width": "mapData(risk, 0, 1, 22, 34)",
+          "height": "mapData(risk, 0, 1, 22, 34)",
+          "border-color": "#b91c1c",
+          "border-width": "mapData(risk, 0, 1, 0, 7)"
+      } },
+      { selector: "node[?subject]", style: { "shape": "round-rectangle", "font-weight": "bold" } },
+      { selector: "node:selected", style: { "overlay-color": "#111827", "overlay-opacity": 0.15, "overlay-padding": 6 } },
+      { selector: "edge", style: {
+          "width": 1.6,
+          "line-color": "#94a3b8",
+          "target-arrow-color": "#64748b",
+          "target-arrow-shape": "triangle",
+          "curve-style": "bezier",
+          "label": many ? "" : "data(label)",
+          "font-size": 9,
+          "color": "#334155",
+          "text-rotation": "autorotate",
+          "text-background-color": "#ffffff",
+          "text-background-opacity": 0.85,
+          "text-background-padding": 2
+      } },
+      { selector: "edge:selected", style: { "line-color": "#111827", "target-arrow-color": "#111827", "label": "data(label)" } }
+    ],
+    layout: many
+      ? { name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 90, padding: 20 }
+      : { name: "breadthfirst", directed: true, spacingFactor: 1.25, padding: 20,
+          roots: roots.length ? roots.join(", ") : undefined }
+  });
+  var info = document.getElementById("node-info");
+  cy.on("tap", "node", function (evt) {
+    var d = evt.target.data();
+    var owner = d.party_name ? d.party_name + " (" + d.party_id + ")" : (d.party_id || "owner not on file");
+    info.textContent = "Account " + d.id + ": " + owner + "; role " + d.role +
+      (d.risk > 0 ? "; open case risk " + d.risk.toFixed(2) : "; no open case") +
+      (d.hop !== null && d.hop !== undefined ? "; " + d.hop + " hop(s) from the subject" : "") + ".";
+  });
+  window.ctfmonGraph = cy;
+  holder.setAttribute("data-drawn", String(cy.nodes().length));
+})();

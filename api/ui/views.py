@@ -1,0 +1,341 @@
+"""Read-only shapes for the pages: the sortable queue, dashboard figures, the case timeline
+and the drawable graph.  Nothing here changes data; decisions stay in :mod:`engine`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from engine.cases import OPEN_STATES, STATES
+from engine.errors import CtfmonError
+
+QUEUE_SORTS: dict[str, tuple[str, str]] = {
+    "risk": ("highest risk first", "c.risk_score DESC, c.due_at, c.case_id"),
+    "age": ("oldest first", "c.created_at, c.risk_score DESC, c.case_id"),
+    "newest": ("newest first", "c.created_at DESC, c.risk_score DESC, c.case_id"),
+    "typology": ("by typology", "c.typologies[1], c.risk_score DESC, c.case_id"),
+    "due": ("due soonest", "c.due_at, c.risk_score DESC, c.case_id"),
+}
+
+AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("under 7 days", 0, 7),
+    ("7-30 days", 7, 30),
+    ("30-90 days", 30, 90),
+    ("over 90 days", 90, None),
+)
+
+#: Node colours of the money-flow graph, by role (subject-side roles warm, others cool).
+ROLE_COLOURS: dict[str, str] = {
+    "subject": "#b3261e",
+    "hub": "#b3261e",
+    "seed": "#b3261e",
+    "origin": "#c2410c",
+    "source": "#c2410c",
+    "sink": "#7c3aed",
+    "member": "#c2410c",
+    "intermediary": "#d97706",
+    "layer": "#d97706",
+    "designated": "#111827",
+    "counterparty": "#2563eb",
+}
+DEFAULT_COLOUR = "#0f766e"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    state: str | None = None
+    typology: str | None = None
+    assignee: str | None = None
+    min_risk: float | None = None
+    sort: str = "risk"
+
+    def validate(self) -> None:
+        if self.state is not None and self.state not in STATES:
+            raise CtfmonError(f"unknown state {self.state!r}; expected one of {', '.join(STATES)}",
+                              http_status=422)
+        if self.sort not in QUEUE_SORTS:
+            raise CtfmonError(f"unknown sort {self.sort!r}; expected one of {', '.join(QUEUE_SORTS)}",
+                              http_status=422)
+        if self.min_risk is not None and not 0 <= self.min_risk <= 1:
+            raise CtfmonError(f"minimum risk {self.min_risk} must be between 0 and 1", http_status=422)
+
+
+def queue(con: duckdb.DuckDBPyConnection, f: QueueFilter, *, limit: int, offset: int,
+          now: datetime) -> tuple[list[dict[str, Any]], int]:
+    """One page of the case queue with the subject's name and the case's age; (rows, total)."""
+    f.validate()
+    where: list[str] = []
+    params: list[Any] = []
+    if f.state is not None:
+        where.append("c.state = ?")
+        params.append(f.state)
+    if f.assignee is not None:
+        if f.assignee == "-":
+            where.append("c.assignee IS NULL")
+        else:
+            where.append("c.assignee = ?")
+            params.append(f.assignee)
+    if f.typology is not None:
+        where.append("EXISTS (SELECT 1 FROM case_alerts ca JOIN alerts a ON a.alert_id = ca.alert_id "
+                     "WHERE ca.case_id = c.case_id AND a.typology_id = ?)")
+        params.append(f.typology)
+    if f.min_risk is not None:
+        where.append("c.risk_score >= ?")
+        params.append(f.min_risk)
+    clause = ("WHERE " + " AND ".join(where)) if where else ""
+    total = int(con.execute(f"SELECT count(*) FROM cases c {clause}", params).fetchall()[0][0])
+    rows = con.execute(
+        f"""SELECT c.case_id, c.subject_type, c.subject_id, p.name, c.state, c.risk_score, c.alert_count,
+                   c.typologies, c.assignee, c.created_at, c.updated_at, c.due_at, c.closed_at
+            FROM cases c LEFT JOIN parties p ON c.subject_type = 'party' AND p.party_id = c.subject_id
+            {clause} ORDER BY {QUEUE_SORTS[f.sort][1]} LIMIT ? OFFSET ?""",
+        [*params, limit, offset],
+    ).fetchall()
+    cols = ("case_id", "subject_type", "subject_id", "subject_name", "state", "risk_score", "alert_count",
+            "typologies", "assignee", "created_at", "updated_at", "due_at", "closed_at")
+    out = []
+    for r in rows:
+        d = dict(zip(cols, r, strict=True))
+        d["typologies"] = list(d["typologies"] or [])
+        d["age_days"] = max(0, (now - d["created_at"]).days)
+        d["overdue"] = d["state"] in OPEN_STATES and d["due_at"] < now
+        out.append(d)
+    return out, total
+
+
+def filter_choices(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Typologies that have alerts and people cases can be assigned to, for the filters."""
+    typs = [r[0] for r in con.execute("SELECT DISTINCT typology_id FROM alerts ORDER BY 1").fetchall()]
+    people = [r[0] for r in con.execute(
+        "SELECT name FROM users WHERE active AND role IN ('analyst', 'supervisor') ORDER BY name"
+    ).fetchall()]
+    return {"typologies": typs, "assignees": people}
+
+
+# --------------------------------------------------------------------------- dashboard
+def dashboard(con: duckdb.DuckDBPyConnection, now: datetime, *, weeks: int = 12) -> dict[str, Any]:
+    """Alerts per typology per week (by the end of their activity window), open cases by
+    state and age, headline counts and the last scans."""
+    weekly = con.execute(
+        """SELECT typology_id, CAST(date_trunc('week', coalesce(window_end, created_at)) AS DATE) AS week,
+                  count(*) AS n
+           FROM alerts GROUP BY 1, 2"""
+    ).fetchall()
+    all_weeks = sorted({w for _, w, _ in weekly})
+    shown = all_weeks[-weeks:]
+    per: dict[str, dict[Any, int]] = {}
+    for typ, week, n in weekly:
+        if week in shown:
+            per.setdefault(typ, {})[week] = int(n)
+    week_totals = {w: sum(per_t.get(w, 0) for per_t in per.values()) for w in shown}
+    peak_cell = max((n for per_t in per.values() for n in per_t.values()), default=0)
+    peak_week = max(week_totals.values(), default=0)
+    typ_rows = sorted(
+        ({"typology": t, "cells": [per[t].get(w, 0) for w in shown], "total": sum(per[t].values())}
+         for t in per),
+        key=lambda r: (-r["total"], r["typology"]),
+    )
+
+    bucket_sql = " ".join(
+        f"WHEN age_days >= {lo}" + (f" AND age_days < {hi}" if hi is not None else "") + f" THEN {i}"
+        for i, (_, lo, hi) in enumerate(AGE_BUCKETS)
+    )
+    open_list = ", ".join(f"'{s}'" for s in OPEN_STATES)
+    aged = con.execute(
+        f"""SELECT state, CASE {bucket_sql} END AS bucket, count(*) AS n,
+                   sum(CASE WHEN due_at < ? THEN 1 ELSE 0 END) AS overdue
+            FROM (SELECT state, due_at, date_diff('day', created_at, CAST(? AS TIMESTAMP)) AS age_days
+                  FROM cases WHERE state IN ({open_list})) x
+            GROUP BY 1, 2""",
+        [now, now],
+    ).fetchall()
+    grid = {s: [0] * len(AGE_BUCKETS) for s in OPEN_STATES}
+    overdue = 0
+    for state, bucket, n, od in aged:
+        grid[state][int(bucket)] += int(n)
+        overdue += int(od or 0)
+    state_rows = [{"state": s, "cells": grid[s], "total": sum(grid[s])} for s in OPEN_STATES]
+    peak_state = max((r["total"] for r in state_rows), default=0)
+
+    head = con.execute(
+        f"""SELECT (SELECT count(*) FROM alerts),
+                   (SELECT count(*) FROM cases WHERE state IN ({open_list})),
+                   (SELECT count(*) FROM cases WHERE state IN ({open_list}) AND assignee IS NULL),
+                   (SELECT count(*) FROM case_dispositions WHERE status = 'pending')"""
+    ).fetchall()[0]
+    closed = con.execute(
+        "SELECT state, count(*) FROM cases WHERE state NOT IN (" + open_list + ") GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    return {
+        "weeks": shown,
+        "typology_rows": typ_rows,
+        "week_totals": [week_totals[w] for w in shown],
+        "peak_cell": peak_cell,
+        "peak_week": peak_week,
+        "age_buckets": [b[0] for b in AGE_BUCKETS],
+        "state_rows": state_rows,
+        "peak_state": peak_state,
+        "counts": {"alerts": int(head[0]), "open_cases": int(head[1]), "unassigned": int(head[2]),
+                   "pending_proposals": int(head[3]), "overdue": overdue},
+        "closed": [{"state": s, "n": int(n)} for s, n in closed],
+        "scans": recent_scans(con, limit=8),
+    }
+
+
+def recent_scans(con: duckdb.DuckDBPyConnection, *, limit: int = 20) -> list[dict[str, Any]]:
+    rows = con.execute(
+        """SELECT s.scan_id, s.started_at, s.finished_at, s.window_start, s.window_end, s.status,
+                  s.triggered_by, len(s.typologies), (SELECT count(*) FROM alerts a WHERE a.scan_id = s.scan_id)
+           FROM scans s ORDER BY s.started_at DESC, s.scan_id LIMIT ?""",
+        [limit],
+    ).fetchall()
+    cols = ("scan_id", "started_at", "finished_at", "window_start", "window_end", "status", "triggered_by",
+            "typology_count", "alerts")
+    return [dict(zip(cols, r, strict=True)) for r in rows]
+
+
+def scan_alerts_so_far(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, int]:
+    """New alerts stored by a scan so far, per typology (a running scan's progress)."""
+    return {t: int(n) for t, n in con.execute(
+        "SELECT typology_id, count(*) FROM alerts WHERE scan_id = ? GROUP BY 1 ORDER BY 1", [scan_id]
+    ).fetchall()}
+
+
+def scan_of_tag(con: duckdb.DuckDBPyConnection, triggered_by: str) -> str | None:
+    rows = con.execute(
+        "SELECT scan_id FROM scans WHERE triggered_by = ? ORDER BY started_at DESC LIMIT 1", [triggered_by]
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+# --------------------------------------------------------------------------- case page
+def timeline(case: dict[str, Any], *, width: int = 1000, height: int = 130) -> dict[str, Any]:
+    """The case's money movements in time order (evidence transactions, declarations and
+    trade documents) with their direction relative to the subject, plus dot positions for
+    a small SVG strip."""
+    mine = {a["account_id"] for a in (case.get("subject") or {}).get("accounts") or []}
+    if case.get("subject_type") == "account":
+        mine.add(case["subject_id"])
+    ev = case.get("evidence") or {}
+    items: list[dict[str, Any]] = []
+    for t in ev.get("transactions", []):
+        if t.get("to_account") in mine and t.get("from_account") not in mine:
+            direction, other = "in", t.get("originator_name") or t.get("from_account")
+        elif t.get("from_account") in mine and t.get("to_account") not in mine:
+            direction, other = "out", t.get("beneficiary_name") or t.get("to_account")
+        else:
+            direction = "within" if t.get("from_account") in mine else "related"
+            other = f"{t.get('from_account') or 'cash'} → {t.get('to_account') or 'cash'}"
+        items.append({"kind": "transaction", "id": t["txn_id"], "at": t["timestamp"], "channel": t.get("channel"),
+                      "direction": direction, "counterparty": other or "cash", "amount": t.get("amount"),
+                      "currency": t.get("currency"), "amount_base": t.get("amount_base")})
+    for d in ev.get("cash_declarations", []):
+        items.append({"kind": "declaration", "id": d["declaration_id"], "at": d["timestamp"],
+                      "channel": f"cash {d.get('direction') or ''} at {d.get('port') or '?'}".strip(),
+                      "direction": "out" if d.get("direction") == "outbound" else "in",
+                      "counterparty": " → ".join(x for x in (d.get("origin_country"), d.get("destination_country")) if x),
+                      "amount": d.get("amount"), "currency": d.get("currency"), "amount_base": d.get("amount_base")})
+    for d in ev.get("trade_documents", []):
+        at = d["date"]
+        at = datetime(at.year, at.month, at.day) if not isinstance(at, datetime) else at
+        items.append({"kind": "trade document", "id": d["trade_id"], "at": at, "channel": f"HS {d.get('hs_code')}",
+                      "direction": "related",
+                      "counterparty": f"{d.get('exporter_party_id') or '?'} → {d.get('importer_party_id') or '?'}",
+                      "amount": d.get("invoice_value"), "currency": d.get("currency"),
+                      "amount_base": d.get("invoice_value_base")})
+    items.sort(key=lambda i: (i["at"], i["id"]))
+    dots: list[dict[str, Any]] = []
+    ticks: list[dict[str, Any]] = []
+    if items:
+        t0, t1 = items[0]["at"], items[-1]["at"]
+        span = max((t1 - t0).total_seconds(), 1.0)
+        peak = max(float(i["amount_base"] or 0) for i in items) or 1.0
+        pad = 24
+        lanes = {"in": height * 0.3, "out": height * 0.7}
+        for i in items:
+            x = pad + (i["at"] - t0).total_seconds() / span * (width - 2 * pad)
+            r = 3 + 9 * math.sqrt(max(float(i["amount_base"] or 0), 0.0) / peak)
+            dots.append({**i, "x": round(x, 1), "y": round(lanes.get(i["direction"], height * 0.5), 1),
+                         "r": round(r, 1)})
+        n_ticks = 4 if span > 86400 else 1
+        for k in range(n_ticks + 1):
+            at = t0 + timedelta(seconds=span * k / n_ticks)
+            ticks.append({"x": round(pad + (width - 2 * pad) * k / n_ticks, 1), "label": at.strftime("%Y-%m-%d")})
+    return {"rows": items, "dots": dots, "ticks": ticks, "width": width, "height": height}
+
+
+def _fmt_amount(v: Any) -> str:
+    try:
+        return f"{float(v):,.0f}"
+    except (TypeError, ValueError):
+        return "?"
+
+
+def graph_elements(con: duckdb.DuckDBPyConnection, case: dict[str, Any]) -> dict[str, Any] | None:
+    """Cytoscape elements of the case graph: nodes carry role, colour, the risk of their
+    party's (or account's) highest open case; edges carry an amount and date label."""
+    g = case.get("graph")
+    if not g or not g.get("nodes"):
+        return None
+    subject_party = case["subject_id"] if case["subject_type"] == "party" else None
+    subject_accounts = {a["account_id"] for a in (case.get("subject") or {}).get("accounts") or []}
+    raw_nodes = [n if isinstance(n, dict) else {"id": str(n)} for n in g["nodes"]]
+    keys = sorted({str(n["id"]) for n in raw_nodes} | {str(n["party_id"]) for n in raw_nodes if n.get("party_id")})
+    risk: dict[str, float] = {}
+    if keys:
+        marks = ", ".join("?" for _ in keys)
+        open_list = ", ".join(f"'{s}'" for s in OPEN_STATES)
+        for sid, r in con.execute(
+            f"SELECT subject_id, max(risk_score) FROM cases WHERE state IN ({open_list}) "
+            f"AND subject_id IN ({marks}) GROUP BY 1", keys,
+        ).fetchall():
+            risk[sid] = float(r)
+    nodes = []
+    roles_seen: dict[str, str] = {}
+    for n in raw_nodes:
+        nid = str(n["id"])
+        role = str(n.get("role") or "counterparty")
+        if nid in subject_accounts or nid == case["subject_id"] or (
+                subject_party and n.get("party_id") == subject_party):
+            role = "subject" if role in ("counterparty", "seed") else role
+            is_subject = True
+        else:
+            is_subject = False
+        colour = ROLE_COLOURS.get(role, DEFAULT_COLOUR)
+        roles_seen[role] = colour
+        node_risk = max(risk.get(nid, 0.0), risk.get(str(n.get("party_id") or ""), 0.0))
+        name = n.get("party_name")
+        nodes.append({"data": {
+            "id": nid, "label": f"{name}\n{nid}" if name else nid, "role": role, "colour": colour,
+            "risk": round(node_risk, 3), "party_id": n.get("party_id"), "party_name": name,
+            "hop": n.get("hop"), "subject": is_subject,
+        }})
+    node_ids = {n["data"]["id"] for n in nodes}
+    edges = []
+    for i, e in enumerate(g.get("edges") or []):
+        src = str(e.get("from", e.get("source")))
+        dst = str(e.get("to", e.get("target")))
+        if src not in node_ids or dst not in node_ids:
+            continue
+        if "total" in e:  # neighbourhood: aggregated per account pair
+            first, last = str(e.get("first") or "")[:10], str(e.get("last") or "")[:10]
+            when = first if first == last else f"{first}..{last}"
+            label = f"{e.get('count', 1)}x {_fmt_amount(e['total'])} · {when}"
+            amount = e["total"]
+        else:
+            label = f"{_fmt_amount(e.get('amount'))} · {str(e.get('timestamp') or '')[:10]}".rstrip(" ·")
+            amount = e.get("amount")
+        edges.append({"data": {"id": f"e{i}", "source": src, "target": dst, "label": label,
+                               "amount": amount, "txn_id": e.get("txn_id")}})
+    return {
+        "source": g.get("source"),
+        "elements": {"nodes": nodes, "edges": edges},
+        "legend": sorted(roles_seen.items()),
+        "truncated": bool(g.get("truncated")),
+        "message": g.get("message") or "",
+    }
