@@ -74,7 +74,7 @@ KINDS: dict[str, dict[str, Callable[[Row, np.random.Generator], None]]] = {
         "bad_currency": _pick("currency", ("US$", "RMB", "EURO", "XXY")),
         "bad_country": _pick("originator_country", ("UK", "XX", "USA", "Sg")),
         "bad_amount_not_positive": _pick("amount", ("0", "-250.00", "-1")),
-        "bad_amount_decimals": _pick("amount", ("125.505", "99.999", "1000.0001")),
+        "bad_amount_decimals": _pick("amount", ("125.505", "99.999", "10.125")),
         "bad_amount_unparseable": _pick("amount", ("12,50O", "ten", "1.2.3")),
         "bad_timestamp": _pick("timestamp", ("2026-02-30T10:00:00", "2026-13-01T00:00:00", "yesterday", "31/12/2026 10:00")),
         "channel_rule": _txn_channel_rule,

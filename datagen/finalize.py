@@ -130,69 +130,94 @@ class Finalizer:
 
     # ------------------------------------------------------------------ transactions
     def transactions(self, normal_frames: list[pl.DataFrame]) -> pl.DataFrame:
+        """Sort all transactions by time on their numeric columns, then build the text columns."""
         w = self.w
+        num_cols = ["_key", "_ts", "_ch", "_src", "_dst", "amount", "_loc", "_mcc", "_ref", "_ccy", "_pidx"]
         frames = []
-        ch_s = pl.Series(list(CHANNELS))
-        mcc_s = pl.Series(list(normal.MCC_CODES))
-        ref_s = pl.Series(list(normal.REFERENCES))
-        dest_s = pl.Series(list(normal.TRAVEL_DEST))
-        city_s = pl.Series([geo.BY_CODE[c].cities[0] for c in normal.TRAVEL_DEST])
         for f in normal_frames:
             if f.height == 0:
                 continue
-            loc = f["_loc"].to_numpy().astype(np.int64)
-            g = pl.DataFrame({
-                "_key": f["_key"], "_ts": f["_ts"], "channel": ch_s.gather(f["_ch"].to_numpy().astype(np.int64)),
-                "_src": f["_src"], "_dst": f["_dst"], "amount": f["amount"],
-                "currency": f["currency"] if "currency" in f.columns else pl.Series([None] * f.height, dtype=pl.String),
-                "location_country": _opt(dest_s, loc), "location_city": _opt(city_s, loc),
-                "merchant_category": _opt(mcc_s, f["_mcc"].to_numpy().astype(np.int64)),
-                "reference": _opt(ref_s, f["_ref"].to_numpy().astype(np.int64)),
-            })
-            frames.append(g)
+            if "_ccy" not in f.columns:
+                f = f.with_columns(_ccy=pl.lit(-1, dtype=pl.Int16))
+            frames.append(f.with_columns(_pidx=pl.lit(-1, dtype=pl.Int64)).select(num_cols))
         planted = _planted_frame(w.p_txns)
         if planted.height:
             planted = self._planted_amounts(planted)
-            frames.append(planted)
-        df = pl.concat(frames, how="diagonal_relaxed")
-        for c in ("originator_name", "originator_country", "beneficiary_name", "beneficiary_country"):
-            if c not in df.columns:
-                df = df.with_columns(pl.lit(None, dtype=pl.String).alias(c))
-        order = np.argsort(df["_ts"].to_numpy(), kind="stable")
-        df = df[order]
+            ch_code = planted["channel"].replace_strict({c: i for i, c in enumerate(CHANNELS)}, return_dtype=pl.Int16)
+            frames.append(pl.DataFrame({
+                "_key": planted["_key"], "_ts": planted["_ts"], "_ch": ch_code, "_src": planted["_src"],
+                "_dst": planted["_dst"], "amount": planted["amount"],
+                "_loc": pl.Series(np.full(planted.height, -1, dtype=np.int16)),
+                "_mcc": pl.Series(np.full(planted.height, -1, dtype=np.int16)),
+                "_ref": pl.Series(np.full(planted.height, -1, dtype=np.int16)),
+                "_ccy": pl.Series(np.full(planted.height, -1, dtype=np.int16)),
+                "_pidx": pl.Series(np.arange(planted.height, dtype=np.int64)),
+            }).select(num_cols))
+        df = pl.concat([f.cast({"_ch": pl.Int16, "_loc": pl.Int16, "_mcc": pl.Int16, "_ref": pl.Int16, "_ccy": pl.Int16})
+                        for f in frames])
+        df = df[np.argsort(df["_ts"].to_numpy(), kind="stable")]
+        n = df.height
         src = df["_src"].to_numpy()
         dst = df["_dst"].to_numpy()
+        pidx = df["_pidx"].to_numpy()
         main = np.where(src >= 0, src, dst)
-        chan = df["channel"]
-        is_loc = chan.is_in(list(LOCATION_CHANNELS)) | ((chan == "prepaid_load") & pl.Series(src < 0))
-        deposit_like = chan.is_in(["cash_deposit", "prepaid_load"]) & pl.Series(src < 0)
-        df = df.with_columns(
-            txn_id="TX" + pl.Series(np.arange(df.height) + 1).cast(pl.String).str.zfill(10),
-            from_account=_opt(self.account_id, src),
-            to_account=_opt(self.account_id, dst),
-            currency=pl.coalesce(pl.col("currency"), pl.lit(_opt(self.acct_ccy, main))),
-            originator_name=pl.coalesce(
-                pl.col("originator_name"), pl.lit(_opt(self.acct_name, src)),
-                pl.when(pl.lit(deposit_like)).then(pl.lit(_opt(self.acct_name, dst)))),
-            originator_country=pl.coalesce(pl.col("originator_country"), pl.lit(_opt(self.acct_country, src))),
-            beneficiary_name=pl.coalesce(pl.col("beneficiary_name"), pl.lit(_opt(self.acct_name, dst))),
-            beneficiary_country=pl.coalesce(pl.col("beneficiary_country"), pl.lit(_opt(self.acct_country, dst))),
-            _is_loc=pl.lit(is_loc),
-            _home_c=pl.lit(_opt(self.acct_country, main)),
-            _home_city=pl.lit(_opt(self.acct_city, main)),
-        ).with_columns(
-            location_city=pl.when(pl.col("_is_loc") & pl.col("location_country").is_null()).then(pl.col("_home_city"))
-            .otherwise(pl.col("location_city")),
-        ).with_columns(
-            location_country=pl.when(pl.col("_is_loc")).then(pl.coalesce(pl.col("location_country"), pl.col("_home_c")))
-            .otherwise(pl.col("location_country")),
-            timestamp=pl.from_epoch(pl.col("_ts"), time_unit="us"),
+
+        def planted_col(name: str) -> pl.Series:
+            if planted.height == 0 or name not in planted.columns:
+                return pl.Series(name, [None] * n, dtype=pl.String)
+            return _opt(planted[name].cast(pl.String), pidx)
+
+        ch_s = pl.Series(list(CHANNELS))
+        channel = ch_s.gather(df["_ch"].to_numpy().astype(np.int64))
+        loc = df["_loc"].to_numpy().astype(np.int64)
+        dest_s = pl.Series(list(normal.TRAVEL_DEST))
+        city_s = pl.Series([geo.BY_CODE[c].cities[0] for c in normal.TRAVEL_DEST])
+        ccy_s = pl.Series(w.currencies)
+        is_loc = channel.is_in(list(LOCATION_CHANNELS)) | ((channel == "prepaid_load") & pl.Series(src < 0))
+        deposit_like = channel.is_in(["cash_deposit", "prepaid_load"]) & pl.Series(src < 0)
+        out = pl.DataFrame({
+            "txn_id": "TX" + pl.Series(np.arange(n) + 1).cast(pl.String).str.zfill(10),
+            "timestamp": df["_ts"],
+            "channel": channel,
+            "from_account": _opt(self.account_id, src),
+            "to_account": _opt(self.account_id, dst),
+            "amount": df["amount"],
+            "currency": pl.select(pl.coalesce(pl.lit(planted_col("currency")),
+                                              pl.lit(_opt(ccy_s, df["_ccy"].to_numpy().astype(np.int64))),
+                                              pl.lit(_opt(self.acct_ccy, main)))).to_series(),
+            "originator_name": pl.select(pl.coalesce(
+                pl.lit(planted_col("originator_name")), pl.lit(_opt(self.acct_name, src)),
+                pl.when(pl.lit(deposit_like)).then(pl.lit(_opt(self.acct_name, dst))))).to_series(),
+            "originator_country": pl.select(pl.coalesce(pl.lit(planted_col("originator_country")),
+                                                        pl.lit(_opt(self.acct_country, src)))).to_series(),
+            "beneficiary_name": pl.select(pl.coalesce(pl.lit(planted_col("beneficiary_name")),
+                                                      pl.lit(_opt(self.acct_name, dst)))).to_series(),
+            "beneficiary_country": pl.select(pl.coalesce(pl.lit(planted_col("beneficiary_country")),
+                                                         pl.lit(_opt(self.acct_country, dst)))).to_series(),
+            "_loc_c": pl.select(pl.coalesce(pl.lit(planted_col("location_country")), pl.lit(_opt(dest_s, loc)))).to_series(),
+            "_loc_city": pl.select(pl.coalesce(pl.lit(planted_col("location_city")), pl.lit(_opt(city_s, loc)))).to_series(),
+            "_is_loc": is_loc,
+            "_home_c": _opt(self.acct_country, main),
+            "_home_city": _opt(self.acct_city, main),
+            "merchant_category": pl.select(pl.coalesce(pl.lit(planted_col("merchant_category")),
+                                                       pl.lit(_opt(pl.Series(list(normal.MCC_CODES)),
+                                                                   df["_mcc"].to_numpy().astype(np.int64))))).to_series(),
+            "reference": pl.select(pl.coalesce(pl.lit(planted_col("reference")),
+                                               pl.lit(_opt(pl.Series(list(normal.REFERENCES)),
+                                                           df["_ref"].to_numpy().astype(np.int64))))).to_series(),
+        })
+        out = out.with_columns(
+            location_city=pl.when(pl.col("_is_loc") & pl.col("_loc_c").is_null()).then(pl.col("_home_city"))
+            .otherwise(pl.col("_loc_city")),
+            location_country=pl.when(pl.col("_is_loc")).then(pl.coalesce(pl.col("_loc_c"), pl.col("_home_c")))
+            .otherwise(pl.col("_loc_c")),
+            timestamp=pl.from_epoch(pl.col("timestamp"), time_unit="us"),
         )
         pos = np.empty(w.n_txns, dtype=np.int64)
-        pos[df["_key"].to_numpy()] = np.arange(df.height)
+        pos[df["_key"].to_numpy()] = np.arange(n)
         self.txn_pos = pos
-        self.txn_id = df["txn_id"]
-        return _conform(df, "transactions")
+        self.txn_id = out["txn_id"]
+        return _conform(out, "transactions")
 
     def _planted_amounts(self, p: pl.DataFrame) -> pl.DataFrame:
         w = self.w

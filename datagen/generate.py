@@ -68,10 +68,13 @@ def build(cfg: GenConfig) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
     mods = planters.modules()
     n_inst = planters.instances_for(cfg.transactions)
     n_benign = max(2, n_inst // 2) * (2 if cfg.hard else 1)
+    benign_for: dict[str, list[str]] = {}
     for tid in cfg.typologies:
         mod = mods[tid]
         mod.plant(PlantContext(w, sub_rng(cfg.seed, tid), n_inst, n_benign, cfg.hard))
+        before = len(w.labels)
         mod.benign(PlantContext(w, sub_rng(cfg.seed, "benign:" + tid), n_inst, n_benign, cfg.hard))
+        benign_for[tid] = sorted({lab[0] for lab in w.labels[before:]})
     clk = normal.Clock(w)
     trades, trade_txns = trade.generate_trade(w, max(300, cfg.transactions // 300), clk)
     decls = trade.generate_declarations(w, max(60, cfg.transactions // 2000), clk)
@@ -105,6 +108,7 @@ def build(cfg: GenConfig) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
         },
         "planted": dict(sorted(planted.items())),
         "benign": dict(sorted(benign.items())),
+        "benign_for": benign_for,
     }
     if cfg.inject_errors > 0:
         tables, injected = errors.inject(tables, cfg.inject_errors, sub_rng(cfg.seed, "errors"), labels)

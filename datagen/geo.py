@@ -79,6 +79,18 @@ COUNTRIES: tuple[Country, ...] = (
     _C("MM", "MMK", "en", "southeast_asia", 0, ("Yangon", "Mandalay"), "RGN"),
     _C("LA", "LAK", "en", "southeast_asia", 0, ("Vientiane",), "VTE"),
     _C("ZA", "ZAR", "en", "africa", 0, ("Johannesburg", "Cape Town"), "JNB"),
+    _C("MZ", "MZN", "en", "africa", 0, ("Maputo", "Pemba"), "MPM"),
+    _C("TD", "XAF", "ar", "africa", 0, ("N'Djamena",), "NDJ"),
+    _C("MR", "MRU", "ar", "africa", 0, ("Nouakchott",), "NKC"),
+    _C("TJ", "TJS", "ru", "south_asia", 0, ("Dushanbe",), "DYU"),
+    _C("CD", "CDF", "en", "africa", 0, ("Kinshasa", "Goma"), "FIH"),
+    _C("IR", "IRR", "ps", "middle_east", 0, ("Tehran", "Mashhad"), "IKA"),
+    _C("KP", "KPW", "ko", "east_asia", 0, ("Pyongyang",), "FNJ"),
+    _C("SS", "SSP", "en", "africa", 0, ("Juba",), "JUB"),
+    _C("DZ", "DZD", "ar", "africa", 0, ("Algiers",), "ALG"),
+    _C("VE", "VES", "es", "latin_america", 0, ("Caracas",), "CCS"),
+    _C("HT", "HTG", "en", "latin_america", 0, ("Port-au-Prince",), "PAP"),
+    _C("BG", "BGN", "en", "europe", 0, ("Sofia",), "SOF"),
 )
 BY_CODE: dict[str, Country] = {c.code: c for c in COUNTRIES}
 APEC: tuple[str, ...] = tuple(c.code for c in COUNTRIES if c.weight > 0)

@@ -93,7 +93,7 @@ def generate_trade(w: World, n: int, clk: Clock) -> tuple[pl.DataFrame, pl.DataF
         "_key": keys, "_ts": pay_ts, "_ch": np.full(len(keys), CH["wire"], dtype=np.int16), "_src": src, "_dst": dst,
         "amount": value_local[paid], "_loc": np.full(len(keys), -1, dtype=np.int16),
         "_mcc": np.full(len(keys), -1, dtype=np.int16), "_ref": np.full(len(keys), REF["INVOICE PAYMENT"], dtype=np.int16),
-        "currency": pl.Series(ccy[paid].astype(str)),
+        "_ccy": ci[paid].astype(np.int16),
     })
     tkeys = w.n_trades + np.arange(n, dtype=np.int64)
     w.n_trades += n

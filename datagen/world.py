@@ -82,6 +82,8 @@ class World:
     p_decls: list[dict[str, Any]] = field(default_factory=list)
     p_trades: list[dict[str, Any]] = field(default_factory=list)
     labels: list[tuple[str, str, str, int, str]] = field(default_factory=list)
+    party_rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    account_rows: dict[int, dict[str, Any]] = field(default_factory=dict)
     planted: dict[str, int] = field(default_factory=dict)
     # key counters (normal population occupies [0, n_normal) in each space)
     n_parties: int = 0
@@ -164,6 +166,7 @@ class World:
         row = {"_key": key, "party_type": party_type, "country": country, "name": name}
         row.update(kw)
         self.p_parties.append(row)
+        self.party_rows[key] = row
         return key
 
     def new_person(self, rng: np.random.Generator, country: str, nationality: str | None = None,
@@ -235,13 +238,15 @@ class World:
         """An account.  ``internal=False`` makes an external account (not written to accounts)."""
         key = self.n_accounts
         self.n_accounts += 1
-        self.p_accounts.append({
+        row = {
             "_key": key, "_owner": -1 if pk is None else pk, "_internal": internal, "_name": name,
             "account_type": account_type, "country": country,
             "currency": currency or geo.BY_CODE[country].currency,
             "opened_on": opened_on if opened_on is not None else self.cfg.start - timedelta(days=900),
             "closed_on": closed_on,
-        })
+        }
+        self.p_accounts.append(row)
+        self.account_rows[key] = row
         return key
 
     def new_external(self, name: str, country: str, account_type: str = "current",
@@ -308,23 +313,16 @@ class World:
         return out
 
     def account_country(self, ak: int) -> str:
-        for row in reversed(self.p_accounts):
-            if row["_key"] == ak:
-                return str(row["country"])
-        return str(self.pop["acct_country"][ak])
+        row = self.account_rows.get(ak)
+        return str(row["country"]) if row is not None else str(self.pop["acct_country"][ak])
 
     def party_row(self, pk: int) -> dict[str, Any]:
         """A planted party's fields (planters only look at the ones they created)."""
-        for row in reversed(self.p_parties):
-            if row["_key"] == pk:
-                return row
-        raise KeyError(pk)
+        return self.party_rows[pk]
 
     def _party_country(self, pk: int) -> str:
-        for row in reversed(self.p_parties):
-            if row["_key"] == pk:
-                return str(row["country"])
-        return str(self.pop["party_country"][pk])
+        row = self.party_rows.get(pk)
+        return str(row["country"]) if row is not None else str(self.pop["party_country"][pk])
 
     def _employer_name(self, rng: np.random.Generator, country: str) -> str:
         a = names.BUSINESS_WORDS_A[int(rng.integers(len(names.BUSINESS_WORDS_A)))]

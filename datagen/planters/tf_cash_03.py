@@ -29,7 +29,7 @@ def _flight(ctx: PlantContext) -> str:
 def _declare(ctx: PlantContext, pk: int, name: str, home: str, abroad: str, inbound: bool, day: float,
              usd: float, declared: bool = True, flight: str | None = None, purpose: str | None = None) -> int:
     w = ctx.w
-    row = next(r for r in reversed(w.p_parties) if r["_key"] == pk) if pk >= 0 else {}
+    row = w.party_row(pk) if pk >= 0 else {}
     return w.declaration(
         w.ts(day), party=pk, traveller_name=name, document_number=row.get("id_number"),
         nationality=row.get("nationality", home), direction="inbound" if inbound else "outbound",
@@ -55,7 +55,7 @@ def plant(ctx: PlantContext) -> None:
             for _ in range(int(ctx.rng.integers(3, 6))):
                 pk, _ak = ctx.person(country=home, background=3)
                 inst.subject(pk)
-                name = next(r for r in reversed(w.p_parties) if r["_key"] == pk)["name"]
+                name = w.party_row(pk)["name"]
                 usd = round(base * ctx.uniform(1 - spread, 1 + spread), -1)
                 inst.label("cash_declaration", _declare(ctx, pk, name, home, abroad, False, day + ctx.uniform(0, 0.02),
                                                         usd, flight=flight, purpose="business travel"), "evidence")
@@ -63,7 +63,7 @@ def plant(ctx: PlantContext) -> None:
         pk, ak = ctx.person(background=5)
         inst.subject(pk)
         home = w._party_country(pk)
-        name = next(r for r in reversed(w.p_parties) if r["_key"] == pk)["name"]
+        name = w.party_row(pk)["name"]
         if variant == "high_risk_repeat":
             abroad = ctx.high_risk(("conflict_border_or_transit", "conflict_zone"))
             span = ctx.uniform(60, 88) if ctx.hard else ctx.uniform(20, 80)
@@ -102,7 +102,7 @@ def benign(ctx: PlantContext) -> None:
             pk, ak = ctx.person(background=5, occupation="consultant")
             inst.subject(pk)
             home = w._party_country(pk)
-            name = next(r for r in reversed(w.p_parties) if r["_key"] == pk)["name"]
+            name = w.party_row(pk)["name"]
             day0 = ctx.anchor(85)
             for j in range(int(ctx.rng.integers(3, 6))):
                 inst.label("cash_declaration", _declare(ctx, pk, name, home, str(ctx.choice(SAFE_ABROAD)), j % 2 == 1,
@@ -116,6 +116,6 @@ def benign(ctx: PlantContext) -> None:
             for usd in (ctx.money(11_000, 12_000), ctx.money(15_500, 17_000), ctx.money(22_000, 26_000)):
                 pk, _ak = ctx.person(country=home, background=3)
                 inst.subject(pk)
-                name = next(r for r in reversed(w.p_parties) if r["_key"] == pk)["name"]
+                name = w.party_row(pk)["name"]
                 inst.label("cash_declaration", _declare(ctx, pk, name, home, str(ctx.choice(SAFE_ABROAD)), False,
                                                         day, usd, flight=flight, purpose="tour group"), "evidence")
