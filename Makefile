@@ -12,7 +12,7 @@ DEMO_HOST ?= 127.0.0.1
 DEMO_PORT ?= 8000
 UN_LIST := engine/screening/data/un_consolidated_2026-02-27.xml
 
-.PHONY: demo test bench install lint clean
+.PHONY: demo test bench install lint clean browser
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,11 @@ demo: install
 	$(CTFMON) evaluate --labels $(DEMO_DIR)/data --db $(DEMO_DB) --json $(DEMO_DIR)/evaluation.json
 	$(CTFMON) serve --demo --db $(DEMO_DB) --host $(DEMO_HOST) --port $(DEMO_PORT)
 
-test: install
+# The browser tests drive Debian's Chromium; install it when missing (CI runs as root).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
+
+test: install browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 bench: install
