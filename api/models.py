@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine.auth import ROLES
 from engine.cases import STATES
@@ -149,6 +149,13 @@ class ScanIn(Strict):
     params: dict[str, dict[str, Any]] | None = Field(
         None, description="per-scan parameter values: {typology_id: {name: value}}"
     )
+
+    @field_validator("as_of")
+    @classmethod
+    def _plausible(cls, v: datetime | None) -> datetime | None:
+        if v is not None and not (1900 <= v.year <= 2200):
+            raise ValueError("as_of must be a date between the years 1900 and 2200")
+        return v
 
 
 class CaseSync(BaseModel):

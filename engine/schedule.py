@@ -79,11 +79,20 @@ class SharedDatabase:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self.con = store.connect(path)
+        self.closed = False
         self.write_lock = threading.RLock()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        if self.closed:  # reopened after close(): the app may be started again (tests, reloads)
+            with self.write_lock:
+                if self.closed:
+                    self.con = store.connect(self.path)
+                    self.closed = False
+        return self.con.cursor()
 
     @contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        cur = self.con.cursor()
+        cur = self._cursor()
         try:
             yield cur
         finally:
@@ -92,14 +101,19 @@ class SharedDatabase:
     @contextmanager
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with self.write_lock:
-            cur = self.con.cursor()
+            cur = self._cursor()
             try:
                 yield cur
             finally:
                 cur.close()
 
     def close(self) -> None:
-        self.con.close()
+        """Release the database file (an in-memory database is kept: closing would lose it)."""
+        if self.path == ":memory:" or self.closed:
+            return
+        with self.write_lock:
+            self.con.close()
+            self.closed = True
 
 
 # --------------------------------------------------------------------------- validation
@@ -224,17 +238,23 @@ class ScheduleService:
 
     def __init__(self, db: SharedDatabase, *, misfire_grace_seconds: int | None = None) -> None:
         self.db = db
-        grace = misfire_grace_seconds or get_settings().schedule_misfire_grace_seconds
-        self.scheduler = BackgroundScheduler(
-            timezone=UTC,
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
-        )
+        self.grace = misfire_grace_seconds or get_settings().schedule_misfire_grace_seconds
+        self.scheduler = self._new_scheduler()
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+
+    def _new_scheduler(self) -> BackgroundScheduler:
+        return BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": self.grace},
+        )
 
     # lifecycle
     def start(self) -> int:
         """Restore every enabled schedule from the table and start; returns how many."""
+        if self.scheduler.running:
+            return len(self.scheduler.get_jobs())
+        self.scheduler = self._new_scheduler()
         with self.db.reading() as con:
             rows = list_schedules(con)
         for row in rows:

@@ -50,6 +50,8 @@ def test_scan_endpoint_runs_and_syncs_cases(c: Clients) -> None:
     assert c["auditor"].get("/scans/NOPE").status_code == 404
     assert c["admin"].post("/scans", json={"typology_ids": ["NOPE-1"]}).status_code == 404
     assert c["admin"].post("/scans", json={"lookback_days": 0}).status_code == 422
+    assert c["admin"].post("/scans", json={"as_of": "0001-01-01T00:00:00", "lookback_days": 9}).status_code == 422
+    assert c["auditor"].get("/alerts", params={"date_from": "0001-01-01T00:00:00+14:00"}).status_code == 422
     assert c["admin"].post("/scans", json={"typology_ids": ["TF-CASH-01"],
                                            "params": {"TF-CASH-01": {"nonsense": 1}}}).status_code == 400
 

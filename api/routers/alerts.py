@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from api.deps import Con, Reader
 from api.models import AlertOut, CaseState, Page
 from engine import cases
+from engine.errors import CtfmonError
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -16,7 +17,10 @@ router = APIRouter(prefix="/alerts", tags=["alerts"])
 def naive_utc(ts: datetime | None) -> datetime | None:
     if ts is None or ts.tzinfo is None:
         return ts
-    return ts.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return ts.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise CtfmonError(f"timestamp {ts.isoformat()} is out of range", http_status=422) from None
 
 
 @router.get("", response_model=Page[AlertOut], summary="List alerts, strongest first")
