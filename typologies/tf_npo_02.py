@@ -16,11 +16,15 @@ Reading of the data:
   window's first donation to ``forward_days`` (7) after its last:
   * concentration: the ``max_beneficiaries`` (2) largest beneficiaries (credited party,
     else account, else name; the NPO's own accounts excluded) received >= 70% of the
-    window's donations;
+    window's donations and >= 70% of everything the NPO transferred out in that period
+    (an NPO that pays out more than it received, to many partners, is not forwarding to
+    two beneficiaries);
   * related parties: accounts of related parties received >= 70% of the donations, and
-    those accounts sent >= ``min_onward_share`` (70%) of what they received abroad
-    (destination country differing from the account's country) within another
-    ``forward_days``.
+    that money went abroad: the share of it that was sent cross-border, directly (the
+    credited account is held in another country) or onward by the credited accounts
+    within another ``forward_days`` (destination country differing from the account's
+    country), is >= ``min_onward_share`` (70%).  "That then send it abroad" is read as
+    part of this alternative only.
 - Officers and controllers are not part of the data contract, so they are read from the
   shared identifiers that exist: parties whose normalised address, id number or phone
   (``phone`` in the row's extra columns, when supplied) equal the NPO's own are taken as
@@ -209,7 +213,7 @@ judged AS (
          COALESCE(a.n_top, 0) AS n_top, COALESCE(a.all_out, 0) AS all_out,
          COALESCE(r.rel_amt, 0) AS rel_amt, COALESCE(r.rel_abroad, 0) AS rel_abroad,
          (COALESCE(a.top_amt, 0) > 0 AND a.top_amt >= $share * w.donated AND a.top_amt >= $share * a.all_out
-          AND a.top_abroad >= $onward * a.top_amt) AS branch_a,
+          ) AS branch_a,
          (COALESCE(r.rel_amt, 0) > 0 AND r.rel_amt >= $share * w.donated
           AND r.rel_abroad >= $onward * r.rel_amt) AS branch_b
   FROM win w
@@ -370,8 +374,9 @@ def _explain(d: dict[str, Any]) -> str:
             f"({'; '.join(d['related_links'])})"
         )
     text += " and ".join(parts)
-    text += (
-        f", and {money(d['abroad_amount'], ccy)} of it went abroad to "
-        f"{join_words([country_name(c) for c in d['abroad_countries']])}"
-    )
+    if d["abroad_amount"] > 0:
+        text += (
+            f", and {money(d['abroad_amount'], ccy)} of it went abroad to "
+            f"{join_words([country_name(c) for c in d['abroad_countries']])}"
+        )
     return text + "."
