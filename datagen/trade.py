@@ -102,7 +102,7 @@ def generate_trade(w: World, n: int, clk: Clock) -> tuple[pl.DataFrame, pl.DataF
     ship = pl.Series(np.where(air, "AWB", "BL").astype(str)) + pl.Series(refno).cast(pl.String)
     trades = pl.DataFrame({
         "_key": tkeys,
-        "date": pl.Series((np.datetime64(w.cfg.start, "D") + day_idx.astype("timedelta64[D]"))).cast(pl.Date),
+        "date": pl.Series(np.datetime64(w.cfg.start, "D") + day_idx.astype("timedelta64[D]")).cast(pl.Date),
         "_exporter": exporter.astype(np.int64), "_importer": importer.astype(np.int64),
         "hs_code": pl.Series(np.array([g[0] for g in GOODS])[gi].astype(str)),
         "goods_description": pl.Series(np.array([g[1] for g in GOODS])[gi].astype(str)),

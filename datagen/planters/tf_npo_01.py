@@ -3,7 +3,7 @@
 Positives: an NPO declaring 1-3 operating countries collects donations over ~90 days and,
 within 20-85 days (hard: 80-89), sends 30-60% (hard: 21-26%) of its outflows, at least
 10,500 USD (hard: 10,200-12,000), to countries outside its declared ones (variant
-``undeclared_country``), to individuals (``individuals``) or in cash (``cash``); the rest goes
+``undeclared_country``), to individuals on file (``individuals``) or in cash (``cash``); the rest goes
 to partner organisations in its declared countries.
 Look-alike ``benign:relief_in_declared_conflict_zone``: an NPO declaring a conflict zone
 sends large amounts to organisations there (inside its declared operations).
@@ -63,9 +63,9 @@ def plant(ctx: PlantContext) -> None:
             if variant == "cash":
                 inst.evidence(w.txn(w.ts(d), "cash_withdrawal", ak, None, usd=usd))
             elif variant == "individuals":
-                name, ext = ctx.external_person(ops[-1])
-                inst.label("account", ext, "beneficiary")
-                inst.evidence(w.txn(w.ts(d), "wire" if ops[-1] != country else "domestic_transfer", ak, ext, usd=usd,
+                bp, bacc = ctx.person(country=ops[-1], background=2)
+                inst.label("party", bp, "beneficiary")
+                inst.evidence(w.txn(w.ts(d), "wire" if ops[-1] != country else "domestic_transfer", ak, bacc, usd=usd,
                                     reference="PROGRAMME COSTS"))
             else:
                 dest = str(ctx.choice([c for c in DIVERT if c not in ops]))

@@ -1,0 +1,227 @@
+"""Ad-hoc checks that planted instances satisfy the catalogue definitions (and look-alikes do not).
+
+Independent of the detectors in ``typologies/``: plain SQL over the written files (DuckDB),
+one simplified reading of each definition, using the subject's accounts and all their
+transactions (not only the labelled evidence) where the definition is about an account's
+flows.  ``python -m datagen.verify DIR`` prints, per typology, how many positive instances
+satisfy the check and how many look-alikes do (should be none).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import duckdb
+
+from engine.reference import jurisdiction_risk
+
+SUBJ = """subj AS (SELECT instance_id, entity_id AS party_id FROM labels
+                   WHERE typology_id = $tid AND role = 'subject' AND entity_type = 'party'),
+acc AS (SELECT s.instance_id, a.account_id FROM subj s JOIN accounts a USING (party_id))"""
+
+CHECKS: dict[str, str] = {
+    "TF-CASH-01": f"""WITH {SUBJ},
+cash AS (SELECT acc.instance_id, t.ts FROM acc JOIN t ON acc.account_id = coalesce(t.to_account, t.from_account)
+         WHERE t.channel IN ('cash_deposit','cash_withdrawal','atm_withdrawal') AND t.usd BETWEEN 8000 AND 10000),
+win AS (SELECT c1.instance_id, count(*) AS n FROM cash c1 JOIN cash c2 ON c1.instance_id = c2.instance_id
+        AND c2.ts BETWEEN c1.ts AND c1.ts + INTERVAL 7 DAY GROUP BY c1.instance_id, c1.ts)
+SELECT s.instance_id, coalesce(max(n), 0) >= 3 AS ok FROM subj s LEFT JOIN win USING (instance_id) GROUP BY 1""",
+    "TF-CASH-02": f"""WITH {SUBJ},
+dep AS (SELECT acc.instance_id, acc.account_id, t.ts, t.usd, t.originator_name, t.location_city FROM acc
+        JOIN t ON t.to_account = acc.account_id WHERE t.channel = 'cash_deposit'),
+agg AS (SELECT instance_id, account_id, min(ts) AS t0, max(ts) AS t1, sum(usd) AS total,
+        count(DISTINCT originator_name) AS depositors, count(DISTINCT location_city) AS cities
+        FROM dep GROUP BY 1, 2),
+outf AS (SELECT g.instance_id, sum(t.usd) AS out_usd FROM agg g JOIN t ON t.from_account = g.account_id
+         AND t.ts > g.t1 AND t.ts <= g.t1 + INTERVAL 7 DAY
+         AND ((t.channel = 'wire' AND t.beneficiary_country <> t.originator_country)
+              OR (t.channel IN ('atm_withdrawal','cash_withdrawal') AND t.location_country <> t.originator_country))
+         GROUP BY 1)
+SELECT s.instance_id, coalesce(bool_or(g.depositors >= 5 AND g.cities >= 2 AND g.t1 - g.t0 <= INTERVAL 14 DAY
+       AND o.out_usd >= 0.7 * g.total), false) AS ok
+FROM subj s LEFT JOIN agg g USING (instance_id) LEFT JOIN outf o USING (instance_id) GROUP BY 1""",
+    "TF-CARD-01": f"""WITH {SUBJ},
+loads AS (SELECT acc.instance_id, t.to_account AS card, t.ts, t.usd FROM acc JOIN t ON t.to_account = acc.account_id
+          WHERE t.channel = 'prepaid_load'),
+w AS (SELECT l1.instance_id, l1.ts, count(DISTINCT l2.card) AS cards, sum(l2.usd) AS total FROM loads l1
+      JOIN loads l2 ON l1.instance_id = l2.instance_id AND l2.ts BETWEEN l1.ts AND l1.ts + INTERVAL 30 DAY GROUP BY 1, 2),
+atm AS (SELECT DISTINCT l.instance_id, l.ts FROM loads l JOIN t ON t.from_account = l.card AND t.channel = 'atm_withdrawal'
+        AND t.ts BETWEEN l.ts AND l.ts + INTERVAL 30 DAY AND t.location_country IN (SELECT country FROM hr))
+SELECT s.instance_id, coalesce(bool_or((w.cards >= 3 OR w.total >= 5000) AND a.ts IS NOT NULL), false) AS ok
+FROM subj s LEFT JOIN w USING (instance_id) LEFT JOIN atm a ON a.instance_id = w.instance_id AND a.ts = w.ts GROUP BY 1""",
+    "TF-XB-01": f"""WITH {SUBJ},
+x AS (SELECT acc.instance_id, t.ts, t.usd FROM acc JOIN t ON (t.from_account = acc.account_id
+        AND t.beneficiary_country IN (SELECT country FROM hr))
+        OR (t.to_account = acc.account_id AND t.originator_country IN (SELECT country FROM hr))
+      WHERE t.channel IN ('wire','remittance','domestic_transfer','mobile_transfer')
+        AND t.txn_id NOT IN (SELECT payment_txn_id FROM trade_documents WHERE payment_txn_id IS NOT NULL)),
+w AS (SELECT x1.instance_id, sum(x2.usd) AS total FROM x x1 JOIN x x2 ON x1.instance_id = x2.instance_id
+      AND x2.ts BETWEEN x1.ts AND x1.ts + INTERVAL 30 DAY GROUP BY x1.instance_id, x1.ts)
+SELECT s.instance_id, coalesce(max(total), 0) >= 10000 AS ok FROM subj s LEFT JOIN w USING (instance_id) GROUP BY 1""",
+    "TF-PASS-01": f"""WITH {SUBJ},
+inf AS (SELECT acc.instance_id, acc.account_id, t.txn_id, t.ts, t.usd FROM acc JOIN t ON t.to_account = acc.account_id),
+matched AS (SELECT i.instance_id, i.txn_id, i.usd,
+            least(i.usd, coalesce((SELECT sum(o.usd) FROM t o WHERE o.from_account = i.account_id
+                  AND o.ts > i.ts AND o.ts <= i.ts + INTERVAL 72 HOUR), 0)) AS fwd FROM inf i)
+SELECT s.instance_id, coalesce(sum(m.usd) >= 20000 AND sum(m.fwd) >= 0.9 * sum(m.usd), false) AS ok
+FROM subj s LEFT JOIN matched m USING (instance_id) GROUP BY 1""",
+    "TF-MICRO-01": f"""WITH {SUBJ},
+inf AS (SELECT acc.instance_id, acc.account_id, t.ts, t.usd, t.from_account FROM acc JOIN t ON t.to_account = acc.account_id
+        WHERE t.usd <= 500 AND t.channel IN ('mobile_transfer','domestic_transfer','wire','remittance')),
+agg AS (SELECT instance_id, account_id, count(*) AS n, count(DISTINCT from_account) AS senders, sum(usd) AS total,
+        min(ts) AS t0, max(ts) AS t1 FROM inf GROUP BY 1, 2),
+outf AS (SELECT g.instance_id, count(*) AS k, sum(t.usd) AS out_usd FROM agg g JOIN t ON t.from_account = g.account_id
+         AND t.ts > g.t1 AND t.ts <= g.t1 + INTERVAL 14 DAY AND t.beneficiary_country <> t.originator_country GROUP BY 1)
+SELECT s.instance_id, coalesce(bool_or(g.n >= 20 AND g.senders >= 15 AND g.t1 - g.t0 <= INTERVAL 30 DAY
+       AND o.k <= 3 AND o.out_usd >= 0.7 * g.total), false) AS ok
+FROM subj s LEFT JOIN agg g USING (instance_id) LEFT JOIN outf o USING (instance_id) GROUP BY 1""",
+    "TF-REM-01": f"""WITH {SUBJ},
+r AS (SELECT acc.instance_id, t.ts, t.to_account FROM acc JOIN t ON t.from_account = acc.account_id
+      WHERE t.channel IN ('remittance','wire') AND t.reference IS NULL AND t.beneficiary_country IN (SELECT country FROM hr)),
+w AS (SELECT r1.instance_id, count(DISTINCT r2.to_account) AS n FROM r r1 JOIN r r2 ON r1.instance_id = r2.instance_id
+      AND r2.ts BETWEEN r1.ts AND r1.ts + INTERVAL 60 DAY GROUP BY r1.instance_id, r1.ts)
+SELECT s.instance_id, coalesce(max(n), 0) >= 4 AS ok FROM subj s LEFT JOIN w USING (instance_id) GROUP BY 1""",
+    "TF-DORM-01": f"""WITH {SUBJ},
+big AS (SELECT acc.instance_id, acc.account_id, t.ts, t.usd FROM acc JOIN t ON t.to_account = acc.account_id),
+prev AS (SELECT b.instance_id, b.account_id, b.ts, b.usd,
+         coalesce((SELECT max(p.ts) FROM t p WHERE (p.from_account = b.account_id OR p.to_account = b.account_id)
+                   AND p.ts < b.ts), (SELECT CAST(opened_on AS TIMESTAMP) FROM accounts a WHERE a.account_id = b.account_id))
+         AS last_ts FROM big b),
+flows AS (SELECT p.instance_id, p.ts, p.last_ts,
+          (SELECT sum(i.usd) FROM t i WHERE i.to_account = p.account_id AND i.ts BETWEEN p.ts AND p.ts + INTERVAL 14 DAY) AS inflow,
+          (SELECT sum(o.usd) FROM t o WHERE o.from_account = p.account_id AND o.ts BETWEEN p.ts AND p.ts + INTERVAL 14 DAY) AS outflow
+          FROM prev p)
+SELECT s.instance_id, coalesce(bool_or(f.ts - f.last_ts >= INTERVAL 180 DAY AND f.inflow >= 10000 AND f.outflow >= 10000), false) AS ok
+FROM subj s LEFT JOIN flows f USING (instance_id) GROUP BY 1""",
+    "TF-NPO-02": f"""WITH {SUBJ},
+don AS (SELECT acc.instance_id, acc.account_id, t.ts, t.usd, t.from_account FROM acc JOIN t ON t.to_account = acc.account_id),
+agg AS (SELECT instance_id, account_id, count(DISTINCT from_account) AS donors, sum(usd) AS total, max(ts) AS t1, min(ts) AS t0
+        FROM don GROUP BY 1, 2),
+outf AS (SELECT g.instance_id, count(DISTINCT t.to_account) AS bens, sum(t.usd) AS out_usd FROM agg g
+         JOIN t ON t.from_account = g.account_id AND t.ts > g.t0 AND t.ts <= g.t1 + INTERVAL 7 DAY GROUP BY 1)
+SELECT s.instance_id, coalesce(bool_or(g.donors >= 10 AND o.bens <= 2 AND o.out_usd >= 0.7 * g.total), false) AS ok
+FROM subj s LEFT JOIN agg g USING (instance_id) LEFT JOIN outf o USING (instance_id) GROUP BY 1""",
+    "TF-TBML-01": """WITH ev AS (SELECT l.instance_id, d.* FROM labels l JOIN td d ON d.trade_id = l.entity_id
+             WHERE l.typology_id = $tid AND l.entity_type = 'trade_document'),
+med AS (SELECT hs_code, unit, median(usd / quantity) AS m, count(*) AS n FROM td GROUP BY 1, 2)
+SELECT ev.instance_id, bool_or(m.n >= 10 AND (ev.usd / ev.quantity >= 3 * m.m OR ev.usd / ev.quantity <= m.m / 3)) AS ok
+FROM ev JOIN med m USING (hs_code, unit) GROUP BY 1""",
+    "TF-TBML-02": """WITH ev AS (SELECT l.instance_id, d.* FROM labels l JOIN td d ON d.trade_id = l.entity_id
+             WHERE l.typology_id = $tid AND l.entity_type = 'trade_document'),
+refs AS (SELECT shipment_ref, count(*) AS n FROM td WHERE shipment_ref IS NOT NULL GROUP BY 1)
+SELECT ev.instance_id, bool_or(
+    (ev.shipment_ref IS NULL AND ev.payment_txn_id IS NOT NULL) OR coalesce(r.n, 0) > 1
+    OR abs(p.usd - ev.usd) > 0.1 * ev.usd
+    OR coalesce(a.party_id, x.party_id, '') <> ev.importer_party_id) AS ok
+FROM ev LEFT JOIN refs r USING (shipment_ref) LEFT JOIN t p ON p.txn_id = ev.payment_txn_id
+LEFT JOIN accounts a ON a.account_id = p.from_account
+LEFT JOIN (SELECT DISTINCT from_account, NULL AS party_id FROM t) x ON x.from_account = p.from_account AND a.account_id IS NULL
+GROUP BY 1""",
+    "ML-NET-01": f"""WITH {SUBJ},
+e AS (SELECT acc.instance_id, acc.account_id, t.ts, t.usd,
+             CASE WHEN t.to_account = acc.account_id THEN 'in' ELSE 'out' END AS dir,
+             CASE WHEN t.to_account = acc.account_id THEN t.from_account ELSE t.to_account END AS cp
+      FROM acc JOIN t ON acc.account_id IN (t.from_account, t.to_account)
+      WHERE t.channel NOT IN ('card_payment','atm_withdrawal','cash_withdrawal','cash_deposit')),
+w AS (SELECT e1.instance_id, count(DISTINCT e2.cp) AS n FROM e e1 JOIN e e2 ON e1.instance_id = e2.instance_id
+      AND e1.account_id = e2.account_id AND e1.dir = e2.dir AND e2.ts BETWEEN e1.ts - INTERVAL 7 DAY AND e1.ts + INTERVAL 7 DAY
+      AND e2.usd BETWEEN e1.usd AND e1.usd * 1.2
+      AND abs(epoch(e2.ts) - epoch(e1.ts)) <= 7 * 86400 GROUP BY e1.instance_id, e1.ts, e1.usd)
+SELECT s.instance_id, coalesce(max(n), 0) >= 8 AS ok FROM subj s LEFT JOIN w USING (instance_id) GROUP BY 1""",
+    "ML-NET-03": """WITH ev AS (SELECT l.instance_id, t.* FROM labels l JOIN t ON t.txn_id = l.entity_id
+             WHERE l.typology_id = $tid AND l.role = 'evidence'),
+o AS (SELECT *, row_number() OVER (PARTITION BY instance_id ORDER BY ts) AS k,
+             count(*) OVER (PARTITION BY instance_id) AS n FROM ev),
+f AS (SELECT instance_id, from_account AS origin, usd AS first_usd, ts AS t0 FROM o WHERE k = 1),
+z AS (SELECT instance_id, to_account AS back, usd AS last_usd, ts AS t1, n FROM o WHERE k = n)
+SELECT f.instance_id, (z.back = f.origin AND z.last_usd >= 0.7 * f.first_usd AND z.n BETWEEN 3 AND 8
+       AND z.t1 - f.t0 <= INTERVAL 30 DAY) AS ok FROM f JOIN z USING (instance_id)""",
+    "ML-NET-04": """WITH ev AS (SELECT l.instance_id, t.* FROM labels l JOIN t ON t.txn_id = l.entity_id
+             WHERE l.typology_id = $tid AND l.role = 'evidence'),
+o AS (SELECT *, lag(usd) OVER w AS prev_usd, lag(ts) OVER w AS prev_ts, lag(to_account) OVER w AS prev_to
+      FROM ev WINDOW w AS (PARTITION BY instance_id ORDER BY ts))
+SELECT instance_id, count(*) >= 4 AND bool_and(prev_usd IS NULL OR (usd BETWEEN 0.8 * prev_usd AND prev_usd
+       AND ts - prev_ts <= INTERVAL 48 HOUR AND from_account = prev_to)) AS ok FROM o GROUP BY 1""",
+    "TF-CASH-03": """WITH ev AS (SELECT l.instance_id, d.* FROM labels l JOIN decl d ON d.declaration_id = l.entity_id
+             WHERE l.typology_id = $tid),
+hrx AS (SELECT e1.instance_id, count(*) AS n FROM ev e1 JOIN ev e2 ON e1.instance_id = e2.instance_id
+        AND e2.timestamp BETWEEN e1.timestamp AND e1.timestamp + INTERVAL 90 DAY
+        AND (e2.origin_country IN (SELECT country FROM hr) OR e2.destination_country IN (SELECT country FROM hr))
+        GROUP BY e1.instance_id, e1.declaration_id),
+grp AS (SELECT e1.instance_id, count(DISTINCT d2.traveller_name) AS n FROM ev e1 JOIN decl d2
+        ON d2.transport_ref = e1.transport_ref AND CAST(d2.timestamp AS DATE) = CAST(e1.timestamp AS DATE)
+        AND d2.usd BETWEEN e1.usd AND e1.usd * 1.1 GROUP BY e1.instance_id, e1.declaration_id),
+dep AS (SELECT DISTINCT e.instance_id FROM ev e JOIN accounts a ON a.party_id = e.party_id JOIN t ON t.to_account = a.account_id
+        AND t.channel = 'cash_deposit' AND e.direction = 'inbound' AND e.declared
+        AND t.ts BETWEEN e.timestamp AND e.timestamp + INTERVAL 3 DAY)
+SELECT e.instance_id, bool_or(e.usd BETWEEN 8000 AND 10000 OR NOT e.declared) OR coalesce(max(h.n), 0) >= 3
+       OR coalesce(max(g.n), 0) >= 3 OR bool_or(dp.instance_id IS NOT NULL) AS ok
+FROM ev e LEFT JOIN hrx h USING (instance_id) LEFT JOIN grp g USING (instance_id) LEFT JOIN dep dp USING (instance_id)
+GROUP BY 1""",
+}
+
+
+def connect(data_dir: Path) -> duckdb.DuckDBPyConnection:
+    """Views over the files of ``data_dir`` with USD amounts (month-start rates from ``fx_rates``)."""
+    manifest = json.loads((data_dir / "manifest.json").read_text())
+    files = {k: str(data_dir / v) for k, v in manifest["files"].items()}
+    con = duckdb.connect()
+
+    def src(name: str) -> str:
+        f = files[name]
+        if f.endswith(".parquet"):
+            return f"read_parquet('{f}')"
+        if f.endswith(".csv"):
+            return f"read_csv('{f}', header=true, all_varchar=false)"
+        return f"read_json('{f}', format='newline_delimited')"
+
+    for name in ("parties", "accounts", "labels", "fx_rates", "trade_documents", "cash_declarations", "transactions"):
+        con.sql(f"CREATE VIEW {name} AS SELECT * FROM {src(name)}")
+    con.sql("""CREATE TABLE fx AS SELECT CAST(date AS DATE) AS month, currency, CAST(rate_to_base AS DOUBLE) AS rate
+               FROM fx_rates UNION ALL SELECT DISTINCT CAST(date AS DATE), 'USD', 1.0 FROM fx_rates""")
+    con.sql("""CREATE TABLE t AS SELECT x.*, CAST(x.timestamp AS TIMESTAMP) AS ts, CAST(x.amount AS DOUBLE) * fx.rate AS usd
+               FROM transactions x JOIN fx ON fx.currency = x.currency
+               AND fx.month = CAST(date_trunc('month', CAST(x.timestamp AS TIMESTAMP)) AS DATE)""")
+    con.sql("""CREATE TABLE decl AS SELECT d.*, CAST(d.amount AS DOUBLE) * fx.rate AS usd FROM cash_declarations d
+               JOIN fx ON fx.currency = d.currency AND fx.month = CAST(date_trunc('month', CAST(d.timestamp AS TIMESTAMP)) AS DATE)""")
+    con.sql("""CREATE TABLE td AS SELECT d.*, CAST(d.invoice_value AS DOUBLE) * fx.rate AS usd FROM trade_documents d
+               JOIN fx ON fx.currency = d.currency AND fx.month = CAST(date_trunc('month', CAST(d.date AS TIMESTAMP)) AS DATE)""")
+    hr = jurisdiction_risk().select("country")
+    con.register("hr_frame", hr)
+    con.sql("CREATE TABLE hr AS SELECT * FROM hr_frame")
+    return con
+
+
+def verify(data_dir: Path) -> dict[str, dict[str, object]]:
+    """{typology: {positives, positives_ok, lookalikes, lookalikes_ok}} for every checked typology."""
+    manifest = json.loads((data_dir / "manifest.json").read_text())
+    con = connect(data_dir)
+    out: dict[str, dict[str, object]] = {}
+    for tid, sql in CHECKS.items():
+        if tid not in manifest["planted"]:
+            continue
+        pos = con.sql(sql, params={"tid": tid}).fetchall()
+        row: dict[str, object] = {"positives": len(pos), "positives_ok": sum(1 for _i, ok in pos if ok)}
+        look = []
+        for name in manifest.get("benign_for", {}).get(tid, []):
+            look += con.sql(sql, params={"tid": name}).fetchall()
+        row["lookalikes"] = len(look)
+        row["lookalikes_ok"] = sum(1 for _i, ok in look if ok)
+        row["failing"] = sorted(i for i, ok in pos if not ok)[:5]
+        out[tid] = row
+    return out
+
+
+def main(argv: list[str]) -> None:
+    res = verify(Path(argv[0]))
+    width = max(len(k) for k in res) if res else 10
+    sys.stdout.write(f"{'typology':<{width}}  positives satisfying   look-alikes satisfying\n")
+    for tid, r in res.items():
+        sys.stdout.write(f"{tid:<{width}}  {r['positives_ok']:>4}/{r['positives']:<4}            "
+                         f"{r['lookalikes_ok']:>4}/{r['lookalikes']:<4} {r['failing'] if r['failing'] else ''}\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
