@@ -63,3 +63,17 @@ def test_only_individuals():
 def test_account_closure_counts_as_drain():
     alerts = scan_alerts(_profile(withdrawn=0.0, closed=True), TID)
     assert len(alerts) == 1 and alerts[0]["details"]["accounts_closed"] == 1
+
+
+def test_small_drain_or_unknown_balance_is_not_a_drain():
+    # 100% of a 500 balance, but not "large" (under min_drained_amount = 1,000)
+    assert scan_alerts(_profile(balance=500.0, withdrawn=450.0), TID) == []
+    assert len(scan_alerts(_profile(balance=500.0, withdrawn=450.0), TID, min_drained_amount=400)) == 1
+    # no inflow on file at all: the balance is unknown, so the share cannot be measured
+    con = db()
+    party(con, "Q")
+    account(con, "QA", "Q")
+    txn(con, "Q1", T0, "cash_withdrawal", 5000, from_account="QA")
+    txn(con, "Q2", T0 + days(1), "card_payment", 500, from_account="QA", merchant_category="4511")
+    txn(con, "Q3", T0 + days(3), "atm_withdrawal", 100, from_account="QA", location_country="IQ")
+    assert scan_alerts(con, TID) == []

@@ -15,7 +15,11 @@ How it is measured (no balances are on file, so they are derived from the flows)
 - drained: cash and ATM withdrawals from the individual's accounts during the window,
   plus whatever left an account closed during the window; an account closure alone counts
   as a full drain.
-The individual qualifies when drained >= 80% of the money available.  Overlapping
+The individual qualifies when drained >= 80% of the money available and the drain is
+"large": at least ``min_drained_amount`` (1,000; the catalogue gives no figure, so small
+withdrawals from a near-empty account do not count as draining it).  When no money is
+available on file (no positive balance, no inflows) the share cannot be measured and only
+a closure qualifies.  Overlapping
 episodes of one person merge into one alert.
 
 Score: 0.55 at the minimum, raised (noisy-or) by the drained share (80% -> 100%), a
@@ -34,6 +38,9 @@ CASH_OUT = "('cash_withdrawal', 'atm_withdrawal')"
 
 class FtfParams(Params):
     min_drain_share: float = Field(0.8, gt=0, le=1, description="share of the available balance drained")
+    min_drained_amount: float = Field(
+        1_000, ge=0, description='what "large" means: the drain (cash withdrawals etc.) totals at least this'
+    )
     window_days: int = Field(30, ge=1, description="days within which drain, air travel and use abroad happen")
     air_travel_group: str = Field("air_travel", description="ref_mcc_groups group of air-travel MCCs")
 
@@ -141,7 +148,8 @@ class ForeignFighterProfile(Typology):
           FROM epx x JOIN epd d ON d.party_id = x.party_id AND d.hr_ts = x.hr_ts AND d.air_ts = x.air_ts
           LEFT JOIN closures c ON c.party_id = x.party_id AND c.hr_ts = x.hr_ts AND c.air_ts = x.air_ts
           WHERE coalesce(c.n_closed, 0) > 0
-             OR (d.drained > 0 AND d.drained >= {p.min_drain_share!r} * (greatest(x.balance_before, 0) + x.inflow))
+             OR (d.drained >= {float(p.min_drained_amount)!r} AND greatest(x.balance_before, 0) + x.inflow > 0
+                 AND d.drained >= {p.min_drain_share!r} * (greatest(x.balance_before, 0) + x.inflow))
         ),
         bursts AS (
           SELECT party_id, burst_no, min(s) AS burst_start, max(e) AS burst_end,
