@@ -60,7 +60,8 @@ def _dense_blocks(edges: list[dict[str, Any]], k: int, dens: float) -> list[tupl
         senders = {u}
         for _ in range(4):
             need_r = max(1, math.ceil(dens * len(receivers)))
-            senders = {s for s, r in out_n.items() if len(r & receivers) >= need_r} - receivers
+            near = set().union(*(in_n.get(r, set()) for r in receivers))
+            senders = {s for s in near if len(out_n[s] & receivers) >= need_r} - receivers
             if len(senders) < k:
                 break
             need_s = max(1, math.ceil(dens * len(senders)))
@@ -103,27 +104,41 @@ class BipartiteLayering(Typology):
         k = p.min_layer_size
         w = p.window_days * 86400.0
         edges_q = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
-        cand = ctx.sql(
+        tmp_c, tmp_d = "_ml_net_05_cells", "_ml_net_05_deg"
+        ctx.con.execute(
             f"""
-WITH e AS (SELECT x.*, CAST(floor(EXTRACT(EPOCH FROM x.ts) / {w}) AS BIGINT) AS wb FROM ({edges_q}) x),
-c AS (SELECT e.*, e.wb - k.dw AS w0 FROM e CROSS JOIN (VALUES (0), (1)) AS k(dw)),
-deg_out AS (SELECT src AS acc, w0, count(DISTINCT dst) AS n FROM c GROUP BY src, w0),
-deg_in AS (SELECT dst AS acc, w0, count(DISTINCT src) AS n FROM c GROUP BY dst, w0),
-deg_all AS (
-  SELECT acc, w0, count(DISTINCT cp) AS n FROM (
-    SELECT src AS acc, w0, dst AS cp FROM c UNION ALL SELECT dst AS acc, w0, src AS cp FROM c
-  ) x GROUP BY acc, w0
-)
-SELECT DISTINCT c.txn_id, c.ts, c.src, c.dst, c.amount, c.w0
-FROM c
-JOIN deg_out o ON o.acc = c.src AND o.w0 = c.w0
-JOIN deg_in i ON i.acc = c.dst AND i.w0 = c.w0
-JOIN deg_all a1 ON a1.acc = c.src AND a1.w0 = c.w0
-JOIN deg_all a2 ON a2.acc = c.dst AND a2.w0 = c.w0
-WHERE o.n >= {k} AND i.n >= {k} AND a1.n <= {p.max_counterparties} AND a2.n <= {p.max_counterparties}
-ORDER BY c.w0, c.ts, c.txn_id
+CREATE OR REPLACE TEMP TABLE {tmp_c} AS
+WITH e AS (SELECT x.*, CAST(floor(EXTRACT(EPOCH FROM x.ts) / {w}) AS BIGINT) AS wb FROM ({edges_q}) x)
+SELECT e.txn_id, e.ts, e.src, e.dst, e.amount, e.wb - k.dw AS w0 FROM e CROSS JOIN (VALUES (0), (1)) AS k(dw)
 """
         )
+        try:
+            ctx.con.execute(
+                f"""
+CREATE OR REPLACE TEMP TABLE {tmp_d} AS
+WITH pairs AS (SELECT DISTINCT src, dst, w0 FROM {tmp_c}),
+io AS (
+  SELECT src AS acc, w0, dst AS cp, 1 AS is_out FROM pairs
+  UNION ALL SELECT dst AS acc, w0, src AS cp, 0 AS is_out FROM pairs
+)
+SELECT acc, w0, count(DISTINCT CASE WHEN is_out = 1 THEN cp END) AS n_out,
+       count(DISTINCT CASE WHEN is_out = 0 THEN cp END) AS n_in, count(DISTINCT cp) AS n_all
+FROM io GROUP BY acc, w0
+"""
+            )
+            cand = ctx.sql(
+                f"""
+SELECT DISTINCT c.txn_id, c.ts, c.src, c.dst, c.amount, c.w0
+FROM {tmp_c} c
+JOIN {tmp_d} a ON a.acc = c.src AND a.w0 = c.w0
+JOIN {tmp_d} b ON b.acc = c.dst AND b.w0 = c.w0
+WHERE a.n_out >= {k} AND b.n_in >= {k} AND a.n_all <= {p.max_counterparties} AND b.n_all <= {p.max_counterparties}
+ORDER BY c.w0, c.ts, c.txn_id
+"""
+            )
+        finally:
+            ctx.con.execute(f"DROP TABLE IF EXISTS {tmp_c}")
+            ctx.con.execute(f"DROP TABLE IF EXISTS {tmp_d}")
         if cand.is_empty():
             return []
         span = timedelta(days=p.window_days)
