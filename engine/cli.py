@@ -776,6 +776,93 @@ def generate(
                   f"{time.perf_counter() - t0:.1f}s", highlight=False)
 
 
+# ---- graph
+graph_app = typer.Typer(help="Money-flow graph analytics.", no_args_is_help=True)
+app.add_typer(graph_app, name="graph")
+
+
+@graph_app.command("neighbourhood")
+def graph_neighbourhood(
+    entity_id: Annotated[str, typer.Argument(help="party id or account id")],
+    hops: Annotated[int, typer.Option("--hops", help="account hops to expand")] = 2,
+    since: Annotated[str | None, typer.Option("--since", help="only transactions on or after DATE (YYYY-MM-DD)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="json or graphml")] = "json",
+    max_nodes: Annotated[int, typer.Option("--max-nodes", help="cap on accounts returned")] = 500,
+    out: Annotated[Path | None, typer.Option("--out", help="write to this file instead of standard output")] = None,
+    db: DbOption = None,
+) -> None:
+    """A party's or account's money-flow neighbourhood: edges aggregated per account pair."""
+    import json
+    from datetime import datetime
+
+    from engine import graph
+
+    if fmt not in ("json", "graphml"):
+        raise CtfmonError(f"--format {fmt!r}: expected json or graphml")
+    since_dt = None
+    if since:
+        try:
+            since_dt = datetime.fromisoformat(since)
+        except ValueError:
+            raise CtfmonError(f"--since {since!r}: expected a date YYYY-MM-DD") from None
+    con = store.connect(db_path(db), read_only=True)
+    try:
+        nb = graph.neighbourhood(con, entity_id, hops=hops, since=since_dt, max_nodes=max_nodes)
+    finally:
+        con.close()
+    text = graph.to_graphml(nb) if fmt == "graphml" else json.dumps(nb, indent=2, default=str) + "\n"
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+        err_console.print(f"{len(nb['nodes'])} accounts, {len(nb['edges'])} account pairs written to {out}")
+    else:
+        sys.stdout.write(text)
+    if nb["message"]:
+        err_console.print(nb["message"], highlight=False)
+
+
+# ---- import
+import_app = typer.Typer(help="Convert public AML datasets (AMLSim, AMLworld) into contract files.",
+                         no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+def _print_manifest(manifest: dict, out: Path) -> None:
+    rows = ", ".join(f"{k} {v:,}" for k, v in manifest["rows"].items())
+    console.print(f"{rows}; written to {out} (manifest.json); next: ctfmon ingest {out}", highlight=False)
+
+
+@import_app.command("amlsim")
+def import_amlsim_cmd(
+    src: Annotated[Path, typer.Argument(help="AMLSim output directory or .tgz archive")],
+    out: Annotated[Path, typer.Option("--out", help="output directory for contract files and labels")],
+    start_date: Annotated[str, typer.Option("--start-date", help="date of step 0, YYYY-MM-DD")] = "2017-01-01",
+    country: Annotated[str, typer.Option("--country", help="country of the accounts and parties")] = "US",
+) -> None:
+    """IBM AMLSim output (current or sample layout) -> contract files + labels."""
+    from datetime import date
+
+    from datagen.importers.amlsim import import_amlsim
+
+    try:
+        start_d = date.fromisoformat(start_date)
+    except ValueError:
+        raise CtfmonError(f"--start-date {start_date!r}: expected a date YYYY-MM-DD") from None
+    _print_manifest(import_amlsim(src, out, start_date=start_d, country=country.upper()), out)
+
+
+@import_app.command("amlworld")
+def import_amlworld_cmd(
+    trans_csv: Annotated[Path, typer.Argument(help="AMLworld transactions CSV (e.g. HI-Small_Trans.csv)")],
+    out: Annotated[Path, typer.Option("--out", help="output directory for contract files and labels")],
+    patterns: Annotated[Path | None, typer.Option("--patterns", help="AMLworld patterns file (…_Patterns.txt)")] = None,
+    country: Annotated[str, typer.Option("--country", help="country of the accounts and parties")] = "US",
+) -> None:
+    """IBM AMLworld transactions (+ laundering patterns) -> contract files + labels."""
+    from datagen.importers.amlworld import import_amlworld
+
+    _print_manifest(import_amlworld(trans_csv, out, patterns=patterns, country=country.upper()), out)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
