@@ -12,8 +12,8 @@ graph of transfers (time only moves forward) in which the longest chain starting
 unlinked transfer is found by dynamic programming.  A chain that comes back to an account
 already in it is cut there (a return to the origin is a cycle: ML-NET-03).
 
-Subjects: the chain's origin and every account that forwarded money (each hop); with
-``include_terminal`` the final recipient as well.
+Subjects: the chain's origin and every account the money passed through (each hop),
+including the final recipient (``include_terminal``, on by default).
 
 Score: 0.6 at the minimum number of hops, rising to 0.85 at twice that, +0.15 for how much
 of the first amount reached the end.
@@ -36,7 +36,7 @@ class ChainParams(Params):
     forward_min_ratio: float = Field(0.8, gt=0, description="each hop forwards at least this share of what it received")
     forward_max_ratio: float = Field(1.0, gt=0, description="each hop forwards at most this share of what it received")
     min_amount: float = Field(0, ge=0, description="ignore transfers below this amount (base currency)")
-    include_terminal: bool = Field(False, description="also alert on the chain's last recipient")
+    include_terminal: bool = Field(True, description="also alert on the chain's last recipient")
 
 
 class LayeringChain(Typology):

@@ -12,9 +12,10 @@ Documents in the scan window whose price is at least ``factor`` times the refere
 (over-invoicing: value moves to the exporter) or at most ``1 / factor`` of it
 (under-invoicing: value moves to the importer) are alerted.
 
-Subject: with ``subject = "beneficiary"`` (default) the party that receives the excess
-value: the exporter for over-invoicing, the importer for under-invoicing; or always the
-``exporter`` / ``importer``.
+Subjects: by default (``subject = "both"``) the exporter and the importer, one alert each
+(which side is the reporting entity's customer is not on the document); ``beneficiary``
+alerts only the party that receives the excess value (the exporter for over-invoicing,
+the importer for under-invoicing); ``exporter``/``importer`` always that side.
 
 Score: 0.6 at the factor, rising to 0.9 at three times the factor, +0.1 when the
 reference rests on at least 30 documents (or a supplied price).
@@ -35,8 +36,9 @@ from typologies.base import Alert, Params, ScanContext, Typology
 class InvoicingParams(Params):
     factor: float = Field(3.0, gt=1, description="unit price at least this many times the reference, or at most 1/factor")
     min_comparables: int = Field(10, ge=2, description="documents of the same HS code and unit needed for a median")
-    subject: Literal["beneficiary", "exporter", "importer"] = Field(
-        "beneficiary", description="who is alerted: the party receiving the excess value, or always exporter/importer"
+    subject: Literal["both", "beneficiary", "exporter", "importer"] = Field(
+        "both", description="who is alerted: both trading parties (one alert each), the party receiving the "
+        "excess value, or always the exporter/importer"
     )
 
 
@@ -94,17 +96,19 @@ ORDER BY s.date, s.trade_id
         )
         alerts = []
         for r in rows.iter_rows(named=True):
-            alerts.append(self._alert(r, p))
+            alerts.extend(self._alerts(r, p))
         return alerts
 
-    def _alert(self, r: dict[str, Any], p: InvoicingParams) -> Alert:
+    def _alerts(self, r: dict[str, Any], p: InvoicingParams) -> list[Alert]:
         ratio = r["price"] / r["ref_price"]
         over = ratio >= 1
         dev = ratio if over else 1 / ratio
-        if p.subject == "beneficiary":
-            subject = r["exporter_party_id"] if over else r["importer_party_id"]
+        if p.subject == "both":
+            subjects = list(dict.fromkeys([r["exporter_party_id"], r["importer_party_id"]]))
+        elif p.subject == "beneficiary":
+            subjects = [r["exporter_party_id"] if over else r["importer_party_id"]]
         else:
-            subject = r[f"{p.subject}_party_id"]
+            subjects = [r[f"{p.subject}_party_id"]]
         solid = r["ref_source"] == "supplied" or r["n"] >= 30
         score = 0.6 + 0.3 * ramp(math.log(dev), math.log(p.factor), math.log(3 * p.factor)) + (0.1 if solid else 0.0)
         details: dict[str, Any] = {
@@ -124,4 +128,4 @@ ORDER BY s.date, s.trade_id
         )
         evidence = [r["trade_id"]] + ([r["payment_txn_id"]] if r["payment_txn_id"] else [])
         ts = datetime.combine(r["date"], time())
-        return Alert("party", subject, round(min(score, 1.0), 4), ts, ts, evidence, explanation, details)
+        return [Alert("party", s, round(min(score, 1.0), 4), ts, ts, evidence, explanation, details) for s in subjects]

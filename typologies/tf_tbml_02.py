@@ -14,9 +14,9 @@ Checks, per trade document in the scan window (several may hold for one document
 - ``third_party_payment``: the paying transaction's debited account belongs to a party on
   file other than the importer.
 
-One alert per document, with every check that holds.  Subject: ``subject = "importer"``
-(default: the buyer that pays for goods that do not exist or not as invoiced) or
-``"exporter"``.
+One alert per document and party, with every check that holds.  Subjects: by default
+(``subject = "both"``) the exporter and the importer (which side is the reporting entity's
+customer is not on the document); or only the ``importer`` / ``exporter``.
 
 Score: 0.6 for one check, 0.8 for two, 0.9 for three or more; a payment mismatch adds up
 to 0.1 as the deviation grows to 100%.
@@ -37,7 +37,9 @@ class PhantomParams(Params):
     max_payment_deviation: float = Field(
         0.10, ge=0, description="payment may differ from the invoice value by at most this share"
     )
-    subject: Literal["importer", "exporter"] = Field("importer", description="which party of the invoice is alerted")
+    subject: Literal["both", "importer", "exporter"] = Field(
+        "both", description="which party of the invoice is alerted (both: one alert each)"
+    )
 
 
 class PhantomShipment(Typology):
@@ -99,9 +101,9 @@ ORDER BY date, trade_id
                     others.setdefault(ref, []).append(tid)
             finally:
                 ctx.con.unregister("_tbml02_refs")
-        return [self._alert(r, others, p) for r in rows.iter_rows(named=True)]
+        return [a for r in rows.iter_rows(named=True) for a in self._alerts(r, others, p)]
 
-    def _alert(self, r: dict[str, Any], others: dict[str, list[str]], p: PhantomParams) -> Alert:
+    def _alerts(self, r: dict[str, Any], others: dict[str, list[str]], p: PhantomParams) -> list[Alert]:
         checks = [c for c in ("no_shipment", "multiple_invoicing", "payment_mismatch", "third_party_payment") if r[c]]
         parts = []
         evidence = [r["trade_id"]]
@@ -130,10 +132,13 @@ ORDER BY date, trade_id
             "other_invoices": [t for t in others.get(r["shipment_ref"] or "", []) if t != r["trade_id"]],
         }
         explanation = f"Invoice {r['trade_id']} (HS {r['hs_code']}, {money(r['value'])}) " + "; ".join(parts) + "."
-        subject = r[f"{p.subject}_party_id"]
+        if p.subject == "both":
+            subjects = list(dict.fromkeys([r["exporter_party_id"], r["importer_party_id"]]))
+        else:
+            subjects = [r[f"{p.subject}_party_id"]]
         ts = datetime.combine(r["date"], time())
         seen: list[str] = []
         for e in evidence:
             if e not in seen:
                 seen.append(e)
-        return Alert("party", subject, round(min(score, 1.0), 4), ts, ts, seen, explanation, details)
+        return [Alert("party", s, round(min(score, 1.0), 4), ts, ts, seen, explanation, details) for s in subjects]

@@ -17,8 +17,8 @@ Definitions used here:
   exporter and the party that received the goods back.
 - *illogical transshipment*: ``transshipment_country`` is in the high-risk jurisdiction
   list, differs from origin and destination, and origin and destination lie in the same
-  world region (UN geoscheme region, e.g. Europe, Asia, Americas).  Subject: the exporter
-  (``transshipment_subject`` to change).
+  world region (UN geoscheme region, e.g. Europe, Asia, Americas).  Subjects: exporter and
+  importer, one alert each (``transshipment_subject`` to choose one side).
 
 Score: circular trade 0.7, +0.2 as the value that came back approaches the value that
 left, +0.1 for a return within 90 days; transshipment 0.6 + 0.4 x the jurisdiction's
@@ -43,8 +43,8 @@ class TradeRouteParams(Params):
     window_days: int = Field(180, ge=1, description="goods come back within this many days")
     max_length: int = Field(6, ge=2, le=10, description="most trade documents in a circular route")
     check_transshipment: bool = Field(True, description="also flag transshipment through high-risk jurisdictions")
-    transshipment_subject: Literal["exporter", "importer"] = Field(
-        "exporter", description="which party of a transshipped document is alerted"
+    transshipment_subject: Literal["both", "exporter", "importer"] = Field(
+        "both", description="which party of a transshipped document is alerted (both: one alert each)"
     )
     max_search_steps: int = Field(200_000, ge=1000, description="bound on the circular-route search per scan")
 
@@ -244,7 +244,10 @@ ORDER BY s.date, s.trade_id
             if reg_o is None or reg_o != reg_d:
                 continue
             score = 0.6 + 0.4 * float(r["weight"] or 0.0)
-            subject = r[f"{p.transshipment_subject}_party_id"]
+            if p.transshipment_subject == "both":
+                subjects = list(dict.fromkeys([r["exporter_party_id"], r["importer_party_id"]]))
+            else:
+                subjects = [r[f"{p.transshipment_subject}_party_id"]]
             details = {
                 "pattern": "illogical_transshipment", "trade_id": r["trade_id"], "hs_code": r["hs_code"],
                 "origin_country": r["origin_country"], "destination_country": r["destination_country"],
@@ -260,5 +263,6 @@ ORDER BY s.date, s.trade_id
             )
             ts = _day(r["date"])
             evidence = [r["trade_id"]] + ([r["payment_txn_id"]] if r["payment_txn_id"] else [])
-            alerts.append(Alert("party", subject, round(min(score, 1.0), 4), ts, ts, evidence, explanation, details))
+            alerts.extend(Alert("party", s, round(min(score, 1.0), 4), ts, ts, evidence, explanation, details)
+                          for s in subjects)
         return alerts
