@@ -106,8 +106,8 @@ def seed(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                end - timedelta(days=7 * (i % 10)))
     cases.sync_cases(con, actor="test")
     # Spread the filler cases' ages so sorting by age and the dashboard's age buckets mean something.
-    con.execute("UPDATE cases SET created_at = created_at - to_days(CAST(3 * CAST(substr(subject_id, 2) AS INTEGER) "
-                "AS INTEGER)), due_at = due_at - to_days(CAST(3 * CAST(substr(subject_id, 2) AS INTEGER) AS INTEGER)) "
+    con.execute("UPDATE cases SET created_at = created_at - to_days(CAST(4 * CAST(substr(subject_id, 2) AS INTEGER) "
+                "AS INTEGER)), due_at = due_at - to_days(CAST(4 * CAST(substr(subject_id, 2) AS INTEGER) AS INTEGER)) "
                 "WHERE subject_id LIKE 'Q%'")
     ids = {r[1]: r[0] for r in con.execute("SELECT case_id, subject_id FROM cases").fetchall()}
     return {"structuring": ids["P1"], "cycle": ids["P2"], "all": ids}
