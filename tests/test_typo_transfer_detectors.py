@@ -262,6 +262,19 @@ def test_pass_forwarded_share_counts_each_credit_first_in_first_out() -> None:
     assert len(d.run(RapidPassThrough, min_forwarded_share=0.5)) == 1
 
 
+def test_pass_small_leftovers_do_not_block_later_credits() -> None:
+    d = Db()
+    a = d.customer("P1")
+    for i in range(6):  # each credit leaves 5% behind; first in first out alone would count
+        d.txn(T0 + day(5 * i), "EXT1", a, 10000)  # the growing leftovers against later credits
+        d.txn(T0 + day(5 * i) + timedelta(hours=40), a, "EXT2", 9500)
+    alerts = d.run(RapidPassThrough)
+    assert len(alerts) == 1
+    assert alerts[0].details["forwarded_share"] == 1.0
+    assert alerts[0].details["residual_share"] == pytest.approx(0.05)
+    assert d.run(RapidPassThrough, max_residual_share=0.04) == []
+
+
 def test_pass_working_balance_is_not_pass_through() -> None:
     d = Db()
     a = d.customer("B1", "business")

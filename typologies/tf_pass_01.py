@@ -8,17 +8,20 @@ the end of the scan window, every credit is a slice of the running inflow total 
 debit consumes that total in order; the balance the account must already have held (the
 largest shortfall of cumulative debits over cumulative credits, never negative) is placed
 in front of the queue.  A credit has been *forwarded within 72 hours* for the part of its
-slice that cumulative debits have consumed by ``credit time + 72 h``.  So an account that
-keeps a working balance (a business that holds money for weeks) does not qualify, while
-one that empties itself after each credit does.
+slice that cumulative debits have consumed by ``credit time + 72 h``, where the account
+may keep back up to ``max_residual_share`` (10%) of what it received in the previous
+``window_days`` without that counting against newer credits (a pass-through account that
+leaves a few percent of each credit behind still forwards each credit).  So an account
+that keeps a working balance (a business that holds money for weeks) does not qualify,
+while one that empties itself after each credit does.
 
 For every window of 30 days opening at a credit inside the scan window: credits total
 >= 20,000, the forwarded part >= 90% of them, and the residual (the part of those credits
-still in the account 72 hours after the window's last credit) < 10%.  Overlapping
-qualifying windows of an account merge into one burst and one alert.  All channels count
-(transfers, cash, card); accounts of ``excluded_account_types`` (correspondent accounts
-exist to pass money through) are skipped.  The subject is the account's owner party, or
-the account when its owner is not on file.
+still in the account 72 hours after the window's last credit, first in first out) < 10%.
+Overlapping qualifying windows of an account merge into one burst and one alert.  All
+channels count (transfers, cash, card); accounts of ``excluded_account_types``
+(correspondent accounts exist to pass money through) are skipped.  The subject is the
+account's owner party, or the account when its owner is not on file.
 
 Score: ``0.4 + 0.3 * ramp(forwarded share, 90%, 100%) + 0.3 * ramp(credits, 20,000, 100,000)``.
 """
@@ -88,13 +91,16 @@ flows AS (
 ),
 active AS (
   SELECT account_id FROM flows WHERE kind = 0 AND ts >= {ws}
-  GROUP BY account_id HAVING SUM(amt) >= ?
+  GROUP BY account_id HAVING SUM(amt) >= $min_in
 ),
 f AS (SELECT flows.* FROM flows JOIN active USING (account_id)),
 run AS (
   SELECT f.*,
          SUM(CASE WHEN kind = 0 THEN amt ELSE 0 END) OVER w AS cum_in,
-         SUM(CASE WHEN kind = 1 THEN amt ELSE 0 END) OVER w AS cum_out
+         SUM(CASE WHEN kind = 1 THEN amt ELSE 0 END) OVER w AS cum_out,
+         SUM(CASE WHEN kind = 0 THEN amt ELSE 0 END) OVER (
+           PARTITION BY account_id ORDER BY ts
+           RANGE BETWEEN INTERVAL '{wd}' DAY PRECEDING AND CURRENT ROW) AS recent_in
   FROM f
   WINDOW w AS (PARTITION BY account_id ORDER BY ts, kind, txn_id ROWS UNBOUNDED PRECEDING)
 ),
@@ -116,6 +122,7 @@ credits AS (
   SELECT r.account_id, r.txn_id, r.ts, r.amt,
          o.opening + r.cum_in - r.amt AS q_start,
          o.opening + r.cum_in AS q_end,
+         $residual * (r.recent_in - r.amt) AS slack,
          pr.out_by
   FROM run r
   JOIN opening o ON o.account_id = r.account_id
@@ -123,7 +130,7 @@ credits AS (
   WHERE r.kind = 0 AND r.ts >= {ws}
 ),
 fwd AS (
-  SELECT c.*, LEAST(amt, GREATEST(0, out_by - q_start)) AS forwarded FROM credits c
+  SELECT c.*, LEAST(amt, GREATEST(0, out_by - (q_start - slack))) AS forwarded FROM credits c
 ),
 anchors AS (
   SELECT account_id, ts AS win_start,
@@ -139,8 +146,8 @@ anchors AS (
 qual AS (
   SELECT DISTINCT acc.subject_type, acc.subject_id, a.account_id, a.win_start, a.win_end
   FROM anchors a JOIN acc ON acc.account_id = a.account_id
-  WHERE a.in_amt >= ? AND a.fwd_amt >= ? * a.in_amt
-    AND (a.in_amt - LEAST(a.in_amt, GREATEST(0, a.last_out_by - a.first_q_start))) < ? * a.in_amt
+  WHERE a.in_amt >= $min_in AND a.fwd_amt >= $share * a.in_amt
+    AND (a.in_amt - LEAST(a.in_amt, GREATEST(0, a.last_out_by - a.first_q_start))) < $residual * a.in_amt
 ),
 ord AS (
   SELECT account_id, subject_type, subject_id, win_start, win_end,
@@ -160,6 +167,7 @@ bursts AS (
 ),
 b_in AS (
   SELECT b.account_id, b.burst_no, SUM(c.amt) AS in_amt, SUM(c.forwarded) AS fwd_amt,
+         MIN(c.q_start) AS first_q_start, MAX(c.out_by) AS last_out_by,
          COUNT(*) AS n_in, array_agg(c.txn_id ORDER BY c.ts, c.txn_id) AS in_ids
   FROM bursts b JOIN fwd c ON c.account_id = b.account_id AND c.ts BETWEEN b.b_start AND b.b_end
   GROUP BY b.account_id, b.burst_no
@@ -173,6 +181,7 @@ b_out AS (
 )
 SELECT b.account_id, b.subject_type, b.subject_id, b.b_start, b.b_end,
        i.in_amt, i.fwd_amt, i.n_in, i.in_ids,
+       (i.in_amt - LEAST(i.in_amt, GREATEST(0, i.last_out_by - i.first_q_start))) / i.in_amt AS residual,
        COALESCE(o.out_amt, 0) AS out_amt, COALESCE(o.n_out, 0) AS n_out, o.out_ids, o.last_out
 FROM bursts b JOIN b_in i ON i.account_id = b.account_id AND i.burst_no = b.burst_no
 LEFT JOIN b_out o ON o.account_id = b.account_id AND o.burst_no = b.burst_no
@@ -180,12 +189,11 @@ ORDER BY b.subject_type, b.subject_id, b.account_id, b.b_start
 """
         rows = ctx.sql(
             query,
-            [
-                float(p.min_inflow),
-                float(p.min_inflow),
-                float(p.min_forwarded_share),
-                float(p.max_residual_share),
-            ],
+            {
+                "min_in": float(p.min_inflow),
+                "share": float(p.min_forwarded_share),
+                "residual": float(p.max_residual_share),
+            },
         )
         ccy = base_currency()
         alerts: list[Alert] = []
@@ -204,7 +212,7 @@ ORDER BY b.subject_type, b.subject_id, b.account_id, b.b_start
                 "inflow_count": int(r["n_in"]),
                 "forwarded_amount": round(float(r["fwd_amt"]), 2),
                 "forwarded_share": round(share, 4),
-                "residual_share": round(1 - share, 4),
+                "residual_share": round(clamp01(float(r["residual"])), 4),
                 "outflow_amount": round(float(r["out_amt"]), 2),
                 "outflow_count": int(r["n_out"]),
                 "max_hours": int(p.max_hours),
