@@ -113,6 +113,7 @@ DDL: list[str] = [
   case_id VARCHAR NOT NULL,
   added_at TIMESTAMP NOT NULL
 )""",
+    "CREATE INDEX IF NOT EXISTS case_alerts_by_case ON case_alerts (case_id)",
     """CREATE TABLE IF NOT EXISTS case_notes (
   note_id BIGINT PRIMARY KEY,
   case_id VARCHAR NOT NULL,
@@ -331,19 +332,19 @@ def list_cases(
         where.append("c.assignee = ?")
         params.append(assignee)
     if typology is not None:
-        where.append(
-            "EXISTS (SELECT 1 FROM case_alerts ca JOIN alerts a ON a.alert_id = ca.alert_id "
-            "WHERE ca.case_id = c.case_id AND a.typology_id = ?)"
-        )
+        where.append("list_contains(c.typologies, ?)")  # kept in step with the alerts by sync
         params.append(typology)
     if min_risk is not None:
         where.append("c.risk_score >= ?")
         params.append(min_risk)
     clause = ("WHERE " + " AND ".join(where)) if where else ""
     total = con.execute(f"SELECT count(*) FROM cases c {clause}", params).fetchall()[0][0]
+    # page over the narrow sort key first, then fetch the full rows of that page only
     rows = con.execute(
-        f"""SELECT {_CASE_SELECT} FROM cases c {clause}
-            ORDER BY c.risk_score DESC, c.due_at, c.case_id LIMIT ? OFFSET ?""",
+        f"""WITH page AS (SELECT c.case_id, c.risk_score, c.due_at FROM cases c {clause}
+                          ORDER BY c.risk_score DESC, c.due_at, c.case_id LIMIT ? OFFSET ?)
+            SELECT {_CASE_SELECT} FROM page p JOIN cases c ON c.case_id = p.case_id
+            ORDER BY p.risk_score DESC, p.due_at, p.case_id""",
         [*params, limit, offset],
     ).fetchall()
     out = []
@@ -405,13 +406,19 @@ def list_alerts(
         where.append("a.subject_id = ?")
         params.append(subject_id)
     clause = ("WHERE " + " AND ".join(where)) if where else ""
-    base = ("FROM alerts a LEFT JOIN case_alerts ca ON ca.alert_id = a.alert_id "
-            "LEFT JOIN cases c ON c.case_id = ca.case_id")
+    base = "FROM alerts a"
+    if status is not None:  # join the cases only when filtering on their state
+        base += (" JOIN case_alerts ca ON ca.alert_id = a.alert_id"
+                 " JOIN cases c ON c.case_id = ca.case_id")
     total = con.execute(f"SELECT count(*) {base} {clause}", params).fetchall()[0][0]
     cols = ", ".join(f"a.{c}" for c in _ALERT_COLS[:-3]) + ", CAST(a.details AS VARCHAR), a.scan_id, a.created_at"
     rows = con.execute(
-        f"SELECT {cols}, ca.case_id, c.state {base} {clause} "
-        "ORDER BY a.score DESC, a.alert_id LIMIT ? OFFSET ?",
+        f"""WITH page AS (SELECT a.alert_id, a.score {base} {clause}
+                          ORDER BY a.score DESC, a.alert_id LIMIT ? OFFSET ?)
+            SELECT {cols}, ca2.case_id, c2.state FROM page p JOIN alerts a ON a.alert_id = p.alert_id
+            LEFT JOIN case_alerts ca2 ON ca2.alert_id = a.alert_id
+            LEFT JOIN cases c2 ON c2.case_id = ca2.case_id
+            ORDER BY p.score DESC, p.alert_id""",
         [*params, limit, offset],
     ).fetchall()
     return [_alert_dict(r, ("case_id", "case_state")) for r in rows], int(total)
@@ -441,17 +448,22 @@ def case_alerts(con: duckdb.DuckDBPyConnection, case_id: str) -> list[dict[str, 
 
 
 def _frame_records(con: duckdb.DuckDBPyConnection, query: str, params: list[Any]) -> list[dict[str, Any]]:
-    return con.sql(query, params=params).pl().to_dicts()
+    """Rows as dicts; money (DECIMAL) as float so that JSON shows numbers."""
+    import polars as pl
+
+    frame = con.sql(query, params=params).pl()
+    return frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64)).to_dicts()
 
 
 def evidence_records(
-    con: duckdb.DuckDBPyConnection, case_id: str, *, limit: int = 500
+    con: duckdb.DuckDBPyConnection, case_id: str, *, alerts: list[dict[str, Any]] | None = None,
+    limit: int = 500,
 ) -> dict[str, list[dict[str, Any]]]:
     """The transaction / declaration / trade rows named by the case's alerts' evidence."""
-    ids_sql = (
-        "SELECT DISTINCT e.id FROM case_alerts ca JOIN alerts a ON a.alert_id = ca.alert_id, "
-        "unnest(a.evidence) AS e(id) WHERE ca.case_id = ?"
-    )
+    if alerts is None:
+        alerts = case_alerts(con, case_id)
+    ids = sorted({e for a in alerts for e in a["evidence"]})
+    ids_sql = "SELECT unnest(CAST(? AS VARCHAR[]))"
     out: dict[str, list[dict[str, Any]]] = {}
     for key, table, idcol, order in (
         ("transactions", "transactions", "txn_id", "timestamp"),
@@ -462,7 +474,7 @@ def evidence_records(
             con,
             f"SELECT t.* EXCLUDE (_batch_id) FROM {table} t WHERE t.{idcol} IN ({ids_sql}) "
             f"ORDER BY t.{order}, t.{idcol} LIMIT ?",
-            [case_id, limit],
+            [ids, limit],
         )
     return out
 
@@ -489,17 +501,17 @@ def _subject_accounts_sql(subject_type: str) -> str:
 
 
 def counterparties(
-    con: duckdb.DuckDBPyConnection, case: dict[str, Any], *, limit: int = 50
+    con: duckdb.DuckDBPyConnection, case: dict[str, Any], *,
+    alerts: list[dict[str, Any]] | None = None, limit: int = 50,
 ) -> list[dict[str, Any]]:
     """The subject's counterparties over the case's alert windows, aggregated per account."""
-    span = con.execute(
-        """SELECT min(a.window_start), max(a.window_end) FROM case_alerts ca
-           JOIN alerts a ON a.alert_id = ca.alert_id WHERE ca.case_id = ?""",
-        [case["case_id"]],
-    ).fetchall()[0]
-    start, end = span
-    if start is None or end is None:
+    if alerts is None:
+        alerts = case_alerts(con, case["case_id"])
+    starts = [a["window_start"] for a in alerts if a["window_start"] is not None]
+    ends = [a["window_end"] for a in alerts if a["window_end"] is not None]
+    if not starts or not ends:
         return []
+    start, end = min(starts), max(ends)
     acc_sql = _subject_accounts_sql(case["subject_type"])
     return _frame_records(
         con,
@@ -582,9 +594,9 @@ def get_case(con: duckdb.DuckDBPyConnection, case_id: str, *, full: bool = True)
         "allowed_transitions": allowed_transitions(case["state"]),
     }
     if full:
-        out["evidence"] = evidence_records(con, case_id)
+        out["evidence"] = evidence_records(con, case_id, alerts=alerts)
         out["subject"] = subject_profile(con, case["subject_type"], case["subject_id"])
-        out["counterparties"] = counterparties(con, case)
+        out["counterparties"] = counterparties(con, case, alerts=alerts)
         out["graph"] = case_graph(con, case, alerts)
     return out
 
