@@ -147,7 +147,7 @@ SELECT instance_id, count(*) >= 4 AND bool_and(prev_usd IS NULL OR (usd BETWEEN 
     "TF-CASH-03": """WITH ev AS (SELECT l.instance_id, d.* FROM labels l JOIN decl d ON d.declaration_id = l.entity_id
              WHERE l.typology_id = $tid),
 hrx AS (SELECT e1.instance_id, count(*) AS n FROM ev e1 JOIN ev e2 ON e1.instance_id = e2.instance_id
-        AND e2.timestamp BETWEEN e1.timestamp AND e1.timestamp + INTERVAL 90 DAY
+        AND e1.traveller_name = e2.traveller_name AND e2.timestamp BETWEEN e1.timestamp AND e1.timestamp + INTERVAL 90 DAY
         AND (e2.origin_country IN (SELECT country FROM hr) OR e2.destination_country IN (SELECT country FROM hr))
         GROUP BY e1.instance_id, e1.declaration_id),
 grp AS (SELECT e1.instance_id, count(DISTINCT d2.traveller_name) AS n FROM ev e1 JOIN decl d2

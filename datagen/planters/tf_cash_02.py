@@ -52,7 +52,7 @@ def plant(ctx: PlantContext) -> None:
         total = _deposits(ctx, inst, ak, country, n_dep, span, day0)
         out = total * (ctx.uniform(0.71, 0.78) if ctx.hard else ctx.uniform(0.78, 0.95))
         start = day0 + span + ctx.uniform(0.5, 2.0)
-        dest = str(ctx.choice(ABROAD))
+        dest = str(ctx.choice([c for c in ABROAD if c != country]))
         if ctx.rng.random() < 0.6:
             name, ext = ctx.external_person(dest)
             parts = 1 if ctx.rng.random() < 0.6 else 2

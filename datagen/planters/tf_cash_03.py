@@ -29,6 +29,8 @@ def _flight(ctx: PlantContext) -> str:
 def _declare(ctx: PlantContext, pk: int, name: str, home: str, abroad: str, inbound: bool, day: float,
              usd: float, declared: bool = True, flight: str | None = None, purpose: str | None = None) -> int:
     w = ctx.w
+    if abroad == home:
+        abroad = "US" if home != "US" else "CA"
     row = w.party_row(pk) if pk >= 0 else {}
     return w.declaration(
         w.ts(day), party=pk, traveller_name=name, document_number=row.get("id_number"),
@@ -113,9 +115,10 @@ def benign(ctx: PlantContext) -> None:
             home = ctx.resident_country()
             flight = _flight(ctx)
             day = ctx.anchor(2)
+            dest = str(ctx.choice([c for c in SAFE_ABROAD if c != home]))
             for usd in (ctx.money(11_000, 12_000), ctx.money(15_500, 17_000), ctx.money(22_000, 26_000)):
                 pk, _ak = ctx.person(country=home, background=3)
                 inst.subject(pk)
                 name = w.party_row(pk)["name"]
-                inst.label("cash_declaration", _declare(ctx, pk, name, home, str(ctx.choice(SAFE_ABROAD)), False,
-                                                        day, usd, flight=flight, purpose="tour group"), "evidence")
+                inst.label("cash_declaration", _declare(ctx, pk, name, home, dest, False, day, usd, flight=flight,
+                                                        purpose="tour group"), "evidence")
