@@ -23,6 +23,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.deps import TokenCache
 from api.models import Health
 from api.routers import alerts, audit, cases, ingest, reports, scans, schedules, typologies, users
 from engine import auth
@@ -92,6 +93,7 @@ def create_app(
     )
     app.state.db = db
     app.state.scheduler = svc
+    app.state.token_cache = TokenCache()
     app.state.demo_tokens = create_demo_users(db) if demo else {}
 
     @app.exception_handler(CtfmonError)

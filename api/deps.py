@@ -8,6 +8,8 @@ Who may do what is :data:`engine.auth.PERMISSIONS`; routers say ``require("case.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -36,14 +38,57 @@ def get_con(db: Annotated[SharedDatabase, Depends(get_db)]) -> Iterator[duckdb.D
         yield cur
 
 
+class TokenCache:
+    """Known tokens for a few seconds, so that a burst of requests does not look each one up.
+
+    Only the server process writes users and tokens, and it clears this cache on every
+    change to them (:func:`forget_tokens`), so a revoked token stops working at once.
+    """
+
+    def __init__(self, ttl_seconds: float = 30.0, max_entries: int = 10_000) -> None:
+        self.ttl = ttl_seconds
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[User, float]] = {}
+
+    def get(self, token: str) -> User | None:
+        with self._lock:
+            hit = self._entries.get(token)
+        if hit is None or hit[1] < time.monotonic():
+            return None
+        return hit[0]
+
+    def put(self, token: str, user: User) -> None:
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[token] = (user, time.monotonic() + self.ttl)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def forget_tokens(request: Request) -> None:
+    """Drop cached tokens (after any change to users or tokens)."""
+    request.app.state.token_cache.clear()
+
+
 def current_user(
+    request: Request,
     db: Annotated[SharedDatabase, Depends(get_db)],
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
     if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
         raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+    cache: TokenCache = request.app.state.token_cache
+    user = cache.get(creds.credentials)
+    if user is not None:
+        return user
     with db.reading() as cur:
         user = auth.authenticate(cur, creds.credentials)
+    if user is not None:
+        cache.put(creds.credentials, user)
     if user is None:
         raise HTTPException(401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"})
     return user

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
-from api.deps import DB, Con, current_user, require
+from api.deps import DB, Con, current_user, forget_tokens, require
 from api.models import TokenOut, UserIn, UserOut
 from engine import auth
 from engine.auth import User
@@ -44,7 +44,8 @@ def issue_token(name: str, db: DB, user: Admin) -> TokenOut:
 
 @router.delete("/users/{name}/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT,
                summary="Revoke a token (admin)")
-def revoke_token(name: str, token_id: str, db: DB, user: Admin) -> Response:
+def revoke_token(name: str, token_id: str, request: Request, db: DB, user: Admin) -> Response:
     with db.writing() as con:
         auth.revoke_token(con, name, token_id, actor=user.name)
+    forget_tokens(request)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
