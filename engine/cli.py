@@ -394,17 +394,19 @@ def evaluate(
     def f(x: float | None) -> str:
         return "-" if x is None else f"{x:.3f}"
 
-    out = Table(title=f"evaluation against {labels}")
-    for col in ("typology", "instances", "recalled", "alerted subj.", "true subj.", "subj. P", "subj. R",
-                "subj. F1", "evid. P", "evid. R", "evid. F1"):
-        out.add_column(col, justify="left" if col == "typology" else "right")
+    from rich import box
+
+    out = Table(title=f"evaluation against {labels} (subject level, then evidence level)",
+                box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    for col in ("typology", "inst", "recall'd", "alerted", "true", "P", "R", "F1", "ev P", "ev R", "ev F1"):
+        out.add_column(col, justify="left" if col == "typology" else "right", no_wrap=True)
     rows = list(res["typologies"].items()) + [("ALL", res["all"])]
     for tid, r in rows:
         s, e = r["subject"], r["evidence"]
         out.add_row(f"[bold]{tid}[/]" if tid == "ALL" else tid, str(r["instances"]), str(r["instances_recalled"]),
                     str(r["alerted_subjects"]), str(r["true_subjects"]), f(s["precision"]), f(s["recall"]),
                     f(s["f1"]), f(e["precision"]), f(e["recall"]), f(e["f1"]))
-    console.print(out)
+    Console(width=max(console.width, 100)).print(out)
     if json_out is not None:
         ev.write_json(res, json_out)
         console.print(f"wrote {json_out}")
