@@ -442,20 +442,14 @@ def serve(
     web = create_app(path, demo=demo, scheduler=not no_scheduler)
     url = f"http://{host}:{port}"
     if demo:
-        from rich.table import Table
-
-        out = Table(title="demo users (tokens are shown once)")
-        out.add_column("user")
-        out.add_column("role")
-        out.add_column("token")
         from api.app import DEMO_USERS
 
         roles = dict(DEMO_USERS)
+        typer.echo("demo users and their tokens (shown once):")
         for name, token in web.state.demo_tokens.items():
-            out.add_row(name, roles.get(name, ""), token)
-        console.print(out)
-        console.print(f'try: curl -H "Authorization: Bearer <token>" {url}/cases')
-    console.print(f"serving {path} at {url}  (API docs: {url}/docs)  Ctrl-C to stop", highlight=False)
+            typer.echo(f"  {roles.get(name, ''):<11} {name:<16} {token}")
+        typer.echo(f'try: curl -H "Authorization: Bearer <token>" {url}/cases')
+    typer.echo(f"serving {path} at {url}  (API docs: {url}/docs)  Ctrl-C to stop")
     uvicorn.run(web, host=host, port=port, log_level=log_level)
 
 

@@ -78,3 +78,20 @@ def test_hmac_secret_changes_hash(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CTFMON_TOKEN_SECRET", "s3cret")
     get_settings.cache_clear()
     assert auth.hash_token("abc") != plain and len(auth.hash_token("abc")) == 64
+
+
+def test_demo_users_only_when_asked() -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    plain = create_app(":memory:", scheduler=False)
+    assert plain.state.demo_tokens == {}
+    with plain.state.db.reading() as con:
+        assert auth.list_users(con) == []
+    demo = create_app(":memory:", demo=True, scheduler=False)
+    assert set(demo.state.demo_tokens) == {"demo-analyst", "demo-supervisor", "demo-admin", "demo-auditor"}
+    client = TestClient(demo)
+    for name, token in demo.state.demo_tokens.items():
+        me = client.get("/me", headers={"Authorization": f"Bearer {token}"}).json()
+        assert me["name"] == name and name.endswith(me["role"])
