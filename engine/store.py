@@ -27,6 +27,7 @@ DDL_MODULES: tuple[str, ...] = (
     "engine.schema",
     "engine.scan",
     "engine.screening.lists",
+    "engine.audit", "engine.auth", "engine.cases", "engine.schedule",
 )
 
 
