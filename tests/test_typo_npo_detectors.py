@@ -308,3 +308,17 @@ def test_npo02_own_account_abroad_counts_as_related() -> None:
     d.txn(T0 + day(11), "NPO-TR", "X1", 6500, beneficiary_country="SY")
     alerts = d.run(NpoPassThrough)
     assert len(alerts) == 1 and alerts[0].details["related_parties"] == ["NPO"]
+
+
+def test_npo02_partner_organisations_in_declared_countries_are_programme_delivery() -> None:
+    d = Db()
+    n = d.customer("NPO", "npo", npo_operating_countries=["GB", "SO"])
+    _donations(d, n)
+    d.txn(T0 + day(10), n, "P1", 8000, beneficiary_country="SO", beneficiary_name="Dawn Relief Partners Ltd")
+    assert d.run(NpoPassThrough) == []
+    assert len(d.run(NpoPassThrough, excuse_declared_partners=False)) == 1
+    d2 = Db()
+    n2 = d2.customer("NPO", "npo", npo_operating_countries=["GB", "SO"])
+    _donations(d2, n2)
+    d2.txn(T0 + day(10), n2, "P1", 8000, beneficiary_country="SO", beneficiary_name="Abdi Hassan")
+    assert len(d2.run(NpoPassThrough)) == 1

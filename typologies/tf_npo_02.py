@@ -18,7 +18,9 @@ Reading of the data:
     else account, else name; the NPO's own accounts excluded) received >= 70% of the
     window's donations and >= 70% of everything the NPO transferred out in that period
     (an NPO that pays out more than it received, to many partners, is not forwarding to
-    two beneficiaries);
+    two beneficiaries).  Transfers to organisations abroad in one of the NPO's declared
+    ``npo_operating_countries`` are programme delivery (the rationale TF-XB-01 also
+    accepts) and never count as one of the two beneficiaries (``excuse_declared_partners``);
   * related parties: accounts of related parties received >= 70% of the donations, and
     that money went abroad: the share of it that was sent cross-border, directly (the
     credited account is held in another country) or onward by the credited accounts
@@ -54,6 +56,7 @@ from typologies.tf_xb_01 import (
     bursts_cte,
     country_name,
     join_words,
+    org_name_sql,
     plural,
     span_days,
     transfers_cte,
@@ -68,6 +71,11 @@ class Npo02Params(Params):
     max_beneficiaries: int = Field(2, ge=1, description="the forwarded share goes to at most this many beneficiaries")
     min_onward_share: float = Field(
         0.7, gt=0, le=1, description="share of what related parties received that they send abroad"
+    )
+    excuse_declared_partners: bool = Field(
+        True,
+        description="transfers to organisations abroad in the NPO's declared operating countries are "
+        "programme delivery, not forwarding to beneficiaries",
     )
     max_identifier_parties: int = Field(
         20, ge=2, description="an address/id number/phone shared by more parties than this links nobody"
@@ -129,10 +137,20 @@ win AS (
   GROUP BY a.npo_id, a.txn_id, a.ts
   HAVING COUNT(DISTINCT e.donor) >= $donors
 ),
+npo_ops AS (
+  SELECT party_id, UNNEST(npo_operating_countries) AS country
+  FROM parties WHERE party_type = 'npo' AND npo_operating_countries IS NOT NULL
+),
 outs AS (
   SELECT x.f_sid AS npo_id, x.txn_id, x.ts, x.amt, x.to_account, x.self_transfer, x.t_party,
          COALESCE(x.t_party, x.to_account, upper(trim(x.beneficiary_name))) AS beneficiary,
-         x.dest_country, (x.dest_country IS NOT NULL AND x.dest_country <> x.f_acct_country) AS xb
+         x.dest_country, (x.dest_country IS NOT NULL AND x.dest_country <> x.f_acct_country) AS xb,
+         ($excuse_partners
+          AND x.dest_country IS NOT NULL AND x.dest_country <> x.f_acct_country
+          AND EXISTS (SELECT 1 FROM npo_ops n WHERE n.party_id = x.f_sid AND n.country = x.dest_country)
+          AND (x.t_ptype IN ('business', 'npo', 'government', 'financial_institution')
+               OR (x.t_party IS NULL AND x.beneficiary_name IS NOT NULL
+                   AND {org_name_sql("x.beneficiary_name")}))) AS partner
   FROM tx x JOIN cand c ON c.npo_id = x.f_sid
   WHERE x.f_stype = 'party' AND x.to_account IS NOT NULL
 ),
@@ -142,9 +160,9 @@ wo AS (
    AND o.ts >= w.w_start AND o.ts <= w.w_end + INTERVAL '{fd}' DAY
 ),
 recv AS (
-  SELECT npo_id, anchor, to_account, beneficiary, t_party, self_transfer, SUM(amt) AS amt,
+  SELECT npo_id, anchor, to_account, beneficiary, t_party, self_transfer, partner, SUM(amt) AS amt,
          SUM(CASE WHEN xb THEN amt ELSE 0 END) AS xb_amt, MIN(ts) AS first_in
-  FROM wo GROUP BY npo_id, anchor, to_account, beneficiary, t_party, self_transfer
+  FROM wo GROUP BY npo_id, anchor, to_account, beneficiary, t_party, self_transfer, partner
 ),
 onward AS (
   SELECT r.npo_id, r.anchor, r.to_account, x.txn_id, x.amt, x.dest_country
@@ -165,13 +183,17 @@ recv2 AS (
 ben AS (
   SELECT npo_id, anchor, beneficiary, SUM(amt) AS amt, SUM(abroad_amt) AS abroad,
          ROW_NUMBER() OVER (PARTITION BY npo_id, anchor ORDER BY SUM(amt) DESC, beneficiary) AS rk
-  FROM recv2 WHERE NOT self_transfer GROUP BY npo_id, anchor, beneficiary
+  FROM recv2 WHERE NOT self_transfer AND NOT partner GROUP BY npo_id, anchor, beneficiary
+),
+all_out AS (
+  SELECT npo_id, anchor, SUM(amt) AS all_out FROM recv2 WHERE NOT self_transfer GROUP BY npo_id, anchor
 ),
 a_top AS (
-  SELECT npo_id, anchor, SUM(CASE WHEN rk <= $max_ben THEN amt ELSE 0 END) AS top_amt,
-         SUM(CASE WHEN rk <= $max_ben THEN abroad ELSE 0 END) AS top_abroad,
-         SUM(CASE WHEN rk <= $max_ben THEN 1 ELSE 0 END) AS n_top, SUM(amt) AS all_out
-  FROM ben GROUP BY npo_id, anchor
+  SELECT b.npo_id, b.anchor, SUM(CASE WHEN b.rk <= $max_ben THEN b.amt ELSE 0 END) AS top_amt,
+         SUM(CASE WHEN b.rk <= $max_ben THEN b.abroad ELSE 0 END) AS top_abroad,
+         SUM(CASE WHEN b.rk <= $max_ben THEN 1 ELSE 0 END) AS n_top, MAX(o.all_out) AS all_out
+  FROM ben b JOIN all_out o ON o.npo_id = b.npo_id AND o.anchor = b.anchor
+  GROUP BY b.npo_id, b.anchor
 ),
 ident AS (
   SELECT party_id, 'address' AS kind, upper(trim(address)) AS val
@@ -293,6 +315,7 @@ ORDER BY c.npo_id, c.b_start
                 "max_ident": int(p.max_identifier_parties),
                 "share": share,
                 "onward": float(p.min_onward_share),
+                "excuse_partners": bool(p.excuse_declared_partners),
             },
         )
         ccy = base_currency()
