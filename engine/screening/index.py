@@ -5,12 +5,15 @@ of active versions).  Each list name is described by *blocking keys*:
 
 - ``t:`` token, ``m:`` metaphone of a token, ``s:`` consonant skeleton of a token —
   kept only when the key is *rare* in the lists (at most ``max(5, 1%)`` of entries);
-- ``p:`` the skeleton pair of two *common* tokens of the same name (``mohammed`` +
-  ``ali``), for names made of common tokens only, so they still find each other;
+- ``p:`` the skeleton pair of two tokens of the same name (``mohammed`` + ``ali``): list
+  names carry every pair, queries only when all their tokens are common, so names made
+  of common tokens still find each other;
 - ``f:`` the sorted full token string.
 
 A query name is a candidate for a list name when they share a key.  In bulk
-(:func:`screen_frame`) the keys are joined in polars, candidate pairs are pre-filtered
+(:func:`screen_frame`) tokens frequent in the screened population itself (more than
+0.1% of its distinct names: *John*, *Maria*) are also treated as common; the keys are
+joined in polars, candidate pairs are pre-filtered
 with :func:`rapidfuzz.process.cpdist` (all cores) and only the survivors are scored in
 Python with :func:`engine.screening.matcher.compare_tokens`.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -44,18 +48,31 @@ log = logging.getLogger(__name__)
 
 #: Candidate pairs whose quick token-set similarity is below this are not scored in full.
 PREFILTER = 55.0
+#: In bulk, a token held by more than this share of the distinct names screened (and at
+#: least ``POPULATION_COMMON_MIN`` of them) is common in the population.
+POPULATION_COMMON_SHARE = 0.001
+POPULATION_COMMON_MIN = 50
 
 
 def token_keys(token: str) -> list[str]:
+    """Blocking keys of a token, matching the token-similarity rules of the matcher:
+    the token; its metaphone from five letters; its consonant skeleton from four."""
     keys = [f"t:{token}"]
-    if len(token) > 2 and not token.isdigit():
-        m = phonetic(token)
-        if m and len(m) > 1:
-            keys.append(f"m:{m}")
+    if len(token) >= 4 and not token.isdigit():
+        if len(token) >= 5:
+            m = phonetic(token)
+            if m and len(m) > 1:
+                keys.append(f"m:{m}")
         s = skeleton(token)
         if len(s) > 2:
             keys.append(f"s:{s}")
     return keys
+
+
+def pair_keys(tokens: tuple[str, ...], *, skeletons: bool = True) -> set[str]:
+    """``p:`` keys: every pair of (skeletons of) the proper tokens of a name."""
+    sk = sorted({(skeleton(t) or t) if skeletons else t for t in tokens if len(t) > 1 and t not in PARTICLES})
+    return {f"p:{sk[i]}|{sk[j]}" for i in range(len(sk)) for j in range(i + 1, len(sk))}
 
 
 @dataclass
@@ -101,7 +118,7 @@ class ListIndex:
         self.common_keys = {k for k, v in key_entries.items() if len(v) > cap}
         self.key_to_names: dict[str, list[int]] = defaultdict(list)
         for i, n in enumerate(self.names):
-            for k in sorted(self.name_keys(n.tokens)):
+            for k in sorted(self.name_keys(n.tokens) | pair_keys(n.tokens)):
                 self.key_to_names[k].append(i)
         self._frame: pl.DataFrame | None = None
 
@@ -122,10 +139,8 @@ class ListIndex:
                 common.append(skeleton(t) or t)
         # Pairs of common tokens only for names made of common tokens alone: a name with
         # an unmatched rare token cannot reach a match on common tokens anyway.
-        common = sorted(set(common)) if len(keys) == 1 else []
-        for i in range(len(common)):
-            for j in range(i + 1, len(common)):
-                keys.add(f"p:{common[i]}|{common[j]}")
+        if len(keys) == 1:
+            keys |= pair_keys(tuple(common), skeletons=False)
         return keys
 
     def key_frame(self) -> pl.DataFrame:
@@ -164,8 +179,11 @@ class ListIndex:
         self, query: Query, tokens: tuple[str, ...], idxs: set[int] | list[int], limit: int, min_score: float
     ) -> list[EntryScore]:
         best: dict[tuple[str, str], tuple[float, int, Any]] = {}
+        qtext = " ".join(tokens)
         for i in idxs:
             n = self.names[i]
+            if fuzz.token_set_ratio(qtext, " ".join(n.tokens)) < PREFILTER:
+                continue  # the same quick pre-filter as the bulk path
             cmp = compare_tokens(tokens, n.tokens, self.weights)
             eff = cmp.score * (0.85 if n.quality == "low" else 1.0)
             cur = best.get(n.entry_key)
@@ -237,26 +255,33 @@ def screen_frame(
     if "kind" not in frame.columns:
         frame = frame.with_columns(kind=pl.lit("unknown"))
     frame = frame.filter(pl.col("name").is_not_null() & (pl.col("name").str.strip_chars() != ""))
+    t0 = time.perf_counter()
     # Distinct (name, kind) -> tokens.
     distinct = frame.select("name", "kind").unique()
     norm = normalize_many(distinct["name"], distinct["kind"]).with_row_index("nid")
     norm = norm.filter(pl.col("tokens").list.len() > 0)
+    t_norm = time.perf_counter()
     # Token -> keys mapping over the distinct tokens only.
-    vocab = norm["tokens"].explode().unique().drop_nulls().to_list()
+    toks = norm.select("nid", pl.col("tokens").alias("tok")).explode("tok")
+    # Tokens frequent in the screened population (e.g. John, Maria) do not make a candidate on
+    # their own, however rare on the list; names of such tokens only pair up (p: keys).
+    freq = toks.unique().group_by("tok").len()
+    pop_cap = max(POPULATION_COMMON_MIN, int(POPULATION_COMMON_SHARE * norm.height))
+    pop_common = set(freq.filter(pl.col("len") > pop_cap)["tok"].to_list())
+    vocab = freq["tok"].drop_nulls().to_list()
     common_tok: list[str] = []
     tk_tok: list[str] = []
     tk_key: list[str] = []
     for t in vocab:
         if t in PARTICLES:
             continue
-        rare = [k for k in token_keys(t) if k not in idx.common_keys]
+        rare = [] if t in pop_common else [k for k in token_keys(t) if k not in idx.common_keys]
         if rare and len(t) > 1:
             tk_tok.extend([t] * len(rare))
             tk_key.extend(rare)
         elif len(t) > 1:
             common_tok.append(t)
     keymap = pl.DataFrame({"tok": tk_tok, "key": tk_key}, schema={"tok": pl.String, "key": pl.String})
-    toks = norm.select("nid", pl.col("tokens").alias("tok")).explode("tok")
     rare_keys = toks.join(keymap, on="tok", how="inner").select("nid", "key")
     # Common-token pairs within a name.
     common_df = pl.DataFrame(
@@ -277,7 +302,9 @@ def screen_frame(
     full_keys = norm.select("nid", key=pl.lit("f:") + pl.col("tokens").list.sort().list.join(" "))
     qkeys = pl.concat([rare_keys, pair_keys, full_keys])
     pairs = qkeys.join(idx.key_frame(), on="key", how="inner").select("nid", "list_idx").unique()
-    log.info("screen: %d distinct names, %d candidate pairs", norm.height, pairs.height)
+    t_block = time.perf_counter()
+    log.info("screen: %d distinct names (%.2fs), %d candidate pairs (%.2fs)", norm.height, t_norm - t0,
+             pairs.height, t_block - t_norm)
     if pairs.height == 0:
         return pl.DataFrame(schema=out_schema)
     # Quick pre-filter of candidate pairs on the joined token strings (all cores).
@@ -288,9 +315,11 @@ def screen_frame(
         pairs["qt"].to_list(), pairs["lt"].to_list(), scorer=fuzz.token_set_ratio, workers=-1, dtype=np.float32
     )
     pairs = pairs.with_columns(pre=pl.Series(sims)).filter(pl.col("pre") >= PREFILTER)
-    log.info("screen: %d pairs after pre-filter", pairs.height)
+    t_pre = time.perf_counter()
+    log.info("screen: %d pairs after pre-filter (%.2fs)", pairs.height, t_pre - t_block)
     # Full scoring of the survivors, best name per (distinct name, entry).
-    q_tokens = dict(zip(norm["nid"].to_list(), norm["tokens"].to_list(), strict=True))
+    needed = norm.join(pairs.select("nid").unique(), on="nid", how="semi")
+    q_tokens = dict(zip(needed["nid"].to_list(), needed["tokens"].to_list(), strict=True))
     best: dict[tuple[int, tuple[str, str]], tuple[float, int, Any]] = {}
     for nid, li in zip(pairs["nid"].to_list(), pairs["list_idx"].to_list(), strict=True):
         n = idx.names[li]
@@ -300,6 +329,7 @@ def screen_frame(
         cur = best.get(key)
         if cur is None or eff > cur[0]:
             best[key] = (eff, li, cmp)
+    log.info("screen: scored %d pairs (%.2fs)", pairs.height, time.perf_counter() - t_pre)
     # Keep name-level survivors that could still reach the threshold with qualifiers.
     floor = threshold - 0.1
     keep = {k: v for k, v in best.items() if v[0] >= floor}

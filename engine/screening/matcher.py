@@ -5,23 +5,25 @@ Name similarity (:func:`compare_tokens`, symmetric, 0..1):
 - tokens are aligned one-to-one regardless of order, best pairs first;
 - a token pair scores 1 when equal; an initial against a token it starts with scores
   0.9; otherwise the normalised Levenshtein similarity (:mod:`rapidfuzz`) when the edit
-  distance is plausible for the length (1 edit up to 5 letters, 2 up to 9, 3 beyond), or
-  0.85 when the tokens start alike and their consonant skeletons agree (four letters
-  or more) or their metaphone keys agree (five letters or more) (transliteration variants such as *Hussein*/*Husayn*);
-  tokens of three letters or fewer must be equal;
+  distance is plausible for the length (1 edit up to 5 letters, and then only with the
+  same first letter; 2 up to 9, 3 beyond), or 0.85 when the tokens start alike and
+  their consonant skeletons agree (four letters or more) or their metaphone keys agree
+  (five letters or more): transliteration variants such as *Hussein*/*Husayn*; tokens
+  of three letters or fewer must be equal;
 - every token carries a weight from its rarity in the loaded lists (see
   :class:`TokenWeights`): common tokens (*Mohammed*, *Ali*), particles (*al*, *bin*) and
   initials weigh little, so two names sharing only common tokens score low;
 - score = matched weight x similarity / total weight; unmatched tokens of the longer
   name count 0.35 of their weight when every token of the shorter name is matched
-  and the matched tokens weigh at least 0.8 together (missing middle or family names;
-  a list name of common tokens only, *Ali Mohammed*, is not completed by any surname);
+  and the matched tokens weigh at least 0.8 together and are at least two proper
+  tokens (missing middle or family names; a list name of common tokens only, *Ali
+  Mohammed*, or a single name, *Sidiki*, is not completed by any other name);
 - names whose tokens run together differently (*Abdulrahman*/*Abdul Rahman*) are also
   compared as one string; the better of the two readings wins.
 
 Qualifiers (:func:`score_entry`) then move the name score: a matching document number
 lifts it to at least 0.98; birth dates agreeing exactly/by year/approximately add
-0.08/0.05/0.03 and disagreeing subtracts 0.15; nationality agreeing adds 0.03 and
+0.08/0.05/0.03 (0.04 inside a listed range) and disagreeing subtracts 0.15; nationality agreeing adds 0.03 and
 disagreeing subtracts 0.05; a low-quality alias counts at 0.85 of its similarity; a
 person matched to an entity entry (or the reverse) counts at 0.7.
 """
@@ -133,7 +135,7 @@ def token_similarity(a: str, b: str) -> float:
         return 0.0
     longest = max(la, lb)
     best = 0.0
-    if min(la, lb) > 3:
+    if min(la, lb) > 3 and (longest > 5 or a[0] == b[0]):
         d = Levenshtein.distance(a, b, score_cutoff=_max_edits(longest))
         if d <= _max_edits(longest):
             best = 1.0 - d / longest
@@ -204,7 +206,8 @@ def compare_tokens(a: tuple[str, ...], b: tuple[str, ...], weight: TokenWeights)
     got = sum(p.weight * p.similarity for p in pairs)
     wa = sum(weight(t) for t in un_a)
     wb = sum(weight(t) for t in un_b)
-    if matched >= MISSING_PART_EVIDENCE:
+    solid = sum(1 for p in pairs if min(len(p.a), len(p.b)) > 1 and not {p.a, p.b} & PARTICLES)
+    if matched >= MISSING_PART_EVIDENCE and solid >= 2:
         if not un_a and un_b:
             wb *= MISSING_PART_FACTOR
         elif not un_b and un_a:
