@@ -77,3 +77,20 @@ def test_small_drain_or_unknown_balance_is_not_a_drain():
     txn(con, "Q2", T0 + days(1), "card_payment", 500, from_account="QA", merchant_category="4511")
     txn(con, "Q3", T0 + days(3), "atm_withdrawal", 100, from_account="QA", location_country="IQ")
     assert scan_alerts(con, TID) == []
+
+
+def test_loan_drawdown_is_available_money_and_evidence():
+    con = db()
+    party(con, "L")
+    account(con, "LA", "L")
+    account(con, "LOAN", "L", account_type="loan")
+    txn(con, "S1", T0 - days(60), "domestic_transfer", 1000, from_account="EMP", to_account="LA")
+    txn(con, "D1", T0 - days(3), "internal", 8000, from_account="LOAN", to_account="LA")
+    txn(con, "W1", T0 - days(2), "cash_withdrawal", 8500, from_account="LA")
+    txn(con, "F1", T0, "card_payment", 600, from_account="LA", merchant_category="4511")
+    txn(con, "H1", T0 + days(4), "atm_withdrawal", 100, from_account="LA", location_country="PK")
+    alerts = scan_alerts(con, TID)
+    assert len(alerts) == 1
+    assert alerts[0]["evidence"] == ["D1", "F1", "H1", "W1"]
+    assert alerts[0]["details"]["loan_drawdown"] == 8000
+    assert "drew 8,000 USD on a loan" in alerts[0]["explanation"]

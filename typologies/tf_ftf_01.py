@@ -169,6 +169,10 @@ class ForeignFighterProfile(Typology):
            AND (d.kind = 'cash' OR (CAST(d.from_closed AS TIMESTAMP) >= b.burst_start - {w}
                                     AND CAST(d.from_closed AS TIMESTAMP) <= b.burst_end + INTERVAL '1 day'))
           UNION ALL
+          SELECT b.party_id, b.burst_start, 'loan', x.txn_id, x.ts, x.amt, NULL, 0.0
+          FROM bursts b JOIN ptx x ON x.to_party = b.party_id AND x.from_type = 'loan'
+           AND x.ts >= b.burst_end - {w} AND x.ts <= b.burst_end
+          UNION ALL
           SELECT b.party_id, b.burst_start, 'air', a.txn_id, a.ts, a.amt, NULL, 0.0
           FROM bursts b JOIN air a ON a.party_id = b.party_id AND a.ts >= b.burst_start AND a.ts <= b.burst_end
           UNION ALL
