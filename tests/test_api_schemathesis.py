@@ -21,7 +21,7 @@ def _token_for(path: str) -> str:
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_no_server_errors(case: schemathesis.Case) -> None:
     headers = {"Authorization": f"Bearer {_token_for(case.path)}"}
     response = case.call(headers=headers)
