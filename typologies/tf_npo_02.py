@@ -145,12 +145,12 @@ outs AS (
   SELECT x.f_sid AS npo_id, x.txn_id, x.ts, x.amt, x.to_account, x.self_transfer, x.t_party,
          COALESCE(x.t_party, x.to_account, upper(trim(x.beneficiary_name))) AS beneficiary,
          x.dest_country, (x.dest_country IS NOT NULL AND x.dest_country <> x.f_acct_country) AS xb,
-         ($excuse_partners
+         COALESCE($excuse_partners
           AND x.dest_country IS NOT NULL AND x.dest_country <> x.f_acct_country
           AND EXISTS (SELECT 1 FROM npo_ops n WHERE n.party_id = x.f_sid AND n.country = x.dest_country)
           AND (x.t_ptype IN ('business', 'npo', 'government', 'financial_institution')
                OR (x.t_party IS NULL AND x.beneficiary_name IS NOT NULL
-                   AND {org_name_sql("x.beneficiary_name")}))) AS partner
+                   AND {org_name_sql("x.beneficiary_name")})), FALSE) AS partner
   FROM tx x JOIN cand c ON c.npo_id = x.f_sid
   WHERE x.f_stype = 'party' AND x.to_account IS NOT NULL
 ),
