@@ -173,48 +173,42 @@ class Finalizer:
         dest_s = pl.Series(list(normal.TRAVEL_DEST))
         city_s = pl.Series([geo.BY_CODE[c].cities[0] for c in normal.TRAVEL_DEST])
         ccy_s = pl.Series(w.currencies)
-        is_loc = channel.is_in(list(LOCATION_CHANNELS)) | ((channel == "prepaid_load") & pl.Series(src < 0))
+        is_loc = (channel.is_in(list(LOCATION_CHANNELS)) | ((channel == "prepaid_load") & pl.Series(src < 0))).to_numpy()
         deposit_like = channel.is_in(["cash_deposit", "prepaid_load"]) & pl.Series(src < 0)
-        out = pl.DataFrame({
-            "txn_id": "TX" + pl.Series(np.arange(n) + 1).cast(pl.String).str.zfill(10),
-            "timestamp": df["_ts"],
-            "channel": channel,
-            "from_account": _opt(self.account_id, src),
-            "to_account": _opt(self.account_id, dst),
-            "amount": df["amount"],
-            "currency": pl.select(pl.coalesce(pl.lit(planted_col("currency")),
-                                              pl.lit(_opt(ccy_s, df["_ccy"].to_numpy().astype(np.int64))),
-                                              pl.lit(_opt(self.acct_ccy, main)))).to_series(),
-            "originator_name": pl.select(pl.coalesce(
-                pl.lit(planted_col("originator_name")), pl.lit(_opt(self.acct_name, src)),
-                pl.when(pl.lit(deposit_like)).then(pl.lit(_opt(self.acct_name, dst))))).to_series(),
-            "originator_country": pl.select(pl.coalesce(pl.lit(planted_col("originator_country")),
-                                                        pl.lit(_opt(self.acct_country, src)))).to_series(),
-            "beneficiary_name": pl.select(pl.coalesce(pl.lit(planted_col("beneficiary_name")),
-                                                      pl.lit(_opt(self.acct_name, dst)))).to_series(),
-            "beneficiary_country": pl.select(pl.coalesce(pl.lit(planted_col("beneficiary_country")),
-                                                         pl.lit(_opt(self.acct_country, dst)))).to_series(),
-            "_loc_c": pl.select(pl.coalesce(pl.lit(planted_col("location_country")), pl.lit(_opt(dest_s, loc)))).to_series(),
-            "_loc_city": pl.select(pl.coalesce(pl.lit(planted_col("location_city")), pl.lit(_opt(city_s, loc)))).to_series(),
-            "_is_loc": is_loc,
-            "_home_c": _opt(self.acct_country, main),
-            "_home_city": _opt(self.acct_city, main),
-            "merchant_category": pl.select(pl.coalesce(pl.lit(planted_col("merchant_category")),
-                                                       pl.lit(_opt(pl.Series(list(normal.MCC_CODES)),
-                                                                   df["_mcc"].to_numpy().astype(np.int64))))).to_series(),
-            "reference": pl.select(pl.coalesce(pl.lit(planted_col("reference")),
-                                               pl.lit(_opt(pl.Series(list(normal.REFERENCES)),
-                                                           df["_ref"].to_numpy().astype(np.int64))))).to_series(),
-        })
-        out = out.with_columns(
-            location_city=pl.when(pl.col("_is_loc") & pl.col("_loc_c").is_null()).then(pl.col("_home_city"))
-            .otherwise(pl.col("_loc_city")),
-            location_country=pl.when(pl.col("_is_loc")).then(pl.coalesce(pl.col("_loc_c"), pl.col("_home_c")))
-            .otherwise(pl.col("_loc_c")),
-            timestamp=pl.from_epoch(pl.col("timestamp"), time_unit="us"),
-        )
+
+        def coalesce(*parts: pl.Series | pl.Expr) -> pl.Series:
+            return pl.select(pl.coalesce([p if isinstance(p, pl.Expr) else pl.lit(p) for p in parts])).to_series()
+
+        cols: dict[str, pl.Series] = {}
+        cols["txn_id"] = "TX" + pl.Series(np.arange(n) + 1).cast(pl.String).str.zfill(10)
+        cols["timestamp"] = pl.from_epoch(df["_ts"], time_unit="us")
+        cols["channel"] = channel
+        cols["from_account"] = _opt(self.account_id, src)
+        cols["to_account"] = _opt(self.account_id, dst)
+        cols["amount"] = df["amount"]
+        cols["currency"] = coalesce(planted_col("currency"), _opt(ccy_s, df["_ccy"].to_numpy().astype(np.int64)),
+                                    _opt(self.acct_ccy, main))
+        cols["originator_name"] = coalesce(planted_col("originator_name"), _opt(self.acct_name, src),
+                                           pl.when(pl.lit(deposit_like)).then(pl.lit(_opt(self.acct_name, dst))))
+        cols["originator_country"] = coalesce(planted_col("originator_country"), _opt(self.acct_country, src))
+        cols["beneficiary_name"] = coalesce(planted_col("beneficiary_name"), _opt(self.acct_name, dst))
+        cols["beneficiary_country"] = coalesce(planted_col("beneficiary_country"), _opt(self.acct_country, dst))
+        loc_c = coalesce(planted_col("location_country"), _opt(dest_s, loc))
+        loc_city = coalesce(planted_col("location_city"), _opt(city_s, loc))
+        home = np.where(is_loc, main, -1)
+        away = loc_c.is_not_null().to_numpy()
+        cols["location_country"] = coalesce(loc_c, _opt(self.acct_country, home))
+        cols["location_city"] = coalesce(loc_city, _opt(self.acct_city, np.where(away, -1, home)))
+        del loc_c, loc_city
+        cols["merchant_category"] = coalesce(planted_col("merchant_category"),
+                                             _opt(pl.Series(list(normal.MCC_CODES)), df["_mcc"].to_numpy().astype(np.int64)))
+        cols["reference"] = coalesce(planted_col("reference"),
+                                     _opt(pl.Series(list(normal.REFERENCES)), df["_ref"].to_numpy().astype(np.int64)))
+        out = pl.DataFrame(cols)
+        del cols
         pos = np.empty(w.n_txns, dtype=np.int64)
         pos[df["_key"].to_numpy()] = np.arange(n)
+        del df
         self.txn_pos = pos
         self.txn_id = out["txn_id"]
         return _conform(out, "transactions")

@@ -86,6 +86,7 @@ def build(cfg: GenConfig) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
     tables["parties"] = fin.parties(parties)
     tables["accounts"] = fin.accounts(accounts)
     tables["transactions"] = fin.transactions([txns, trade_txns])
+    del txns
     tables["cash_declarations"] = fin.declarations(decls)
     tables["trade_documents"] = fin.trades(trades)
     tables["fx_rates"] = fx_table(w)

@@ -436,6 +436,9 @@ def _to_frame(w: World, blocks: list[Block]) -> pl.DataFrame:
     dst = np.concatenate([b.dst for b in blocks]).astype(np.int64)
     usd = np.concatenate([b.usd for b in blocks]).astype(np.float64)
     cash = np.concatenate([np.full(len(b.ts), b.cash) for b in blocks])
+    ch = np.concatenate([b.ch for b in blocks]).astype(np.int16)
+    loc, mcc, ref = cat("loc", -1), cat("mcc", -1), cat("ref", -1)
+    blocks.clear()
     # cap to the window
     end = w.start_us + w.cfg.days * US_PER_DAY - 1_000_000
     ts = np.clip(ts, w.start_us, end)
@@ -452,13 +455,13 @@ def _to_frame(w: World, blocks: list[Block]) -> pl.DataFrame:
     return pl.DataFrame({
         "_key": keys,
         "_ts": ts,
-        "_ch": np.concatenate([b.ch for b in blocks]).astype(np.int16),
+        "_ch": ch,
         "_src": src,
         "_dst": dst,
         "amount": amount,
-        "_loc": cat("loc", -1),
-        "_mcc": cat("mcc", -1),
-        "_ref": cat("ref", -1),
+        "_loc": loc,
+        "_mcc": mcc,
+        "_ref": ref,
     })
 
 
