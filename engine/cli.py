@@ -450,7 +450,8 @@ def serve(
             typer.echo(f"  {roles.get(name, ''):<11} {name:<16} {token}")
         typer.echo(f'try: curl -H "Authorization: Bearer <token>" {url}/cases')
     typer.echo(f"serving {path} at {url}  (API docs: {url}/docs)  Ctrl-C to stop")
-    uvicorn.run(web, host=host, port=port, log_level=log_level)
+    # keep idle connections longer than clients' pools do, so a reused connection is not cut mid-request
+    uvicorn.run(web, host=host, port=port, log_level=log_level, timeout_keep_alive=75)
 
 
 @users_app.command("add")
