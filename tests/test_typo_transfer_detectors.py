@@ -449,3 +449,14 @@ def test_rem_domestic_and_money_service_senders_excluded() -> None:
         _remit(d, a, i, T0 + day(i))
         _remit(d, m, 10 + i, T0 + day(i))
     assert d.run(RemittancesToIndividuals) == []
+
+
+def test_xb_trade_reference_words_are_opt_in() -> None:
+    d = Db()
+    a = d.customer("B1", "business")
+    d.txn(T0, a, "E1", 12000, beneficiary_country="VN", reference="Invoice payment 2291")
+    assert len(d.run(HighRiskCorridor)) == 1
+    assert d.run(HighRiskCorridor, trade_reference_words=("INVOICE", "SUPPLIER")) == []
+    p = d.customer("P1")  # an individual's reference is not a trade purpose
+    d.txn(T0, p, "E1", 12000, beneficiary_country="VN", reference="invoice")
+    assert [x.subject_id for x in d.run(HighRiskCorridor, trade_reference_words=("INVOICE",))] == ["P1"]

@@ -20,7 +20,10 @@ Reading of the data:
   (``trade_documents.payment_txn_id``), or when the counterparty is an NPO whose declared
   ``npo_operating_countries`` include that country (a donation to a charity working
   there), or when the counterparty is a party of ``excused_counterparty_types`` (default
-  government bodies: taxes and fees have a public rationale).  NPOs themselves are not
+  government bodies: taxes and fees have a public rationale).  Optionally
+  (``trade_reference_words``, empty by default) a business's payment whose reference states
+  a trade purpose is excused too; payment references are free text anyone can write, so
+  this is off unless the user opts in.  NPOs themselves are not
   subjects here; their flows outside declared operations are TF-NPO-01.
 - Any 30-day window counts (a window opens at every corridor flow); overlapping qualifying
   windows of a subject merge into one burst, which gives one alert.
@@ -229,6 +232,11 @@ class XbParams(Params):
         ("individual", "business"), description="party types monitored (accounts without owner on file too)"
     )
     channels: tuple[str, ...] = Field(TRANSFER_CHANNELS, description="transaction channels that count as transfers")
+    trade_reference_words: tuple[str, ...] = Field(
+        (),
+        description="words that, in the reference of a business's payment, state a trade purpose "
+        "(e.g. INVOICE, SUPPLIER); empty: only trade documents on file give a trade rationale",
+    )
     excused_counterparty_types: tuple[str, ...] = Field(
         ("government",), description="counterparty party types whose flows have a public rationale (taxes, fees)"
     )
@@ -256,6 +264,14 @@ class HighRiskCorridor(Typology):
         ptypes = sql_strings(p.party_types, "party_types")
         excused = sql_strings(p.excused_counterparty_types, "excused_counterparty_types") if p.excused_counterparty_types else "''"
         wd = int(p.window_days)
+        trade_ref = "FALSE"
+        if p.trade_reference_words:
+            words = "|".join(re.escape(w.upper()) for w in p.trade_reference_words if w.strip())
+            if words:
+                trade_ref = (
+                    "COALESCE(l.own_type = 'business' AND regexp_matches(upper(l.reference), "
+                    f"'{words.replace(chr(39), chr(39) * 2)}'), FALSE)"
+                )
         query = f"""
 WITH {OWNERS_CTE},
 hr_acc AS (
@@ -285,6 +301,7 @@ hr AS (
     AND NOT EXISTS (SELECT 1 FROM trade_paid d WHERE d.payment_txn_id = l.txn_id)
     AND NOT EXISTS (SELECT 1 FROM npo_ops n WHERE n.party_id = l.cp_party AND n.country = l.cp_country)
     AND (l.cp_type IS NULL OR l.cp_type NOT IN ({excused}))
+    AND NOT {trade_ref}
 ),
 anchors AS (
   SELECT subject_type, subject_id, ts AS win_start,
@@ -386,11 +403,12 @@ def _legs_cte(name: str, tx: str, ptypes: str) -> str:
     """Each transfer of ``tx`` from the side of each monitored account it touches."""
     return f"""{name} AS (
   SELECT f_stype AS subject_type, f_sid AS subject_id, txn_id, ts, amt, 'out' AS direction,
-         dest_country AS cp_country, f_acct_country AS own_country, t_party AS cp_party, t_ptype AS cp_type
+         dest_country AS cp_country, f_acct_country AS own_country, t_party AS cp_party, t_ptype AS cp_type,
+         f_ptype AS own_type, reference
   FROM {tx} WHERE f_on_file AND NOT self_transfer AND (f_ptype IN ({ptypes}) OR f_party IS NULL)
   UNION ALL
   SELECT t_stype, t_sid, txn_id, ts, amt, 'in',
-         orig_country, t_acct_country, f_party, f_ptype
+         orig_country, t_acct_country, f_party, f_ptype, t_ptype, reference
   FROM {tx} WHERE t_on_file AND NOT self_transfer AND (t_ptype IN ({ptypes}) OR t_party IS NULL)
 )"""
 
