@@ -37,7 +37,7 @@ ROLE_COLOURS: dict[str, str] = {
     "origin": "#c2410c",
     "source": "#c2410c",
     "sink": "#7c3aed",
-    "member": "#c2410c",
+    "member": "#db2777",
     "intermediary": "#d97706",
     "layer": "#d97706",
     "designated": "#111827",
@@ -262,10 +262,11 @@ def timeline(case: dict[str, Any], *, width: int = 1000, height: int = 130) -> d
             r = 3 + 9 * math.sqrt(max(float(i["amount_base"] or 0), 0.0) / peak)
             dots.append({**i, "x": round(x, 1), "y": round(lanes.get(i["direction"], height * 0.5), 1),
                          "r": round(r, 1)})
-        n_ticks = 4 if span > 86400 else 1
+        n_ticks = 1 if span <= 3600 else 4
+        fmt = "%Y-%m-%d" if span > 8 * 86400 else "%m-%d %H:%M"
         for k in range(n_ticks + 1):
             at = t0 + timedelta(seconds=span * k / n_ticks)
-            ticks.append({"x": round(pad + (width - 2 * pad) * k / n_ticks, 1), "label": at.strftime("%Y-%m-%d")})
+            ticks.append({"x": round(pad + (width - 2 * pad) * k / n_ticks, 1), "label": at.strftime(fmt)})
     return {"rows": items, "dots": dots, "ticks": ticks, "width": width, "height": height}
 
 

@@ -7,8 +7,26 @@
   if (!holder || !data || typeof cytoscape !== "function") { return; }
   var elements = JSON.parse(data.textContent);
   var many = elements.nodes.length > 25;
-  var roots = elements.nodes.filter(function (n) { return n.data.subject; })
-    .map(function (n) { return "#" + CSS.escape(n.data.id); });
+  var source = holder.getAttribute("data-source");
+
+  /* Large graphs: force-directed.  A neighbourhood: rings by hops from the subject.
+     An alert's subgraph (cycles, chains, fans): a circle keeps every transfer visible. */
+  function layout(els) {
+    if (many) {
+      return { name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 90, padding: 20 };
+    }
+    if (source === "neighbourhood") {
+      return { name: "concentric", padding: 30, minNodeSpacing: 60, startAngle: 0,
+               spacingFactor: els.nodes.length < 10 ? 2.4 : 1,
+               concentric: function (n) { return n.data("subject") ? 10 : 10 - (n.data("hop") || 1); },
+               levelWidth: function () { return 1; } };
+    }
+    if (els.nodes.length <= 2) {
+      return { name: "grid", padding: 40 };
+    }
+    return { name: "circle", padding: 40, startAngle: -Math.PI / 2,
+             sort: function (a, b) { return (b.data("subject") ? 1 : 0) - (a.data("subject") ? 1 : 0); } };
+  }
   var cy = cytoscape({
     container: holder,
     elements: elements,
@@ -47,11 +65,9 @@
       } },
       { selector: "edge:selected", style: { "line-color": "#111827", "target-arrow-color": "#111827", "label": "data(label)" } }
     ],
-    layout: many
-      ? { name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 90, padding: 20 }
-      : { name: "breadthfirst", directed: true, spacingFactor: 1.25, padding: 20,
-          roots: roots.length ? roots.join(", ") : undefined }
+    layout: layout(elements)
   });
+  if (cy.zoom() > 1.3) { cy.zoom(1.3); cy.center(); }  /* small graphs: do not blow them up */
   var info = document.getElementById("node-info");
   cy.on("tap", "node", function (evt) {
     var d = evt.target.data();
