@@ -154,18 +154,27 @@ class Finalizer:
                 "_pidx": pl.Series(np.arange(planted.height, dtype=np.int64)),
             }).select(num_cols))
         df = pl.concat([f.cast({"_ch": pl.Int16, "_loc": pl.Int16, "_mcc": pl.Int16, "_ref": pl.Int16, "_ccy": pl.Int16})
-                        for f in frames])
-        df = df[np.argsort(df["_ts"].to_numpy(), kind="stable")]
+                        for f in frames]).sort(["_ts", "_key"])
         n = df.height
         src = df["_src"].to_numpy()
         dst = df["_dst"].to_numpy()
         pidx = df["_pidx"].to_numpy()
         main = np.where(src >= 0, src, dst)
+        p_pos = np.nonzero(pidx >= 0)[0]
+        p_idx = pidx[p_pos]
 
-        def planted_col(name: str) -> pl.Series:
-            if planted.height == 0 or name not in planted.columns:
-                return pl.Series(name, [None] * n, dtype=pl.String)
-            return _opt(planted[name].cast(pl.String), pidx)
+        def overlay(base: pl.Series, name: str, *, keep_nulls: np.ndarray | None = None) -> pl.Series:
+            """``base`` with the planted rows' own ``name`` values where they gave one."""
+            if planted.height == 0 or name not in planted.columns or not len(p_pos):
+                return base
+            vals = planted[name].cast(pl.String).gather(p_idx)
+            given = vals.is_not_null().to_numpy() if keep_nulls is None else keep_nulls
+            if given.any():
+                base = base.scatter(p_pos[given], vals.filter(pl.Series(given)))
+            return base
+
+        def put(base: pl.Series, rows: np.ndarray, values: pl.Series) -> pl.Series:
+            return base.scatter(rows, values) if len(rows) else base
 
         ch_s = pl.Series(list(CHANNELS))
         channel = ch_s.gather(df["_ch"].to_numpy().astype(np.int64))
@@ -174,36 +183,40 @@ class Finalizer:
         city_s = pl.Series([geo.BY_CODE[c].cities[0] for c in normal.TRAVEL_DEST])
         ccy_s = pl.Series(w.currencies)
         is_loc = (channel.is_in(list(LOCATION_CHANNELS)) | ((channel == "prepaid_load") & pl.Series(src < 0))).to_numpy()
-        deposit_like = channel.is_in(["cash_deposit", "prepaid_load"]) & pl.Series(src < 0)
-
-        def coalesce(*parts: pl.Series | pl.Expr) -> pl.Series:
-            return pl.select(pl.coalesce([p if isinstance(p, pl.Expr) else pl.lit(p) for p in parts])).to_series()
+        deposit_like = (channel.is_in(["cash_deposit", "prepaid_load"]).to_numpy()) & (src < 0)
+        ccy_code = df["_ccy"].to_numpy().astype(np.int64)
 
         cols: dict[str, pl.Series] = {}
-        cols["txn_id"] = "TX" + pl.Series(np.arange(n) + 1).cast(pl.String).str.zfill(10)
+        cols["txn_id"] = "TX" + pl.Series(np.arange(n, dtype=np.int64) + 1 + 10**10).cast(pl.String).str.slice(1)
         cols["timestamp"] = pl.from_epoch(df["_ts"], time_unit="us")
         cols["channel"] = channel
         cols["from_account"] = _opt(self.account_id, src)
         cols["to_account"] = _opt(self.account_id, dst)
         cols["amount"] = df["amount"]
-        cols["currency"] = coalesce(planted_col("currency"), _opt(ccy_s, df["_ccy"].to_numpy().astype(np.int64)),
-                                    _opt(self.acct_ccy, main))
-        cols["originator_name"] = coalesce(planted_col("originator_name"), _opt(self.acct_name, src),
-                                           pl.when(pl.lit(deposit_like)).then(pl.lit(_opt(self.acct_name, dst))))
-        cols["originator_country"] = coalesce(planted_col("originator_country"), _opt(self.acct_country, src))
-        cols["beneficiary_name"] = coalesce(planted_col("beneficiary_name"), _opt(self.acct_name, dst))
-        cols["beneficiary_country"] = coalesce(planted_col("beneficiary_country"), _opt(self.acct_country, dst))
-        loc_c = coalesce(planted_col("location_country"), _opt(dest_s, loc))
-        loc_city = coalesce(planted_col("location_city"), _opt(city_s, loc))
+        rows = np.nonzero(ccy_code >= 0)[0]
+        cols["currency"] = overlay(put(_opt(self.acct_ccy, main), rows, ccy_s.gather(ccy_code[rows])), "currency")
+        rows = np.nonzero(deposit_like)[0]
+        cols["originator_name"] = overlay(put(_opt(self.acct_name, src), rows, self.acct_name.gather(dst[rows])),
+                                          "originator_name")
+        cols["originator_country"] = overlay(_opt(self.acct_country, src), "originator_country")
+        cols["beneficiary_name"] = overlay(_opt(self.acct_name, dst), "beneficiary_name")
+        cols["beneficiary_country"] = overlay(_opt(self.acct_country, dst), "beneficiary_country")
         home = np.where(is_loc, main, -1)
-        away = loc_c.is_not_null().to_numpy()
-        cols["location_country"] = coalesce(loc_c, _opt(self.acct_country, home))
-        cols["location_city"] = coalesce(loc_city, _opt(self.acct_city, np.where(away, -1, home)))
-        del loc_c, loc_city
-        cols["merchant_category"] = coalesce(planted_col("merchant_category"),
-                                             _opt(pl.Series(list(normal.MCC_CODES)), df["_mcc"].to_numpy().astype(np.int64)))
-        cols["reference"] = coalesce(planted_col("reference"),
-                                     _opt(pl.Series(list(normal.REFERENCES)), df["_ref"].to_numpy().astype(np.int64)))
+        rows = np.nonzero(loc >= 0)[0]
+        cols["location_country"] = overlay(put(_opt(self.acct_country, home), rows, dest_s.gather(loc[rows])),
+                                           "location_country")
+        city = put(_opt(self.acct_city, home), rows, city_s.gather(loc[rows]))
+        if planted.height and "location_country" in planted.columns and len(p_pos):
+            away = planted["location_country"].gather(p_idx).is_not_null().to_numpy()
+            if "location_city" in planted.columns:
+                city = overlay(city, "location_city", keep_nulls=away)
+            elif away.any():
+                city = city.scatter(p_pos[away], None)
+        cols["location_city"] = city
+        cols["merchant_category"] = overlay(_opt(pl.Series(list(normal.MCC_CODES)), df["_mcc"].to_numpy().astype(np.int64)),
+                                            "merchant_category")
+        cols["reference"] = overlay(_opt(pl.Series(list(normal.REFERENCES)), df["_ref"].to_numpy().astype(np.int64)),
+                                    "reference")
         out = pl.DataFrame(cols)
         del cols
         pos = np.empty(w.n_txns, dtype=np.int64)
