@@ -90,8 +90,12 @@ flows AS (
   WHERE t.timestamp <= {we}
 ),
 active AS (
-  SELECT account_id FROM flows WHERE kind = 0 AND ts >= {ws}
-  GROUP BY account_id HAVING SUM(amt) >= $min_in
+  SELECT DISTINCT account_id FROM (
+    SELECT account_id,
+           SUM(amt) OVER (PARTITION BY account_id ORDER BY ts
+                          RANGE BETWEEN CURRENT ROW AND INTERVAL '{wd}' DAY FOLLOWING) AS in_30
+    FROM flows WHERE kind = 0 AND ts >= {ws}
+  ) c WHERE in_30 >= $min_in
 ),
 f AS (SELECT flows.* FROM flows JOIN active USING (account_id)),
 run AS (
