@@ -114,6 +114,25 @@ def sequential(url: str, token: str, n: int, total_cases: int) -> dict[str, floa
             "max_ms": round(max(lat), 2)}
 
 
+def endpoints(url: str, token: str, case_ids: list[str], n: int = 60) -> dict[str, dict[str, float]]:
+    """Sequential latency of the other read endpoints the concurrent mix uses."""
+    out: dict[str, dict[str, float]] = {}
+    rnd = random.Random(2)
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
+        for label, call in (
+            ("GET /cases/{id}", lambda: c.get(f"/cases/{rnd.choice(case_ids)}")),
+            ("GET /alerts?min_score=0.9", lambda: c.get("/alerts", params={"limit": 50, "min_score": 0.9})),
+        ):
+            lat: list[float] = []
+            for _ in range(n):
+                t = time.perf_counter()
+                r = call()
+                lat.append((time.perf_counter() - t) * 1000)
+                assert r.status_code == 200, r.text
+            out[label] = {"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95)}
+    return out
+
+
 async def concurrent(url: str, token: str, clients: int, duration: float, case_ids: list[str]) -> dict[str, object]:
     lat: list[float] = []
     errors: dict[str, int] = {}
@@ -189,6 +208,9 @@ def main() -> None:
             seq = sequential(url, token, args.sequential, built["cases"])
             print(f"GET /cases (page of 50), sequential: p50 {seq['p50_ms']} ms, p95 {seq['p95_ms']} ms, "
                   f"p99 {seq['p99_ms']} ms", flush=True)
+            other = endpoints(url, token, case_ids)
+            for label, v in other.items():
+                print(f"{label}, sequential: p50 {v['p50_ms']} ms, p95 {v['p95_ms']} ms", flush=True)
             conc = asyncio.run(concurrent(url, token, args.clients, args.duration, case_ids))
             print(f"{args.clients} concurrent clients for {conc['duration_s']} s: {conc['requests']:,} requests, "
                   f"{conc['throughput_rps']} req/s, p50 {conc['p50_ms']} ms, p95 {conc['p95_ms']} ms, "
@@ -204,7 +226,7 @@ def main() -> None:
         "benchmark": "bench_api", "at": datetime.now().isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "data": {"alerts": args.alerts, "subjects": args.cases, **built},
-        "get_cases_sequential": seq, "concurrent": conc,
+        "get_cases_sequential": seq, "other_endpoints_sequential": other, "concurrent": conc,
         "targets": {"get_cases_p95_ms": 50, "errors": 0},
         "passed": {"get_cases_p95": seq["p95_ms"] <= 50, "no_errors": conc["error_count"] == 0},
     }
