@@ -494,28 +494,31 @@ def subject_profile(con: duckdb.DuckDBPyConnection, subject_type: str, subject_i
     return {"party": None, "accounts": accounts}
 
 
-def _subject_accounts_sql(subject_type: str) -> str:
-    if subject_type == "party":
-        return "SELECT account_id FROM accounts WHERE party_id = ?"
-    return "SELECT CAST(? AS VARCHAR) AS account_id"
-
-
 def counterparties(
     con: duckdb.DuckDBPyConnection, case: dict[str, Any], *,
-    alerts: list[dict[str, Any]] | None = None, limit: int = 50,
+    alerts: list[dict[str, Any]] | None = None, account_ids: list[str] | None = None, limit: int = 50,
 ) -> list[dict[str, Any]]:
-    """The subject's counterparties over the case's alert windows, aggregated per account."""
+    """The subject's counterparties over the case's alert windows, aggregated per account.
+
+    ``account_ids``: the subject's accounts when already known (else looked up)."""
     if alerts is None:
         alerts = case_alerts(con, case["case_id"])
+    if account_ids is None:
+        if case["subject_type"] == "party":
+            account_ids = [r[0] for r in con.execute(
+                "SELECT account_id FROM accounts WHERE party_id = ?", [case["subject_id"]]).fetchall()]
+        else:
+            account_ids = [case["subject_id"]]
+    if not account_ids:
+        return []
     starts = [a["window_start"] for a in alerts if a["window_start"] is not None]
     ends = [a["window_end"] for a in alerts if a["window_end"] is not None]
     if not starts or not ends:
         return []
     start, end = min(starts), max(ends)
-    acc_sql = _subject_accounts_sql(case["subject_type"])
     return _frame_records(
         con,
-        f"""WITH mine AS ({acc_sql}),
+        """WITH mine AS (SELECT unnest(CAST(? AS VARCHAR[])) AS account_id),
             flows AS (
               SELECT 'out' AS direction, t.to_account AS account_id, t.beneficiary_name AS name,
                      t.beneficiary_country AS country, t.amount_base, t.timestamp
@@ -536,7 +539,7 @@ def counterparties(
             LEFT JOIN parties p ON p.party_id = ac.party_id
             GROUP BY f.account_id, f.direction
             ORDER BY total_base DESC, f.account_id LIMIT ?""",
-        [case["subject_id"], start, end, start, end, limit],
+        [account_ids, start, end, start, end, limit],
     )
 
 
@@ -596,7 +599,10 @@ def get_case(con: duckdb.DuckDBPyConnection, case_id: str, *, full: bool = True)
     if full:
         out["evidence"] = evidence_records(con, case_id, alerts=alerts)
         out["subject"] = subject_profile(con, case["subject_type"], case["subject_id"])
-        out["counterparties"] = counterparties(con, case, alerts=alerts)
+        own = [a["account_id"] for a in out["subject"]["accounts"]]
+        if case["subject_type"] == "account":
+            own = [case["subject_id"]]
+        out["counterparties"] = counterparties(con, case, alerts=alerts, account_ids=own)
         out["graph"] = case_graph(con, case, alerts)
     return out
 
