@@ -6,8 +6,9 @@ of active versions).  Each list name is described by *blocking keys*:
 - ``t:`` token, ``m:`` metaphone of a token, ``s:`` consonant skeleton of a token —
   kept only when the key is *rare* in the lists (at most ``max(5, 1%)`` of entries);
 - ``p:`` the skeleton pair of two tokens of the same name (``mohammed`` + ``ali``): list
-  names carry every pair, queries only when all their tokens are common, so names made
-  of common tokens still find each other;
+  names carry every pair, queries only for their common tokens and only when they have
+  no rare token or at least two more common than rare ones, so names made of common
+  tokens (and misspelt rare ones among them) still find each other;
 - ``f:`` the sorted full token string.
 
 A query name is a candidate for a list name when they share a key.  In bulk
@@ -69,10 +70,19 @@ def token_keys(token: str) -> list[str]:
     return keys
 
 
-def pair_keys(tokens: tuple[str, ...], *, skeletons: bool = True) -> set[str]:
-    """``p:`` keys: every pair of (skeletons of) the proper tokens of a name."""
-    sk = sorted({(skeleton(t) or t) if skeletons else t for t in tokens if len(t) > 1 and t not in PARTICLES})
+def pair_keys(tokens: tuple[str, ...]) -> set[str]:
+    """``p:`` keys: every pair of skeletons of the proper tokens of a name."""
+    sk = sorted({skeleton(t) or t for t in tokens if len(t) > 1 and t not in PARTICLES})
     return {f"p:{sk[i]}|{sk[j]}" for i in range(len(sk)) for j in range(i + 1, len(sk))}
+
+
+#: A query name gets ``p:`` keys when it has no rare token, or at least this many more
+#: common tokens than rare ones (a rare token may be a misspelt listed one).
+PAIR_MARGIN = 2
+
+
+def pairs_wanted(n_common: int, n_rare: int) -> bool:
+    return n_rare == 0 or n_common >= n_rare + PAIR_MARGIN
 
 
 @dataclass
@@ -127,20 +137,22 @@ class ListIndex:
         return token in PARTICLES or len(token) < 3 or f"t:{token}" in self.common_keys
 
     def name_keys(self, tokens: tuple[str, ...]) -> set[str]:
+        """Blocking keys of a query name (see the module docstring)."""
         keys: set[str] = {"f:" + " ".join(sorted(tokens))}
         common: list[str] = []
+        n_rare = 0
         for t in tokens:
-            if t in PARTICLES:
+            if t in PARTICLES or len(t) < 2:
                 continue
-            rare = [k for k in token_keys(t) if k not in self.common_keys]
-            if rare and len(t) > 1:
-                keys.update(rare)
-            elif len(t) > 1:
-                common.append(skeleton(t) or t)
-        # Pairs of common tokens only for names made of common tokens alone: a name with
-        # an unmatched rare token cannot reach a match on common tokens anyway.
-        if len(keys) == 1:
-            keys |= pair_keys(tuple(common), skeletons=False)
+            tk = token_keys(t)
+            rare = [k for k in tk if k not in self.common_keys]
+            keys.update(rare)
+            if len(rare) < len(tk):
+                common.append(t)  # may be a common list token (or a variant of one)
+            else:
+                n_rare += 1
+        if pairs_wanted(len(common), n_rare):
+            keys |= pair_keys(tuple(common))
         return keys
 
     def key_frame(self) -> pl.DataFrame:
@@ -269,31 +281,36 @@ def screen_frame(
     pop_cap = max(POPULATION_COMMON_MIN, int(POPULATION_COMMON_SHARE * norm.height))
     pop_common = set(freq.filter(pl.col("len") > pop_cap)["tok"].to_list())
     vocab = freq["tok"].drop_nulls().to_list()
-    common_tok: list[str] = []
+    kind_tok: list[str] = []
+    kind_common: list[bool] = []
     tk_tok: list[str] = []
     tk_key: list[str] = []
     for t in vocab:
-        if t in PARTICLES:
+        if t in PARTICLES or len(t) < 2:
             continue
-        rare = [] if t in pop_common else [k for k in token_keys(t) if k not in idx.common_keys]
-        if rare and len(t) > 1:
-            tk_tok.extend([t] * len(rare))
-            tk_key.extend(rare)
-        elif len(t) > 1:
-            common_tok.append(t)
+        tk = token_keys(t)
+        rare = [] if t in pop_common else [k for k in tk if k not in idx.common_keys]
+        tk_tok.extend([t] * len(rare))
+        tk_key.extend(rare)
+        kind_tok.append(t)
+        kind_common.append(len(rare) < len(tk))
     keymap = pl.DataFrame({"tok": tk_tok, "key": tk_key}, schema={"tok": pl.String, "key": pl.String})
     rare_keys = toks.join(keymap, on="tok", how="inner").select("nid", "key")
-    # Common-token pairs within a name.
+    # Pairs of common tokens within a name, for names mostly made of common tokens.
+    kinds = pl.DataFrame({"tok": kind_tok, "common": kind_common}, schema={"tok": pl.String, "common": pl.Boolean})
+    tk = toks.unique().join(kinds, on="tok", how="inner")
+    wanted = (
+        tk.group_by("nid")
+        .agg(n_common=pl.col("common").sum(), n_rare=(~pl.col("common")).sum())
+        .filter((pl.col("n_rare") == 0) | (pl.col("n_common") >= pl.col("n_rare") + PAIR_MARGIN))
+        .select("nid")
+    )
+    common_tok = kinds.filter("common")["tok"].to_list()
     common_df = pl.DataFrame(
         {"tok": common_tok, "sk": [skeleton(t) or t for t in common_tok]},
         schema={"tok": pl.String, "sk": pl.String},
     )
-    ct = (
-        toks.join(common_df, on="tok", how="inner")
-        .join(rare_keys.select("nid").unique(), on="nid", how="anti")
-        .select("nid", "sk")
-        .unique()
-    )
+    ct = tk.join(wanted, on="nid", how="semi").join(common_df, on="tok", how="inner").select("nid", "sk").unique()
     pair_keys = (
         ct.join(ct, on="nid", suffix="_b")
         .filter(pl.col("sk") < pl.col("sk_b"))

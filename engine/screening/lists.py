@@ -247,6 +247,11 @@ def _un_record(rec: etree._Element, file: str) -> ListEntry:
     primaries = [" ".join(p.split()) for p in primaries]
     for p in primaries:
         names.append(ListName(p, "primary", "good"))
+        if not is_person:
+            # "BUTEMBO AIRLINES (BAL)": the bracketed acronym is a name of its own.
+            for acronym in re.findall(r"\(([^()]+)\)", p):
+                if acronym.strip():
+                    names.append(ListName(acronym.strip(), "alias", "good"))
     alias_tag = "INDIVIDUAL_ALIAS" if is_person else "ENTITY_ALIAS"
     birth_dates: list[BirthDate] = []
     for al in rec.iter(alias_tag):

@@ -4,20 +4,21 @@ Name similarity (:func:`compare_tokens`, symmetric, 0..1):
 
 - tokens are aligned one-to-one regardless of order, best pairs first;
 - a token pair scores 1 when equal; an initial against a token it starts with scores
-  0.9; otherwise the normalised Levenshtein similarity (:mod:`rapidfuzz`) when the edit
-  distance is plausible for the length (1 edit up to 5 letters, and then only with the
-  same first letter; 2 up to 9, 3 beyond), or 0.85 when the tokens start alike and
-  their consonant skeletons agree (four letters or more) or their metaphone keys agree
-  (five letters or more): transliteration variants such as *Hussein*/*Husayn*; tokens
-  of three letters or fewer must be equal;
+  0.9; otherwise the normalised edit similarity (:mod:`rapidfuzz` optimal string
+  alignment, a transposition is one edit) when the edit distance is plausible for the
+  length (1 edit up to 5 letters, and then only with the same first letter; 2 up to 9,
+  3 beyond), or 0.85 when their consonant skeletons agree (four letters or more) or
+  they start alike and their metaphone keys agree (five letters or more): transliteration variants such as *Hussein*/*Husayn*; short tokens
+  (up to five letters) with equal skeletons score 0.8 (*Kim*/*Kem*, *Uday*/*Ouday*);
+  other tokens of three letters or fewer must be equal;
 - every token carries a weight from its rarity in the loaded lists (see
   :class:`TokenWeights`): common tokens (*Mohammed*, *Ali*), particles (*al*, *bin*) and
   initials weigh little, so two names sharing only common tokens score low;
 - score = matched weight x similarity / total weight; unmatched tokens of the longer
   name count 0.35 of their weight when every token of the shorter name is matched
-  and the matched tokens weigh at least 0.8 together and are at least two proper
-  tokens (missing middle or family names; a list name of common tokens only, *Ali
-  Mohammed*, or a single name, *Sidiki*, is not completed by any other name);
+  and the matched tokens weigh at least 0.8 together and are at least two (missing
+  middle or family names; a list name of common tokens only, *Ali Mohammed*, or a
+  single name, *Sidiki*, is not completed by any other name);
 - names whose tokens run together differently (*Abdulrahman*/*Abdul Rahman*) are also
   compared as one string; the better of the two readings wins.
 
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 from rapidfuzz.fuzz import ratio
 
 from engine.screening.lists import BirthDate, ListEntry
@@ -136,15 +137,20 @@ def token_similarity(a: str, b: str) -> float:
     longest = max(la, lb)
     best = 0.0
     if min(la, lb) > 3 and (longest > 5 or a[0] == b[0]):
-        d = Levenshtein.distance(a, b, score_cutoff=_max_edits(longest))
+        d = OSA.distance(a, b, score_cutoff=_max_edits(longest))
         if d <= _max_edits(longest):
             best = 1.0 - d / longest
             best = max(best, 0.75)
-    if best < 0.85 and a[0] == b[0] and min(la, lb) >= 4:
-        pa, pb = phonetic(a), phonetic(b)
-        same_sound = min(la, lb) >= 5 and bool(pa) and pa == pb
-        if same_sound or (len(skeleton(a)) > 2 and skeleton(a) == skeleton(b)):
-            best = max(best, 0.85)
+    if best < 0.85:
+        ska, skb = skeleton(a), skeleton(b)
+        if ska == skb and len(ska) > 2 and min(la, lb) >= 4:
+            best = 0.85
+        elif ska == skb and longest <= 5:
+            best = max(best, 0.8)  # short transliteration variants: kim/kem, uday/ouday
+        elif a[0] == b[0] and min(la, lb) >= 5:
+            pa, pb = phonetic(a), phonetic(b)
+            if pa and pa == pb:
+                best = 0.85
     return best
 
 
@@ -206,8 +212,7 @@ def compare_tokens(a: tuple[str, ...], b: tuple[str, ...], weight: TokenWeights)
     got = sum(p.weight * p.similarity for p in pairs)
     wa = sum(weight(t) for t in un_a)
     wb = sum(weight(t) for t in un_b)
-    solid = sum(1 for p in pairs if min(len(p.a), len(p.b)) > 1 and not {p.a, p.b} & PARTICLES)
-    if matched >= MISSING_PART_EVIDENCE and solid >= 2:
+    if matched >= MISSING_PART_EVIDENCE and len(pairs) >= 2:
         if not un_a and un_b:
             wb *= MISSING_PART_FACTOR
         elif not un_b and un_a:

@@ -2,7 +2,8 @@
 
 A name becomes a list of tokens:
 
-1. lower case, Unicode NFKD with combining marks removed (diacritics);
+1. bracketed parts removed (``Butembo Airlines (BAL)``: lists carry the acronym as
+   its own alias); lower case, Unicode NFKD with combining marks removed (diacritics);
 2. names still holding non-ASCII letters (Arabic, Cyrillic, CJK, ``ß`` ...) are
    transliterated to ASCII with :func:`rigour.text.ascii_text` (ICU based);
 3. apostrophes and similar marks are dropped (``Mu'min`` -> ``mumin``), every other
@@ -75,16 +76,26 @@ def is_legal_form(token: str) -> bool:
     return token in _EXTRA_LEGAL or (len(token) > 1 and remove_org_types(token).strip() == "")
 
 
+#: Spellings of one sound that transliterations of the same name alternate between.
+_SKELETON_DIGRAPHS = (("dj", "j"), ("kh", "h"), ("gh", "g"), ("ph", "f"), ("th", "t"), ("dh", "d"), ("q", "k"),
+                      ("ck", "k"))
+
+
 @lru_cache(maxsize=500_000)
 def skeleton(token: str) -> str:
     """Consonant skeleton of a token: robust to vowel choice in transliteration.
 
     ``hussein``/``husayn``/``hsyn`` -> ``hsn``; a leading ``al`` article is dropped from
-    longer tokens (``altikriti`` -> ``tkrt``).
+    longer tokens (``altikriti`` -> ``tkrt``); digraphs that alternate between
+    transliterations are folded (``dj`` -> ``j``, ``kh`` -> ``h``, ``q`` -> ``k`` ...); a
+    leading vowel becomes ``a`` (``ouday``/``uday`` -> ``ad``).
     """
     t = token
     if len(t) > 5 and t.startswith(("al", "el")):
         t = t[2:]
+    for a, b in _SKELETON_DIGRAPHS:
+        if a in t:
+            t = t.replace(a, b)
     out: list[str] = []
     for i, ch in enumerate(t):
         if i > 0 and ch in "aeiouyw":
@@ -119,6 +130,7 @@ def _ascii_many(values: pl.Series) -> pl.Series:
 def fold(values: pl.Series) -> pl.Series:
     """Lower-case ASCII with single spaces between alphanumeric runs ('' for null)."""
     s = values.cast(pl.String).fill_null("")
+    s = s.str.replace_all(r"\([^)]*\)|\[[^\]]*\]", " ")
     s = s.str.to_lowercase().str.normalize("NFKD").str.replace_all(r"\p{M}", "")
     s = _ascii_many(s)
     s = s.str.replace_all(r"['`\u2018\u2019\u02bb\u02bc\u00b4]", "")
