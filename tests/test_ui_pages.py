@@ -185,8 +185,8 @@ def test_case_page_shows_alerts_evidence_timeline_and_the_alert_subgraph(w: Worl
     assert expected["source"] == "alerts"
     assert sorted(n["data"]["id"] for n in g["nodes"]) == sorted(n["id"] for n in expected["nodes"]) == ["A2", "A4", "A5"]
     assert len(g["edges"]) == 3
-    labels = {e["data"]["txn_id"]: e["data"]["label"] for e in g["edges"]}
-    assert labels["TW2"] == "50,000 · 2026-03-08"
+    labels = {tuple(e["data"]["txn_ids"]): e["data"]["label"] for e in g["edges"]}
+    assert labels[("TW2",)] == "50,000 · 2026-03-08"
     roles = {n["data"]["id"]: n["data"]["role"] for n in g["nodes"]}
     assert roles == {"A2": "origin", "A4": "member", "A5": "member"}
     # the cycle's origin A2 belongs to P2, whose open case carries the risk ring
@@ -388,3 +388,28 @@ def test_vendored_assets_are_served_and_nothing_points_off_site(w: World) -> Non
     assert w.anon.get("/ui/static/%2e%2e/pages.py").status_code == 404
     html = w.client("analyst").get(f"/ui/cases/{w.ids['cycle']}").text
     assert not re.search(r'(src|href)="(https?:)?//', html)
+
+
+def test_parallel_transfers_are_drawn_as_one_labelled_edge(w: World) -> None:
+    from api.ui import views
+
+    case = {**w.case(w.ids["cycle"]), "graph": {"source": "alerts", "nodes": [
+        {"id": "A2", "role": "origin", "party_id": "P2"}, {"id": "A4", "role": "member"}, "ZZ"],
+        "edges": [
+            {"txn_id": "T1", "from": "A2", "to": "A4", "amount": 1000.0, "timestamp": "2026-03-01T10:00:00"},
+            {"txn_id": "T2", "from": "A2", "to": "A4", "amount": 2500.5, "timestamp": "2026-03-04T10:00:00"},
+            {"txn_id": "T3", "from": "A4", "to": "A2", "amount": 900.0, "timestamp": "2026-03-05T10:00:00"},
+            {"txn_id": "T4", "from": "A4", "to": "NOT-DRAWN", "amount": 5.0, "timestamp": "2026-03-05T10:00:00"},
+        ]}}
+    with w.app.state.db.reading() as con:
+        g = views.graph_elements(con, case)
+    edges = {(e["data"]["source"], e["data"]["target"]): e["data"] for e in g["elements"]["edges"]}
+    assert set(edges) == {("A2", "A4"), ("A4", "A2")}
+    assert edges[("A2", "A4")]["label"] == "2x 3,500 · 2026-03-01..2026-03-04"
+    assert edges[("A2", "A4")]["txn_ids"] == ["T1", "T2"] and edges[("A2", "A4")]["amount"] == 3500.5
+    assert edges[("A4", "A2")]["label"] == "900 · 2026-03-05"
+    nodes = {n["data"]["id"]: n["data"] for n in g["elements"]["nodes"]}
+    assert set(nodes) == {"A2", "A4", "ZZ"} and nodes["A2"]["subject"] and not nodes["A4"]["subject"]
+    assert nodes["ZZ"]["role"] == "counterparty"
+    assert dict(g["legend"]) == {"origin": views.ROLE_COLOURS["origin"], "member": views.ROLE_COLOURS["member"],
+                                 "counterparty": views.ROLE_COLOURS["counterparty"]}

@@ -317,22 +317,34 @@ def graph_elements(con: duckdb.DuckDBPyConnection, case: dict[str, Any]) -> dict
             "hop": n.get("hop"), "subject": is_subject,
         }})
     node_ids = {n["data"]["id"] for n in nodes}
-    edges = []
-    for i, e in enumerate(g.get("edges") or []):
+    # One drawn edge per ordered account pair: parallel transfers are summed so the
+    # picture stays readable; the table under the graph lists every transfer.
+    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    for e in g.get("edges") or []:
         src = str(e.get("from", e.get("source")))
         dst = str(e.get("to", e.get("target")))
         if src not in node_ids or dst not in node_ids:
             continue
-        if "total" in e:  # neighbourhood: aggregated per account pair
-            first, last = str(e.get("first") or "")[:10], str(e.get("last") or "")[:10]
-            when = first if first == last else f"{first}..{last}"
-            label = f"{e.get('count', 1)}x {_fmt_amount(e['total'])} · {when}"
-            amount = e["total"]
+        agg = pairs.setdefault((src, dst), {"count": 0, "total": 0.0, "dates": [], "txn_ids": []})
+        if "total" in e:  # neighbourhood edges are already aggregated per pair
+            agg["count"] += int(e.get("count") or 1)
+            agg["total"] += float(e["total"] or 0)
+            agg["dates"] += [str(e.get("first") or "")[:10], str(e.get("last") or "")[:10]]
         else:
-            label = f"{_fmt_amount(e.get('amount'))} · {str(e.get('timestamp') or '')[:10]}".rstrip(" ·")
-            amount = e.get("amount")
-        edges.append({"data": {"id": f"e{i}", "source": src, "target": dst, "label": label,
-                               "amount": amount, "txn_id": e.get("txn_id")}})
+            agg["count"] += 1
+            agg["total"] += float(e.get("amount") or 0)
+            agg["dates"].append(str(e.get("timestamp") or "")[:10])
+            if e.get("txn_id"):
+                agg["txn_ids"].append(str(e["txn_id"]))
+    edges = []
+    for i, ((src, dst), agg) in enumerate(pairs.items()):
+        dates = sorted(d for d in agg["dates"] if d)
+        when = "" if not dates else dates[0] if dates[0] == dates[-1] else f"{dates[0]}..{dates[-1]}"
+        amount = _fmt_amount(agg["total"])
+        label = f"{amount} · {when}" if agg["count"] == 1 else f"{agg['count']}x {amount} · {when}"
+        edges.append({"data": {"id": f"e{i}", "source": src, "target": dst, "label": label.rstrip(" ·"),
+                               "amount": round(agg["total"], 2), "count": agg["count"],
+                               "txn_ids": agg["txn_ids"]}})
     return {
         "source": g.get("source"),
         "elements": {"nodes": nodes, "edges": edges},

@@ -9,17 +9,18 @@
   var many = elements.nodes.length > 25;
   var source = holder.getAttribute("data-source");
 
-  /* Large graphs: force-directed.  A neighbourhood: rings by hops from the subject.
-     An alert's subgraph (cycles, chains, fans): a circle keeps every transfer visible. */
+  /* A neighbourhood: rings by hops from the subject.  Other large graphs: force-directed.
+     A small alert subgraph (cycle, chain, fan): a circle keeps every transfer visible.
+     Large graphs label only the subject and the selected account. */
   function layout(els) {
-    if (many) {
-      return { name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 90, padding: 20 };
-    }
     if (source === "neighbourhood") {
-      return { name: "concentric", padding: 30, minNodeSpacing: 60, startAngle: 0,
-               spacingFactor: els.nodes.length < 10 ? 2.4 : 1,
+      return { name: "concentric", padding: 30, minNodeSpacing: many ? 12 : 60, startAngle: 0,
+               spacingFactor: els.nodes.length < 10 ? 2.4 : 1, animate: false,
                concentric: function (n) { return n.data("subject") ? 10 : 10 - (n.data("hop") || 1); },
                levelWidth: function () { return 1; } };
+    }
+    if (many) {
+      return { name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 90, padding: 20 };
     }
     if (els.nodes.length <= 2) {
       return { name: "grid", padding: 40 };
@@ -35,7 +36,7 @@
     style: [
       { selector: "node", style: {
           "background-color": "data(colour)",
-          "label": "data(label)",
+          "label": many ? "" : "data(label)",
           "text-wrap": "wrap",
           "text-max-width": 140,
           "font-size": many ? 8 : 10,
@@ -47,8 +48,8 @@
           "border-color": "#b91c1c",
           "border-width": "mapData(risk, 0, 1, 0, 7)"
       } },
-      { selector: "node[?subject]", style: { "shape": "round-rectangle", "font-weight": "bold" } },
-      { selector: "node:selected", style: { "overlay-color": "#111827", "overlay-opacity": 0.15, "overlay-padding": 6 } },
+      { selector: "node[?subject]", style: { "shape": "round-rectangle", "font-weight": "bold", "label": "data(label)" } },
+      { selector: "node:selected", style: { "label": "data(label)", "overlay-color": "#111827", "overlay-opacity": 0.15, "overlay-padding": 6 } },
       { selector: "edge", style: {
           "width": 1.6,
           "line-color": "#94a3b8",
