@@ -97,11 +97,17 @@ class ForeignFighterProfile(Typology):
           SELECT t.txn_id, t.timestamp AS ts, CAST(t.amount_base AS DOUBLE) AS amt, t.channel,
                  fa.party_id AS from_party, ta.party_id AS to_party, fa.closed_on AS from_closed,
                  fl.account_type AS from_type
-          FROM transactions t
+          FROM (
+            SELECT txn_id, timestamp, amount_base, channel, from_account, to_account FROM transactions
+            WHERE from_account IN (SELECT account_id FROM pacc)
+            UNION ALL
+            SELECT txn_id, timestamp, amount_base, channel, from_account, to_account FROM transactions
+            WHERE to_account IN (SELECT account_id FROM pacc)
+              AND (from_account IS NULL OR from_account NOT IN (SELECT account_id FROM pacc))
+          ) AS t
           LEFT JOIN pacc fa ON fa.account_id = t.from_account
           LEFT JOIN pacc ta ON ta.account_id = t.to_account
           LEFT JOIN accounts fl ON fl.account_id = t.from_account
-          WHERE fa.account_id IS NOT NULL OR ta.account_id IS NOT NULL
         ),
         drains AS (
           SELECT x.*, CASE WHEN x.channel IN {CASH_OUT} THEN 'cash' ELSE 'closure' END AS kind
