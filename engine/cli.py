@@ -549,7 +549,7 @@ def cases_list(
         con.close()
     out = Table(title=f"{total} cases")
     for col in ("case", "subject", "state", "risk", "alerts", "typologies", "assignee", "due"):
-        out.add_column(col)
+        out.add_column(col, no_wrap=col in ("case", "state", "risk"))
     for c in rows:
         out.add_row(c["case_id"], f"{c['subject_type']} {c['subject_id']}", c["state"], f"{c['risk_score']:.2f}",
                     str(c["alert_count"]), ", ".join(c["typologies"]), c["assignee"] or "-", str(c["due_at"])[:10])

@@ -123,3 +123,25 @@ def test_indicator_table_codes_are_schema_codes() -> None:
 def test_invalid_xml_is_refused() -> None:
     with pytest.raises(CtfmonError, match="not schema-valid"):
         goaml.validate_xml(b"<report><rentity_id>0</rentity_id></report>")
+
+
+def test_cli_report_and_cases_commands(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    db = tmp_path / "cli.duckdb"
+    con = store.connect(db)
+    seed_world(con)
+    con.close()
+    runner = CliRunner()
+    r = runner.invoke(app, ["cases", "sync", "--db", str(db)])
+    assert r.exit_code == 0 and "4 cases created" in r.output
+    r = runner.invoke(app, ["cases", "list", "--db", str(db)])
+    assert r.exit_code == 0 and "CASE-0000001" in r.output
+    r = runner.invoke(app, ["report", "goaml", "CASE-0000001", "--db", str(db)])
+    assert r.exit_code == 2  # still new: STRs are exported for escalated or filed cases
+    out = tmp_path / "str.xml"
+    r = runner.invoke(app, ["report", "goaml", "CASE-0000001", "--any-state", "--db", str(db), "--out", str(out)])
+    assert r.exit_code == 0
+    goaml.validate_xml(out.read_bytes())
