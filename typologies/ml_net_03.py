@@ -6,18 +6,19 @@ first amount to its origin within 30 days.
 Definitions used here: a cycle is a sequence of transfers ``A -> B -> ... -> A`` over
 distinct accounts in which each transfer leaves the account the previous one credited,
 strictly after it (a hop that goes back in time breaks the cycle), each hop's amount is
-between ``min_return_ratio`` of the first amount and ``max_hop_growth`` times the previous
-hop (amounts consistent with forwarding), the last hop returns at least
+at least ``min_return_ratio`` of the first amount and at most what the account received
+(times ``max_hop_growth``, default 1: amounts consistent with forwarding), the last hop returns at least
 ``min_return_ratio`` of the first amount to the origin, and the last hop is at most
 ``window_days`` after the first.
 
-SQL narrows the edges: a transfer is kept only while another transfer leaves its credited
-account and another enters its debited account within the window either side, with
-amounts within the factor any two hops of a cycle can differ by
-(``max_hop_growth ** (max_length - 1) / min_return_ratio``); the pruning is repeated
-``prune_rounds`` times.  networkx then keeps
+SQL narrows the edges: a transfer is kept only while a possible next hop leaves its
+credited account and a possible previous hop enters its debited account (see
+:func:`prune_edges`); the pruning is repeated ``prune_rounds`` times.  networkx then keeps
 the edges inside strongly connected components and a bounded depth-first search lists
-the time-respecting cycles.  Overlapping cycles over the same accounts are reported once
+the time-respecting cycles.  Recurring payments are routine, not round-tripping: with ``exclude_recurring`` a transfer
+that another transfer between the same pair repeats (amount within
+``recurring_tolerance``, at least ``recurring_min_gap_days`` apart: rent, instalments,
+salaries) cannot be a hop.  Overlapping cycles over the same accounts are reported once
 (the one returning most).  Every account owner in the cycle is a subject.
 
 Score: 0.6 at the minimum return, rising to 0.85 at a full return, +0.15 for longer
@@ -26,6 +27,7 @@ cycles (more accounts involved, up to 6).
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -36,44 +38,79 @@ from engine import graph
 from typologies._common import money, pct, ramp
 from typologies.base import Alert, Params, ScanContext, Typology
 
+log = logging.getLogger(__name__)
+
 
 class CycleParams(Params):
     min_length: int = Field(3, ge=2, description="fewest transfers in a cycle")
     max_length: int = Field(8, ge=2, le=12, description="most transfers in a cycle")
     window_days: float = Field(30, gt=0, description="last transfer at most this many days after the first")
     min_return_ratio: float = Field(0.7, gt=0, le=1, description="share of the first amount that must come back")
-    max_hop_growth: float = Field(1.1, ge=1, description="a hop may exceed the previous hop by at most this factor")
+    max_hop_growth: float = Field(
+        1.0, ge=1, description="a hop may exceed the amount the account received by at most this factor "
+        "(1: forwarding never adds money)"
+    )
     min_amount: float = Field(0, ge=0, description="ignore transfers below this amount (base currency)")
+    exclude_recurring: bool = Field(
+        True, description="leave out hops that repeat a payment between the same pair (see recurring_*)"
+    )
+    recurring_tolerance: float = Field(0.2, ge=0, description="a repeat is within this fraction (max/min - 1)")
+    recurring_min_gap_days: float = Field(
+        7, ge=0, description="a repeat is at least this many days before or after (same-day duplicates are not)"
+    )
     prune_rounds: int = Field(3, ge=1, le=10, description="rounds of SQL pruning of edges without successor/predecessor")
-    max_search_steps: int = Field(200_000, ge=1000, description="bound on the cycle search per scan")
+    max_search_steps: int = Field(20_000, ge=100, description="bound on the cycle search from one start transfer")
 
 
-def prune_edges(ctx: ScanContext, name: str, w_seconds: float, band: float, rounds: int,
-                min_amount: float) -> None:
+def prune_edges(ctx: ScanContext, name: str, w_seconds: float, p: CycleParams) -> None:
     """Create temp table ``name`` with the edges that can lie on a cycle.
 
-    An edge ``u -> v`` of a cycle has another edge of the cycle leaving ``v`` and another
-    entering ``u``, each within ``w_seconds`` of it (before or after: the closing edge
-    comes after the first), and any two amounts of a cycle are within a factor ``band``
-    of each other.  Edges without both are dropped, ``rounds`` times.
+    An edge ``e`` (amount ``a``) of a cycle has a next edge of the cycle leaving its credited
+    account: either later (the next hop, amount in ``[lo * a, g * a]``) or, when ``e``
+    closes the cycle, earlier (the first hop, amount in ``[a / g_all, a / r]``); and a
+    previous edge entering its debited account: earlier (the previous hop) or, when ``e``
+    opens the cycle, later (the closing hop).  ``r`` is the minimum return, ``g`` the
+    growth allowed per hop, ``g_all = g ** (max_length - 1)`` and
+    ``lo = r / g ** (max_length - 2)``; all within the window.  Edges without both are
+    dropped, ``prune_rounds`` times.
     """
-    edges = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(min_amount)}")
+    r, g = p.min_return_ratio, p.max_hop_growth
+    g_all = g ** (p.max_length - 1)
+    lo = r / g ** max(p.max_length - 2, 0)
+    edges = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
     ctx.con.execute(
         f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT x.*, EXTRACT(EPOCH FROM x.ts) AS es FROM ({edges}) x"
     )
-    for _ in range(rounds):
+    if p.exclude_recurring:
+        tol = 1.0 + p.recurring_tolerance
+        gap = p.recurring_min_gap_days * 86400.0
+        ctx.con.execute(
+            f"""
+CREATE OR REPLACE TEMP TABLE {name} AS
+SELECT e.* FROM {name} e
+WHERE NOT EXISTS (
+  SELECT 1 FROM {name} o
+  WHERE o.src = e.src AND o.dst = e.dst AND o.txn_id <> e.txn_id
+    AND (o.es >= e.es + {gap} OR o.es <= e.es - {gap})
+    AND o.amount <= e.amount * {tol} AND o.amount * {tol} >= e.amount)
+"""
+        )
+    w = w_seconds
+    for _ in range(p.prune_rounds):
         ctx.con.execute(
             f"""
 CREATE OR REPLACE TEMP TABLE {name} AS
 SELECT e.* FROM {name} e
 WHERE EXISTS (
   SELECT 1 FROM {name} n
-  WHERE n.src = e.dst AND n.txn_id <> e.txn_id AND n.es >= e.es - {w_seconds} AND n.es <= e.es + {w_seconds}
-    AND n.amount >= e.amount / {band} AND n.amount <= e.amount * {band})
+  WHERE n.src = e.dst AND n.txn_id <> e.txn_id
+    AND ((n.es > e.es AND n.es <= e.es + {w} AND n.amount >= e.amount * {lo} AND n.amount <= e.amount * {g})
+      OR (n.es < e.es AND n.es >= e.es - {w} AND n.amount >= e.amount / {g_all} AND n.amount <= e.amount / {r})))
 AND EXISTS (
   SELECT 1 FROM {name} q
-  WHERE q.dst = e.src AND q.txn_id <> e.txn_id AND q.es >= e.es - {w_seconds} AND q.es <= e.es + {w_seconds}
-    AND q.amount >= e.amount / {band} AND q.amount <= e.amount * {band})
+  WHERE q.dst = e.src AND q.txn_id <> e.txn_id
+    AND ((q.es < e.es AND q.es >= e.es - {w} AND e.amount >= q.amount * {lo} AND e.amount <= q.amount * {g})
+      OR (q.es > e.es AND q.es <= e.es + {w} AND q.amount >= e.amount * {r} AND q.amount <= e.amount * {g_all})))
 """
         )
 
@@ -95,8 +132,7 @@ class RoundTripCycle(Typology):
         p: CycleParams = ctx.params  # type: ignore[assignment]
         w = p.window_days * 86400.0
         tmp = "_ml_net_03_edges"
-        band = p.max_hop_growth ** (p.max_length - 1) / p.min_return_ratio
-        prune_edges(ctx, tmp, w, band, p.prune_rounds, p.min_amount)
+        prune_edges(ctx, tmp, w, p)
         try:
             edges = ctx.sql(f"SELECT txn_id, ts, src, dst, amount FROM {tmp} ORDER BY ts, txn_id")
         finally:
@@ -126,6 +162,12 @@ class RoundTripCycle(Typology):
         return alerts
 
     def _find_cycles(self, g: nx.MultiDiGraph, p: CycleParams) -> list[list[dict[str, Any]]]:
+        """Time-respecting cycles by depth-first search from every edge.
+
+        The search only steps to accounts that can still reach the origin in the hops left
+        (static distances on the reversed candidate graph), and each start edge has a budget
+        of ``max_search_steps`` expansions so one dense region cannot starve the others.
+        """
         span = timedelta(days=p.window_days)
         out_edges: dict[str, list[dict[str, Any]]] = {}
         for u, v, key, data in g.edges(keys=True, data=True):
@@ -133,20 +175,31 @@ class RoundTripCycle(Typology):
                                                 "amount": data["amount"]})
         for lst in out_edges.values():
             lst.sort(key=lambda e: (e["ts"], e["txn_id"]))
+        rev = g.reverse(copy=False)
+        dist_cache: dict[str, dict[str, int]] = {}
         found: list[list[dict[str, Any]]] = []
-        steps = 0
-        for first_list in out_edges.values():
+        exhausted = 0
+        for origin, first_list in out_edges.items():
+            dist = dist_cache.get(origin)
+            if dist is None:
+                dist = nx.single_source_shortest_path_length(rev, origin, cutoff=p.max_length - 1)
+                dist_cache[origin] = dist
             for first in first_list:
-                origin = first["src"]
+                if first["dst"] not in dist:
+                    continue
                 floor = first["amount"] * p.min_return_ratio
                 deadline = first["ts"] + span
-                stack: list[tuple[list[dict[str, Any]], set[str]]] = [([first], {origin, first["dst"]})]
+                stack: list[tuple[list[dict[str, Any]], frozenset[str]]] = [
+                    ([first], frozenset((origin, first["dst"])))]
+                steps = 0
                 while stack:
-                    path, visited = stack.pop()
                     steps += 1
                     if steps > p.max_search_steps:
-                        return found
+                        exhausted += 1
+                        break
+                    path, visited = stack.pop()
                     last = path[-1]
+                    left = p.max_length - len(path)  # transfers still allowed after this one
                     for nxt in out_edges.get(last["dst"], ()):
                         if nxt["ts"] <= last["ts"]:
                             continue
@@ -155,12 +208,14 @@ class RoundTripCycle(Typology):
                         if nxt["amount"] < floor or nxt["amount"] > last["amount"] * p.max_hop_growth:
                             continue
                         if nxt["dst"] == origin:
-                            if p.min_length <= len(path) + 1 <= p.max_length:
+                            if len(path) + 1 >= p.min_length:
                                 found.append(path + [nxt])
                             continue
-                        if nxt["dst"] in visited or len(path) + 1 >= p.max_length:
+                        if nxt["dst"] in visited or dist.get(nxt["dst"], p.max_length) > left - 1:
                             continue
                         stack.append((path + [nxt], visited | {nxt["dst"]}))
+        if exhausted:
+            log.warning("ML-NET-03: cycle search budget exhausted from %d start transfers", exhausted)
         return found
 
     def _alerts(self, cyc: list[dict[str, Any]], owner_map: dict[str, graph.Owner], p: CycleParams) -> list[Alert]:
