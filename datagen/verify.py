@@ -160,6 +160,73 @@ SELECT e.instance_id, bool_or(e.usd BETWEEN 8000 AND 10000 OR NOT e.declared) OR
        OR coalesce(max(g.n), 0) >= 3 OR bool_or(dp.instance_id IS NOT NULL) AS ok
 FROM ev e LEFT JOIN hrx h USING (instance_id) LEFT JOIN grp g USING (instance_id) LEFT JOIN dep dp USING (instance_id)
 GROUP BY 1""",
+    "TF-NPO-01": f"""WITH {SUBJ},
+npo AS (SELECT s.instance_id, acc.account_id, p.npo_operating_countries AS ops FROM subj s JOIN acc USING (instance_id)
+        JOIN parties p USING (party_id)),
+o AS (SELECT n.instance_id, t.ts, t.usd,
+             (t.channel IN ('cash_withdrawal','atm_withdrawal')
+              OR (t.beneficiary_country IS NOT NULL AND NOT list_contains(n.ops, t.beneficiary_country))
+              OR coalesce(bp.party_type, '') = 'individual') AS diverted
+      FROM npo n JOIN t ON t.from_account = n.account_id
+      LEFT JOIN accounts ba ON ba.account_id = t.to_account LEFT JOIN parties bp ON bp.party_id = ba.party_id),
+w AS (SELECT o1.instance_id, sum(o2.usd) AS total, sum(CASE WHEN o2.diverted THEN o2.usd ELSE 0 END) AS div
+      FROM o o1 JOIN o o2 ON o1.instance_id = o2.instance_id AND o2.ts BETWEEN o1.ts AND o1.ts + INTERVAL 90 DAY
+      GROUP BY o1.instance_id, o1.ts)
+SELECT s.instance_id, coalesce(bool_or(w.div >= 10000 AND w.div >= 0.2 * w.total), false) AS ok
+FROM subj s LEFT JOIN w USING (instance_id) GROUP BY 1""",
+    "ML-NET-02": f"""WITH {SUBJ},
+ev AS (SELECT l.instance_id, t.* FROM labels l JOIN t ON t.txn_id = l.entity_id WHERE l.typology_id = $tid AND l.role = 'evidence'),
+sg AS (SELECT a.instance_id, a.from_account AS src, b.to_account AS sink, count(DISTINCT a.to_account) AS mids,
+              max(b.ts) - min(a.ts) AS span
+       FROM ev a JOIN ev b ON a.instance_id = b.instance_id AND b.from_account = a.to_account AND b.ts > a.ts
+       GROUP BY 1, 2, 3),
+gs AS (SELECT a.instance_id, a.to_account AS hub, count(DISTINCT a.from_account) AS ins, count(DISTINCT b.to_account) AS outs,
+              max(b.ts) - min(a.ts) AS span
+       FROM ev a JOIN ev b ON a.instance_id = b.instance_id AND b.from_account = a.to_account AND b.ts > a.ts GROUP BY 1, 2)
+SELECT i.instance_id, coalesce(bool_or(sg.mids >= 3 AND sg.span <= INTERVAL 7 DAY), false)
+       OR coalesce(bool_or(gs.ins >= 3 AND gs.outs >= 3 AND gs.span <= INTERVAL 7 DAY), false) AS ok
+FROM (SELECT DISTINCT instance_id FROM ev) i LEFT JOIN sg USING (instance_id) LEFT JOIN gs USING (instance_id) GROUP BY 1""",
+    "ML-NET-05": f"""WITH {SUBJ},
+ev AS (SELECT l.instance_id, t.* FROM labels l JOIN t ON t.txn_id = l.entity_id WHERE l.typology_id = $tid AND l.role = 'evidence'),
+srcs AS (SELECT instance_id, count(DISTINCT from_account) AS n_src, count(DISTINCT to_account) AS n_dst,
+                count(DISTINCT from_account || '>' || to_account) AS edges, max(ts) - min(ts) AS span FROM ev GROUP BY 1)
+SELECT instance_id, n_src >= 6 AND n_dst >= 6 AND span <= INTERVAL 14 DAY AND edges >= 12 AS ok FROM srcs""",
+    "ML-NET-06": """WITH d AS (SELECT l.instance_id, a.account_id FROM labels l JOIN accounts a ON a.party_id = l.entity_id
+           WHERE l.typology_id = $tid AND l.role = 'designated'),
+s AS (SELECT l.instance_id, a.account_id FROM labels l JOIN accounts a ON a.party_id = l.entity_id
+      WHERE l.typology_id = $tid AND l.role = 'subject'),
+e AS (SELECT from_account AS x, to_account AS y FROM t WHERE from_account IS NOT NULL AND to_account IS NOT NULL
+      UNION SELECT to_account, from_account FROM t WHERE from_account IS NOT NULL AND to_account IS NOT NULL),
+h1 AS (SELECT d.instance_id, e.y AS acct FROM d JOIN e ON e.x = d.account_id),
+h2 AS (SELECT h1.instance_id, e.y AS acct FROM h1 JOIN e ON e.x = h1.acct),
+near AS (SELECT * FROM h1 UNION SELECT * FROM h2)
+SELECT s.instance_id, bool_or(n.acct IS NOT NULL) AS ok FROM s LEFT JOIN near n ON n.instance_id = s.instance_id
+AND n.acct = s.account_id GROUP BY 1""",
+    "TF-TBML-03": """WITH ev AS (SELECT l.instance_id, d.* FROM labels l JOIN td d ON d.trade_id = l.entity_id
+             WHERE l.typology_id = $tid AND l.entity_type = 'trade_document'),
+circ AS (SELECT DISTINCT a.instance_id FROM ev a JOIN ev b ON a.instance_id = b.instance_id
+         AND substr(a.hs_code, 1, 4) = substr(b.hs_code, 1, 4) AND b.importer_party_id = a.exporter_party_id
+         AND b.date >= a.date AND b.date <= a.date + INTERVAL 180 DAY AND a.trade_id <> b.trade_id),
+ts AS (SELECT DISTINCT instance_id FROM ev WHERE transshipment_country IN (SELECT country FROM hr))
+SELECT i.instance_id, (c.instance_id IS NOT NULL OR x.instance_id IS NOT NULL) AS ok
+FROM (SELECT DISTINCT instance_id FROM ev) i LEFT JOIN circ c USING (instance_id) LEFT JOIN ts x USING (instance_id)""",
+    "TF-FTF-01": f"""WITH {SUBJ},
+tx AS (SELECT acc.instance_id, acc.account_id, t.* FROM acc
+       JOIN t ON acc.account_id IN (t.from_account, t.to_account)),
+drain AS (SELECT instance_id, min(ts) AS t0 FROM tx WHERE channel = 'cash_withdrawal' AND usd >= 1000 GROUP BY 1),
+bal AS (SELECT d.instance_id, d.t0,
+        sum(CASE WHEN x.to_account = x.account_id AND x.ts < d.t0 + INTERVAL 3 DAY THEN x.usd ELSE 0 END)
+        - sum(CASE WHEN x.from_account = x.account_id AND x.ts < d.t0 THEN x.usd ELSE 0 END) AS balance,
+        sum(CASE WHEN x.channel = 'cash_withdrawal' AND x.from_account = x.account_id
+                 AND x.ts BETWEEN d.t0 AND d.t0 + INTERVAL 3 DAY THEN x.usd ELSE 0 END) AS drained,
+        bool_or(x.channel = 'card_payment' AND (CAST(x.merchant_category AS INTEGER) BETWEEN 3000 AND 3299
+                OR x.merchant_category IN ('4511','4722')) AND x.ts BETWEEN d.t0 AND d.t0 + INTERVAL 30 DAY) AS air
+        FROM drain d JOIN tx x USING (instance_id) GROUP BY 1, 2),
+abroad AS (SELECT DISTINCT d.instance_id FROM drain d JOIN subj s USING (instance_id) JOIN accounts a ON a.party_id = s.party_id
+           JOIN t ON t.from_account = a.account_id AND t.channel IN ('card_payment','atm_withdrawal')
+           AND t.location_country IN (SELECT country FROM hr) AND t.ts BETWEEN d.t0 AND d.t0 + INTERVAL 30 DAY)
+SELECT s.instance_id, coalesce(bool_or(b.drained >= 0.8 * b.balance AND b.air AND ab.instance_id IS NOT NULL), false) AS ok
+FROM subj s LEFT JOIN bal b USING (instance_id) LEFT JOIN abroad ab USING (instance_id) GROUP BY 1""",
 }
 
 
@@ -194,19 +261,61 @@ def connect(data_dir: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _name_score(name: str, listed: list[str]) -> float:
+    from rapidfuzz import fuzz, process
+
+    best = process.extractOne(name.upper(), listed, scorer=fuzz.token_sort_ratio)
+    return float(best[1]) if best else 0.0
+
+
+def _sanctions(con: duckdb.DuckDBPyConnection, tid: str) -> list[tuple[str, bool]]:
+    """SAN-01: the subject's name or an alt name scores >= 85 (token sort ratio) against a listed
+    name or alias, and its birth year and nationality agree; SAN-02: an originator/beneficiary
+    name on the evidence scores >= 85."""
+    from datagen.planters._names import listed
+
+    entries = listed()
+    names = [e.full.upper() for e in entries] + [a.upper() for e in entries for a in e.aliases]
+    if tid.startswith("SAN-01") or tid in ("benign:common_name_one_token",):
+        rows = con.sql("""SELECT l.instance_id, p.name, p.alt_names, CAST(year(p.date_of_birth) AS VARCHAR), p.nationality
+                          FROM labels l JOIN parties p ON p.party_id = l.entity_id
+                          WHERE l.typology_id = $tid AND l.role = 'subject'""", params={"tid": tid}).fetchall()
+        out = []
+        for inst, name, alts, year, nat in rows:
+            cands = [name, *(alts or [])]
+            hits = [e for e in entries if max(_name_score(c, [e.full.upper(), *(a.upper() for a in e.aliases)])
+                                              for c in cands) >= 85]
+            ok = any(e.kind == "entity" or ((not year or e.dob[:4] == year) and (not nat or e.nationality == nat))
+                     for e in hits)
+            out.append((inst, ok))
+        return out
+    rows = con.sql("""SELECT l.instance_id, t.originator_name, t.beneficiary_name FROM labels l JOIN t ON t.txn_id = l.entity_id
+                      WHERE l.typology_id = $tid AND l.role = 'evidence'""", params={"tid": tid}).fetchall()
+    best: dict[str, bool] = {}
+    for inst, o, b in rows:
+        ok = max(_name_score(o or "", names), _name_score(b or "", names)) >= 85
+        best[inst] = best.get(inst, False) or ok
+    return sorted(best.items())
+
+
 def verify(data_dir: Path) -> dict[str, dict[str, object]]:
     """{typology: {positives, positives_ok, lookalikes, lookalikes_ok}} for every checked typology."""
     manifest = json.loads((data_dir / "manifest.json").read_text())
     con = connect(data_dir)
     out: dict[str, dict[str, object]] = {}
-    for tid, sql in CHECKS.items():
+    checks: dict[str, str | None] = {**CHECKS, "SAN-01": None, "SAN-02": None}
+    for tid, sql in checks.items():
         if tid not in manifest["planted"]:
             continue
-        pos = con.sql(sql, params={"tid": tid}).fetchall()
+
+        def run(label: str, sql: str | None = sql) -> list[tuple[str, bool]]:
+            return _sanctions(con, label) if sql is None else con.sql(sql, params={"tid": label}).fetchall()
+
+        pos = run(tid)
         row: dict[str, object] = {"positives": len(pos), "positives_ok": sum(1 for _i, ok in pos if ok)}
         look = []
         for name in manifest.get("benign_for", {}).get(tid, []):
-            look += con.sql(sql, params={"tid": name}).fetchall()
+            look += run(name)
         row["lookalikes"] = len(look)
         row["lookalikes_ok"] = sum(1 for _i, ok in look if ok)
         row["failing"] = sorted(i for i, ok in pos if not ok)[:5]
