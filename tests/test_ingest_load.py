@@ -248,16 +248,14 @@ def test_second_process_gets_a_one_line_busy_error(tmp_path):
 def test_sigkill_mid_ingest_leaves_a_consistent_database(tmp_path):
     n = 1_500_000
     f = tmp_path / "transactions.parquet"
-    pl.DataFrame(
-        {
-            "txn_id": [f"T{i}" for i in range(n)],
-            "timestamp": ["2026-01-01T10:00:00"] * n,
-            "channel": ["wire"] * n,
-            "from_account": ["A1"] * n,
-            "to_account": ["B1"] * n,
-            "amount": [12.5] * n,
-            "currency": ["USD"] * n,
-        }
+    pl.select(
+        txn_id=pl.lit("T") + pl.int_range(0, n).cast(pl.String),
+        timestamp=pl.lit("2026-01-01T10:00:00"),
+        channel=pl.lit("wire"),
+        from_account=pl.lit("A1"),
+        to_account=pl.lit("B1"),
+        amount=pl.lit(12.5),
+        currency=pl.lit("USD"),
     ).write_parquet(f)
     db = tmp_path / "db.duckdb"
     store.connect(db).close()
