@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
+from datagen import geo
 from engine.reference import jurisdiction_risk
 
 SUBJ = """subj AS (SELECT instance_id, entity_id AS party_id FROM labels
@@ -179,7 +181,7 @@ ev AS (SELECT l.instance_id, t.* FROM labels l JOIN t ON t.txn_id = l.entity_id 
 sg AS (SELECT a.instance_id, a.from_account AS src, b.to_account AS sink, count(DISTINCT a.to_account) AS mids,
               max(b.ts) - min(a.ts) AS span
        FROM ev a JOIN ev b ON a.instance_id = b.instance_id AND b.from_account = a.to_account AND b.ts > a.ts
-       GROUP BY 1, 2, 3),
+       WHERE b.to_account IS NOT NULL GROUP BY 1, 2, 3),
 gs AS (SELECT a.instance_id, a.to_account AS hub, count(DISTINCT a.from_account) AS ins, count(DISTINCT b.to_account) AS outs,
               max(b.ts) - min(a.ts) AS span
        FROM ev a JOIN ev b ON a.instance_id = b.instance_id AND b.from_account = a.to_account AND b.ts > a.ts GROUP BY 1, 2)
@@ -207,7 +209,9 @@ AND n.acct = s.account_id GROUP BY 1""",
 circ AS (SELECT DISTINCT a.instance_id FROM ev a JOIN ev b ON a.instance_id = b.instance_id
          AND substr(a.hs_code, 1, 4) = substr(b.hs_code, 1, 4) AND b.importer_party_id = a.exporter_party_id
          AND b.date >= a.date AND b.date <= a.date + INTERVAL 180 DAY AND a.trade_id <> b.trade_id),
-ts AS (SELECT DISTINCT instance_id FROM ev WHERE transshipment_country IN (SELECT country FROM hr))
+ts AS (SELECT DISTINCT instance_id FROM ev JOIN region o ON o.country = ev.origin_country
+       JOIN region d ON d.country = ev.destination_country
+       WHERE transshipment_country IN (SELECT country FROM hr) AND o.region = d.region)
 SELECT i.instance_id, (c.instance_id IS NOT NULL OR x.instance_id IS NOT NULL) AS ok
 FROM (SELECT DISTINCT instance_id FROM ev) i LEFT JOIN circ c USING (instance_id) LEFT JOIN ts x USING (instance_id)""",
     "TF-FTF-01": f"""WITH {SUBJ},
@@ -255,6 +259,9 @@ def connect(data_dir: Path) -> duckdb.DuckDBPyConnection:
                JOIN fx ON fx.currency = d.currency AND fx.month = CAST(date_trunc('month', CAST(d.timestamp AS TIMESTAMP)) AS DATE)""")
     con.sql("""CREATE TABLE td AS SELECT d.*, CAST(d.invoice_value AS DOUBLE) * fx.rate AS usd FROM trade_documents d
                JOIN fx ON fx.currency = d.currency AND fx.month = CAST(date_trunc('month', CAST(d.date AS TIMESTAMP)) AS DATE)""")
+    con.register("region_frame", pl.DataFrame({"country": [c.code for c in geo.COUNTRIES],
+                                               "region": [c.region for c in geo.COUNTRIES]}))
+    con.sql("CREATE TABLE region AS SELECT * FROM region_frame")
     hr = jurisdiction_risk().select("country")
     con.register("hr_frame", hr)
     con.sql("CREATE TABLE hr AS SELECT * FROM hr_frame")

@@ -221,3 +221,21 @@ def test_selected_typologies_only(tmp_path: Path) -> None:
     lab = pl.read_ndjson(tmp_path / "labels.jsonl")
     assert set(lab["typology_id"]) == {"TF-CASH-01", "ML-NET-03", *m["benign_for"]["TF-CASH-01"],
                                        *m["benign_for"]["ML-NET-03"]}
+
+
+def test_hard_profile_is_subtler_and_has_more_lookalikes(tmp_path: Path, data: Path) -> None:
+    m = write(tmp_path, make_config(seed=42, transactions=N, profile="hard"))
+    base = json.loads((data / "manifest.json").read_text())
+    assert m["arguments"]["profile"] == "hard"
+    assert sum(m["benign"].values()) == 2 * sum(base["benign"].values())
+    res = verify(tmp_path)
+    pos = sum(int(r["positives"]) for r in res.values())  # type: ignore[call-overload]
+    ok = sum(int(r["positives_ok"]) for r in res.values())  # type: ignore[call-overload]
+    assert ok >= 0.85 * pos
+    assert sum(int(r["lookalikes_ok"]) for r in res.values()) == 0  # type: ignore[call-overload]
+    # structuring amounts reach closer to the band edges than in the default profile
+    def band(d: Path) -> float:
+        lab = pl.read_parquet(d / "labels.parquet").filter(pl.col("typology_id") == "TF-CASH-01")
+        t = pl.read_parquet(d / "transactions.parquet").filter(pl.col("txn_id").is_in(lab["entity_id"].to_list()))
+        return float(t.filter(pl.col("currency") == "USD")["amount"].cast(pl.Float64).min() or 9000.0)
+    assert band(tmp_path) <= band(data) + 1e-9 or band(tmp_path) < 8600

@@ -74,7 +74,9 @@ def vary(entry: Listed, rng: np.random.Generator, mode: str | None = None) -> tu
                 return _title(up.replace(a, b, 1)), mode
         mode = "typo"
     if mode == "drop_middle" and len(parts) >= 3:
-        return _title(" ".join([parts[0], *parts[2:]])), mode
+        shorter = " ".join([parts[0], *parts[2:]])
+        if len(shorter) >= 0.7 * len(name):  # a short middle name only: the rest still identifies
+            return _title(shorter), mode
     if mode in ("drop_middle", "swap"):
         return _title(" ".join([parts[-1], *parts[:-1]])), "swap"
     if mode == "alias" and entry.aliases:

@@ -22,6 +22,14 @@ VARIANTS = ("high_risk_repeat", "band", "undeclared", "deposit_after_inbound", "
 SAFE_ABROAD = ("JP", "SG", "HK", "US", "AU", "KR", "TH", "GB", "AE", "CA")
 
 
+def _safe_home(ctx: PlantContext) -> str:
+    """A residence country that is not itself on the high-risk list."""
+    home = ctx.resident_country()
+    while ctx.w.is_high_risk(home):
+        home = ctx.resident_country()
+    return home
+
+
 def _flight(ctx: PlantContext) -> str:
     return f"{ctx.choice(AIRLINES)}{int(ctx.rng.integers(1, 999)):03d}"
 
@@ -101,7 +109,7 @@ def benign(ctx: PlantContext) -> None:
     for i in range(ctx.n_benign):
         if i % 2 == 0:
             inst = ctx.instance("benign:frequent_business_traveller")
-            pk, ak = ctx.person(background=5, occupation="consultant")
+            pk, ak = ctx.person(country=_safe_home(ctx), background=5, occupation="consultant")
             inst.subject(pk)
             home = w._party_country(pk)
             name = w.party_row(pk)["name"]
@@ -112,7 +120,7 @@ def benign(ctx: PlantContext) -> None:
                                                         purpose="business travel"), "evidence")
         else:
             inst = ctx.instance("benign:travel_group_varied_amounts")
-            home = ctx.resident_country()
+            home = _safe_home(ctx)
             flight = _flight(ctx)
             day = ctx.anchor(2)
             dest = str(ctx.choice([c for c in SAFE_ABROAD if c != home]))
