@@ -72,6 +72,18 @@ def test_common_tokens_do_not_match(idx: ListIndex) -> None:
     assert top(idx, "Crescent Islamic Foundation", entry_type="entity")[1] < DEFAULT_THRESHOLD
 
 
+def test_exact_common_name_needs_a_qualifier(idx: ListIndex) -> None:
+    # "Mohamed Hassan" is a listed alias, but made of common tokens only.
+    res = idx.match(Query("Mohamed Hassan"), limit=100, min_score=0.0)
+    hit = next(r for r in res if r.matched_name == "Mohamed Hassan")
+    assert hit.name_score == 1.0 and hit.score < DEFAULT_THRESHOLD
+    assert hit.features["common_name"]["factor"] < 1
+    entry = idx.entries[("UN", hit.reference)]
+    dob = next(b for b in entry.birth_dates if b.years())
+    with_dob = score_for(idx, "Mohamed Hassan", hit.reference, birth_date=str(dob.years()[0]))  # type: ignore[index]
+    assert with_dob > hit.score
+
+
 def test_token_similarity_rules() -> None:
     assert token_similarity("john", "j") == 0.9
     assert token_similarity("ali", "abi") == 0.0  # short tokens must agree but for vowels

@@ -22,10 +22,13 @@ Name similarity (:func:`compare_tokens`, symmetric, 0..1):
 - names whose tokens run together differently (*Abdulrahman*/*Abdul Rahman*) are also
   compared as one string; the better of the two readings wins.
 
-Qualifiers (:func:`score_entry`) then move the name score: a matching document number
+Entry score (:func:`score_entry`): a name agreement made only of common tokens (matched
+token weight w below 1) counts at 0.6 + 0.4 w^2 of its score, so *Omar* or *Mohamed Hassan*
+alone do not reach the default threshold without a qualifier.  Qualifiers then move
+the score: a matching document number
 lifts it to at least 0.98; birth dates agreeing exactly/by year/approximately add
-0.08/0.05/0.03 (0.04 inside a listed range) and disagreeing subtracts 0.15; nationality agreeing adds 0.03 and
-disagreeing subtracts 0.05; a low-quality alias counts at 0.85 of its similarity; a
+0.08/0.05/0.03 (0.04 inside a listed range) and disagreeing subtracts 0.15;
+nationality agreeing adds 0.03 and disagreeing subtracts 0.05; a low-quality alias counts at 0.85 of its similarity; a
 person matched to an entity entry (or the reverse) counts at 0.7.
 """
 
@@ -58,6 +61,12 @@ MIN_WEIGHT = 0.1
 MISSING_PART_FACTOR = 0.35
 #: ... provided the matched tokens carry at least this much weight (not only common tokens).
 MISSING_PART_EVIDENCE = 0.8
+
+#: A name agreement carrying less token weight than this (common tokens only, e.g.
+#: *Omar*, *Mohamed Hassan*) counts at ``COMMON_NAME_FLOOR`` .. 1 (quadratic) of its score: such
+#: names are shared by many people and need qualifiers (birth date ...) to match.
+INFORMATIVE_WEIGHT = 1.0
+COMMON_NAME_FLOOR = 0.6
 
 #: Given names so frequent world-wide that the list's own frequency understates them.
 GENERIC_TOKENS = frozenset(
@@ -169,6 +178,7 @@ class NameComparison:
     unmatched_a: list[str]
     unmatched_b: list[str]
     method: str  # tokens | joined | identical
+    matched_weight: float = 0.0  # how much identity the agreeing tokens carry
 
     def explain(self) -> dict[str, Any]:
         return {
@@ -189,7 +199,7 @@ def compare_tokens(a: tuple[str, ...], b: tuple[str, ...], weight: TokenWeights)
         return NameComparison(0.0, [], list(a), list(b), "tokens")
     if sorted(a) == sorted(b):
         pairs = [TokenPair(t, t, 1.0, weight(t)) for t in a]
-        return NameComparison(1.0, pairs, [], [], "identical")
+        return NameComparison(1.0, pairs, [], [], "identical", sum(p.weight for p in pairs))
     cands: list[tuple[float, float, int, int]] = []
     for i, ta in enumerate(a):
         for j, tb in enumerate(b):
@@ -220,12 +230,14 @@ def compare_tokens(a: tuple[str, ...], b: tuple[str, ...], weight: TokenWeights)
     denom = matched + wa + wb
     score = got / denom if denom > 0 else 0.0
     method = "tokens"
+    info = matched
     ja, jb = "".join(a), "".join(b)
     if len(a) != len(b) and min(len(ja), len(jb)) >= 6:
         r = ratio(ja, jb) / 100.0
         if r >= 0.9 and r > score:
             score, method = r, "joined"
-    return NameComparison(min(1.0, score), pairs, un_a, un_b, method)
+            info = min(sum(weight(t) for t in a), sum(weight(t) for t in b))
+    return NameComparison(min(1.0, score), pairs, un_a, un_b, method, info)
 
 
 # --------------------------------------------------------------------------- qualifiers
@@ -324,6 +336,13 @@ def score_entry(
     if name_quality == "low":
         base *= LOW_QUALITY_FACTOR
         features["alias_quality"] = {"outcome": "low", "factor": LOW_QUALITY_FACTOR}
+    if comparison.matched_weight < INFORMATIVE_WEIGHT:
+        factor = COMMON_NAME_FLOOR + (1 - COMMON_NAME_FLOOR) * (comparison.matched_weight / INFORMATIVE_WEIGHT) ** 2
+        base *= factor
+        features["common_name"] = {
+            "outcome": "agreeing tokens are common", "matched_weight": round(comparison.matched_weight, 3),
+            "factor": round(factor, 3),
+        }
     if query.entry_type in ("person", "entity") and query.entry_type != entry.entry_type:
         base *= TYPE_MISMATCH_FACTOR
         features["entry_type"] = {

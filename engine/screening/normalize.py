@@ -40,7 +40,7 @@ _EXTRA_HONORIFICS = frozenset(
     {
         "sheikh", "shaikh", "shaykh", "sheik", "cheikh", "haji", "hajji", "hadji", "alhaj",
         "alhaji", "mullah", "mulla", "maulavi", "maulvi", "mawlawi", "moulavi", "maulana",
-        "mawlana", "qari", "mufti", "hafiz", "syed", "sayyid", "mr", "mrs", "ms", "dr", "prof",
+        "mawlana", "qari", "mufti", "mr", "mrs", "ms", "dr", "prof",
         "sir", "madam", "mme", "lt", "col", "gen", "capt", "maj", "sgt",
     }
 )
