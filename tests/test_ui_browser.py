@@ -121,6 +121,7 @@ def test_analyst_signs_in_works_a_case_and_cannot_do_a_supervisors_action(browse
     assert p.evaluate("window.ctfmonGraph.edges().length") == len(expected["edges"]) == 3
     assert p.evaluate("window.ctfmonGraph.getElementById('A2').data('role')") == "origin"
     # select an account with the mouse: the panel names its owner
+    p.locator("#cy").scroll_into_view_if_needed()
     x, y = p.evaluate("() => { const q = window.ctfmonGraph.getElementById('A4').renderedPosition(); "
                       "return [q.x, q.y]; }")
     box = p.locator("#cy").bounding_box()

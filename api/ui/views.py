@@ -33,13 +33,16 @@ AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 ROLE_COLOURS: dict[str, str] = {
     "subject": "#b3261e",
     "hub": "#b3261e",
-    "seed": "#b3261e",
+    "exposed": "#b3261e",
     "origin": "#c2410c",
-    "source": "#c2410c",
+    "source": "#ea580c",
     "sink": "#7c3aed",
     "member": "#db2777",
     "intermediary": "#d97706",
-    "layer": "#d97706",
+    "layer1": "#0f766e",
+    "layer2": "#0891b2",
+    "layer3": "#4f46e5",
+    "seed": "#111827",
     "designated": "#111827",
     "counterparty": "#2563eb",
 }
@@ -119,15 +122,16 @@ def filter_choices(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
 
 # --------------------------------------------------------------------------- dashboard
 def dashboard(con: duckdb.DuckDBPyConnection, now: datetime, *, weeks: int = 12) -> dict[str, Any]:
-    """Alerts per typology per week (by the end of their activity window), open cases by
-    state and age, headline counts and the last scans."""
+    """Alerts per typology over the ``weeks`` calendar weeks up to the latest alert (by the
+    end of their activity window), open cases by state and age, headline counts and the
+    last scans."""
     weekly = con.execute(
         """SELECT typology_id, CAST(date_trunc('week', coalesce(window_end, created_at)) AS DATE) AS week,
                   count(*) AS n
            FROM alerts GROUP BY 1, 2"""
     ).fetchall()
-    all_weeks = sorted({w for _, w, _ in weekly})
-    shown = all_weeks[-weeks:]
+    latest = max((w for _, w, _ in weekly), default=None)
+    shown = [latest - timedelta(days=7 * k) for k in range(weeks - 1, -1, -1)] if latest is not None else []
     per: dict[str, dict[Any, int]] = {}
     for typ, week, n in weekly:
         if week in shown:

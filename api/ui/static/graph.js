@@ -12,6 +12,13 @@
   /* A neighbourhood: rings by hops from the subject.  Other large graphs: force-directed.
      A small alert subgraph (cycle, chain, fan): a circle keeps every transfer visible.
      Large graphs label only the subject and the selected account. */
+  /* Around the circle in the direction money flows, so fewer transfers cross. */
+  var ORDER = ["source", "origin", "seed", "layer1", "hub", "subject", "exposed", "member", "intermediary",
+               "layer2", "layer3", "sink", "counterparty"];
+  function rank(n) {
+    var i = ORDER.indexOf(n.data("role"));
+    return (i < 0 ? ORDER.length : i) * 2 + (n.data("subject") ? 0 : 1);
+  }
   function layout(els) {
     if (source === "neighbourhood") {
       return { name: "concentric", padding: 30, minNodeSpacing: many ? 12 : 60, startAngle: 0,
@@ -20,13 +27,14 @@
                levelWidth: function () { return 1; } };
     }
     if (many) {
-      return { name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 90, padding: 20 };
+      return { name: "cose", animate: false, randomize: true, nodeRepulsion: 400000, idealEdgeLength: 120,
+               nodeOverlap: 20, padding: 20 };
     }
     if (els.nodes.length <= 2) {
       return { name: "grid", padding: 40 };
     }
-    return { name: "circle", padding: 40, startAngle: -Math.PI / 2,
-             sort: function (a, b) { return (b.data("subject") ? 1 : 0) - (a.data("subject") ? 1 : 0); } };
+    return { name: "circle", padding: 40, startAngle: -Math.PI / 2, spacingFactor: 1.15,
+             sort: function (a, b) { return rank(a) - rank(b); } };
   }
   var cy = cytoscape({
     container: holder,
