@@ -413,3 +413,18 @@ def test_parallel_transfers_are_drawn_as_one_labelled_edge(w: World) -> None:
     assert nodes["ZZ"]["role"] == "counterparty"
     assert dict(g["legend"]) == {"origin": views.ROLE_COLOURS["origin"], "member": views.ROLE_COLOURS["member"],
                                  "counterparty": views.ROLE_COLOURS["counterparty"]}
+
+
+def test_the_site_root_opens_the_pages() -> None:
+    plain = World(demo=False)
+    assert plain.anon.get("/").headers["location"] == "/ui/login"
+    assert plain.client("analyst").get("/").headers["location"] == "/ui/cases"
+    demo = World(demo=True)
+    r = demo.anon.get("/")
+    assert r.status_code == 303 and r.headers["location"] == "/ui/demo-login?as=analyst"
+    # following it signs the visitor in as the demo analyst and lands on the queue
+    c = TestClient(demo.app)
+    page = c.get("/")
+    assert page.status_code == 200 and str(page.url).endswith("/ui/cases") and "demo-analyst" in page.text
+    assert demo.client("supervisor").get("/").headers["location"] == "/ui/cases"
+    assert plain.anon.get("/health").json()["status"] == "ok"

@@ -1,8 +1,16 @@
-"""Analyst web pages under ``/ui`` (server-rendered; assets vendored in ``static/``).
+"""Analyst web pages under ``/ui`` (server-rendered; assets vendored in ``static/``),
+plus the site root ``/``, which opens them.
 
 ``create_app`` includes :data:`router` when this package is importable.
 """
 
-from api.ui.pages import router
+from fastapi import APIRouter
+
+from api.ui.pages import root_router
+from api.ui.pages import router as pages_router
+
+router = APIRouter()
+router.include_router(pages_router)
+router.include_router(root_router)
 
 __all__ = ["router"]

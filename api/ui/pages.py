@@ -28,6 +28,7 @@ from api.ui.session import (
     db_of,
     need,
     safe_next,
+    token_of,
 )
 from engine import audit, auth, cases, schedule
 from engine.auth import User
@@ -152,6 +153,24 @@ def static(name: str) -> FileResponse:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> RedirectResponse:
     return RedirectResponse("/ui/cases", status_code=303)
+
+
+#: The site root opens the pages: signed-in users go to the queue; on a demo server
+#: (``ctfmon serve --demo``) a visitor is signed in as the demo analyst; otherwise the
+#: sign-in page.  So the URL the server prints opens the pages.
+root_router = APIRouter(include_in_schema=False)
+
+
+@root_router.get("/")
+def site_root(request: Request) -> RedirectResponse:
+    token = token_of(request)
+    if token is not None:
+        with db_of(request).reading() as cur:
+            if auth.authenticate(cur, token) is not None:
+                return RedirectResponse("/ui/cases", status_code=303)
+    if request.app.state.demo_tokens:
+        return RedirectResponse("/ui/demo-login?as=analyst", status_code=303)
+    return RedirectResponse("/ui/login", status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse)
