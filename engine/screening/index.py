@@ -12,9 +12,9 @@ of active versions).  Each list name is described by *blocking keys*:
 - ``f:`` the sorted full token string.
 
 A query name is a candidate for a list name when they share a key.  In bulk
-(:func:`screen_frame`) tokens frequent in the screened population itself (more than
-0.1% of its distinct names: *John*, *Maria*) are also treated as common; the keys are
-joined in polars, candidate pairs are pre-filtered
+(:func:`screen_frame`) tokens frequent in the screened population itself (in more than
+0.1% of its distinct names and at least 5: *John*, *Maria*) are also treated as common,
+for blocking and in the token weights; the keys are joined in polars, candidate pairs are pre-filtered
 with :func:`rapidfuzz.process.cpdist` (all cores) and only the survivors are scored in
 Python with :func:`engine.screening.matcher.compare_tokens`.
 """
@@ -38,6 +38,7 @@ from engine.screening.lists import ListEntry
 from engine.screening.matcher import (
     DEFAULT_THRESHOLD,
     EntryScore,
+    PopulationWeights,
     Query,
     TokenWeights,
     compare_tokens,
@@ -52,7 +53,7 @@ PREFILTER = 55.0
 #: In bulk, a token held by more than this share of the distinct names screened (and at
 #: least ``POPULATION_COMMON_MIN`` of them) is common in the population.
 POPULATION_COMMON_SHARE = 0.001
-POPULATION_COMMON_MIN = 50
+POPULATION_COMMON_MIN = 5
 
 
 def token_keys(token: str) -> list[str]:
@@ -131,6 +132,7 @@ class ListIndex:
             for k in sorted(self.name_keys(n.tokens) | pair_keys(n.tokens)):
                 self.key_to_names[k].append(i)
         self._frame: pl.DataFrame | None = None
+        self._text: pl.DataFrame | None = None
 
     # ---------------------------------------------------------------- keys
     def is_common(self, token: str) -> bool:
@@ -154,6 +156,15 @@ class ListIndex:
         if pairs_wanted(len(common), n_rare):
             keys |= pair_keys(tuple(common))
         return keys
+
+    def text_frame(self) -> pl.DataFrame:
+        """``list_idx``, ``lt`` (the normalised name) for every list name."""
+        if self._text is None:
+            self._text = pl.DataFrame(
+                {"list_idx": list(range(len(self.names))), "lt": [" ".join(n.tokens) for n in self.names]},
+                schema={"list_idx": pl.Int32, "lt": pl.String},
+            )
+        return self._text
 
     def key_frame(self) -> pl.DataFrame:
         """``key``, ``list_idx`` for every list name (for set-based joins)."""
@@ -279,6 +290,7 @@ def screen_frame(
     # their own, however rare on the list; names of such tokens only pair up (p: keys).
     freq = toks.unique().group_by("tok").len()
     pop_cap = max(POPULATION_COMMON_MIN, int(POPULATION_COMMON_SHARE * norm.height))
+    log.debug("screen: population-common tokens occur in more than %d names", pop_cap)
     pop_common = set(freq.filter(pl.col("len") > pop_cap)["tok"].to_list())
     vocab = freq["tok"].drop_nulls().to_list()
     kind_tok: list[str] = []
@@ -325,9 +337,8 @@ def screen_frame(
     if pairs.height == 0:
         return pl.DataFrame(schema=out_schema)
     # Quick pre-filter of candidate pairs on the joined token strings (all cores).
-    list_text = pl.Series("lt", [" ".join(n.tokens) for n in idx.names], dtype=pl.String)
     q_text = norm.select("nid", qt=pl.col("tokens").list.join(" "))
-    pairs = pairs.join(q_text, on="nid").with_columns(lt=list_text.gather(pairs["list_idx"]))
+    pairs = pairs.join(q_text, on="nid").join(idx.text_frame(), on="list_idx")
     sims = process.cpdist(
         pairs["qt"].to_list(), pairs["lt"].to_list(), scorer=fuzz.token_set_ratio, workers=-1, dtype=np.float32
     )
@@ -337,10 +348,11 @@ def screen_frame(
     # Full scoring of the survivors, best name per (distinct name, entry).
     needed = norm.join(pairs.select("nid").unique(), on="nid", how="semi")
     q_tokens = dict(zip(needed["nid"].to_list(), needed["tokens"].to_list(), strict=True))
+    weights = PopulationWeights(idx.weights, pop_common)
     best: dict[tuple[int, tuple[str, str]], tuple[float, int, Any]] = {}
     for nid, li in zip(pairs["nid"].to_list(), pairs["list_idx"].to_list(), strict=True):
         n = idx.names[li]
-        cmp = compare_tokens(tuple(q_tokens[nid]), n.tokens, idx.weights)
+        cmp = compare_tokens(tuple(q_tokens[nid]), n.tokens, weights)
         eff = cmp.score * (0.85 if n.quality == "low" else 1.0)
         key = (nid, n.entry_key)
         cur = best.get(key)

@@ -6,10 +6,13 @@ Name similarity (:func:`compare_tokens`, symmetric, 0..1):
 - a token pair scores 1 when equal; an initial against a token it starts with scores
   0.9; otherwise the normalised edit similarity (:mod:`rapidfuzz` optimal string
   alignment, a transposition is one edit) when the edit distance is plausible for the
-  length (1 edit up to 5 letters, and then only with the same first letter; 2 up to 9,
-  3 beyond), or 0.85 when their consonant skeletons agree (four letters or more) or
-  they start alike and their metaphone keys agree (five letters or more): transliteration variants such as *Hussein*/*Husayn*; short tokens
-  (up to five letters) with equal skeletons score 0.8 (*Kim*/*Kem*, *Uday*/*Ouday*);
+  shorter token (1 edit up to 5 letters, and then only with the same first letter; 2
+  up to 9, 3 beyond), or 0.85 when their consonant skeletons agree (four letters or more) or
+  they start alike and their metaphone keys agree (five letters or more), provided
+  more than half of the letters agree in place (one edit at most below five letters):
+  transliteration variants such as
+  *Hussein*/*Husayn* but not *Muhammad*/*Mahmoud*; short tokens (up to five letters)
+  with equal skeletons one edit apart score 0.8 (*Kim*/*Kem*, *Uday*/*Ouday*);
   other tokens of three letters or fewer must be equal;
 - every token carries a weight from its rarity in the loaded lists (see
   :class:`TokenWeights`): common tokens (*Mohammed*, *Ali*), particles (*al*, *bin*) and
@@ -122,6 +125,23 @@ class TokenWeights:
         return min(1.0, w)
 
 
+class PopulationWeights:
+    """List-rarity weights, capped for tokens frequent in the population being screened.
+
+    Bulk screening knows its population: a token held by many of the names screened
+    (*Maria*, *Johnson*, *Osman* in a bank's customer base) identifies nobody, however
+    rare it is on the list.
+    """
+
+    def __init__(self, base: TokenWeights, common: set[str]) -> None:
+        self.base = base
+        self.common = common
+
+    def __call__(self, token: str) -> float:
+        w = self.base(token)
+        return min(w, GENERIC_WEIGHT_CAP) if token in self.common else w
+
+
 def _max_edits(n: int) -> int:
     if n <= 3:
         return 0
@@ -145,18 +165,22 @@ def token_similarity(a: str, b: str) -> float:
         return 0.0
     longest = max(la, lb)
     best = 0.0
+    edits = _max_edits(min(la, lb))
     if min(la, lb) > 3 and (longest > 5 or a[0] == b[0]):
-        d = OSA.distance(a, b, score_cutoff=_max_edits(longest))
-        if d <= _max_edits(longest):
+        d = OSA.distance(a, b, score_cutoff=edits)
+        if d <= edits:
             best = 1.0 - d / longest
             best = max(best, 0.75)
     if best < 0.85:
+        # Sound-alike keys alone overreach (muhammad/mahmoud, chloe/chul): the spellings
+        # must also share more than half of their letters in place.
+        close = OSA.normalized_similarity(a, b) > 0.5 and (min(la, lb) >= 5 or OSA.distance(a, b) <= 1)
         ska, skb = skeleton(a), skeleton(b)
-        if ska == skb and len(ska) > 2 and min(la, lb) >= 4:
+        if ska == skb and len(ska) > 2 and min(la, lb) >= 4 and close:
             best = 0.85
-        elif ska == skb and longest <= 5:
+        elif ska == skb and longest <= 5 and OSA.distance(a, b) <= 1:
             best = max(best, 0.8)  # short transliteration variants: kim/kem, uday/ouday
-        elif a[0] == b[0] and min(la, lb) >= 5:
+        elif a[0] == b[0] and min(la, lb) >= 5 and close:
             pa, pb = phonetic(a), phonetic(b)
             if pa and pa == pb:
                 best = 0.85
