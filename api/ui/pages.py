@@ -6,20 +6,21 @@ checks use :data:`engine.auth.PERMISSIONS`, and the engine enforces its own rule
 
 from __future__ import annotations
 
-import json
 import logging
 import mimetypes
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, unquote, urlencode
 
+import duckdb
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.ui import views
-from api.ui.jobs import ScanJobs
+from api.ui.jobs import ScanJob, ScanJobs
 from api.ui.session import (
     COOKIE,
     COOKIE_MAX_AGE,
@@ -317,8 +318,10 @@ def case_page(request: Request, case_id: str, user: PageUser) -> HTMLResponse:
     return _case_page(request, user, case_id)
 
 
-def _case_action(request: Request, user: User, case_id: str, fn: Any, done: str,
+def _case_action(request: Request, user: User, case_id: str, fn: Callable[[duckdb.DuckDBPyConnection], None],
+                 done: str,
                  note_text: str = "") -> Response:
+    """Run a change on the case; on an error show the case again with the message in words."""
     try:
         with db_of(request).writing() as con:
             fn(con)
@@ -329,7 +332,7 @@ def _case_action(request: Request, user: User, case_id: str, fn: Any, done: str,
 
 @router.post("/cases/{case_id}/notes")
 def add_note(request: Request, case_id: str, user: FormUser, text: Annotated[str, Form()] = "") -> Response:
-    def act(con: Any) -> None:
+    def act(con: duckdb.DuckDBPyConnection) -> None:
         need(user, "case.work")
         cases.add_note(con, case_id, text, user)
 
@@ -341,7 +344,7 @@ def transition(request: Request, case_id: str, user: FormUser, to: Annotated[str
                reason: Annotated[str, Form()] = "") -> Response:
     outcome: dict[str, Any] = {}
 
-    def act(con: Any) -> None:
+    def act(con: duckdb.DuckDBPyConnection) -> None:
         need(user, "case.propose")
         outcome.update(cases.transition(con, case_id, to, reason, user))
 
@@ -356,7 +359,7 @@ def transition(request: Request, case_id: str, user: FormUser, to: Annotated[str
 
 @router.post("/cases/{case_id}/assign")
 def assign(request: Request, case_id: str, user: FormUser, assignee: Annotated[str, Form()] = "") -> Response:
-    def act(con: Any) -> None:
+    def act(con: duckdb.DuckDBPyConnection) -> None:
         need(user, "case.assign")
         if not assignee.strip():
             raise CtfmonError("choose someone to assign the case to", http_status=422)
@@ -367,7 +370,7 @@ def assign(request: Request, case_id: str, user: FormUser, assignee: Annotated[s
 
 @router.post("/cases/{case_id}/reject")
 def reject(request: Request, case_id: str, user: FormUser, reason: Annotated[str, Form()] = "") -> Response:
-    def act(con: Any) -> None:
+    def act(con: duckdb.DuckDBPyConnection) -> None:
         need(user, "case.approve")
         cases.reject_disposition(con, case_id, reason, user)
 
@@ -454,23 +457,10 @@ def start_scan(
 
 def _scan_row(request: Request, scan_id: str) -> dict[str, Any] | None:
     with db_of(request).reading() as con:
-        rows = con.execute(
-            "SELECT scan_id, started_at, finished_at, as_of, window_start, window_end, typologies, status, "
-            "counts, timings, errors, triggered_by FROM scans WHERE scan_id = ?", [scan_id],
-        ).fetchall()
-        if not rows:
-            return None
-        cols = ("scan_id", "started_at", "finished_at", "as_of", "window_start", "window_end", "typologies",
-                "status", "counts", "timings", "errors", "triggered_by")
-        row = dict(zip(cols, rows[0], strict=True))
-        for k in ("counts", "timings", "errors"):
-            row[k] = json.loads(row[k]) if isinstance(row[k], str) else (row[k] or {})
-        row["typologies"] = list(row["typologies"] or [])
-        row["so_far"] = views.scan_alerts_so_far(con, scan_id) if row["status"] == "running" else {}
-    return row
+        return views.scan_detail(con, scan_id)
 
 
-def _scan_view(request: Request, user: User, *, scan: dict[str, Any] | None, job: Any, poll_url: str,
+def _scan_view(request: Request, user: User, *, scan: dict[str, Any] | None, job: ScanJob | None, poll_url: str,
                fragment: bool) -> HTMLResponse:
     running = (job is not None and job.status in ("queued", "running")) or (
         scan is not None and scan["status"] == "running")
@@ -524,7 +514,7 @@ def schedules_page(request: Request, user: PageUser) -> HTMLResponse:
     return _schedules_page(request, user)
 
 
-def _schedule_action(request: Request, user: User, fn: Any, done: str,
+def _schedule_action(request: Request, user: User, fn: Callable[[], None], done: str,
                      form: dict[str, Any] | None = None) -> Response:
     try:
         need(user, "schedule.manage")

@@ -4,6 +4,7 @@ and the drawable graph.  Nothing here changes data; decisions stay in :mod:`engi
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -201,6 +202,24 @@ def recent_scans(con: duckdb.DuckDBPyConnection, *, limit: int = 20) -> list[dic
     cols = ("scan_id", "started_at", "finished_at", "window_start", "window_end", "status", "triggered_by",
             "typology_count", "alerts")
     return [dict(zip(cols, r, strict=True)) for r in rows]
+
+
+_SCAN_COLS = ("scan_id", "started_at", "finished_at", "as_of", "window_start", "window_end", "typologies",
+              "status", "counts", "timings", "errors", "triggered_by")
+
+
+def scan_detail(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, Any] | None:
+    """One scan row with its JSON figures decoded; a running scan also gets ``so_far``
+    (new alerts stored per typology until now).  None when there is no such scan."""
+    rows = con.execute(f"SELECT {', '.join(_SCAN_COLS)} FROM scans WHERE scan_id = ?", [scan_id]).fetchall()
+    if not rows:
+        return None
+    row = dict(zip(_SCAN_COLS, rows[0], strict=True))
+    for k in ("counts", "timings", "errors"):
+        row[k] = json.loads(row[k]) if isinstance(row[k], str) else (row[k] or {})
+    row["typologies"] = list(row["typologies"] or [])
+    row["so_far"] = scan_alerts_so_far(con, scan_id) if row["status"] == "running" else {}
+    return row
 
 
 def scan_alerts_so_far(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, int]:
