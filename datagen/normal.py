@@ -139,6 +139,21 @@ def same_group_partner(groups: np.ndarray, idx: np.ndarray, offsets: np.ndarray,
     return order[partner_rank]
 
 
+def pick_in_country(rng: np.random.Generator, actor_country: np.ndarray, pool: np.ndarray,
+                    pool_country: np.ndarray) -> np.ndarray:
+    """For each actor, a random pool member from the same country (any member when none)."""
+    order = np.argsort(pool_country, kind="stable")
+    pc = pool_country[order].astype(str)
+    ac = actor_country.astype(str)
+    lo = np.searchsorted(pc, ac, side="left")
+    hi = np.searchsorted(pc, ac, side="right")
+    size = hi - lo
+    r = rng.random(len(ac))
+    local = order[np.minimum(lo + (r * size).astype(np.int64), len(pc) - 1)]
+    anyone = rng.integers(0, len(pool), len(ac))
+    return pool[np.where(size > 0, local, anyone)]
+
+
 def _ln(rng: np.random.Generator, med: float | np.ndarray, sigma: float, n: int) -> np.ndarray:
     return np.asarray(med) * rng.lognormal(0.0, sigma, n)
 
@@ -205,7 +220,8 @@ def generate(w: World, n_target: int) -> pl.DataFrame:
         n_ll = max(1, len(tenants) // 3)
         ll_ind = rng.choice(n_ind, size=n_ll)
         ll_acc = np.concatenate([cur[ll_ind], bus_acc[prop_bus]])
-        landlord = ll_acc[rng.integers(0, len(ll_acc), len(tenants))]
+        ll_country = np.concatenate([ind_country[ll_ind], pop["bus_country"][prop_bus]])
+        landlord = pick_in_country(rng, ind_country[tenants], ll_acc, ll_country)
         same = landlord == cur[tenants]
         landlord[same] = bus_acc[dom_bus[0]]
         rent = np.round(0.3 * wage_ind[tenants] * rng.lognormal(0, 0.35, len(tenants)), 0)
@@ -312,7 +328,10 @@ def generate(w: World, n_target: int) -> pl.DataFrame:
     kb = _pick(rng, np.arange(len(dom_bus)), n, bw)
     sup_off = rng.integers(1, 1_000_003, 10)
     sup = same_group_partner(pop["bus_country"][dom_bus], kb, sup_off, rng)
-    sup = np.where(rng.random(n) < 0.08, (kb + 1) % len(dom_bus), sup)
+    cross = (kb + 1) % len(dom_bus)
+    listed = np.isin(pop["bus_country"][dom_bus[cross]], list(w.high_risk)) | np.isin(
+        pop["bus_country"][dom_bus[kb]], list(w.high_risk))
+    sup = np.where((rng.random(n) < 0.08) & ~listed, cross, sup)
     src, dst = bus_acc[dom_bus[kb]], bus_acc[dom_bus[sup]]
     same_c = pop["bus_country"][dom_bus[kb]] == pop["bus_country"][dom_bus[sup]]
     ch = np.where(same_c, np.where(rng.random(n) < 0.9, CH["domestic_transfer"], CH["cheque"]), CH["wire"])
@@ -332,14 +351,14 @@ def generate(w: World, n_target: int) -> pl.DataFrame:
                         ref=np.full(n, REF["INVOICE PAYMENT"])[good]))
     n = want["cheque"]
     ki = _pick(rng, pool, n, activity[pool])
-    kb = _pick(rng, dom_bus, n)
+    kb = pick_in_country(rng, ind_country[ki], dom_bus, pop["bus_country"][dom_bus])
     good = usable[bus_acc[kb]]
     blocks.append(Block(clk.draw(rng, n, clk.w_transfer, clk.h_bank)[good], np.full(n, CH["cheque"])[good],
                         cur[ki][good], bus_acc[kb][good], np.round(_ln(rng, 600 * price_ind[ki], 0.9, n), 2)[good]))
     gov = pop["gov_account"]
     n = want["tax"]
     kb = _pick(rng, dom_bus, n)
-    g = gov[rng.integers(0, len(gov), n)]
+    g = pick_in_country(rng, pop["bus_country"][kb], gov, pop["gov_country"])
     good = usable[bus_acc[kb]] & usable[g]
     blocks.append(Block(clk.draw(rng, n, clk.w_transfer, clk.h_bank)[good], np.full(n, CH["domestic_transfer"])[good],
                         bus_acc[kb][good], g[good], np.round(_ln(rng, 3000, 1.2, n), 2)[good],
@@ -370,6 +389,8 @@ def generate(w: World, n_target: int) -> pl.DataFrame:
     n = want["donation"]
     ki = _pick(rng, pool, n, activity[pool])
     k = rng.choice(len(npo_acc), n, p=size / size.sum())
+    local = pick_in_country(rng, ind_country[ki], np.arange(len(npo_acc)), pop["npo_country"])
+    k = np.where(rng.random(n) < 0.85, local, k)
     dn = np.maximum(5, np.round(_ln(rng, 50, 1.1, n) / 5) * 5)
     ch = np.where(rng.random(n) < 0.6, CH["domestic_transfer"], CH["mobile_transfer"])
     good = usable[npo_acc[k]]

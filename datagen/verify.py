@@ -54,9 +54,10 @@ atm AS (SELECT DISTINCT l.instance_id, l.ts FROM loads l JOIN t ON t.from_accoun
 SELECT s.instance_id, coalesce(bool_or((w.cards >= 3 OR w.total >= 5000) AND a.ts IS NOT NULL), false) AS ok
 FROM subj s LEFT JOIN w USING (instance_id) LEFT JOIN atm a ON a.instance_id = w.instance_id AND a.ts = w.ts GROUP BY 1""",
     "TF-XB-01": f"""WITH {SUBJ},
-x AS (SELECT acc.instance_id, t.ts, t.usd FROM acc JOIN t ON (t.from_account = acc.account_id
+x AS (SELECT acc.instance_id, t.ts, t.usd FROM acc JOIN t ON ((t.from_account = acc.account_id
         AND t.beneficiary_country IN (SELECT country FROM hr))
-        OR (t.to_account = acc.account_id AND t.originator_country IN (SELECT country FROM hr))
+        OR (t.to_account = acc.account_id AND t.originator_country IN (SELECT country FROM hr)))
+        AND t.originator_country <> t.beneficiary_country
       WHERE t.channel IN ('wire','remittance','domestic_transfer','mobile_transfer')
         AND t.txn_id NOT IN (SELECT payment_txn_id FROM trade_documents WHERE payment_txn_id IS NOT NULL)),
 w AS (SELECT x1.instance_id, sum(x2.usd) AS total FROM x x1 JOIN x x2 ON x1.instance_id = x2.instance_id
@@ -164,7 +165,7 @@ FROM ev e LEFT JOIN hrx h USING (instance_id) LEFT JOIN grp g USING (instance_id
 GROUP BY 1""",
     "TF-NPO-01": f"""WITH {SUBJ},
 npo AS (SELECT s.instance_id, acc.account_id, p.npo_operating_countries AS ops FROM subj s JOIN acc USING (instance_id)
-        JOIN parties p USING (party_id)),
+        JOIN parties p USING (party_id) WHERE p.party_type = 'npo'),
 o AS (SELECT n.instance_id, t.ts, t.usd,
              (t.channel IN ('cash_withdrawal','atm_withdrawal')
               OR (t.beneficiary_country IS NOT NULL AND NOT list_contains(n.ops, t.beneficiary_country))
