@@ -162,6 +162,22 @@ def test_bulk_screen_agrees_with_single_queries(idx: ListIndex) -> None:
         assert abs(single - s) < 1e-6
 
 
+def test_bulk_screen_finds_listed_names_among_many(idx: ListIndex) -> None:
+    import random
+
+    rnd = random.Random(4)
+    syll = ["ka", "ri", "mo", "na", "el", "sa", "to", "vi", "la", "den", "mar", "tin", "os"]
+    filler = [" ".join("".join(rnd.choice(syll) for _ in range(3)).title() for _ in range(2)) for _ in range(3000)]
+    persons = sorted((e for e in idx.entries.values() if e.entry_type == "person"), key=lambda e: e.reference)
+    planted = rnd.sample(persons, 25)
+    names = filler + [e.primary_name for e in planted]
+    frame = pl.DataFrame({"qid": [str(i) for i in range(len(names))], "name": names, "kind": ["person"] * len(names)})
+    hits = screen_frame(idx, frame, threshold=0.0)
+    found = {(r["qid"], r["reference"]) for r in hits.iter_rows(named=True) if r["score"] >= 0.99}
+    for i, e in enumerate(planted):
+        assert (str(len(filler) + i), e.reference) in found, e.primary_name
+
+
 # --------------------------------------------------------------------------- properties
 class _W:
     def __call__(self, token: str) -> float:
