@@ -8,13 +8,17 @@ Definitions used here:
 
 - *scatter-gather*: source S pays intermediary I (leg 1), then I pays sink T (leg 2) after
   leg 1, with leg 2 between ``forward_min_ratio`` and ``forward_max_ratio`` of leg 1
-  ("forwarding it"); at least ``min_intermediaries`` distinct intermediaries, all legs
+  ("forwarding it": 80-100% by default, the same reading as ML-NET-04); at least ``min_intermediaries`` distinct intermediaries, all legs
   within ``window_days`` of the first.  Subjects: the source and the sink (one alert each).
-- *gather-scatter* (the reverse: many to one to many): at least ``min_intermediaries``
-  distinct sources pay one hub, and the hub then pays at least ``min_intermediaries``
-  distinct sinks, every payment out after the first payment in, all within
-  ``window_days``, and the hub forwards at least ``forward_min_ratio`` of what it
-  gathered.  Subject: the hub.
+- *gather-scatter* (the reverse: many to one to many): a gather phase in which at least
+  ``min_intermediaries`` distinct sources pay one hub, followed by a scatter phase in which
+  the hub pays at least ``min_intermediaries`` distinct sinks, with no payment out of the
+  hub during the gather phase and none into it during the scatter phase, both phases
+  within ``window_days``, and the hub forwarding ``forward_min_ratio`` to
+  ``forward_max_ratio`` of what it gathered.  Recurring payments (the same pair, amounts
+  within 20%, at least 7 days apart) are routine and left out; a hub whose sources also
+  pay another account that pays its sinks in the window is one account of a layer
+  (ML-NET-05), not a gather-scatter hub.  Subject: the hub.
 
 SQL builds the two-leg paths (joined on the intermediary, bounded by time and amount) and
 keeps source/sink pairs with enough distinct intermediaries; gather-scatter hubs are
@@ -30,6 +34,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, ClassVar
 
+import polars as pl
 from pydantic import Field
 
 from engine import graph
@@ -40,14 +45,26 @@ from typologies.base import Alert, Params, ScanContext, Typology
 class ScatterGatherParams(Params):
     min_intermediaries: int = Field(3, ge=2, description="distinct intermediaries (or sources and sinks) needed")
     window_days: float = Field(7, gt=0, description="all legs within this many days")
-    forward_min_ratio: float = Field(0.5, gt=0, description="a forwarded leg is at least this share of the leg before")
-    forward_max_ratio: float = Field(1.1, gt=0, description="a forwarded leg is at most this multiple of the leg before")
+    forward_min_ratio: float = Field(
+        0.8, gt=0, description="forwarding passes on at least this share of what was received (as ML-NET-04)"
+    )
+    forward_max_ratio: float = Field(
+        1.0, gt=0, description="forwarding passes on at most this multiple of what was received (1: adds nothing)"
+    )
     min_amount: float = Field(0, ge=0, description="ignore transfers below this amount (base currency)")
     max_hub_counterparties: int = Field(
         200, ge=3, description="gather-scatter: skip hubs with more distinct counterparties than this in the window "
         "(payment processors, payroll)",
     )
     gather_scatter: bool = Field(True, description="also look for gather-scatter (many -> hub -> many)")
+    exclude_recurring: bool = Field(
+        True, description="gather-scatter: leave out payments that repeat one between the same pair "
+        "(within 20%, at least 7 days apart: rent, instalments, salaries)"
+    )
+    exclude_layered: bool = Field(
+        True, description="gather-scatter: skip hubs whose sources also reach its sinks through another account "
+        "(a layer of a bipartite/stack structure, ML-NET-05)"
+    )
 
 
 class ScatterGather(Typology):
@@ -158,6 +175,12 @@ ORDER BY p.source, p.sink, p.ts1, p.t1, p.ts2
         w = p.window_days * 86400.0
         k = p.min_intermediaries
         edges = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
+        if p.exclude_recurring:
+            edges = f"""SELECT r.* FROM ({edges}) r WHERE NOT EXISTS (
+  SELECT 1 FROM scan_transactions o
+  WHERE o.from_account = r.src AND o.to_account = r.dst AND o.txn_id <> r.txn_id
+    AND (o.timestamp >= r.ts + INTERVAL '7' DAY OR o.timestamp <= r.ts - INTERVAL '7' DAY)
+    AND CAST(o.amount_base AS DOUBLE) <= r.amount * 1.2 AND CAST(o.amount_base AS DOUBLE) * 1.2 >= r.amount)"""
         cand = ctx.sql(
             f"""
 WITH e AS ({edges}),
@@ -189,17 +212,26 @@ ORDER BY b.hub, b.ts, b.txn_id
         for (hub,), grp in cand.group_by(["hub"], maintain_order=True):
             rows = list(grp.select("direction", "cp", "txn_id", "ts", "amount").iter_rows())
             best: tuple[int, list[tuple[Any, ...]], list[tuple[Any, ...]]] | None = None
+            n = len(rows)
             for i, first in enumerate(rows):
-                if first[0] != "in":
-                    continue
+                if first[0] != "in" or (i > 0 and rows[i - 1][0] == "in" and rows[i - 1][3] >= first[3] - span):
+                    continue  # a gather phase starts at an inflow not preceded by another within the window
                 t0 = first[3]
-                ins = [r for r in rows[i:] if r[0] == "in" and r[3] <= t0 + span]
-                outs = [r for r in rows[i:] if r[0] == "out" and r[3] <= t0 + span and r[3] > t0]
+                j = i
+                while j < n and rows[j][0] == "in" and rows[j][3] <= t0 + span:
+                    j += 1
+                ins = rows[i:j]
+                m = j
+                while m < n and rows[m][0] == "out" and rows[m][3] <= t0 + span:
+                    m += 1
+                outs = rows[j:m]
                 n_in = len({r[1] for r in ins})
                 n_out = len({r[1] for r in outs})
+                if n_in < k or n_out < k:
+                    continue
                 got = sum(float(r[4]) for r in ins)
                 sent = sum(float(r[4]) for r in outs)
-                if n_in < k or n_out < k or got <= 0 or sent < p.forward_min_ratio * got:
+                if not (p.forward_min_ratio * got <= sent <= p.forward_max_ratio * got):
                     continue
                 if {r[1] for r in ins} & {r[1] for r in outs}:
                     continue
@@ -207,6 +239,8 @@ ORDER BY b.hub, b.ts, b.txn_id
                     best = (min(n_in, n_out), ins, outs)
             if best is not None:
                 found.append((str(hub), best[1], best[2]))
+        if p.exclude_layered and found:
+            found = self._not_layered(ctx, found, span)
         accounts = {h for h, _i, _o in found} | {r[1] for _h, i, o in found for r in i + o}
         owner_map = graph.owners(ctx.con, accounts)
         alerts = []
@@ -237,3 +271,29 @@ ORDER BY b.hub, b.ts, b.txn_id
             alerts.append(Alert(stype, sid, round(min(score, 1.0), 4), t_first, t_last,
                                 [r[2] for r in ins + outs], explanation, details))
         return alerts
+
+    def _not_layered(self, ctx: ScanContext, found: list[tuple[str, list[tuple[Any, ...]], list[tuple[Any, ...]]]],
+                     span: timedelta) -> list[tuple[str, list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+        """Drop hubs whose sources reach one of its sinks through another account in the window."""
+        src_rows = [(h, r[1], min(x[3] for x in i)) for h, i, _o in found for r in i]
+        snk_rows = [(h, r[1]) for h, _i, o in found for r in o]
+        ctx.con.register("_net02_src", pl.DataFrame(src_rows, schema={"hub": pl.String, "acc": pl.String,
+                                                                      "t0": pl.Datetime("us")}, orient="row").to_arrow())
+        ctx.con.register("_net02_snk", pl.DataFrame(snk_rows, schema={"hub": pl.String, "acc": pl.String},
+                                                    orient="row").to_arrow())
+        try:
+            layered = {r[0] for r in ctx.con.sql(
+                f"""
+SELECT DISTINCT s.hub
+FROM _net02_src s
+JOIN scan_transactions a ON a.from_account = s.acc AND a.to_account <> s.hub
+ AND a.timestamp >= s.t0 AND a.timestamp <= s.t0 + INTERVAL '{int(span.total_seconds())}' SECOND
+JOIN scan_transactions b ON b.from_account = a.to_account AND b.timestamp > a.timestamp
+ AND b.timestamp <= s.t0 + INTERVAL '{int(span.total_seconds())}' SECOND
+JOIN _net02_snk k ON k.hub = s.hub AND k.acc = b.to_account
+"""
+            ).fetchall()}
+        finally:
+            ctx.con.unregister("_net02_src")
+            ctx.con.unregister("_net02_snk")
+        return [f for f in found if f[0] not in layered]
