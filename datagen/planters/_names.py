@@ -84,9 +84,10 @@ def vary(entry: Listed, rng: np.random.Generator, mode: str | None = None) -> tu
     if mode in ("typo", "alias"):
         longest = max(range(len(parts)), key=lambda i: len(parts[i]))
         w = parts[longest]
-        if len(w) >= 5:
-            i = int(rng.integers(1, len(w) - 1))
-            w = w[:i] + w[i + 1] + w[i] + w[i + 2:]  # swap two adjacent letters
+        spots = [i for i in range(1, len(w) - 1) if w[i].isalpha() and w[i + 1].isalpha() and w[i] != w[i + 1]]
+        if len(w) >= 5 and spots:
+            i = spots[int(rng.integers(len(spots)))]
+            w = w[:i] + w[i + 1] + w[i] + w[i + 2:]  # swap two adjacent letters of one word
             parts[longest] = w
             return _title(" ".join(parts)), "typo"
     return _title(name), "exact"
