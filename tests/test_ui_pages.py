@@ -428,3 +428,17 @@ def test_the_site_root_opens_the_pages() -> None:
     assert page.status_code == 200 and str(page.url).endswith("/ui/cases") and "demo-analyst" in page.text
     assert demo.client("supervisor").get("/").headers["location"] == "/ui/cases"
     assert plain.anon.get("/health").json()["status"] == "ok"
+
+
+def test_roles_without_a_move_are_told_who_can(w: World) -> None:
+    cid = w.ids["cycle"]
+    page = text(w.client("auditor").get(f"/ui/cases/{cid}").text)
+    assert "Your role (auditor) cannot move this case: In review needs the analyst or supervisor role." in page
+    assert "Adding notes needs the analyst or supervisor role." in page
+    sup, csrf = w.client("supervisor"), w.csrf("supervisor")
+    for to, reason in (("in_review", ""), ("closed_no_action", "known payroll loop")):
+        sup.post(f"/ui/cases/{cid}/transition", data={"csrf": csrf, "to": to, "reason": reason})
+    assert w.case(cid)["state"] == "closed_no_action"
+    page = text(w.client("analyst").get(f"/ui/cases/{cid}").text)
+    assert "Your role (analyst) cannot move this case: In review needs the supervisor role." in page
+    assert "Reopen for review" in text(sup.get(f"/ui/cases/{cid}").text)

@@ -304,9 +304,14 @@ def _case_page(request: Request, user: User, case_id: str, *, error: str | None 
     except NotFound as exc:
         return _error(request, user, exc, title="No such case")
     pending = next((d for d in case["dispositions"] if d["status"] == "pending"), None)
+    blocked = [
+        f"{STATE_LABELS.get(to, to)} needs the {' or '.join(sorted(set(who['direct']) | set(who['propose'])))} role"
+        for to, who in case["allowed_transitions"].items()
+        if user.role not in who["direct"] and user.role not in who["propose"]
+    ]
     return _render(
         request, "case.html", user, status=status, case=case, graph=graph, timeline=views.timeline(case),
-        actions=_actions(user, case), pending=pending, people=people, error=error, note_text=note_text,
+        actions=_actions(user, case), pending=pending, blocked=blocked, people=people, error=error, note_text=note_text,
         can_work=user.can("case.work"), can_assign=user.can("case.assign") and case["state"] in OPEN_STATES,
         can_approve=user.can("case.approve"), can_export=user.can("report.file"),
         exportable=case["state"] in goaml.EXPORTABLE_STATES, export_states=goaml.EXPORTABLE_STATES,
