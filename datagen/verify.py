@@ -272,12 +272,15 @@ def connect(data_dir: Path) -> duckdb.DuckDBPyConnection:
 def _name_score(name: str, listed: list[str]) -> float:
     from rapidfuzz import fuzz, process
 
-    best = process.extractOne(name.upper(), listed, scorer=fuzz.token_sort_ratio)
+    def scorer(a: str, b: str, **_kw: object) -> float:
+        return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
+
+    best = process.extractOne(name.upper(), listed, scorer=scorer)
     return float(best[1]) if best else 0.0
 
 
 def _sanctions(con: duckdb.DuckDBPyConnection, tid: str) -> list[tuple[str, bool]]:
-    """SAN-01: the subject's name or an alt name scores >= 85 (token sort ratio) against a listed
+    """SAN-01: the subject's name or an alt name scores >= 85 (best of plain and token-sort ratio) against a listed
     name or alias, and its birth year and nationality agree; SAN-02: an originator/beneficiary
     name on the evidence scores >= 85."""
     from datagen.planters._names import listed
