@@ -121,25 +121,15 @@ class ForeignFighterProfile(Typology):
           SELECT to_party, ts, amt, from_type FROM ptx
           WHERE to_party IS NOT NULL AND (from_party IS NULL OR from_party <> to_party)
         ),
-        epx AS (
-          SELECT e.party_id, e.air_ts, e.hr_ts, e.w_start,
-            coalesce(sum(CASE WHEN x.ts < e.w_start THEN x.signed ELSE 0 END), 0) AS balance_before,
-            coalesce(sum(CASE WHEN x.ts >= e.w_start AND x.ts <= e.hr_ts AND x.signed > 0
-                              THEN x.signed ELSE 0 END), 0) AS inflow,
-            coalesce(sum(CASE WHEN x.ts >= e.w_start AND x.ts <= e.hr_ts AND x.signed > 0
-                                   AND x.from_type = 'loan' THEN x.signed ELSE 0 END), 0) AS loan_drawdown
-          FROM ep e LEFT JOIN legs x ON x.party_id = e.party_id AND x.ts <= e.hr_ts
-          GROUP BY e.party_id, e.air_ts, e.hr_ts, e.w_start
-        ),
         epd AS (
-          SELECT e.party_id, e.hr_ts, e.air_ts,
+          SELECT e.party_id, e.hr_ts, e.air_ts, e.w_start,
                  coalesce(sum(CASE WHEN d.kind = 'cash'
                                      OR (CAST(d.from_closed AS TIMESTAMP) >= e.w_start
                                          AND CAST(d.from_closed AS TIMESTAMP) <= e.hr_ts + INTERVAL '1 day')
                                    THEN d.amt ELSE 0 END), 0) AS drained,
                  min(d.ts) AS first_drain
           FROM ep e LEFT JOIN drains d ON d.from_party = e.party_id AND d.ts >= e.w_start AND d.ts <= e.hr_ts
-          GROUP BY e.party_id, e.hr_ts, e.air_ts
+          GROUP BY e.party_id, e.hr_ts, e.air_ts, e.w_start
         ),
         closures AS (
           SELECT e.party_id, e.hr_ts, e.air_ts, count(*) AS n_closed
@@ -147,14 +137,29 @@ class ForeignFighterProfile(Typology):
            AND CAST(a.closed_on AS TIMESTAMP) >= e.w_start AND CAST(a.closed_on AS TIMESTAMP) <= e.hr_ts
           GROUP BY e.party_id, e.hr_ts, e.air_ts
         ),
+        -- only episodes with a large drain or a closure need the balance
+        ep2 AS (
+          SELECT d.*, coalesce(c.n_closed, 0) AS n_closed
+          FROM epd d LEFT JOIN closures c ON c.party_id = d.party_id AND c.hr_ts = d.hr_ts AND c.air_ts = d.air_ts
+          WHERE coalesce(c.n_closed, 0) > 0 OR d.drained >= {float(p.min_drained_amount)!r}
+        ),
+        epx AS (
+          SELECT e.party_id, e.air_ts, e.hr_ts,
+            coalesce(sum(CASE WHEN x.ts < e.w_start THEN x.signed ELSE 0 END), 0) AS balance_before,
+            coalesce(sum(CASE WHEN x.ts >= e.w_start AND x.ts <= e.hr_ts AND x.signed > 0
+                              THEN x.signed ELSE 0 END), 0) AS inflow,
+            coalesce(sum(CASE WHEN x.ts >= e.w_start AND x.ts <= e.hr_ts AND x.signed > 0
+                                   AND x.from_type = 'loan' THEN x.signed ELSE 0 END), 0) AS loan_drawdown
+          FROM ep2 e LEFT JOIN legs x ON x.party_id = e.party_id AND x.ts <= e.hr_ts
+          GROUP BY e.party_id, e.air_ts, e.hr_ts
+        ),
         qual AS (
           SELECT x.party_id, least(x.air_ts, coalesce(d.first_drain, x.air_ts)) AS s, x.hr_ts AS e,
                  greatest(x.balance_before, 0) + x.inflow AS available, d.drained, x.loan_drawdown,
-                 coalesce(c.n_closed, 0) AS n_closed
-          FROM epx x JOIN epd d ON d.party_id = x.party_id AND d.hr_ts = x.hr_ts AND d.air_ts = x.air_ts
-          LEFT JOIN closures c ON c.party_id = x.party_id AND c.hr_ts = x.hr_ts AND c.air_ts = x.air_ts
-          WHERE coalesce(c.n_closed, 0) > 0
-             OR (d.drained >= {float(p.min_drained_amount)!r} AND greatest(x.balance_before, 0) + x.inflow > 0
+                 d.n_closed
+          FROM epx x JOIN ep2 d ON d.party_id = x.party_id AND d.hr_ts = x.hr_ts AND d.air_ts = x.air_ts
+          WHERE d.n_closed > 0
+             OR (greatest(x.balance_before, 0) + x.inflow > 0
                  AND d.drained >= {p.min_drain_share!r} * (greatest(x.balance_before, 0) + x.inflow))
         ),
         bursts AS (
