@@ -18,10 +18,11 @@ Name similarity (:func:`compare_tokens`, symmetric, 0..1):
   :class:`TokenWeights`): common tokens (*Mohammed*, *Ali*), particles (*al*, *bin*) and
   initials weigh little, so two names sharing only common tokens score low;
 - score = matched weight x similarity / total weight; unmatched tokens of the longer
-  name count 0.35 of their weight when every token of the shorter name is matched
-  and the matched tokens weigh at least 0.8 together and are at least two (missing
-  middle or family names; a list name of common tokens only, *Ali Mohammed*, or a
-  single name, *Sidiki*, is not completed by any other name);
+  name count 0.35 of their weight in the middle of the name, 0.7 at its start or end
+  (an added surname is not a dropped middle name), when every token of the shorter
+  name is matched and the matched tokens weigh at least 0.8 together and are at
+  least two (a list name of common tokens only, *Ali Mohammed*, or a single name,
+  *Sidiki*, is not completed by any other name);
 - names whose tokens run together differently (*Abdulrahman*/*Abdul Rahman*) are also
   compared as one string; the better of the two readings wins.
 
@@ -40,7 +41,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -62,6 +63,7 @@ GENERIC_WEIGHT_CAP = 0.25
 MIN_WEIGHT = 0.1
 #: Unmatched tokens of the longer name count this much when the shorter name is fully matched.
 MISSING_PART_FACTOR = 0.35
+MISSING_END_FACTOR = 0.7
 #: ... provided the matched tokens carry at least this much weight (not only common tokens).
 MISSING_PART_EVIDENCE = 0.8
 
@@ -217,7 +219,19 @@ class NameComparison:
         }
 
 
-def compare_tokens(a: tuple[str, ...], b: tuple[str, ...], weight: TokenWeights) -> NameComparison:
+def _missing_weight(tokens: tuple[str, ...], used: set[int], weight: Callable[[str], float]) -> float:
+    """Weight of the unmatched tokens of the longer name: a missing middle part (between
+    matched tokens) counts ``MISSING_PART_FACTOR``, a missing first or last part
+    ``MISSING_END_FACTOR`` of its weight."""
+    lo, hi = min(used), max(used)
+    return sum(
+        weight(t) * (MISSING_PART_FACTOR if lo < i < hi else MISSING_END_FACTOR)
+        for i, t in enumerate(tokens)
+        if i not in used
+    )
+
+
+def compare_tokens(a: tuple[str, ...], b: tuple[str, ...], weight: Callable[[str], float]) -> NameComparison:
     """Symmetric weighted similarity of two token tuples (see the module docstring)."""
     if not a or not b:
         return NameComparison(0.0, [], list(a), list(b), "tokens")
@@ -248,9 +262,9 @@ def compare_tokens(a: tuple[str, ...], b: tuple[str, ...], weight: TokenWeights)
     wb = sum(weight(t) for t in un_b)
     if matched >= MISSING_PART_EVIDENCE and len(pairs) >= 2:
         if not un_a and un_b:
-            wb *= MISSING_PART_FACTOR
+            wb = _missing_weight(b, used_b, weight)
         elif not un_b and un_a:
-            wa *= MISSING_PART_FACTOR
+            wa = _missing_weight(a, used_a, weight)
     denom = matched + wa + wb
     score = got / denom if denom > 0 else 0.0
     method = "tokens"
