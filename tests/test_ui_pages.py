@@ -285,6 +285,7 @@ def test_analyst_cannot_do_supervisor_actions(w: World) -> None:
     assert "Approve: close as false positive" in sup and "Reject proposal" in sup
 
 
+@pytest.mark.slow
 def test_supervisor_assigns_rejects_and_exports_goaml(w: World) -> None:
     c = w.client("supervisor")
     cid, csrf = w.ids["structuring"], w.csrf("supervisor")
