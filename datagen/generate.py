@@ -36,8 +36,9 @@ def make_config(*, seed: int, transactions: int, parties: int | None = None, sta
         raise CtfmonError(f"--transactions {transactions}: expected at least 1000")
     if parties is not None and parties < 200:
         raise CtfmonError(f"--parties {parties}: expected at least 200")
-    if days < 7 or days > 3660:
-        raise CtfmonError(f"--days {days}: expected between 7 and 3660")
+    if days < 30 or days > 3660:
+        raise CtfmonError(f"--days {days}: expected between 30 and 3660 (365 or more keeps every planted "
+                          "window inside the data)")
     if fmt not in FORMATS:
         raise CtfmonError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     if profile not in PROFILES:

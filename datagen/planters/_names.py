@@ -96,10 +96,26 @@ def vary(entry: Listed, rng: np.random.Generator, mode: str | None = None) -> tu
 COMMON_FAMILY = ("Rahimi", "Siddiqui", "Haddad", "Karimi", "Mansour", "Santos", "Nguyen", "Tanaka", "Okafor", "Petrov")
 
 
+@lru_cache(maxsize=1)
+def _all_listed_names() -> tuple[str, ...]:
+    return tuple(n.upper() for e in listed() for n in (e.full, *e.aliases))
+
+
 def one_token(entry: Listed, rng: np.random.Generator) -> str:
-    """A different person's name sharing exactly one token with ``entry``."""
-    first = _title(entry.parts[0])
-    fam = COMMON_FAMILY[int(rng.integers(len(COMMON_FAMILY)))]
-    while fam.upper() in (p.upper() for p in entry.parts):
-        fam = COMMON_FAMILY[int(rng.integers(len(COMMON_FAMILY)))]
-    return f"{first} {fam}"
+    """A different person's name sharing one token with ``entry`` and not resembling any
+    listed name or alias (best of plain and token-sort ratio below 75)."""
+    from rapidfuzz import fuzz, process
+
+    first = _title(entry.parts[0].split()[0])
+    order = rng.permutation(len(COMMON_FAMILY))
+    name = f"{first} {COMMON_FAMILY[int(order[0])]}"
+    for i in order:
+        fam = COMMON_FAMILY[int(i)]
+        if fam.upper() in (p.upper() for p in entry.parts):
+            continue
+        name = f"{first} {fam}"
+        a = process.extractOne(name.upper(), _all_listed_names(), scorer=fuzz.ratio)
+        b = process.extractOne(name.upper(), _all_listed_names(), scorer=fuzz.token_sort_ratio)
+        if max(a[1] if a else 0, b[1] if b else 0) < 75:
+            return name
+    return name

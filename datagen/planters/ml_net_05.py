@@ -35,9 +35,10 @@ def plant(ctx: PlantContext) -> None:
         for li in range(n_layers):
             nxt = layers[li + 1]
             need = max(2, -(-2 * len(nxt) // 3))
-            for a in layers[li]:
-                targets = ctx.rng.choice(len(nxt), size=min(len(nxt), need if ctx.hard else int(ctx.rng.integers(need, len(nxt) + 1))),
-                                         replace=False)
+            shift = int(ctx.rng.integers(len(nxt)))
+            for ai, a in enumerate(layers[li]):
+                k = min(len(nxt), need if ctx.hard else int(ctx.rng.integers(need, len(nxt) + 1)))
+                targets = [(shift + ai + j) % len(nxt) for j in range(k)]  # every next-layer account is reached
                 for t in targets:
                     d = day0 + step * li + ctx.uniform(0, step * 0.9)
                     inst.evidence(w.txn(w.ts(d), "domestic_transfer", a, nxt[int(t)], usd=ctx.money(2_000, 12_000)))

@@ -36,7 +36,8 @@ def plant(ctx: PlantContext) -> None:
             usd = ctx.money(2_000, 20_000)
             total += usd
             src, dst = (dacc, a1) if ctx.rng.random() < 0.6 else (a1, dacc)
-            inst1.evidence(w.txn(w.ts(ctx.uniform(lo, ctx.days - 8)), "domestic_transfer", src, dst, usd=usd))
+            inst1.evidence(w.txn(w.ts(ctx.uniform(lo, max(lo + 0.5, ctx.days - 8.0))), "domestic_transfer", src, dst,
+                                 usd=usd))
         made += 1
         if made >= ctx.n:
             break

@@ -4,7 +4,7 @@ and out within 14 days.
 Positives: an account with a few transactions early in the window (or, when the window is
 too short or in every third instance, none on file and ``opened_on`` 200-900 days earlier)
 stays silent for 190-240 days (hard: 181-186), then receives 12,000-40,000 USD (hard:
-10,300-12,000) and moves 90-100% of it out within 1-12 days (hard: 10-13.5).
+10,300-12,000, moving 98-100% out) and moves 90-100% of it out within 1-12 days (hard: 10-13.5).
 Look-alikes: ``benign:dormant_small_reactivation`` (dormant, then only 2,000-8,000 in and
 out) and ``benign:active_account_large_flow`` (a 120-170 day gap, then 15,000 in and out).
 """
@@ -56,7 +56,7 @@ def plant(ctx: PlantContext) -> None:
         inst.subject(pk)
         usd = ctx.money(10_300, 12_000) if ctx.hard else ctx.money(12_000, 40_000)
         span = ctx.uniform(10, 13.5) if ctx.hard else ctx.uniform(1, 12)
-        _flow(ctx, inst, ak, day, usd, ctx.uniform(0.9, 1.0), span)
+        _flow(ctx, inst, ak, day, usd, ctx.uniform(0.98, 1.0) if ctx.hard else ctx.uniform(0.9, 1.0), span)
 
 
 def benign(ctx: PlantContext) -> None:

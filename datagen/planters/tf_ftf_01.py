@@ -80,7 +80,7 @@ def plant(ctx: PlantContext) -> None:
         abroad = fly + (ctx.uniform(3, 27 - (fly - drain_day)) if ctx.hard else ctx.uniform(3, 20))
         if variant == "closure":
             card = w.new_account(pk, "prepaid_card", country)
-            inst.evidence(w.txn(w.ts(drain_day + 0.2), "prepaid_load", None, card, usd=ctx.money(300, 800)))
+            inst.evidence(w.txn(w.ts(drain_day + 0.2), "prepaid_load", ak, card, usd=round(balance * 0.02, 2) + 100))
         else:
             card = ak
         for k in range(int(ctx.rng.integers(1, 4))):

@@ -1,7 +1,8 @@
 """TF-NPO-02 NPO used as a pass-through.
 
-Positives: an NPO receives from 12-30 donors (hard: 10-12) within 3-10 days and forwards
-75-95% (hard: 70.5-75%) of it within 0.5-6 days (hard: 6-6.9) to one or two beneficiaries;
+Positives: an NPO receives from 12-30 donors (hard: 10-12) within 2-4 days (hard: 3-5) and
+forwards 75-95% (hard: 70.5-75%) of it 0.3-2 days (hard: 1-1.9) after the last donation,
+the whole episode inside 7 days, to one or two beneficiaries;
 in every third instance the beneficiary is an individual sharing the NPO's registered
 address (a controller's associate) who sends the money abroad.
 Look-alike ``benign:npo_programme_disbursement``: the same donations forwarded to 4-6
@@ -16,18 +17,21 @@ TYPOLOGY_ID = "TF-NPO-02"
 
 
 def _collect(ctx: PlantContext, inst: object | None, ak: int, country: str, day0: float, span: float,
-             n_donors: int) -> float:
+             n_donors: int) -> tuple[float, float]:
     w = ctx.w
     total = 0.0
+    last = day0
     for _ in range(n_donors):
         _, donor = ctx.external_person(country)
         usd = ctx.money(50, 2_000)
         total += usd
-        t = w.txn(w.ts(day0 + ctx.uniform(0, span)), "domestic_transfer", donor, ak, usd=usd, reference="DONATION")
+        day = day0 + ctx.uniform(0, span)
+        last = max(last, day)
+        t = w.txn(w.ts(day), "domestic_transfer", donor, ak, usd=usd, reference="DONATION")
         if inst is not None:
             inst.evidence(t)  # type: ignore[attr-defined]
             inst.label("account", donor, "donor")  # type: ignore[attr-defined]
-    return total
+    return total, last
 
 
 def plant(ctx: PlantContext) -> None:
@@ -38,13 +42,12 @@ def plant(ctx: PlantContext) -> None:
         pk = w.new_npo(ctx.rng, country, str(ctx.choice(("religious", "humanitarian", "social"))), [country])
         ak = w.new_account(pk, "npo", country)
         inst.subject(pk)
-        span = ctx.uniform(3, 10)
+        span = ctx.uniform(3, 5) if ctx.hard else ctx.uniform(2, 4)
         day0 = ctx.anchor(span + 10)
         n_donors = int(ctx.rng.integers(10, 13)) if ctx.hard else int(ctx.rng.integers(12, 31))
-        total = _collect(ctx, inst, ak, country, day0, span, n_donors)
+        total, last = _collect(ctx, inst, ak, country, day0, span, n_donors)
         share = ctx.uniform(0.705, 0.75) if ctx.hard else ctx.uniform(0.75, 0.95)
-        fwd = day0 + span + (ctx.uniform(0.5, 0.9) if ctx.hard else ctx.uniform(0.5, 6))
-        fwd = min(fwd, day0 + span + 6.9)
+        fwd = min(last + (ctx.uniform(1, 1.9) if ctx.hard else ctx.uniform(0.3, 2)), day0 + 6.5)
         if i % 3 == 2:
             addr = w.party_row(pk)["address"]
             bp = w.new_person(ctx.rng, country, address=addr)
@@ -73,7 +76,7 @@ def benign(ctx: PlantContext) -> None:
         ak = w.new_account(pk, "npo", country)
         inst.subject(pk)
         day0 = ctx.anchor(20)
-        total = _collect(ctx, None, ak, country, day0, 7, int(ctx.rng.integers(12, 25)))
+        total, _last = _collect(ctx, None, ak, country, day0, 7, int(ctx.rng.integers(12, 25)))
         k = int(ctx.rng.integers(4, 7))
         for j in range(k):
             dest = (country, "PH", "ID")[j % 3]
