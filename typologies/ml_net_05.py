@@ -8,13 +8,16 @@ layer L2 of receivers), each of at least ``min_layer_size`` accounts, in which a
 ``min_density`` of the ``|L1| x |L2|`` possible sender-receiver pairs carry a transfer,
 all of the block's transfers within ``window_days``.  Blocks whose receiving layer is the
 sending layer of another block (overlap at least half) are stacked into one alert with
-three or more layers (AMLSim "stack"); a single block is a bipartite alert.
+three or more layers (AMLSim "stack"); a single block is a bipartite alert and, being
+weaker evidence than a stack (a few customers paying the same few suppliers happen by
+chance), must reach ``min_density_bipartite`` (default 0.75: 7 of 9 links for 3 x 3).
 
 SQL narrows the edges to senders with at least ``ceil(min_density * min_layer_size)``
 distinct receivers and receivers with as many distinct senders in a pair of adjacent
 14-day buckets, and drops accounts
 with more than ``max_counterparties`` distinct counterparties there (merchants, utilities,
-payroll processors are not layering accounts).  Python finds the dense blocks in each
+payroll processors are not layering accounts); recurring payments (the same pair,
+amounts within 20%, at least 7 days apart) are routine and left out.  Python finds the dense blocks in each
 connected component of the candidates: from each sender, the senders sharing a receiver
 with it and their receivers, peeled until every member reaches the density.  Every account owner in the layers is a subject.
 
@@ -40,10 +43,19 @@ class LayerParams(Params):
     min_layer_size: int = Field(3, ge=2, description="fewest accounts in a layer")
     min_density: float = Field(0.6, gt=0, le=1, description="share of sender-receiver pairs between two layers "
                                "that must carry a transfer")
+    min_density_bipartite: float = Field(
+        0.75, gt=0, le=1, description="a lone two-layer block (no further layer) must reach this density; "
+        "a stack of three or more layers is stronger evidence and needs only min_density per layer pair"
+    )
     window_days: float = Field(14, gt=0, description="all transfers of a block within this many days")
     min_amount: float = Field(0, ge=0, description="ignore transfers below this amount (base currency)")
     max_counterparties: int = Field(30, ge=3, description="skip accounts with more distinct counterparties than "
                                     "this in the 28-day candidate cell")
+    exclude_recurring: bool = Field(
+        True, description="leave out payments that repeat one between the same pair (within 20%, at least 7 days "
+        "apart: rent, instalments, supplier invoices)"
+    )
+    prune_rounds: int = Field(3, ge=0, le=10, description="rounds of SQL degree peeling of candidate edges")
     max_component_edges: int = Field(20_000, ge=100, description="skip candidate components larger than this")
 
 
@@ -98,6 +110,11 @@ def _dense_blocks(edges: list[dict[str, Any]], k: int, dens: float) -> list[tupl
     return kept
 
 
+def _density(a: frozenset[str], b: frozenset[str], edges: list[dict[str, Any]]) -> float:
+    pairs = {(e["src"], e["dst"]) for e in edges if e["src"] in a and e["dst"] in b}
+    return len(pairs) / (len(a) * len(b))
+
+
 class BipartiteLayering(Typology):
     id: ClassVar[str] = "ML-NET-05"
     name: ClassVar[str] = "Bipartite / stacked layering"
@@ -117,6 +134,12 @@ class BipartiteLayering(Typology):
         need = max(1, math.ceil(p.min_density * k))
         w = p.window_days * 86400.0
         edges_q = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
+        if p.exclude_recurring:
+            edges_q = f"""SELECT r.* FROM ({edges_q}) r WHERE NOT EXISTS (
+  SELECT 1 FROM scan_transactions o
+  WHERE o.from_account = r.src AND o.to_account = r.dst AND o.txn_id <> r.txn_id
+    AND (o.timestamp >= r.ts + INTERVAL '7' DAY OR o.timestamp <= r.ts - INTERVAL '7' DAY)
+    AND CAST(o.amount_base AS DOUBLE) <= r.amount * 1.2 AND CAST(o.amount_base AS DOUBLE) * 1.2 >= r.amount)"""
         tmp_c, tmp_d = "_ml_net_05_cells", "_ml_net_05_deg"
         ctx.con.execute(
             f"""
@@ -139,15 +162,29 @@ SELECT acc, w0, count(DISTINCT CASE WHEN is_out = 1 THEN cp END) AS n_out,
 FROM io GROUP BY acc, w0
 """
             )
-            cand = ctx.sql(
+            # degree limits on the full cell, then peel edges whose ends lost their degree (k-core style)
+            ctx.con.execute(
                 f"""
-SELECT DISTINCT c.txn_id, c.ts, c.src, c.dst, c.amount, c.w0
-FROM {tmp_c} c
+CREATE OR REPLACE TEMP TABLE {tmp_c} AS
+SELECT c.* FROM {tmp_c} c
 JOIN {tmp_d} a ON a.acc = c.src AND a.w0 = c.w0
 JOIN {tmp_d} b ON b.acc = c.dst AND b.w0 = c.w0
 WHERE a.n_out >= {need} AND b.n_in >= {need} AND a.n_all <= {p.max_counterparties} AND b.n_all <= {p.max_counterparties}
-ORDER BY c.w0, c.ts, c.txn_id
 """
+            )
+            for _ in range(p.prune_rounds):
+                ctx.con.execute(
+                    f"""
+CREATE OR REPLACE TEMP TABLE {tmp_c} AS
+WITH so AS (SELECT src, w0 FROM {tmp_c} GROUP BY src, w0 HAVING count(DISTINCT dst) >= {need}),
+di AS (SELECT dst, w0 FROM {tmp_c} GROUP BY dst, w0 HAVING count(DISTINCT src) >= {need})
+SELECT c.* FROM {tmp_c} c
+JOIN so ON so.src = c.src AND so.w0 = c.w0
+JOIN di ON di.dst = c.dst AND di.w0 = c.w0
+"""
+                )
+            cand = ctx.sql(
+                f"SELECT DISTINCT txn_id, ts, src, dst, amount, w0 FROM {tmp_c} ORDER BY w0, ts, txn_id"
             )
         finally:
             ctx.con.execute(f"DROP TABLE IF EXISTS {tmp_c}")
@@ -183,6 +220,8 @@ ORDER BY c.w0, c.ts, c.txn_id
             if any(accs <= frozenset().union(*o[0]) for o in final):
                 continue
             final.append((layers, block_edges))
+        final = [(layers, be) for layers, be in final
+                 if len(layers) > 2 or _density(layers[0], layers[1], be) >= p.min_density_bipartite]
         accounts = {a for layers, _e in final for layer in layers for a in layer}
         owner_map = graph.owners(ctx.con, accounts)
         alerts: list[Alert] = []
@@ -197,10 +236,13 @@ ORDER BY c.w0, c.ts, c.txn_id
         starts = sorted({r["ts"].replace(hour=0, minute=0, second=0, microsecond=0) for r in ce})
         out = []
         seen_blocks: set[tuple[frozenset[str], frozenset[str]]] = set()
+        last_ids: frozenset[str] = frozenset()
         for s in starts:
             win = [r for r in ce if s <= r["ts"] <= s + span]
-            if len(win) < k * k * p.min_density:
+            ids = frozenset(r["txn_id"] for r in win)
+            if ids <= last_ids or len(win) < k * k * p.min_density:
                 continue
+            last_ids = ids
             for blk in _dense_blocks(win, k, p.min_density):
                 if blk in seen_blocks:
                     continue
