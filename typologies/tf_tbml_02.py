@@ -12,7 +12,8 @@ Checks, per trade document in the scan window (several may hold for one document
 - ``payment_mismatch``: the paying transaction's base amount differs from the invoice's
   base value by more than ``max_payment_deviation`` of the invoice value;
 - ``third_party_payment``: the paying transaction's debited account belongs to a party on
-  file other than the importer.
+  file other than the importer, or, when the account's owner is not on file, the payment's
+  originator name differs from the importer's name (case and outer spaces ignored).
 
 One alert per document and party, with every check that holds.  Subjects: by default
 (``subject = "both"``) the exporter and the importer (which side is the reporting entity's
@@ -66,11 +67,15 @@ WITH ship AS (
 d AS (
   SELECT s.trade_id, s.date, s.exporter_party_id, s.importer_party_id, s.hs_code, s.shipment_ref,
          s.payment_txn_id, CAST(s.invoice_value_base AS DOUBLE) AS value,
-         CAST(t.amount_base AS DOUBLE) AS paid, t.from_account, a.party_id AS payer_party,
+         CAST(t.amount_base AS DOUBLE) AS paid, t.from_account,
+         COALESCE(a.party_id, CASE WHEN t.originator_name IS NOT NULL AND ip.name IS NOT NULL
+                                    AND lower(trim(t.originator_name)) <> lower(trim(ip.name))
+                               THEN t.originator_name END) AS payer_party,
          sh.n_docs
   FROM scan_trade_documents s
   LEFT JOIN transactions t ON t.txn_id = s.payment_txn_id
   LEFT JOIN accounts a ON a.account_id = t.from_account
+  LEFT JOIN parties ip ON ip.party_id = s.importer_party_id
   LEFT JOIN ship sh ON sh.shipment_ref = s.shipment_ref
 )
 SELECT d.*,
@@ -118,7 +123,7 @@ ORDER BY date, trade_id
             dev = abs(r["paid"] - r["value"]) / r["value"]
             parts.append(f"was paid {money(r['paid'])} against an invoice of {money(r['value'])} ({pct(dev)} off)")
         if r["third_party_payment"]:
-            parts.append(f"was paid by party {r['payer_party']}, not the importer {r['importer_party_id']}")
+            parts.append(f"was paid by {r['payer_party']}, not the importer {r['importer_party_id']}")
         if r["payment_txn_id"]:
             evidence.append(r["payment_txn_id"])
         n = len(checks)
