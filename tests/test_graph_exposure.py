@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from test_graph_detectors import T0, World, days, subjects, world  # noqa: F401  (fixture)
+import pytest
+from test_graph_detectors import T0, World, days, subjects
 
 from typologies.ml_net_06 import NetworkExposure
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
 
 
 def _designate(world: World, party: str) -> None:
