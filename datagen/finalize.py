@@ -56,13 +56,13 @@ def _planted_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     data = {k: [r.get(k) for r in rows] for k in cols}
     out = {}
     for k, v in data.items():
-        if k.startswith("_") and k not in ("_name", "_internal", "_usd"):
+        if k.startswith("_") and k not in ("_name", "_internal", "_usd", "_explicit_open"):
             out[k] = pl.Series(k, v, dtype=pl.Int64)
         elif k in ("alt_names", "npo_operating_countries"):
             out[k] = pl.Series(k, v, dtype=pl.List(pl.String))
         elif k in ("amount", "_usd", "invoice_value", "quantity"):
             out[k] = pl.Series(k, v, dtype=pl.Float64)
-        elif k in ("declared", "is_pep", "_internal"):
+        elif k in ("declared", "is_pep", "_internal", "_explicit_open"):
             out[k] = pl.Series(k, v, dtype=pl.Boolean)
         elif k in ("date_of_birth", "registered_on", "opened_on", "closed_on", "date"):
             out[k] = pl.Series(k, v, dtype=pl.Date)
@@ -89,10 +89,25 @@ class Finalizer:
         df = df.with_columns(party_id=self.party_id)
         return _conform(df, "parties")
 
-    def accounts(self, normal_accounts: pl.DataFrame) -> pl.DataFrame:
+    def accounts(self, normal_accounts: pl.DataFrame, first_activity: np.ndarray | None = None) -> pl.DataFrame:
+        """Accounts on file.  ``first_activity`` (day index per account key, -1 = none) moves
+        ``opened_on`` to at most 170 days before the account's first transaction on file, so
+        that only planted dormant accounts look dormant since their opening."""
         w = self.w
         df = pl.concat([normal_accounts, _planted_frame(w.p_accounts)], how="diagonal_relaxed").sort("_key")
         n = df.height
+        if first_activity is not None:
+            first = first_activity[:n]
+            explicit = df["_explicit_open"].fill_null(False).to_numpy() if "_explicit_open" in df.columns \
+                else np.zeros(n, dtype=bool)
+            opened = df["opened_on"].to_numpy().astype("datetime64[D]")
+            first_day = np.datetime64(w.cfg.start, "D") + np.maximum(first, 0).astype("timedelta64[D]")
+            lead = self.rng.integers(0, 171, n).astype("timedelta64[D]")
+            move = (first >= 0) & ~explicit & (first_day - opened > np.timedelta64(170, "D"))
+            opened = np.where(move, first_day - lead, opened)
+            closed = df["closed_on"].to_numpy().astype("datetime64[D]")
+            opened = np.where(~np.isnat(closed) & (closed < opened), closed, opened)
+            df = df.with_columns(opened_on=pl.Series(opened).cast(pl.Date))
         num = self.rng.permutation(n) + 10_000_000
         country = df["country"].to_numpy().astype(str)
         atype = df["account_type"].to_numpy().astype(str)

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from datagen import DATAGEN_VERSION, errors, normal, planters, population, trade
@@ -85,7 +86,7 @@ def build(cfg: GenConfig) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
     fin = Finalizer(w)
     tables: dict[str, pl.DataFrame] = {}
     tables["parties"] = fin.parties(parties)
-    tables["accounts"] = fin.accounts(accounts)
+    tables["accounts"] = fin.accounts(accounts, first_activity(w, [txns, trade_txns]))
     tables["transactions"] = fin.transactions([txns, trade_txns])
     del txns
     tables["cash_declarations"] = fin.declarations(decls)
@@ -117,6 +118,26 @@ def build(cfg: GenConfig) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
         manifest["injected_errors"] = injected
     manifest["row_counts"] = {name: df.height for name, df in tables.items()}
     return tables, manifest
+
+
+def first_activity(w: World, frames: list[pl.DataFrame]) -> np.ndarray:
+    """Day index (from the window start) of each account key's first transaction; -1 = none."""
+    keys, ts = [], []
+    for f in frames:
+        if f.height:
+            for col in ("_src", "_dst"):
+                keys.append(f[col].to_numpy())
+                ts.append(f["_ts"].to_numpy())
+    for r in w.p_txns:
+        for col in ("_src", "_dst"):
+            keys.append(np.array([r[col]], dtype=np.int64))
+            ts.append(np.array([r["_ts"]], dtype=np.int64))
+    k = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+    t = np.concatenate(ts) if ts else np.zeros(0, dtype=np.int64)
+    g = pl.DataFrame({"k": k, "t": t}).filter(pl.col("k") >= 0).group_by("k").agg(pl.col("t").min())
+    out = np.full(w.n_accounts, -1, dtype=np.int64)
+    out[g["k"].to_numpy()] = (g["t"].to_numpy() - w.start_us) // 86_400_000_000
+    return out
 
 
 def fx_table(w: World) -> pl.DataFrame:

@@ -244,6 +244,7 @@ class World:
             "currency": currency or geo.BY_CODE[country].currency,
             "opened_on": opened_on if opened_on is not None else self.cfg.start - timedelta(days=900),
             "closed_on": closed_on,
+            "_explicit_open": opened_on is not None,
         }
         self.p_accounts.append(row)
         self.account_rows[key] = row
@@ -290,14 +291,19 @@ class World:
     # ------------------------------------------------------------------ background activity
     def background(self, rng: np.random.Generator, pk: int, ak: int, day_from: float, day_to: float,
                    n: int, kinds: tuple[str, ...] = ("card", "atm")) -> list[int]:
-        """Ordinary small activity on a planted party's account (card spending, ATM, salary)."""
+        """Ordinary small activity on a planted party's account (card spending, ATM, salary),
+        spread evenly over ``[day_from, day_to)``."""
         owner_country = self._party_country(pk)
         out: list[int] = []
         if day_to <= day_from or n <= 0:
             return out
-        for _ in range(n):
+        # spread over the period (one every ~90 days at least), so that ordinary accounts do
+        # not show long silent stretches that would read as dormancy
+        n = max(n, int(np.ceil((day_to - day_from) / 90)))
+        step = (day_to - day_from) / n
+        for i in range(n):
             kind = kinds[int(rng.integers(len(kinds)))]
-            day = float(rng.uniform(day_from, day_to))
+            day = float(day_from + (i + rng.random()) * step)
             if kind == "card":
                 mcc, med = CARD_MCCS[int(rng.integers(len(CARD_MCCS)))]
                 out.append(self.txn(self.ts(day), "card_payment", ak, None,
