@@ -55,6 +55,30 @@ def edges_sql(source: str = "scan_transactions", where: str = "") -> str:
     )
 
 
+def drop_recurring(con: duckdb.DuckDBPyConnection, table: str, tolerance: float = 0.2,
+                   min_gap_days: float = 7.0, source: str = "scan_transactions") -> None:
+    """Delete from ``table`` (``txn_id, ts, src, dst, amount``) the recurring payments.
+
+    A transfer is recurring when another transfer in ``source`` between the same ordered
+    pair of accounts has an amount within ``tolerance`` of it (max/min <= 1 + tolerance)
+    and lies at least ``min_gap_days`` before or after it (rent, instalments, salaries,
+    supplier invoices); same-day duplicates are not repeats.  Only the rows of ``table``
+    are probed, so the candidate table should already be narrowed.
+    """
+    tol = 1.0 + tolerance
+    gap = float(min_gap_days) * 86400.0
+    con.execute(
+        f"""
+DELETE FROM {table} WHERE txn_id IN (
+  SELECT e.txn_id FROM {table} e
+  JOIN {source} o ON o.from_account = e.src AND o.to_account = e.dst
+  WHERE o.txn_id <> e.txn_id
+    AND abs(EXTRACT(EPOCH FROM o.timestamp) - EXTRACT(EPOCH FROM e.ts)) >= {gap}
+    AND CAST(o.amount_base AS DOUBLE) <= e.amount * {tol} AND CAST(o.amount_base AS DOUBLE) * {tol} >= e.amount
+)"""
+    )
+
+
 @dataclass(frozen=True)
 class Owner:
     """Who holds an account: the party (when on file) and its name."""

@@ -13,7 +13,7 @@ overlap an earlier one.
 SQL does the narrowing: every transfer is put in a 7-day bucket and a log-amount bucket of
 width ``ln(1.2)``; any qualifying set lies inside two adjacent time buckets and two
 adjacent amount buckets, so only hubs with ``>= min_counterparties`` distinct
-counterparties in such a 2x2 cell are kept.  The exact largest set is then found by a
+counterparties in two adjacent time buckets (first) and then in such a 2x2 cell are kept.  The exact largest set is then found by a
 sweep over the few candidate rows.
 
 Score: 0.5 at the minimum number of counterparties, +0.3 rising linearly to three times
@@ -105,36 +105,48 @@ class FanInFanOut(Typology):
         width_s = p.window_days * 86400.0
         log_w = math.log(ratio) if ratio > 1 else 1e-9
         edges = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
-        cand = ctx.sql(
+        tmp = "_ml_net_01_rows"
+        # stage 1: hubs with enough distinct counterparties in a pair of adjacent time buckets
+        ctx.con.execute(
             f"""
+CREATE OR REPLACE TEMP TABLE {tmp} AS
 WITH e AS ({edges}),
 d AS (
   SELECT 'in' AS direction, dst AS hub, src AS cp, txn_id, ts, amount FROM e
   UNION ALL
   SELECT 'out' AS direction, src AS hub, dst AS cp, txn_id, ts, amount FROM e
 ),
-b AS (
-  SELECT d.*,
-         CAST(floor(EXTRACT(EPOCH FROM ts) / {width_s}) AS BIGINT) AS wb,
-         CAST(floor(ln(amount) / {log_w}) AS BIGINT) AS ab
-  FROM d
-),
-cells AS (
-  SELECT b.direction, b.hub, b.wb - k.dw AS w0, b.ab - k.da AS a0, b.cp
-  FROM b CROSS JOIN (VALUES (0, 0), (0, 1), (1, 0), (1, 1)) AS k(dw, da)
-),
-cand AS (
-  SELECT direction, hub, w0, a0 FROM cells
-  GROUP BY direction, hub, w0, a0
-  HAVING count(DISTINCT cp) >= {k_min}
+b AS (SELECT d.*, CAST(floor(EXTRACT(EPOCH FROM ts) / {width_s}) AS BIGINT) AS wb FROM d),
+hw AS (
+  SELECT direction, hub, w0 FROM (
+    SELECT DISTINCT b.direction, b.hub, b.wb - k.dw AS w0, b.cp FROM b CROSS JOIN (VALUES (0), (1)) AS k(dw)
+  ) x GROUP BY direction, hub, w0 HAVING count(*) >= {k_min}
 )
-SELECT DISTINCT b.direction, b.hub, b.cp, b.txn_id, b.ts, b.amount
-FROM b JOIN cand c
-  ON b.direction = c.direction AND b.hub = c.hub
- AND b.wb BETWEEN c.w0 AND c.w0 + 1 AND b.ab BETWEEN c.a0 AND c.a0 + 1
-ORDER BY b.direction, b.hub, b.ts, b.txn_id
+SELECT DISTINCT b.direction, b.hub, b.cp, b.txn_id, b.ts, b.amount, b.wb,
+       CAST(floor(ln(b.amount) / {log_w}) AS BIGINT) AS ab
+FROM b JOIN hw ON b.direction = hw.direction AND b.hub = hw.hub AND b.wb BETWEEN hw.w0 AND hw.w0 + 1
 """
         )
+        try:
+            # stage 2: the same in time x amount cells
+            cand = ctx.sql(
+                f"""
+WITH cells AS (
+  SELECT DISTINCT r.direction, r.hub, r.wb - k.dw AS w0, r.ab - k.da AS a0, r.cp
+  FROM {tmp} r CROSS JOIN (VALUES (0, 0), (0, 1), (1, 0), (1, 1)) AS k(dw, da)
+),
+cand AS (
+  SELECT direction, hub, w0, a0 FROM cells GROUP BY direction, hub, w0, a0 HAVING count(*) >= {k_min}
+)
+SELECT DISTINCT r.direction, r.hub, r.cp, r.txn_id, r.ts, r.amount
+FROM {tmp} r JOIN cand c
+  ON r.direction = c.direction AND r.hub = c.hub
+ AND r.wb BETWEEN c.w0 AND c.w0 + 1 AND r.ab BETWEEN c.a0 AND c.a0 + 1
+ORDER BY r.direction, r.hub, r.ts, r.txn_id
+"""
+            )
+        finally:
+            ctx.con.execute(f"DROP TABLE IF EXISTS {tmp}")
         if cand.is_empty():
             return []
         span = timedelta(days=p.window_days)

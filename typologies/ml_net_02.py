@@ -175,12 +175,6 @@ ORDER BY p.source, p.sink, p.ts1, p.t1, p.ts2
         w = p.window_days * 86400.0
         k = p.min_intermediaries
         edges = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
-        if p.exclude_recurring:
-            edges = f"""SELECT r.* FROM ({edges}) r WHERE NOT EXISTS (
-  SELECT 1 FROM scan_transactions o
-  WHERE o.from_account = r.src AND o.to_account = r.dst AND o.txn_id <> r.txn_id
-    AND (o.timestamp >= r.ts + INTERVAL '7' DAY OR o.timestamp <= r.ts - INTERVAL '7' DAY)
-    AND CAST(o.amount_base AS DOUBLE) <= r.amount * 1.2 AND CAST(o.amount_base AS DOUBLE) * 1.2 >= r.amount)"""
         cand = ctx.sql(
             f"""
 WITH e AS ({edges}),
@@ -207,6 +201,21 @@ ORDER BY b.hub, b.ts, b.txn_id
         )
         if cand.is_empty():
             return []
+        if p.exclude_recurring:
+            tmp = "_ml_net_02_gs"
+            ctx.con.register("_ml_net_02_cand", cand.to_arrow())
+            try:
+                ctx.con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {tmp} AS SELECT DISTINCT txn_id, ts, "
+                    "CASE WHEN direction = 'in' THEN cp ELSE hub END AS src, "
+                    "CASE WHEN direction = 'in' THEN hub ELSE cp END AS dst, amount FROM _ml_net_02_cand"
+                )
+                graph.drop_recurring(ctx.con, tmp)
+                kept = {r[0] for r in ctx.con.sql(f"SELECT txn_id FROM {tmp}").fetchall()}
+            finally:
+                ctx.con.unregister("_ml_net_02_cand")
+                ctx.con.execute(f"DROP TABLE IF EXISTS {tmp}")
+            cand = cand.filter(pl.col("txn_id").is_in(list(kept)))
         span = timedelta(days=p.window_days)
         found = []
         for (hub,), grp in cand.group_by(["hub"], maintain_order=True):

@@ -58,7 +58,7 @@ class CycleParams(Params):
     recurring_min_gap_days: float = Field(
         7, ge=0, description="a repeat is at least this many days before or after (same-day duplicates are not)"
     )
-    prune_rounds: int = Field(3, ge=1, le=10, description="rounds of SQL pruning of edges without successor/predecessor")
+    prune_rounds: int = Field(3, ge=2, le=10, description="rounds of SQL pruning of edges without successor/predecessor")
     max_search_steps: int = Field(20_000, ge=100, description="bound on the cycle search from one start transfer")
 
 
@@ -81,22 +81,10 @@ def prune_edges(ctx: ScanContext, name: str, w_seconds: float, p: CycleParams) -
     ctx.con.execute(
         f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT x.*, EXTRACT(EPOCH FROM x.ts) AS es FROM ({edges}) x"
     )
-    if p.exclude_recurring:
-        tol = 1.0 + p.recurring_tolerance
-        gap = p.recurring_min_gap_days * 86400.0
-        ctx.con.execute(
-            f"""
-CREATE OR REPLACE TEMP TABLE {name} AS
-SELECT e.* FROM {name} e
-WHERE NOT EXISTS (
-  SELECT 1 FROM {name} o
-  WHERE o.src = e.src AND o.dst = e.dst AND o.txn_id <> e.txn_id
-    AND (o.es >= e.es + {gap} OR o.es <= e.es - {gap})
-    AND o.amount <= e.amount * {tol} AND o.amount * {tol} >= e.amount)
-"""
-        )
     w = w_seconds
-    for _ in range(p.prune_rounds):
+    for i in range(p.prune_rounds):
+        if i == 1 and p.exclude_recurring:
+            graph.drop_recurring(ctx.con, name, p.recurring_tolerance, p.recurring_min_gap_days)
         ctx.con.execute(
             f"""
 CREATE OR REPLACE TEMP TABLE {name} AS

@@ -134,12 +134,6 @@ class BipartiteLayering(Typology):
         need = max(1, math.ceil(p.min_density * k))
         w = p.window_days * 86400.0
         edges_q = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
-        if p.exclude_recurring:
-            edges_q = f"""SELECT r.* FROM ({edges_q}) r WHERE NOT EXISTS (
-  SELECT 1 FROM scan_transactions o
-  WHERE o.from_account = r.src AND o.to_account = r.dst AND o.txn_id <> r.txn_id
-    AND (o.timestamp >= r.ts + INTERVAL '7' DAY OR o.timestamp <= r.ts - INTERVAL '7' DAY)
-    AND CAST(o.amount_base AS DOUBLE) <= r.amount * 1.2 AND CAST(o.amount_base AS DOUBLE) * 1.2 >= r.amount)"""
         tmp_c, tmp_d = "_ml_net_05_cells", "_ml_net_05_deg"
         ctx.con.execute(
             f"""
@@ -172,6 +166,8 @@ JOIN {tmp_d} b ON b.acc = c.dst AND b.w0 = c.w0
 WHERE a.n_out >= {need} AND b.n_in >= {need} AND a.n_all <= {p.max_counterparties} AND b.n_all <= {p.max_counterparties}
 """
             )
+            if p.exclude_recurring:
+                graph.drop_recurring(ctx.con, tmp_c)
             for _ in range(p.prune_rounds):
                 ctx.con.execute(
                     f"""
