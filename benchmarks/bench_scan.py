@@ -28,7 +28,7 @@ import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-CACHE = ROOT / "benchmarks" / ".cache"
+CACHE = ROOT / "benchmarks" / "data" / "scan_cache"
 CTFMON = str(Path(sys.executable).with_name("ctfmon"))
 
 COUNTRIES = np.array(["US", "SG", "PH", "MY", "ID", "GB", "DE", "FR", "AE", "TR", "PK", "KE", "SY", "IQ", "SO"])
