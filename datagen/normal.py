@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from datagen import geo
 from datagen.world import US_PER_DAY, World
 from engine.schema import CHANNELS
 
@@ -485,9 +484,3 @@ def _to_frame(w: World, blocks: list[Block]) -> pl.DataFrame:
         "_ref": ref,
     })
 
-
-def loc_codes() -> tuple[str, ...]:
-    return TRAVEL_DEST
-
-
-__all__ = ["generate", "MCC_CODES", "REFERENCES", "TRAVEL_DEST", "geo"]

@@ -9,7 +9,7 @@ economies, weighted by ``datagen.geo``.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -371,6 +371,3 @@ def build(w: World) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     return parties, accounts
 
-
-def add_days(d: date, n: int) -> date:
-    return d + timedelta(days=n)

@@ -55,7 +55,7 @@ def benign(ctx: PlantContext) -> None:
             inst = ctx.instance("benign:msb_cash_above_band")
             country = ctx.resident_country()
             pk = w.new_business(ctx.rng, country, "money service business")
-            w.p_parties[-1]["party_type"] = "financial_institution"
+            w.party_row(pk)["party_type"] = "financial_institution"
             ak = w.new_account(pk, "money_service", country)
             inst.subject(pk)
             day0 = ctx.anchor(15)
