@@ -10,6 +10,7 @@ economies, weighted by ``datagen.geo``.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,30 @@ _F_NAT, _F_LAT, _F_SPAN = _flat(names.FAMILY)
 LOCALES = tuple(names.GIVEN)
 
 
+@lru_cache(maxsize=1)
+def _blocked() -> np.ndarray:
+    """[given index, family index] -> the Latin full name resembles a UN-listed name or alias
+    (best of plain and token-sort ratio >= 72): such combinations are not drawn, so that an
+    ordinary customer is a sanctions hit only when planted as one."""
+    from rapidfuzz import fuzz, process
+
+    from datagen.planters._names import listed
+
+    listed_names = sorted({n.upper() for e in listed() for n in (e.full, *e.aliases)})
+    out = np.zeros((len(_G_LAT), len(_F_LAT)), dtype=bool)
+    for loc in LOCALES:
+        g0, gn = _G_SPAN[loc]
+        f0, fn = _F_SPAN[loc]
+        gl = _G_LAT[g0:g0 + gn].to_list()
+        fl = _F_LAT[f0:f0 + fn].to_list()
+        combos = [f"{g} {f}".upper() for g in gl for f in fl] + [f"{f} {g}".upper() for g in gl for f in fl]
+        a = process.cdist(combos, listed_names, scorer=fuzz.ratio, workers=1).max(axis=1)
+        b = process.cdist(combos, listed_names, scorer=fuzz.token_sort_ratio, workers=1).max(axis=1)
+        score = np.maximum(a, b).reshape(2, gn, fn).max(axis=0)
+        out[g0:g0 + gn, f0:f0 + fn] = score >= 72
+    return out
+
+
 def person_names(rng: np.random.Generator, locales: np.ndarray, family_idx: np.ndarray | None = None
                  ) -> tuple[pl.Series, pl.Series, np.ndarray]:
     """Vectorised names for locale codes (index into ``LOCALES``): name, Latin alt (or null), family index."""
@@ -56,6 +81,14 @@ def person_names(rng: np.random.Generator, locales: np.ndarray, family_idx: np.n
         if family_idx is None:
             off, size = _F_SPAN[loc]
             f[m] = off + rng.integers(0, size, k)
+    blocked = _blocked()
+    for li, loc in enumerate(LOCALES):  # re-draw the given name of the few blocked pairs
+        off, size = _G_SPAN[loc]
+        for _ in range(size):
+            m = (locales == li) & blocked[g, f]
+            if not m.any():
+                break
+            g[m] = off + (g[m] - off + 1) % size
     ff = np.isin(locales, [LOCALES.index(x) for x in names.FAMILY_FIRST])
     nosep = np.isin(locales, [LOCALES.index(x) for x in ("zh", "ja", "ko")])
     df = pl.DataFrame({

@@ -155,9 +155,18 @@ class World:
 
     # ------------------------------------------------------------------ names
     def person_name(self, locale: str, rng: np.random.Generator) -> tuple[str, list[str]]:
-        given = names.GIVEN[locale][int(rng.integers(len(names.GIVEN[locale])))]
-        family = names.FAMILY[locale][int(rng.integers(len(names.FAMILY[locale])))]
-        return compose_name(locale, given, family)
+        """A random name of ``locale`` that does not resemble a UN-listed name."""
+        from datagen.population import _F_SPAN, _G_SPAN, _blocked
+
+        blocked = _blocked()
+        g0, f0 = _G_SPAN[locale][0], _F_SPAN[locale][0]
+        ng, nf = len(names.GIVEN[locale]), len(names.FAMILY[locale])
+        gi, fi = int(rng.integers(ng)), int(rng.integers(nf))
+        for _ in range(ng):
+            if not blocked[g0 + gi, f0 + fi]:
+                break
+            gi = (gi + 1) % ng
+        return compose_name(locale, names.GIVEN[locale][gi], names.FAMILY[locale][fi])
 
     # ------------------------------------------------------------------ builder API
     def new_party(self, party_type: str, country: str, name: str, **kw: Any) -> int:

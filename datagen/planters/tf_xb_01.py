@@ -1,7 +1,7 @@
 """TF-XB-01 high-risk corridor: >= 10,000 USD in 30 days to/from high-risk jurisdictions.
 
 Positives: an individual (or, every fourth, a business with no trade documents) sends (or,
-every third, receives) 2-5 wires/remittances totalling 12,000-30,000 USD (hard:
+every third, receives) 2-3 wires/remittances totalling 12,000-30,000 USD (hard:
 10,200-12,500) within 5-25 days (hard: 22-29) to/from individuals in conflict zones or
 FATF-listed countries, with no NPO or trade purpose.
 Look-alikes: ``benign:family_remittances_high_risk`` (monthly support under 1,600 USD to
@@ -32,7 +32,7 @@ def plant(ctx: PlantContext) -> None:
         total = ctx.money(10_200, 12_500) if ctx.hard else ctx.money(12_000, 30_000)
         span = ctx.uniform(22, 29) if ctx.hard else ctx.uniform(5, 25)
         day0 = ctx.anchor(span + 1)
-        k = int(ctx.rng.integers(2, 6))
+        k = int(ctx.rng.integers(2, 4))  # 2-3 counterparties (more would also read as TF-REM-01)
         inbound = i % 3 == 2
         for j in range(k):
             name, ext = ctx.external_person(dest)
