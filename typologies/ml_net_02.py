@@ -94,12 +94,27 @@ class ScatterGather(Typology):
         edges = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
         paths = ctx.sql(
             f"""
-WITH e AS (SELECT x.*, EXTRACT(EPOCH FROM x.ts) AS es FROM ({edges}) x),
+WITH e AS (
+  SELECT x.*, EXTRACT(EPOCH FROM x.ts) AS es, CAST(floor(EXTRACT(EPOCH FROM x.ts) / {w}) AS BIGINT) AS wb
+  FROM ({edges}) x
+),
+ow AS (SELECT src AS acc, wb, count(DISTINCT dst) AS n FROM e GROUP BY src, wb),
+iw AS (SELECT dst AS acc, wb, count(DISTINCT src) AS n FROM e GROUP BY dst, wb),
+srcs AS (
+  SELECT acc, w0 FROM (SELECT acc, wb AS w0, n FROM ow UNION ALL SELECT acc, wb - 1 AS w0, n FROM ow) x
+  GROUP BY acc, w0 HAVING sum(n) >= {p.min_intermediaries}
+),
+snks AS (
+  SELECT acc, w0 FROM (SELECT acc, wb AS w0, n FROM iw UNION ALL SELECT acc, wb - 1 AS w0, n FROM iw) x
+  GROUP BY acc, w0 HAVING sum(n) >= {p.min_intermediaries}
+),
+e1c AS (SELECT DISTINCT e.* FROM e JOIN srcs s ON s.acc = e.src AND e.wb BETWEEN s.w0 AND s.w0 + 1),
+e2c AS (SELECT DISTINCT e.* FROM e JOIN snks s ON s.acc = e.dst AND e.wb BETWEEN s.w0 AND s.w0 + 1),
 p AS (
   SELECT e1.src AS source, e1.dst AS mid, e2.dst AS sink,
          e1.txn_id AS t1, e1.ts AS ts1, e1.amount AS a1,
          e2.txn_id AS t2, e2.ts AS ts2, e2.amount AS a2
-  FROM e e1 JOIN e e2 ON e2.src = e1.dst
+  FROM e1c e1 JOIN e2c e2 ON e2.src = e1.dst
   WHERE e2.es > e1.es AND e2.es <= e1.es + {w}
     AND e2.dst <> e1.src AND e2.dst <> e1.dst
     AND e2.amount >= e1.amount * {p.forward_min_ratio}
@@ -184,15 +199,17 @@ d AS (
   SELECT 'out' AS direction, src AS hub, dst AS cp, txn_id, ts, amount FROM e
 ),
 b AS (SELECT d.*, CAST(floor(EXTRACT(EPOCH FROM ts) / {w}) AS BIGINT) AS wb FROM d),
-cells AS (
-  SELECT b.hub, b.wb - k.dw AS w0, b.direction, b.cp
-  FROM b CROSS JOIN (VALUES (0), (1)) AS k(dw)
+bw AS (
+  SELECT hub, wb, count(DISTINCT CASE WHEN direction = 'in' THEN cp END) AS n_in,
+         count(DISTINCT CASE WHEN direction = 'out' THEN cp END) AS n_out, count(DISTINCT cp) AS n_all
+  FROM b GROUP BY hub, wb
 ),
 cand AS (
-  SELECT hub, w0 FROM cells GROUP BY hub, w0
-  HAVING count(DISTINCT CASE WHEN direction = 'in' THEN cp END) >= {k}
-     AND count(DISTINCT CASE WHEN direction = 'out' THEN cp END) >= {k}
-     AND count(DISTINCT cp) <= {p.max_hub_counterparties}
+  SELECT hub, w0 FROM (
+    SELECT hub, wb AS w0, n_in, n_out, n_all FROM bw
+    UNION ALL SELECT hub, wb - 1 AS w0, n_in, n_out, n_all FROM bw
+  ) x GROUP BY hub, w0
+  HAVING sum(n_in) >= {k} AND sum(n_out) >= {k} AND max(n_all) <= {p.max_hub_counterparties}
 )
 SELECT DISTINCT b.hub, b.direction, b.cp, b.txn_id, b.ts, b.amount
 FROM b JOIN cand c ON b.hub = c.hub AND b.wb BETWEEN c.w0 AND c.w0 + 1
