@@ -449,6 +449,7 @@ def serve(
         for name, token in web.state.demo_tokens.items():
             typer.echo(f"  {roles.get(name, ''):<11} {name:<16} {token}")
         typer.echo(f'try: curl -H "Authorization: Bearer <token>" {url}/cases')
+        typer.echo(f"analyst pages, signed in as the demo analyst: {url}/ui/demo-login?as=analyst")
     typer.echo(f"serving {path} at {url}  (API docs: {url}/docs)  Ctrl-C to stop")
     # keep idle connections longer than clients' pools do, so a reused connection is not cut mid-request
     uvicorn.run(web, host=host, port=port, log_level=log_level, timeout_keep_alive=75)
