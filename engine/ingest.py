@@ -41,7 +41,6 @@ FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "js
 ROW = "__row"  # 1-based row number (CSV: line number in the file)
 Stage = Callable[[str], None]
 
-_AMOUNT_RE = r"^[+]?[0-9]+(\.[0-9]+)?$"
 _DECIMAL_RE = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 _MAX_AMOUNT = 1e16  # DECIMAL(18,2)
 _TRUE = ("true", "1", "yes")
@@ -316,12 +315,17 @@ def _typed_and_error(c: schema.Column, dtype: pl.DataType) -> tuple[pl.Expr, pl.
             v = raw.cast(pl.Float64)
             present = raw.is_not_null()
             unparsable = pl.lit(False)
+            exact_decimals: pl.Expr | None = None
         else:
             t = _text(name, dtype)
             present = t.is_not_null()
             ok = t.str.contains(_DECIMAL_RE)
             v = pl.when(ok).then(t.str.replace(r"^\+", "")).otherwise(None).cast(pl.Float64, strict=False)
             unparsable = present & v.is_null()
+            # Plain decimal text is checked exactly: a non-zero digit after the second decimal.
+            exact_decimals = pl.when(t.str.contains("[eE]")).then(None).otherwise(
+                t.str.contains(r"\.[0-9]{2}[0-9]*[1-9]")
+            )
         label = "amount" if kind == "amount" else "value"
         err = (
             pl.when(unparsable).then(pl.lit(f"{name}: not a number"))
@@ -330,9 +334,12 @@ def _typed_and_error(c: schema.Column, dtype: pl.DataType) -> tuple[pl.Expr, pl.
         )
         if kind == "amount":
             cents = v * 100
+            # Binary floats (Parquet/JSON numbers): allow only their representation error.
+            float_check = (cents - cents.round(0)).abs() > 1e-6 + cents.abs() * 1e-13
+            too_precise = float_check if exact_decimals is None else exact_decimals.fill_null(float_check)
             err = (
                 err.when(present & (v >= _MAX_AMOUNT)).then(pl.lit(f"{name}: amount too large (max 10^16)"))
-                .when(present & ((cents - cents.round(0)).abs() > 1e-6 * pl.max_horizontal(cents.abs(), pl.lit(1.0))))
+                .when(present & too_precise)
                 .then(pl.lit(f"{name}: more than 2 decimals"))
             )
             typed = pl.when(v > 0).then(v.round(2)).otherwise(None).cast(pl.Decimal(18, 2), strict=False)

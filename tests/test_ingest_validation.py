@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from engine import ingest, store
@@ -67,6 +68,8 @@ RULES = [
     ("transactions", TXN_HEADER, GOOD_TXN, "amount", "0", "amount: amount must be greater than 0"),
     ("transactions", TXN_HEADER, GOOD_TXN, "amount", "-10", "amount: amount must be greater than 0"),
     ("transactions", TXN_HEADER, GOOD_TXN, "amount", "12.345", "amount: more than 2 decimals"),
+    ("transactions", TXN_HEADER, GOOD_TXN, "amount", "1000.0001", "amount: more than 2 decimals"),
+    ("transactions", TXN_HEADER, GOOD_TXN, "amount", "123456789.001", "amount: more than 2 decimals"),
     ("transactions", TXN_HEADER, GOOD_TXN, "amount", "ten", "amount: not a number"),
     ("transactions", TXN_HEADER, GOOD_TXN, "currency", "usd", "currency: not an ISO 4217"),
     ("transactions", TXN_HEADER, GOOD_TXN, "currency", "XAU", "no FX rate for XAU"),
@@ -137,6 +140,24 @@ def test_malformed_csv_lines_are_quarantined_with_their_line_numbers(tmp_path):
     assert [r["row_number"] for r in q] == [3, 4]
     assert all(r["reason"].startswith("malformed CSV line") for r in q)
     assert "T2,2026-01-01" in q[0]["raw"]
+
+
+def test_amounts_with_trailing_zeros_or_float_noise_are_accepted(tmp_path):
+    rows = ["T1,2026-01-01,wire,A1,X9,10.500,USD,,", "T2,2026-01-01,wire,A1,X9,1e3,USD,,",
+            "T3,2026-01-01,wire,A1,X9,+7.1,USD,,"]
+    res, q = _load(tmp_path, "transactions", TXN_HEADER, rows)
+    assert res.rows_loaded == 3, q
+    f = tmp_path / "p" / "transactions.parquet"
+    f.parent.mkdir()
+    pl.DataFrame({"txn_id": ["F1", "F2", "F3"], "timestamp": ["2026-01-01"] * 3, "channel": ["wire"] * 3,
+                  "from_account": ["A"] * 3, "to_account": ["B"] * 3, "amount": [0.1 + 0.2, 1234567.89, 1000.0001],
+                  "currency": ["USD"] * 3}).write_parquet(f)
+    con = store.connect(f.parent / "db.duckdb")
+    res = ingest.ingest_file(con, f)
+    assert (res.rows_loaded, res.rows_quarantined) == (2, 1)
+    assert "more than 2 decimals" in ingest.quarantine_frame(con)["reason"][0]
+    got = sorted(float(x) for (x,) in con.execute("SELECT amount FROM transactions").fetchall())
+    assert got == [0.3, 1234567.89]
 
 
 def test_timestamps_with_offsets_are_converted_to_utc(tmp_path):
