@@ -398,15 +398,19 @@ def evaluate(
 
     out = Table(title=f"evaluation against {labels} (subject level, then evidence level)",
                 box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
-    for col in ("typology", "inst", "recall'd", "alerted", "true", "P", "R", "F1", "ev P", "ev R", "ev F1"):
+    cols = ("typology", "inst", "recall'd", "alerted", "true", "other", "P", "P*", "R", "F1",
+            "ev P", "ev R", "ev F1")
+    for col in cols:
         out.add_column(col, justify="left" if col == "typology" else "right", no_wrap=True)
     rows = list(res["typologies"].items()) + [("ALL", res["all"])]
     for tid, r in rows:
-        s, e = r["subject"], r["evidence"]
+        s, e, x = r["subject"], r["evidence"], r["subject_excluding_other_planted"]
         out.add_row(f"[bold]{tid}[/]" if tid == "ALL" else tid, str(r["instances"]), str(r["instances_recalled"]),
-                    str(r["alerted_subjects"]), str(r["true_subjects"]), f(s["precision"]), f(s["recall"]),
+                    str(r["alerted_subjects"]), str(r["true_subjects"]), str(r["other_planted_subjects"]),
+                    f(s["precision"]), f(x["precision"]), f(s["recall"]),
                     f(s["f1"]), f(e["precision"]), f(e["recall"]), f(e["f1"]))
-    Console(width=max(console.width, 100)).print(out)
+    Console(width=max(console.width, 124)).print(out)
+    console.print("other: alerted subjects planted for another typology; P*: precision leaving them out")
     if json_out is not None:
         ev.write_json(res, json_out)
         console.print(f"wrote {json_out}")

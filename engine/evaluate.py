@@ -9,6 +9,10 @@ Two levels:
   unlabelled subjects are false positives.  Accounts whose owner is on file stand for their
   owner on both sides, so an account alert counts for its owner and a party label matches
   an alert on one of its accounts.
+  ``subject_excluding_other_planted`` repeats the subject-level figures leaving out alerted
+  subjects that take part in a planted instance of *another* typology (reported as
+  ``other_planted_subjects``): typologies overlap by definition (a layering hop is also a
+  rapid pass-through), so such an alert is not a false alarm on the innocent population.
 - evidence level: precision and recall of the alerts' evidence ids against the
   ``evidence`` labels of the same typology.
 
@@ -132,6 +136,12 @@ def _evaluate(con: duckdb.DuckDBPyConnection, typology_ids: list[str] | None, sc
         JOIN _eval_participants p ON p.typology_id = s.typology_id AND p.ent_type = s.ent_type
                                  AND p.ent_id = s.ent_id
       ),
+      other AS (
+        SELECT DISTINCT s.typology_id, s.ent_type, s.ent_id FROM _eval_alert_subjects s
+        JOIN _eval_participants p ON p.typology_id <> s.typology_id AND p.ent_type = s.ent_type
+                                 AND p.ent_id = s.ent_id
+        EXCEPT SELECT typology_id, ent_type, ent_id FROM tp
+      ),
       lev AS (
         SELECT DISTINCT typology_id, entity_id FROM _eval_labels
         WHERE role = 'evidence' AND typology_id NOT LIKE 'benign:%'
@@ -144,6 +154,7 @@ def _evaluate(con: duckdb.DuckDBPyConnection, typology_ids: list[str] | None, sc
         (SELECT count(*) FROM recalled x WHERE x.typology_id = i.typology_id) AS instances_recalled,
         (SELECT count(*) FROM _eval_alert_subjects x WHERE x.typology_id = i.typology_id) AS alerted_subjects,
         (SELECT count(*) FROM tp x WHERE x.typology_id = i.typology_id) AS true_subjects,
+        (SELECT count(*) FROM other x WHERE x.typology_id = i.typology_id) AS other_planted_subjects,
         (SELECT count(*) FROM _eval_alert_evidence x WHERE x.typology_id = i.typology_id) AS alert_evidence,
         (SELECT count(*) FROM lev x WHERE x.typology_id = i.typology_id) AS label_evidence,
         (SELECT count(*) FROM _eval_alert_evidence x JOIN lev y
@@ -154,7 +165,7 @@ def _evaluate(con: duckdb.DuckDBPyConnection, typology_ids: list[str] | None, sc
     wanted = set(typology_ids) if typology_ids else None
     result: dict[str, Any] = {"typologies": {}, "all": {}}
     tot = dict.fromkeys(("instances", "instances_recalled", "alerted_subjects", "true_subjects",
-                         "alert_evidence", "label_evidence", "evidence_hits"), 0)
+                         "other_planted_subjects", "alert_evidence", "label_evidence", "evidence_hits"), 0)
     for r in rows:
         tid = r[0]
         if wanted is not None and tid not in wanted:
@@ -171,6 +182,12 @@ def _row(c: dict[str, int]) -> dict[str, Any]:
     return {
         **{k: int(v) for k, v in c.items()},
         "subject": _prf(c["true_subjects"], c["alerted_subjects"], c["instances_recalled"], c["instances"]),
+        # The same, leaving out alerted subjects planted for *another* typology: their behaviour
+        # often meets this typology's definition too (a layering hop is a rapid pass-through).
+        "subject_excluding_other_planted": _prf(
+            c["true_subjects"], c["alerted_subjects"] - c["other_planted_subjects"],
+            c["instances_recalled"], c["instances"],
+        ),
         "evidence": _prf(c["evidence_hits"], c["alert_evidence"], c["evidence_hits"], c["label_evidence"]),
     }
 

@@ -75,6 +75,18 @@ def test_subject_and_evidence_precision_recall():
     assert tot["evidence"]["precision"] == 0.6 and tot["evidence"]["recall"] == 0.75
 
 
+def test_subjects_planted_for_another_typology_are_reported_apart():
+    con = _db()
+    # P4 is TF-DORM-01's subject; a TF-CASH-01 alert on it is "other planted", not innocent
+    _alert(con, "a5", "TF-CASH-01", "party", "P4", ["T8"])
+    cash = ev.evaluate(con, LABELS)["typologies"]["TF-CASH-01"]
+    assert (cash["alerted_subjects"], cash["true_subjects"], cash["other_planted_subjects"]) == (4, 2, 1)
+    assert cash["subject"]["precision"] == 0.5
+    # leaving P4 out: 2 true of 3 (P3, a benign look-alike, still counts against)
+    assert cash["subject_excluding_other_planted"]["precision"] == 0.6667
+    assert cash["subject_excluding_other_planted"]["recall"] == cash["subject"]["recall"]
+
+
 def test_typology_filter_and_missing_alerts():
     res = ev.evaluate(_db(), LABELS, typology_ids=["TF-DORM-01"])
     assert list(res["typologies"]) == ["TF-DORM-01"]
