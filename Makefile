@@ -29,7 +29,6 @@ demo: install
 	$(CTFMON) stats --db $(DEMO_DB)
 	$(CTFMON) lists load $(UN_LIST) --db $(DEMO_DB) --no-rescreen
 	$(CTFMON) scan --db $(DEMO_DB)
-	$(CTFMON) cases sync --db $(DEMO_DB)
 	$(CTFMON) evaluate --labels $(DEMO_DIR)/data --db $(DEMO_DB) --json $(DEMO_DIR)/evaluation.json
 	$(CTFMON) serve --demo --db $(DEMO_DB) --host $(DEMO_HOST) --port $(DEMO_PORT)
 

@@ -284,7 +284,7 @@ def scan(
     typologies: Annotated[str | None, typer.Option("--typologies", help="comma-separated typology ids (default: all)")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", help="per-scan override ID.name=value (repeatable)")] = None,
 ) -> None:
-    """Run typologies over the loaded data and store their alerts."""
+    """Run typologies over the loaded data, store their alerts and group new alerts into cases."""
     from rich.table import Table
 
     from engine import scan as scan_mod
@@ -294,6 +294,9 @@ def scan(
     con = store.connect(db_path(db))
     result = scan_mod.run_scan(con, as_of=_parse_as_of(as_of), lookback_days=lookback, typology_ids=ids,
                                params=per_scan, triggered_by="cli")
+    from engine import cases
+
+    synced = cases.sync_cases(con, actor="cli")
     con.close()
     out = Table(title=f"scan {result.scan_id}: {result.window_start} .. {result.window_end} ({result.status})")
     for col in ("typology", "alerts", "new", "seconds", "error"):
@@ -304,6 +307,8 @@ def scan(
     out.add_row("[bold]total[/]", f"{result.total_alerts:,}", f"{result.total_new:,}",
                 f"{sum(result.timings.values()):.2f}", result.errors.get("scan", ""))
     console.print(out)
+    console.print(f"cases: {synced.cases_created} opened, {synced.cases_joined} joined by "
+                  f"{synced.alerts_added} new alerts")
     if result.errors:
         raise typer.Exit(1)
 
