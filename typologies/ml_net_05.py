@@ -228,10 +228,21 @@ JOIN di ON di.dst = c.dst AND di.w0 = c.w0
     def _component(self, ce: list[dict[str, Any]], p: LayerParams, span: timedelta
                    ) -> list[tuple[list[frozenset[str]], list[dict[str, Any]]]]:
         k = p.min_layer_size
-        # candidate 14-day windows start at each distinct transfer day
-        starts = sorted({r["ts"].replace(hour=0, minute=0, second=0, microsecond=0) for r in ce})
-        out = []
+        out: list[tuple[tuple[frozenset[str], frozenset[str]], list[dict[str, Any]]]] = []
         seen_blocks: set[tuple[frozenset[str], frozenset[str]]] = set()
+        # fast path: blocks of the whole component whose transfers already fit in the window
+        whole = _dense_blocks(ce, k, p.min_density)
+        fits = True
+        for blk in whole:
+            be = [r for r in ce if r["src"] in blk[0] and r["dst"] in blk[1]]
+            if max(r["ts"] for r in be) - min(r["ts"] for r in be) > span:
+                fits = False
+                break
+            out.append((blk, be))
+        # otherwise: candidate windows starting at each distinct transfer day
+        starts = [] if fits else sorted({r["ts"].replace(hour=0, minute=0, second=0, microsecond=0) for r in ce})
+        if not fits:
+            out = []
         last_ids: frozenset[str] = frozenset()
         for s in starts:
             win = [r for r in ce if s <= r["ts"] <= s + span]
