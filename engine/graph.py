@@ -222,13 +222,16 @@ def neighbourhood(
             # Transactions touching the frontier (accounts first reached at the previous hop).
             con.execute(
                 "INSERT INTO _nb_edges "
+                "SELECT DISTINCT x.txn_id, x.timestamp, x.from_account, x.to_account, x.amount FROM ("
+                "SELECT t.txn_id, t.timestamp, t.from_account, t.to_account, CAST(t.amount_base AS DOUBLE) AS amount "
+                f"FROM transactions t JOIN _nb_seen s ON s.account_id = t.from_account AND s.hop = {hop - 1} "
+                f"WHERE {EDGE_CONDITION} {since_cond} "
+                "UNION ALL "
                 "SELECT t.txn_id, t.timestamp, t.from_account, t.to_account, CAST(t.amount_base AS DOUBLE) "
-                "FROM transactions t "
-                f"WHERE {EDGE_CONDITION} {since_cond} AND ("
-                f"t.from_account IN (SELECT account_id FROM _nb_seen WHERE hop = {hop - 1}) OR "
-                f"t.to_account IN (SELECT account_id FROM _nb_seen WHERE hop = {hop - 1})) "
-                "AND t.txn_id NOT IN (SELECT txn_id FROM _nb_edges)",
-                since_params,
+                f"FROM transactions t JOIN _nb_seen s ON s.account_id = t.to_account AND s.hop = {hop - 1} "
+                f"WHERE {EDGE_CONDITION} {since_cond}) x "
+                "WHERE x.txn_id NOT IN (SELECT txn_id FROM _nb_edges)",
+                since_params * 2,
             )
             con.execute(
                 "INSERT INTO _nb_seen SELECT DISTINCT acc, ? FROM ("
