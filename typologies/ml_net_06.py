@@ -123,11 +123,13 @@ class NetworkExposure(Typology):
             con.unregister("_net06_sa")
             for hop in range(1, p.hops + 1):
                 con.execute(
-                    "INSERT INTO _net06_edges "
+                    "INSERT INTO _net06_edges SELECT DISTINCT x.* FROM ("
                     f"SELECT e.txn_id, e.ts, e.src, e.dst, e.amount FROM ({graph.edges_sql()}) e "
-                    f"WHERE (e.src IN (SELECT account_id FROM _net06_seen WHERE hop = {hop - 1}) "
-                    f"   OR e.dst IN (SELECT account_id FROM _net06_seen WHERE hop = {hop - 1})) "
-                    "AND e.txn_id NOT IN (SELECT txn_id FROM _net06_edges)"
+                    f"JOIN _net06_seen s ON s.account_id = e.src AND s.hop = {hop - 1} "
+                    "UNION ALL "
+                    f"SELECT e.txn_id, e.ts, e.src, e.dst, e.amount FROM ({graph.edges_sql()}) e "
+                    f"JOIN _net06_seen s ON s.account_id = e.dst AND s.hop = {hop - 1}) x "
+                    "WHERE x.txn_id NOT IN (SELECT txn_id FROM _net06_edges)"
                 )
                 con.execute(
                     "INSERT INTO _net06_seen SELECT DISTINCT acc, ? FROM ("
