@@ -199,10 +199,11 @@ d AS (
   SELECT 'out' AS direction, src AS hub, dst AS cp, txn_id, ts, amount FROM e
 ),
 b AS (SELECT d.*, CAST(floor(EXTRACT(EPOCH FROM ts) / {w}) AS BIGINT) AS wb FROM d),
+hp AS (SELECT hub, wb, direction, cp FROM b GROUP BY hub, wb, direction, cp),
 bw AS (
-  SELECT hub, wb, count(DISTINCT CASE WHEN direction = 'in' THEN cp END) AS n_in,
-         count(DISTINCT CASE WHEN direction = 'out' THEN cp END) AS n_out, count(DISTINCT cp) AS n_all
-  FROM b GROUP BY hub, wb
+  SELECT hub, wb, sum(CASE WHEN direction = 'in' THEN 1 ELSE 0 END) AS n_in,
+         sum(CASE WHEN direction = 'out' THEN 1 ELSE 0 END) AS n_out, count(DISTINCT cp) AS n_all
+  FROM hp GROUP BY hub, wb
 ),
 cand AS (
   SELECT hub, w0 FROM (
