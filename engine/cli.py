@@ -103,10 +103,11 @@ def ingest(
         results, failed, skipped = ing.ingest_paths(con, paths, table, upsert=upsert, on_file=on_file)
     out = Table(title="ingest")
     for col in ("file", "table", "read", "loaded", "quarantined", "duplicates", "note"):
-        out.add_column(col, justify="right" if col in ("read", "loaded", "quarantined", "duplicates") else "left")
+        out.add_column(col, justify="right" if col in ("read", "loaded", "quarantined", "duplicates") else "left",
+                       no_wrap=col != "note")
     for r in results:
         note = "already loaded" if r.already_loaded else (f"{r.rows_replaced} replaced" if r.rows_replaced else "")
-        out.add_row(r.file, r.table, f"{r.rows_read:,}", f"{r.rows_loaded:,}", f"{r.rows_quarantined:,}",
+        out.add_row(Path(r.file).name, r.table, f"{r.rows_read:,}", f"{r.rows_loaded:,}", f"{r.rows_quarantined:,}",
                     f"{r.rows_duplicate:,}", note)
     console.print(out)
     for f in skipped:
