@@ -85,15 +85,11 @@ def _dense_blocks(edges: list[dict[str, Any]], k: int, dens: float) -> list[tupl
             continue
         tried.add(key)
         while len(senders) >= k and len(receivers) >= k:
-            worst, worst_share, worst_side = None, 2.0, ""
-            for s_ in senders:
-                share = len(out_n[s_] & receivers) / len(receivers)
-                if share < worst_share:
-                    worst, worst_share, worst_side = s_, share, "s"
-            for r_ in receivers:
-                share = len(in_n[r_] & senders) / len(senders)
-                if share < worst_share:
-                    worst, worst_share, worst_side = r_, share, "r"
+            # the member with the smallest share of links goes first (ties: by side, then id)
+            worst_share, worst_side, worst = min(
+                [(len(out_n[x] & receivers) / len(receivers), "s", x) for x in senders]
+                + [(len(in_n[x] & senders) / len(senders), "r", x) for x in receivers]
+            )
             if worst_share >= dens:
                 blocks.add((frozenset(senders), frozenset(receivers)))
                 break
@@ -102,7 +98,7 @@ def _dense_blocks(edges: list[dict[str, Any]], k: int, dens: float) -> list[tupl
             else:
                 receivers.discard(worst)
     # drop blocks contained in a larger one
-    ordered = sorted(blocks, key=lambda b: -(len(b[0]) * len(b[1])))
+    ordered = sorted(blocks, key=lambda b: (-(len(b[0]) * len(b[1])), sorted(b[0]), sorted(b[1])))
     kept: list[tuple[frozenset[str], frozenset[str]]] = []
     for b in ordered:
         if not any(b[0] <= o[0] and b[1] <= o[1] for o in kept):
