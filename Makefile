@@ -33,14 +33,22 @@ demo: install
 	$(CTFMON) serve --demo --db $(DEMO_DB) --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 # The browser tests drive Debian's Chromium; install it when missing (CI runs as root).
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 browser:
-	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
 
 test: install browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
+# Speed, memory and quality measurements (minutes each; results in benchmarks/results/).
 bench: install
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_datagen.py
+	$(BIN)/python benchmarks/bench_scan.py
+	$(BIN)/python benchmarks/bench_screening.py
+	$(BIN)/python benchmarks/name_pairs.py
+	$(BIN)/python benchmarks/bench_api.py
+	$(BIN)/python benchmarks/bench_amlsim.py
 
 lint: install
 	$(BIN)/ruff check .
