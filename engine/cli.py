@@ -531,7 +531,7 @@ def users_revoke(name: str, token_id: str, db: DbOption = None) -> None:
 
 @cases_app.command("sync")
 def cases_sync(db: DbOption = None) -> None:
-    """Group alerts that are not yet in a case into cases (scans through the API do this)."""
+    """Group alerts that are not yet in a case into cases (every scan does this itself)."""
     from engine import cases
 
     con = store.connect(db_path(db))
