@@ -1,10 +1,13 @@
-"""Small helpers shared by detectors: number formatting for explanations, score shaping."""
+"""Small helpers shared by detectors: number and country formatting for explanations, score shaping."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
+
+import pycountry
 
 
 def money(x: float | int | Any, currency: str = "USD") -> str:
@@ -128,3 +131,50 @@ def merge_intervals(items: list[tuple[datetime, datetime, Any]], gap: timedelta)
             groups.append([payload])
             cur_end = e
     return groups
+
+
+def country_name(code: str | None) -> str:
+    """``'SY'`` -> ``'Syria'`` (short English name; the code itself when unknown)."""
+    if not code:
+        return "an unknown country"
+    c = pycountry.countries.get(alpha_2=code)
+    if c is None:
+        return code
+    name = getattr(c, "common_name", None) or c.name
+    return name.split(",")[0]
+
+
+def join_words(items: Sequence[str]) -> str:
+    """``['a', 'b', 'c']`` -> ``'a, b and c'``."""
+    items = [i for i in items if i]
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+CATEGORY_LABELS: dict[str, str] = {
+    "fatf_call_for_action": "FATF call for action",
+    "fatf_increased_monitoring": "FATF increased monitoring",
+    "conflict_zone": "conflict zone",
+    "conflict_border_or_transit": "conflict border or transit area",
+}
+
+
+def countries_phrase(countries: Sequence[str], categories: Sequence[str]) -> str:
+    """``'Syria and Yemen (FATF increased monitoring)'``."""
+    names = join_words([country_name(c) for c in countries])
+    cats = join_words(sorted({CATEGORY_LABELS.get(c, c) for c in categories if c}))
+    return f"{names} ({cats})" if cats else names
+
+
+def whole_days(start: datetime, end: datetime) -> int:
+    """Whole days covered by an activity from ``start`` to ``end`` (at least 1)."""
+    return max(1, int(round(days_between(start, end))))
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value)

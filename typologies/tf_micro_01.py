@@ -30,21 +30,26 @@ from typing import Any
 
 from pydantic import Field
 
-from typologies._common import clamp01, money, pct, ramp
-from typologies.base import Alert, Params, ScanContext, Typology
-from typologies.tf_xb_01 import (
-    OWNERS_CTE,
-    TRANSFER_CHANNELS,
+from typologies._common import (
     as_list,
-    base_currency,
-    bursts_cte,
+    clamp01,
     country_name,
     join_words,
+    money,
+    pct,
     plural,
-    span_days,
+    ramp,
+    whole_days,
+)
+from typologies._sql import (
+    OWNERS_CTE,
+    TRANSFER_CHANNELS,
+    base_currency,
+    bursts_cte,
     sql_strings,
     transfers_cte,
 )
+from typologies.base import Alert, Params, ScanContext, Typology
 
 
 class MicroParams(Params):
@@ -172,11 +177,11 @@ ORDER BY o.subject_id, c.account_id, c.b_start
                 "collected_amount": round(total, 2),
                 "smallest": round(float(r["min_amt"]), 2),
                 "largest": round(float(r["max_amt"]), 2),
-                "collection_days": span_days(r["b_start"], r["b_end"]),
+                "collection_days": whole_days(r["b_start"], r["b_end"]),
                 "sent_abroad_amount": round(float(r["sent_abroad"]), 2),
                 "sent_abroad_count": int(r["n_abroad"]),
                 "sent_abroad_share": round(share, 4),
-                "days_to_send": span_days(r["b_end"], r["last_abroad"]),
+                "days_to_send": whole_days(r["b_end"], r["last_abroad"]),
                 "countries": sorted(c for c in as_list(r["countries"]) if c),
                 "currency": ccy,
             }

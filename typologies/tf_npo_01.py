@@ -31,20 +31,19 @@ from typing import Any
 
 from pydantic import Field
 
-from typologies._common import clamp01, money, pct, ramp
-from typologies.base import Alert, Params, ScanContext, Typology
-from typologies.tf_xb_01 import (
-    OWNERS_CTE,
+from typologies._common import (
     as_list,
-    base_currency,
-    bursts_cte,
+    clamp01,
     country_name,
     join_words,
-    org_name_sql,
+    money,
+    pct,
     plural,
-    span_days,
-    transfers_cte,
+    ramp,
+    whole_days,
 )
+from typologies._sql import OWNERS_CTE, base_currency, bursts_cte, org_name_sql, transfers_cte
+from typologies.base import Alert, Params, ScanContext, Typology
 
 
 class Npo01Params(Params):
@@ -156,7 +155,7 @@ ORDER BY i.subject_id, b_start
                 "high_risk_weight": round(h, 3),
                 "outside_countries": sorted(c for c in as_list(r["outside_countries"]) if c),
                 "high_risk_countries": sorted(c for c in as_list(r["hr_countries"]) if c),
-                "days": span_days(r["b_start"], r["b_end"]),
+                "days": whole_days(r["b_start"], r["b_end"]),
                 "currency": ccy,
             }
             alerts.append(

@@ -47,20 +47,19 @@ from typing import Any
 
 from pydantic import Field
 
-from typologies._common import clamp01, money, pct, ramp
-from typologies.base import Alert, Params, ScanContext, Typology
-from typologies.tf_xb_01 import (
-    OWNERS_CTE,
+from typologies._common import (
     as_list,
-    base_currency,
-    bursts_cte,
+    clamp01,
     country_name,
     join_words,
-    org_name_sql,
+    money,
+    pct,
     plural,
-    span_days,
-    transfers_cte,
+    ramp,
+    whole_days,
 )
+from typologies._sql import OWNERS_CTE, base_currency, bursts_cte, org_name_sql, transfers_cte
+from typologies.base import Alert, Params, ScanContext, Typology
 
 
 class Npo02Params(Params):
@@ -341,7 +340,7 @@ ORDER BY c.npo_id, c.b_start
                 "donation_amount": round(donated, 2),
                 "donation_count": int(r["n_don"]),
                 "donor_count": int(r["n_donors"]),
-                "collection_days": span_days(r["w_start"], r["w_end"]),
+                "collection_days": whole_days(r["w_start"], r["w_end"]),
                 "forward_days": int(p.forward_days),
                 "concentration": bool(r["branch_a"]),
                 "top_beneficiaries": sorted(b for b in as_list(r["beneficiaries"]) if b) if r["branch_a"] else [],

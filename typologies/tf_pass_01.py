@@ -32,9 +32,9 @@ from typing import Any
 
 from pydantic import Field
 
-from typologies._common import clamp01, money, pct, ramp
+from typologies._common import clamp01, money, pct, plural, ramp
+from typologies._sql import base_currency, sql_strings, ts_literal
 from typologies.base import Alert, Params, ScanContext, Typology
-from typologies.tf_xb_01 import base_currency, plural, sql_strings, ts_literal
 
 
 class PassParams(Params):

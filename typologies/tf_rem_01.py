@@ -29,20 +29,9 @@ from typing import Any
 
 from pydantic import Field
 
-from typologies._common import clamp01, money, ramp
+from typologies._common import as_list, clamp01, countries_phrase, money, plural, ramp, whole_days
+from typologies._sql import OWNERS_CTE, base_currency, bursts_cte, org_name_sql, sql_strings, transfers_cte
 from typologies.base import Alert, Params, ScanContext, Typology
-from typologies.tf_xb_01 import (
-    OWNERS_CTE,
-    as_list,
-    base_currency,
-    bursts_cte,
-    countries_phrase,
-    org_name_sql,
-    plural,
-    span_days,
-    sql_strings,
-    transfers_cte,
-)
 
 
 class RemParams(Params):
@@ -131,7 +120,7 @@ ORDER BY b.subject_type, b.subject_id, b.b_start
                 "countries": sorted(c for c in as_list(r["countries"]) if c),
                 "categories": sorted(c for c in as_list(r["categories"]) if c),
                 "category_weight": round(weight, 3),
-                "days": span_days(r["b_start"], r["b_end"]),
+                "days": whole_days(r["b_start"], r["b_end"]),
                 "currency": ccy,
             }
             alerts.append(

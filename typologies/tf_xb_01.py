@@ -1,4 +1,4 @@
-"""TF-XB-01 High-risk corridor, and the SQL building blocks the transfer and NPO detectors share.
+"""TF-XB-01 High-risk corridor.
 
 Definition (catalogue): an individual or business sends or receives >= 10,000 in 30 days
 to/from high-risk jurisdictions with no NPO/trade rationale; the score rises with the
@@ -38,185 +38,30 @@ went through the corridor.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
-import pycountry
 from pydantic import Field
 
-from engine.config import get_settings
-from engine.errors import CtfmonError
-from typologies._common import clamp01, days_between, money, pct
+from typologies._common import (
+    CATEGORY_LABELS,
+    as_list,
+    clamp01,
+    country_name,
+    join_words,
+    money,
+    pct,
+    plural,
+    whole_days,
+)
+from typologies._sql import (
+    OWNERS_CTE,
+    TRANSFER_CHANNELS,
+    base_currency,
+    bursts_cte,
+    sql_strings,
+    transfers_cte,
+)
 from typologies.base import Alert, Params, ScanContext, Typology
-
-# ---------------------------------------------------------------------------------------
-# Building blocks shared by TF-XB-01, TF-PASS-01, TF-MICRO-01, TF-REM-01, TF-NPO-01/02.
-# ---------------------------------------------------------------------------------------
-
-#: Channels that move money between two accounts.
-TRANSFER_CHANNELS: tuple[str, ...] = (
-    "wire", "domestic_transfer", "remittance", "mobile_transfer", "cheque", "internal",
-)
-
-#: Words that make an unknown counterparty's name look like an organisation rather than a
-#: person (legal forms and common organisation nouns, matched as whole words, upper case).
-ORG_NAME_WORDS: tuple[str, ...] = (
-    "LTD", "LIMITED", "LLC", "LLP", "INC", "INCORPORATED", "CORP", "CORPORATION", "CO", "COMPANY",
-    "GMBH", "AG", "SA", "SAS", "SARL", "SRL", "SPA", "BV", "NV", "PLC", "PTE", "PTY", "KG", "OY", "AB",
-    "AS", "JSC", "PJSC", "OOO", "ZAO", "FZE", "FZCO", "WLL", "TRADING", "GROUP", "HOLDING",
-    "HOLDINGS", "INDUSTRIES", "ENTERPRISES", "INTERNATIONAL", "BANK", "FOUNDATION", "ASSOCIATION",
-    "CHARITY", "TRUST", "SOCIETY", "INSTITUTE", "UNIVERSITY", "SCHOOL", "HOSPITAL", "CLINIC",
-    "MINISTRY", "AGENCY", "COUNCIL", "FUND", "RELIEF", "MISSION", "CHURCH", "MOSQUE", "SERVICES",
-    "SOLUTIONS", "LOGISTICS", "IMPORT", "EXPORT", "SUPPLIES", "STORE", "SHOP", "MARKET",
-)
-ORG_NAME_REGEX = r"(^|[^A-Z])(" + "|".join(ORG_NAME_WORDS) + r")([^A-Z]|$)"
-
-_SAFE_TOKEN = re.compile(r"^[A-Za-z0-9_]+$")
-
-
-def base_currency() -> str:
-    """The currency of the ``*_base`` columns (settings ``base_currency``)."""
-    return get_settings().base_currency
-
-
-def sql_strings(values: Iterable[str], what: str) -> str:
-    """A SQL list of string literals (``'a', 'b'``) from validated identifiers."""
-    vals = list(values)
-    if not vals:
-        raise CtfmonError(f"parameter {what} must not be empty")
-    for v in vals:
-        if not _SAFE_TOKEN.match(v):
-            raise CtfmonError(f"parameter {what}: {v!r} is not a valid code (letters, digits, _)")
-    return ", ".join(f"'{v}'" for v in vals)
-
-
-def ts_literal(value: datetime) -> str:
-    return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
-
-
-def org_name_sql(column: str) -> str:
-    """SQL predicate: the name in ``column`` looks like an organisation's."""
-    return f"regexp_matches(upper({column}), '{ORG_NAME_REGEX}')"
-
-
-OWNERS_CTE = """own AS (
-  SELECT a.account_id, a.country AS acct_country, a.account_type,
-         p.party_id, p.party_type, p.name AS party_name, p.country AS party_country,
-         CASE WHEN p.party_id IS NULL THEN 'account' ELSE 'party' END AS subject_type,
-         COALESCE(p.party_id, a.account_id) AS subject_id
-  FROM accounts a LEFT JOIN parties p ON p.party_id = a.party_id
-)"""
-
-
-def transfers_cte(name: str, source: str, where: str = "TRUE") -> str:
-    """A CTE ``name`` of transactions from ``source`` with both sides' owners and countries.
-
-    Columns: txn_id, ts, channel, amt (base currency, double), from_account, to_account,
-    originator_name, beneficiary_name, reference, location_country; for each side ``f_``
-    (debited) and ``t_`` (credited): on_file (account in ``accounts``), party, ptype,
-    acct_country, stype/sid (the subject: the owner party, or the account when its owner
-    is not on file); ``dest_country`` / ``orig_country`` (message country, else account
-    country); ``self_transfer`` (both accounts have the same subject).  Needs ``own``.
-    """
-    return f"""{name} AS (
-  SELECT t.txn_id, t.timestamp AS ts, t.channel, CAST(t.amount_base AS DOUBLE) AS amt,
-         t.from_account, t.to_account, t.originator_name, t.beneficiary_name, t.reference,
-         t.location_country,
-         (fo.account_id IS NOT NULL) AS f_on_file, fo.party_id AS f_party, fo.party_type AS f_ptype,
-         fo.acct_country AS f_acct_country, fo.account_type AS f_acct_type,
-         COALESCE(fo.subject_type, 'account') AS f_stype, COALESCE(fo.subject_id, t.from_account) AS f_sid,
-         (tt.account_id IS NOT NULL) AS t_on_file, tt.party_id AS t_party, tt.party_type AS t_ptype,
-         tt.acct_country AS t_acct_country, tt.account_type AS t_acct_type,
-         COALESCE(tt.subject_type, 'account') AS t_stype, COALESCE(tt.subject_id, t.to_account) AS t_sid,
-         COALESCE(t.beneficiary_country, tt.acct_country) AS dest_country,
-         COALESCE(t.originator_country, fo.acct_country) AS orig_country,
-         (COALESCE(fo.subject_type, 'account') = COALESCE(tt.subject_type, 'account')
-          AND COALESCE(fo.subject_id, t.from_account) = COALESCE(tt.subject_id, t.to_account))
-           AS self_transfer
-  FROM {source} t
-  LEFT JOIN own fo ON fo.account_id = t.from_account
-  LEFT JOIN own tt ON tt.account_id = t.to_account
-  WHERE {where}
-)"""
-
-
-def bursts_cte(qual: str, name: str = "bursts") -> str:
-    """CTEs merging qualifying windows into maximal bursts (gaps and islands).
-
-    ``qual`` has columns subject_type, subject_id, win_start, win_end (the first and last
-    event of a qualifying window).  Windows that overlap or touch merge; the result ``name``
-    has subject_type, subject_id, burst_no, b_start, b_end.
-    """
-    return f"""{name}_ord AS (
-  SELECT subject_type, subject_id, win_start, win_end,
-         MAX(win_end) OVER (PARTITION BY subject_type, subject_id ORDER BY win_start, win_end
-                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-  FROM {qual}
-),
-{name}_isl AS (
-  SELECT subject_type, subject_id, win_start, win_end,
-         SUM(CASE WHEN prev_end IS NULL OR win_start > prev_end THEN 1 ELSE 0 END)
-           OVER (PARTITION BY subject_type, subject_id ORDER BY win_start, win_end
-                 ROWS UNBOUNDED PRECEDING) AS burst_no
-  FROM {name}_ord
-),
-{name} AS (
-  SELECT subject_type, subject_id, burst_no, MIN(win_start) AS b_start, MAX(win_end) AS b_end
-  FROM {name}_isl GROUP BY subject_type, subject_id, burst_no
-)"""
-
-
-def country_name(code: str | None) -> str:
-    """``'SY'`` -> ``'Syria'`` (short English name; the code itself when unknown)."""
-    if not code:
-        return "an unknown country"
-    c = pycountry.countries.get(alpha_2=code)
-    if c is None:
-        return code
-    name = getattr(c, "common_name", None) or c.name
-    return name.split(",")[0]
-
-
-def join_words(items: Sequence[str]) -> str:
-    """``['a', 'b', 'c']`` -> ``'a, b and c'``."""
-    items = [i for i in items if i]
-    if not items:
-        return ""
-    if len(items) == 1:
-        return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-CATEGORY_LABELS: dict[str, str] = {
-    "fatf_call_for_action": "FATF call for action",
-    "fatf_increased_monitoring": "FATF increased monitoring",
-    "conflict_zone": "conflict zone",
-    "conflict_border_or_transit": "conflict border or transit area",
-}
-
-
-def countries_phrase(countries: Sequence[str], categories: Sequence[str]) -> str:
-    """``'Syria and Yemen (FATF increased monitoring)'``."""
-    names = join_words([country_name(c) for c in countries])
-    cats = join_words(sorted({CATEGORY_LABELS.get(c, c) for c in categories if c}))
-    return f"{names} ({cats})" if cats else names
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (many or word + 's')}"
-
-
-def span_days(start: datetime, end: datetime) -> int:
-    """Whole days covered by an activity from ``start`` to ``end`` (at least 1)."""
-    return max(1, int(round(days_between(start, end))))
-
-
-def as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value)
-
 
 # ---------------------------------------------------------------------------------------
 # TF-XB-01
@@ -379,7 +224,7 @@ ORDER BY a.subject_type, a.subject_id, a.b_start
                 "category_weight": round(weight, 3),
                 "share_of_flows": round(share, 4),
                 "all_flows_amount": round(float(r["all_amount"]), 2),
-                "days": span_days(r["b_start"], r["b_end"]),
+                "days": whole_days(r["b_start"], r["b_end"]),
                 "currency": ccy,
                 "threshold": float(p.min_amount),
                 "window_days": wd,
