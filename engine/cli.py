@@ -109,7 +109,7 @@ def ingest(
         note = "already loaded" if r.already_loaded else (f"{r.rows_replaced} replaced" if r.rows_replaced else "")
         out.add_row(Path(r.file).name, r.table, f"{r.rows_read:,}", f"{r.rows_loaded:,}", f"{r.rows_quarantined:,}",
                     f"{r.rows_duplicate:,}", note)
-    console.print(out)
+    Console(width=max(console.width, 110)).print(out)
     for f in skipped:
         console.print(f"skipped {f}: not a contract table")
     for _path, msg in failed:
@@ -180,7 +180,7 @@ def stats(db: DbOption = None) -> None:
     for r in ing.stats(con):
         out.add_row(str(r["table"]), f"{r['rows']:,}", "" if r["from"] is None else str(r["from"]),
                     "" if r["to"] is None else str(r["to"]), str(r["range_of"]))
-    console.print(out)
+    Console(width=max(console.width, 100)).print(out)
 
 
 
