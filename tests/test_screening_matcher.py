@@ -35,9 +35,16 @@ def score_for(idx: ListIndex, name: str, ref: str, **kw: object) -> float:
 
 
 # --------------------------------------------------------------------------- normalisation
+def test_abd_compounds_are_one_name_distinct_from_the_bare_name() -> None:
+    for spelling in ("Abdul Rahman", "Abd al-Rahman", "Abdel Rahman", "ABD UR RAHMAN"):
+        assert normalize_name(spelling, "person").tokens == ("abdulrahman",), spelling
+    assert normalize_name("Abdullah Azzam", "person").tokens == ("abdullah", "azzam")
+    assert normalize_name("Hafiz bin Rahman", "person").tokens == ("hafiz", "bin", "rahman")
+
+
 def test_normalisation_folds_case_diacritics_honorifics_and_scripts() -> None:
     assert normalize_name("Sheikh Ḩājī Muḩammad ‘Abd al-Karīm", "person").tokens == (
-        "muhammad", "abd", "al", "karim",
+        "muhammad", "abdulkarim",
     )
     assert normalize_name("Mr. J. Smith", "person").tokens == ("j", "smith")
     assert normalize_name("ACME Holdings LLC", "entity").tokens == ("acme", "holdings")

@@ -8,6 +8,8 @@ A name becomes a list of tokens:
    transliterated to ASCII with :func:`rigour.text.ascii_text` (ICU based);
 3. apostrophes and similar marks are dropped (``Mu'min`` -> ``mumin``), every other
    non-alphanumeric character separates tokens;
+   split "Abd" compounds become one token (``Abdul Rahman``, ``Abd al-Rahman`` ->
+   ``abdulrahman``): they are one given name, not the name ``Rahman``;
 4. persons: leading honorifics and titles are removed (the prefix list of
    :mod:`rigour.names` plus common Arabic honorifics such as *sheikh*, *haji*, *mullah*);
    entities: legal-form tokens are removed (a token is a legal form when
@@ -148,12 +150,26 @@ def non_latin(values: pl.Series) -> pl.Series:
     )
 
 
+#: "Abd" (servant of) compounds are one given name: ``Abdul Rahman``, ``Abd al-Rahman``
+#: and ``Abdel Rahman`` are written ``abdulrahman``, one edit from ``Abdurrahman`` and
+#: ``Abdelrahman``, and distinct from the name ``Rahman``.
+_ABD_SPLIT = (
+    r"\b(?:abd|abdu|abdul|abdel|abdal|abdur|abdar|abdus|abdoul|abdil)"
+    r" (?:(?:al|el|ul|ar|ur|as|us|ad|ud|an|un) )?([a-z]{3,})"
+)
+
+
+def join_theophoric(folded: pl.Series) -> pl.Series:
+    """Write every split "Abd + name" compound as one token ``abdul<name>``."""
+    return folded.str.replace_all(_ABD_SPLIT, "abdul${1}")
+
+
 def tokenize(folded: pl.Series, kinds: pl.Series) -> pl.Series:
     """Token lists from folded names, stripping honorifics (persons) / legal forms (entities).
 
     ``kinds`` holds ``person``, ``entity`` or ``unknown`` per row.
     """
-    frame = pl.DataFrame({"f": folded, "k": kinds.cast(pl.String).fill_null(UNKNOWN)})
+    frame = pl.DataFrame({"f": join_theophoric(folded), "k": kinds.cast(pl.String).fill_null(UNKNOWN)})
     toks = frame["f"].str.split(" ").list.eval(pl.element().filter(pl.element() != ""))
     vocab = toks.explode().drop_nulls().unique().to_list()
     legal = [t for t in vocab if is_legal_form(t)]
