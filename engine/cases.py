@@ -31,7 +31,6 @@ Every change is appended to the audit log (:mod:`engine.audit`).
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,6 +39,7 @@ from typing import Any
 import duckdb
 
 from engine import audit
+from engine.alerts import ALERT_SELECT, alert_dict
 from engine.auth import User, get_user
 from engine.config import get_settings
 from engine.errors import Conflict, CtfmonError, NotFound
@@ -355,96 +355,13 @@ def list_cases(
     return out, int(total)
 
 
-_ALERT_COLS = (
-    "alert_id", "typology_id", "subject_type", "subject_id", "score", "window_start", "window_end",
-    "evidence", "explanation", "details", "scan_id", "created_at",
-)
-
-
-def _alert_dict(r: tuple[Any, ...], extra: tuple[str, ...] = ()) -> dict[str, Any]:
-    row = dict(zip(_ALERT_COLS + extra, r, strict=True))
-    row["evidence"] = list(row["evidence"] or [])
-    row["details"] = json.loads(row["details"]) if row["details"] else {}
-    return row
-
-
-def list_alerts(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    typology: str | None = None,
-    min_score: float | None = None,
-    date_from: datetime | None = None,
-    date_to: datetime | None = None,
-    status: str | None = None,
-    subject_id: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[dict[str, Any]], int]:
-    """Alerts, strongest first.  ``date_from``/``date_to`` keep alerts whose activity window
-    overlaps the range; ``status`` is the state of the alert's case."""
-    where: list[str] = []
-    params: list[Any] = []
-    if typology is not None:
-        where.append("a.typology_id = ?")
-        params.append(typology)
-    if min_score is not None:
-        where.append("a.score >= ?")
-        params.append(min_score)
-    if date_from is not None:
-        where.append("coalesce(a.window_end, a.created_at) >= ?")
-        params.append(date_from)
-    if date_to is not None:
-        where.append("coalesce(a.window_start, a.created_at) <= ?")
-        params.append(date_to)
-    if status is not None:
-        if status not in STATES:
-            raise CtfmonError(f"unknown case state {status!r}; expected one of {', '.join(STATES)}",
-                              http_status=422)
-        where.append("c.state = ?")
-        params.append(status)
-    if subject_id is not None:
-        where.append("a.subject_id = ?")
-        params.append(subject_id)
-    clause = ("WHERE " + " AND ".join(where)) if where else ""
-    base = "FROM alerts a"
-    if status is not None:  # join the cases only when filtering on their state
-        base += (" JOIN case_alerts ca ON ca.alert_id = a.alert_id"
-                 " JOIN cases c ON c.case_id = ca.case_id")
-    total = con.execute(f"SELECT count(*) {base} {clause}", params).fetchall()[0][0]
-    cols = ", ".join(f"a.{c}" for c in _ALERT_COLS[:-3]) + ", CAST(a.details AS VARCHAR), a.scan_id, a.created_at"
-    rows = con.execute(
-        f"""WITH page AS (SELECT a.alert_id, a.score {base} {clause}
-                          ORDER BY a.score DESC, a.alert_id LIMIT ? OFFSET ?)
-            SELECT {cols}, ca2.case_id, c2.state FROM page p JOIN alerts a ON a.alert_id = p.alert_id
-            LEFT JOIN case_alerts ca2 ON ca2.alert_id = a.alert_id
-            LEFT JOIN cases c2 ON c2.case_id = ca2.case_id
-            ORDER BY p.score DESC, p.alert_id""",
-        [*params, limit, offset],
-    ).fetchall()
-    return [_alert_dict(r, ("case_id", "case_state")) for r in rows], int(total)
-
-
-def get_alert(con: duckdb.DuckDBPyConnection, alert_id: str) -> dict[str, Any]:
-    cols = ", ".join(f"a.{c}" for c in _ALERT_COLS[:-3]) + ", CAST(a.details AS VARCHAR), a.scan_id, a.created_at"
-    rows = con.execute(
-        f"""SELECT {cols}, ca.case_id, c.state FROM alerts a
-            LEFT JOIN case_alerts ca ON ca.alert_id = a.alert_id
-            LEFT JOIN cases c ON c.case_id = ca.case_id WHERE a.alert_id = ?""",
-        [alert_id],
-    ).fetchall()
-    if not rows:
-        raise NotFound(f"no alert {alert_id!r}")
-    return _alert_dict(rows[0], ("case_id", "case_state"))
-
-
 def case_alerts(con: duckdb.DuckDBPyConnection, case_id: str) -> list[dict[str, Any]]:
-    cols = ", ".join(f"a.{c}" for c in _ALERT_COLS[:-3]) + ", CAST(a.details AS VARCHAR), a.scan_id, a.created_at"
     rows = con.execute(
-        f"""SELECT {cols} FROM case_alerts ca JOIN alerts a ON a.alert_id = ca.alert_id
+        f"""SELECT {ALERT_SELECT} FROM case_alerts ca JOIN alerts a ON a.alert_id = ca.alert_id
             WHERE ca.case_id = ? ORDER BY a.score DESC, a.alert_id""",
         [case_id],
     ).fetchall()
-    return [_alert_dict(r) for r in rows]
+    return [alert_dict(r) for r in rows]
 
 
 def _frame_records(con: duckdb.DuckDBPyConnection, query: str, params: list[Any]) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import Con, Reader
 from api.models import AlertOut, CaseState, Page
-from engine import cases
+from engine import alerts
 from engine.errors import CtfmonError
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
@@ -36,7 +36,7 @@ def list_alerts(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=1_000_000_000),
 ) -> Page[AlertOut]:
-    items, total = cases.list_alerts(
+    items, total = alerts.alert_page(
         con, typology=typology, min_score=min_score, date_from=naive_utc(date_from),
         date_to=naive_utc(date_to), status=status, subject_id=subject_id, limit=limit, offset=offset,
     )
@@ -45,4 +45,4 @@ def list_alerts(
 
 @router.get("/{alert_id}", response_model=AlertOut, summary="One alert")
 def get_alert(alert_id: str, con: Con, _user: Reader) -> AlertOut:
-    return AlertOut(**cases.get_alert(con, alert_id))
+    return AlertOut(**alerts.get_alert(con, alert_id))
