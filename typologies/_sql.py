@@ -12,6 +12,7 @@ from datetime import datetime
 
 from engine.config import get_settings
 from engine.errors import CtfmonError
+from typologies._common import islands_sql
 
 #: Channels that move money between two accounts.
 TRANSFER_CHANNELS: tuple[str, ...] = (
@@ -101,26 +102,14 @@ def transfers_cte(name: str, source: str, where: str = "TRUE") -> str:
 
 
 def bursts_cte(qual: str, name: str = "bursts") -> str:
-    """CTEs merging qualifying windows into maximal bursts (gaps and islands).
+    """A CTE merging qualifying windows into maximal bursts (:func:`islands_sql`).
 
     ``qual`` has columns subject_type, subject_id, win_start, win_end (the first and last
     event of a qualifying window).  Windows that overlap or touch merge; the result ``name``
     has subject_type, subject_id, burst_no, b_start, b_end.
     """
-    return f"""{name}_ord AS (
-  SELECT subject_type, subject_id, win_start, win_end,
-         MAX(win_end) OVER (PARTITION BY subject_type, subject_id ORDER BY win_start, win_end
-                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-  FROM {qual}
-),
-{name}_isl AS (
-  SELECT subject_type, subject_id, win_start, win_end,
-         SUM(CASE WHEN prev_end IS NULL OR win_start > prev_end THEN 1 ELSE 0 END)
-           OVER (PARTITION BY subject_type, subject_id ORDER BY win_start, win_end
-                 ROWS UNBOUNDED PRECEDING) AS burst_no
-  FROM {name}_ord
-),
-{name} AS (
-  SELECT subject_type, subject_id, burst_no, MIN(win_start) AS b_start, MAX(win_end) AS b_end
-  FROM {name}_isl GROUP BY subject_type, subject_id, burst_no
+    keys = "subject_type, subject_id"
+    return f"""{name} AS (
+  SELECT {keys}, burst_no, burst_start AS b_start, burst_end AS b_end
+  FROM ({islands_sql(qual, keys, "win_start", "win_end")}) AS islands
 )"""
