@@ -6,11 +6,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import transfer_fixtures
 
-from engine import store
-from engine.scan import prepare_scan_views
 from typologies import registry
-from typologies.base import Alert, ScanContext, Typology
 from typologies.tf_npo_01 import NpoFundsDiverted
 from typologies.tf_npo_02 import NpoPassThrough
 
@@ -22,50 +20,10 @@ def day(n: float) -> timedelta:
     return timedelta(days=n)
 
 
-class Db:
-    """Rows inserted straight into the contract tables of an in-memory store."""
+class Db(transfer_fixtures.Db):
+    """The ledger, with parties and accounts in Great Britain by default."""
 
-    def __init__(self) -> None:
-        self.con = store.connect(":memory:")
-        self.n = 0
-
-    def _insert(self, table: str, row: dict[str, Any]) -> None:
-        row = {**row, "_batch_id": 1}
-        cols = ", ".join(f'"{c}"' for c in row)
-        self.con.execute(
-            f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' for _ in row)})", list(row.values())
-        )
-
-    def party(self, pid: str, ptype: str = "individual", country: str = "GB", **kw: Any) -> str:
-        self._insert("parties", {"party_id": pid, "party_type": ptype, "name": f"Name {pid}",
-                                 "country": country, **kw})
-        return pid
-
-    def account(self, aid: str, party: str | None = None, country: str = "GB",
-                atype: str = "current") -> str:
-        self._insert("accounts", {"account_id": aid, "party_id": party, "institution_id": "BANK1",
-                                  "country": country, "account_type": atype, "currency": "USD"})
-        return aid
-
-    def customer(self, pid: str, ptype: str = "individual", country: str = "GB", **kw: Any) -> str:
-        self.party(pid, ptype, country, **kw)
-        return self.account(f"A-{pid}", pid, country, "npo" if ptype == "npo" else "current")
-
-    def txn(self, ts: datetime, frm: str | None, to: str | None, amount: float,
-            channel: str = "wire", **kw: Any) -> str:
-        self.n += 1
-        tid = f"T{self.n:05d}"
-        self._insert("transactions", {"txn_id": tid, "timestamp": ts, "channel": channel,
-                                      "from_account": frm, "to_account": to, "amount": amount,
-                                      "currency": "USD", "amount_base": amount, **kw})
-        return tid
-
-    def run(self, cls: type[Typology], **params: Any) -> list[Alert]:
-        start, end = datetime(2024, 1, 1), datetime(2026, 12, 31)
-        prepare_scan_views(self.con, start, end)
-        ctx = ScanContext(con=self.con, scan_id="test", window_start=start, window_end=end,
-                          params=cls.Params(**params))
-        return cls().detect(ctx)
+    country = "GB"
 
 
 def test_registered_with_catalogue_defaults() -> None:

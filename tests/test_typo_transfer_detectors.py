@@ -7,11 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from transfer_fixtures import Db
 
-from engine import store
-from engine.scan import prepare_scan_views
 from typologies import registry
-from typologies.base import Alert, ScanContext, Typology
 from typologies.tf_micro_01 import MicroDonationAggregation
 from typologies.tf_pass_01 import RapidPassThrough
 from typologies.tf_rem_01 import RemittancesToIndividuals
@@ -23,54 +21,6 @@ SEC = timedelta(seconds=1)
 
 def day(n: float) -> timedelta:
     return timedelta(days=n)
-
-
-class Db:
-    """Rows inserted straight into the contract tables of an in-memory store."""
-
-    def __init__(self) -> None:
-        self.con = store.connect(":memory:")
-        self.n = 0
-
-    def _insert(self, table: str, row: dict[str, Any]) -> None:
-        row = {**row, "_batch_id": 1}
-        cols = ", ".join(f'"{c}"' for c in row)
-        self.con.execute(
-            f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' for _ in row)})", list(row.values())
-        )
-
-    def party(self, pid: str, ptype: str = "individual", country: str = "US", **kw: Any) -> str:
-        self._insert("parties", {"party_id": pid, "party_type": ptype, "name": f"Name {pid}",
-                                 "country": country, **kw})
-        return pid
-
-    def account(self, aid: str, party: str | None = None, country: str = "US",
-                atype: str = "current") -> str:
-        self._insert("accounts", {"account_id": aid, "party_id": party, "institution_id": "BANK1",
-                                  "country": country, "account_type": atype, "currency": "USD"})
-        return aid
-
-    def customer(self, pid: str, ptype: str = "individual", country: str = "US",
-                 atype: str = "current", **kw: Any) -> str:
-        """A party with one account ``A-<pid>``; returns the account id."""
-        self.party(pid, ptype, country, **kw)
-        return self.account(f"A-{pid}", pid, country, atype)
-
-    def txn(self, ts: datetime, frm: str | None, to: str | None, amount: float,
-            channel: str = "wire", **kw: Any) -> str:
-        self.n += 1
-        tid = f"T{self.n:05d}"
-        self._insert("transactions", {"txn_id": tid, "timestamp": ts, "channel": channel,
-                                      "from_account": frm, "to_account": to, "amount": amount,
-                                      "currency": "USD", "amount_base": amount, **kw})
-        return tid
-
-    def run(self, cls: type[Typology], **params: Any) -> list[Alert]:
-        start, end = datetime(2024, 1, 1), datetime(2026, 12, 31)
-        prepare_scan_views(self.con, start, end)
-        ctx = ScanContext(con=self.con, scan_id="test", window_start=start, window_end=end,
-                          params=cls.Params(**params))
-        return cls().detect(ctx)
 
 
 def test_registered_with_catalogue_defaults() -> None:
