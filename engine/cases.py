@@ -309,47 +309,69 @@ def _case_row(con: duckdb.DuckDBPyConnection, case_id: str) -> dict[str, Any]:
     return row
 
 
+#: Orders of the case queue: key -> (label, ORDER BY over ``cases c``).
+CASE_SORTS: dict[str, tuple[str, str]] = {
+    "risk": ("highest risk first", "c.risk_score DESC, c.due_at, c.case_id"),
+    "age": ("oldest first", "c.created_at, c.risk_score DESC, c.case_id"),
+    "newest": ("newest first", "c.created_at DESC, c.risk_score DESC, c.case_id"),
+    "typology": ("by typology", "c.typologies[1], c.risk_score DESC, c.case_id"),
+    "due": ("due soonest", "c.due_at, c.risk_score DESC, c.case_id"),
+}
+
+
 def list_cases(
     con: duckdb.DuckDBPyConnection,
     *,
     state: str | None = None,
     assignee: str | None = None,
+    unassigned: bool = False,
     typology: str | None = None,
     min_risk: float | None = None,
+    sort: str = "risk",
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
-    """The case queue, highest risk first (then oldest due date); returns (page, total)."""
+    """The case queue in ``sort`` order (default highest risk first); returns (page, total).
+
+    Each case carries ``subject_name`` when its subject is a party on file.
+    """
     where: list[str] = []
     params: list[Any] = []
     if state is not None:
         if state not in STATES:
-            raise CtfmonError(f"unknown case state {state!r}; expected one of {', '.join(STATES)}",
+            raise CtfmonError(f"unknown state {state!r}; expected one of {', '.join(STATES)}",
                               http_status=422)
         where.append("c.state = ?")
         params.append(state)
-    if assignee is not None:
+    if sort not in CASE_SORTS:
+        raise CtfmonError(f"unknown sort {sort!r}; expected one of {', '.join(CASE_SORTS)}", http_status=422)
+    if unassigned:
+        where.append("c.assignee IS NULL")
+    elif assignee is not None:
         where.append("c.assignee = ?")
         params.append(assignee)
     if typology is not None:
         where.append("list_contains(c.typologies, ?)")  # kept in step with the alerts by sync
         params.append(typology)
     if min_risk is not None:
+        if not 0 <= min_risk <= 1:
+            raise CtfmonError(f"minimum risk {min_risk} must be between 0 and 1", http_status=422)
         where.append("c.risk_score >= ?")
         params.append(min_risk)
     clause = ("WHERE " + " AND ".join(where)) if where else ""
+    order = CASE_SORTS[sort][1]
     total = con.execute(f"SELECT count(*) FROM cases c {clause}", params).fetchall()[0][0]
-    # page over the narrow sort key first, then fetch the full rows of that page only
+    # page over the case ids first, then fetch the full rows of that page only
     rows = con.execute(
-        f"""WITH page AS (SELECT c.case_id, c.risk_score, c.due_at FROM cases c {clause}
-                          ORDER BY c.risk_score DESC, c.due_at, c.case_id LIMIT ? OFFSET ?)
-            SELECT {_CASE_SELECT} FROM page p JOIN cases c ON c.case_id = p.case_id
-            ORDER BY p.risk_score DESC, p.due_at, p.case_id""",
+        f"""WITH page AS (SELECT c.case_id FROM cases c {clause} ORDER BY {order} LIMIT ? OFFSET ?)
+            SELECT {_CASE_SELECT}, pt.name FROM page JOIN cases c ON c.case_id = page.case_id
+            LEFT JOIN parties pt ON c.subject_type = 'party' AND pt.party_id = c.subject_id
+            ORDER BY {order}""",
         [*params, limit, offset],
     ).fetchall()
     out = []
     for r in rows:
-        row = dict(zip(_CASE_COLS, r, strict=True))
+        row = dict(zip((*_CASE_COLS, "subject_name"), r, strict=True))
         row["typologies"] = list(row["typologies"] or [])
         out.append(row)
     return out, int(total)

@@ -12,16 +12,9 @@ from typing import Any
 
 import duckdb
 
-from engine.cases import OPEN_STATES, STATES
-from engine.errors import CtfmonError
+from engine.cases import CASE_SORTS, OPEN_STATES, list_cases
 
-QUEUE_SORTS: dict[str, tuple[str, str]] = {
-    "risk": ("highest risk first", "c.risk_score DESC, c.due_at, c.case_id"),
-    "age": ("oldest first", "c.created_at, c.risk_score DESC, c.case_id"),
-    "newest": ("newest first", "c.created_at DESC, c.risk_score DESC, c.case_id"),
-    "typology": ("by typology", "c.typologies[1], c.risk_score DESC, c.case_id"),
-    "due": ("due soonest", "c.due_at, c.risk_score DESC, c.case_id"),
-}
+QUEUE_SORTS = CASE_SORTS
 
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("under 7 days", 0, 7),
@@ -54,62 +47,23 @@ DEFAULT_COLOUR = "#0f766e"
 class QueueFilter:
     state: str | None = None
     typology: str | None = None
-    assignee: str | None = None
+    assignee: str | None = None  # "-" for unassigned cases
     min_risk: float | None = None
     sort: str = "risk"
-
-    def validate(self) -> None:
-        if self.state is not None and self.state not in STATES:
-            raise CtfmonError(f"unknown state {self.state!r}; expected one of {', '.join(STATES)}",
-                              http_status=422)
-        if self.sort not in QUEUE_SORTS:
-            raise CtfmonError(f"unknown sort {self.sort!r}; expected one of {', '.join(QUEUE_SORTS)}",
-                              http_status=422)
-        if self.min_risk is not None and not 0 <= self.min_risk <= 1:
-            raise CtfmonError(f"minimum risk {self.min_risk} must be between 0 and 1", http_status=422)
 
 
 def queue(con: duckdb.DuckDBPyConnection, f: QueueFilter, *, limit: int, offset: int,
           now: datetime) -> tuple[list[dict[str, Any]], int]:
-    """One page of the case queue with the subject's name and the case's age; (rows, total)."""
-    f.validate()
-    where: list[str] = []
-    params: list[Any] = []
-    if f.state is not None:
-        where.append("c.state = ?")
-        params.append(f.state)
-    if f.assignee is not None:
-        if f.assignee == "-":
-            where.append("c.assignee IS NULL")
-        else:
-            where.append("c.assignee = ?")
-            params.append(f.assignee)
-    if f.typology is not None:
-        where.append("EXISTS (SELECT 1 FROM case_alerts ca JOIN alerts a ON a.alert_id = ca.alert_id "
-                     "WHERE ca.case_id = c.case_id AND a.typology_id = ?)")
-        params.append(f.typology)
-    if f.min_risk is not None:
-        where.append("c.risk_score >= ?")
-        params.append(f.min_risk)
-    clause = ("WHERE " + " AND ".join(where)) if where else ""
-    total = int(con.execute(f"SELECT count(*) FROM cases c {clause}", params).fetchall()[0][0])
-    rows = con.execute(
-        f"""SELECT c.case_id, c.subject_type, c.subject_id, p.name, c.state, c.risk_score, c.alert_count,
-                   c.typologies, c.assignee, c.created_at, c.updated_at, c.due_at, c.closed_at
-            FROM cases c LEFT JOIN parties p ON c.subject_type = 'party' AND p.party_id = c.subject_id
-            {clause} ORDER BY {QUEUE_SORTS[f.sort][1]} LIMIT ? OFFSET ?""",
-        [*params, limit, offset],
-    ).fetchall()
-    cols = ("case_id", "subject_type", "subject_id", "subject_name", "state", "risk_score", "alert_count",
-            "typologies", "assignee", "created_at", "updated_at", "due_at", "closed_at")
-    out = []
-    for r in rows:
-        d = dict(zip(cols, r, strict=True))
-        d["typologies"] = list(d["typologies"] or [])
+    """One page of the case queue with the case's age and whether it is overdue; (rows, total)."""
+    rows, total = list_cases(
+        con, state=f.state, typology=f.typology, min_risk=f.min_risk, sort=f.sort,
+        assignee=None if f.assignee == "-" else f.assignee, unassigned=f.assignee == "-",
+        limit=limit, offset=offset,
+    )
+    for d in rows:
         d["age_days"] = max(0, (now - d["created_at"]).days)
         d["overdue"] = d["state"] in OPEN_STATES and d["due_at"] < now
-        out.append(d)
-    return out, total
+    return rows, total
 
 
 def filter_choices(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
