@@ -160,11 +160,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[pl.DataFrame,
     assert isinstance(df, pl.DataFrame)
     # Line numbers of the good rows: every data line (header is line 1) not rejected.
     n_total = df.height + rejects.height
-    rejected = set(rejects["line"].to_list()) if rejects.height else set()
-    if rejected:
-        lines = pl.Series(ROW, [ln for ln in range(2, n_total + 2) if ln not in rejected], dtype=pl.Int64)
-    else:
-        lines = pl.int_range(2, n_total + 2, eager=True, dtype=pl.Int64).alias(ROW)
+    lines = pl.int_range(2, n_total + 2, eager=True, dtype=pl.Int64).alias(ROW)
+    if rejects.height:
+        lines = lines.filter(~lines.is_in(rejects["line"].cast(pl.Int64).implode()))
     df = df.with_columns(lines)
     bad = rejects.select(
         pl.col("line").cast(pl.Int64).alias(ROW),
