@@ -143,6 +143,13 @@ _CASE_COLS = (
 _CASE_SELECT = ", ".join(f"c.{c}" for c in _CASE_COLS)
 
 
+def _case_dict(row: tuple[Any, ...], extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A row read with ``_CASE_SELECT`` (then ``extra`` columns) as a dict."""
+    out = dict(zip(_CASE_COLS + extra, row, strict=True))
+    out["typologies"] = list(out["typologies"] or [])
+    return out
+
+
 def typology_weight(typology_id: str) -> float:
     best = ""
     for prefix in TYPOLOGY_WEIGHTS:
@@ -304,9 +311,7 @@ def _case_row(con: duckdb.DuckDBPyConnection, case_id: str) -> dict[str, Any]:
     rows = con.execute(f"SELECT {_CASE_SELECT} FROM cases c WHERE c.case_id = ?", [case_id]).fetchall()
     if not rows:
         raise NotFound(f"no case {case_id!r}")
-    row = dict(zip(_CASE_COLS, rows[0], strict=True))
-    row["typologies"] = list(row["typologies"] or [])
-    return row
+    return _case_dict(rows[0])
 
 
 #: Orders of the case queue: key -> (label, ORDER BY over ``cases c``).
@@ -369,12 +374,7 @@ def list_cases(
             ORDER BY {order}""",
         [*params, limit, offset],
     ).fetchall()
-    out = []
-    for r in rows:
-        row = dict(zip((*_CASE_COLS, "subject_name"), r, strict=True))
-        row["typologies"] = list(row["typologies"] or [])
-        out.append(row)
-    return out, int(total)
+    return [_case_dict(r, ("subject_name",)) for r in rows], int(total)
 
 
 def case_alerts(con: duckdb.DuckDBPyConnection, case_id: str) -> list[dict[str, Any]]:
