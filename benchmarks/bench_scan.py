@@ -153,14 +153,15 @@ import json, resource, sys, time, shutil
 from engine import store
 from engine.scan import run_scan
 from typologies import registry
-src, dst, mem, skip = sys.argv[1], sys.argv[2], sys.argv[3], set(filter(None, sys.argv[4].split(",")))
+src, dst, mem = sys.argv[1], sys.argv[2], sys.argv[3]
+skip, only = set(filter(None, sys.argv[4].split(","))), set(filter(None, sys.argv[5].split(",")))
 shutil.copyfile(src, dst)
 con = store.connect(dst)
 if mem:
     con.execute(f"SET memory_limit = '{mem}'")
 n = con.execute("SELECT count(*) FROM transactions").fetchone()[0]
 t = time.perf_counter()
-ids = [t for t in registry.all_typologies() if t not in skip]
+ids = [t for t in registry.all_typologies() if t not in skip and (not only or t in only)]
 res = run_scan(con, typology_ids=ids, triggered_by="benchmark")
 total = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -169,12 +170,12 @@ print(json.dumps({"transactions": n, "seconds": total, "peak_rss_mb": rss, "stat
 """
 
 
-def run_scan_child(db: Path, mem: str, exclude: str) -> dict:
+def run_scan_child(db: Path, mem: str, exclude: str, only: str = "") -> dict:
     work = db.with_name("scan-run.duckdb")
     for f in (work, work.with_suffix(".duckdb.wal")):
         if f.exists():
             f.unlink()
-    r = subprocess.run([sys.executable, "-c", SCAN_CHILD, str(db), str(work), mem, exclude], capture_output=True,
+    r = subprocess.run([sys.executable, "-c", SCAN_CHILD, str(db), str(work), mem, exclude, only], capture_output=True,
                        text=True, cwd=ROOT)
     if r.returncode != 0:
         raise SystemExit(f"scan failed:\n{r.stderr[-4000:]}")
@@ -189,15 +190,18 @@ def main() -> None:
     ap.add_argument("--synthetic", action="store_true", help="use the built-in synthetic data even if generate exists")
     ap.add_argument("--memory-limit", default="6GB", help="DuckDB memory_limit for the scan process ('' = default)")
     ap.add_argument("--exclude", default="", help="comma-separated typology ids to leave out")
+    ap.add_argument("--typologies", default="", help="comma-separated typology ids to run (default: all)")
+    ap.add_argument("--out", default="bench_scan.json", help="results file name under benchmarks/results/")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     runs = []
     for n in sizes:
         db, source = dataset(n, args.seed, args.synthetic)
-        res = run_scan_child(db, args.memory_limit, args.exclude)
-        res.update(requested=n, source=source, memory_limit=args.memory_limit, excluded=args.exclude)
+        res = run_scan_child(db, args.memory_limit, args.exclude, args.typologies)
+        res.update(requested=n, source=source, memory_limit=args.memory_limit, excluded=args.exclude,
+                   selected=args.typologies or "all")
         runs.append(res)
-        print(f"\n{source} data, {res['transactions']:,} transactions: all typologies {res['seconds']:.1f}s, "
+        print(f"\n{source} data, {res['transactions']:,} transactions: {len(res['timings'])} typologies {res['seconds']:.1f}s, "
               f"peak RSS {res['peak_rss_mb']:,.0f} MB, status {res['status']}")
         print(f"{'typology':14} {'seconds':>8} {'alerts':>8}")
         for tid, s in sorted(res["timings"].items(), key=lambda x: -x[1]):
@@ -208,8 +212,8 @@ def main() -> None:
         out["scaling"] = runs[-1]["seconds"] / runs[0]["seconds"]
         print(f"\nscaling {runs[-1]['transactions']:,} / {runs[0]['transactions']:,}: {out['scaling']:.2f}x")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bench_scan.json").write_text(json.dumps(out, indent=2))
-    print(f"wrote {RESULTS / 'bench_scan.json'}")
+    (RESULTS / args.out).write_text(json.dumps(out, indent=2))
+    print(f"wrote {RESULTS / args.out}")
 
 
 if __name__ == "__main__":
