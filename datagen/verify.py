@@ -53,23 +53,6 @@ atm AS (SELECT DISTINCT l.instance_id, l.ts FROM loads l JOIN t ON t.from_accoun
         AND t.ts BETWEEN l.ts AND l.ts + INTERVAL 30 DAY AND t.location_country IN (SELECT country FROM hr))
 SELECT s.instance_id, coalesce(bool_or((w.cards >= 3 OR w.total >= 5000) AND a.ts IS NOT NULL), false) AS ok
 FROM subj s LEFT JOIN w USING (instance_id) LEFT JOIN atm a ON a.instance_id = w.instance_id AND a.ts = w.ts GROUP BY 1""",
-    "TF-XB-01": f"""WITH {SUBJ},
-x AS (SELECT acc.instance_id, t.ts, t.usd FROM acc JOIN t ON ((t.from_account = acc.account_id
-        AND t.beneficiary_country IN (SELECT country FROM hr))
-        OR (t.to_account = acc.account_id AND t.originator_country IN (SELECT country FROM hr)))
-        AND t.originator_country <> t.beneficiary_country
-      WHERE t.channel IN ('wire','remittance','domestic_transfer','mobile_transfer')
-        AND t.txn_id NOT IN (SELECT payment_txn_id FROM trade_documents WHERE payment_txn_id IS NOT NULL)),
-w AS (SELECT x1.instance_id, sum(x2.usd) AS total FROM x x1 JOIN x x2 ON x1.instance_id = x2.instance_id
-      AND x2.ts BETWEEN x1.ts AND x1.ts + INTERVAL 30 DAY GROUP BY x1.instance_id, x1.ts)
-SELECT s.instance_id, coalesce(max(total), 0) >= 10000 AS ok FROM subj s LEFT JOIN w USING (instance_id) GROUP BY 1""",
-    "TF-PASS-01": f"""WITH {SUBJ},
-inf AS (SELECT acc.instance_id, acc.account_id, t.txn_id, t.ts, t.usd FROM acc JOIN t ON t.to_account = acc.account_id),
-matched AS (SELECT i.instance_id, i.txn_id, i.usd,
-            least(i.usd, coalesce((SELECT sum(o.usd) FROM t o WHERE o.from_account = i.account_id
-                  AND o.ts > i.ts AND o.ts <= i.ts + INTERVAL 72 HOUR), 0)) AS fwd FROM inf i)
-SELECT s.instance_id, coalesce(sum(m.usd) >= 20000 AND sum(m.fwd) >= 0.9 * sum(m.usd), false) AS ok
-FROM subj s LEFT JOIN matched m USING (instance_id) GROUP BY 1""",
     "TF-MICRO-01": f"""WITH {SUBJ},
 inf AS (SELECT acc.instance_id, acc.account_id, t.ts, t.usd, t.from_account FROM acc JOIN t ON t.to_account = acc.account_id
         WHERE t.usd <= 500 AND t.channel IN ('mobile_transfer','domestic_transfer','wire','remittance')),
@@ -163,20 +146,6 @@ SELECT e.instance_id, bool_or(e.usd BETWEEN 8000 AND 10000 OR NOT e.declared) OR
        OR coalesce(max(g.n), 0) >= 3 OR bool_or(dp.instance_id IS NOT NULL) AS ok
 FROM ev e LEFT JOIN hrx h USING (instance_id) LEFT JOIN grp g USING (instance_id) LEFT JOIN dep dp USING (instance_id)
 GROUP BY 1""",
-    "TF-NPO-01": f"""WITH {SUBJ},
-npo AS (SELECT s.instance_id, acc.account_id, p.npo_operating_countries AS ops FROM subj s JOIN acc USING (instance_id)
-        JOIN parties p USING (party_id) WHERE p.party_type = 'npo'),
-o AS (SELECT n.instance_id, t.ts, t.usd,
-             (t.channel IN ('cash_withdrawal','atm_withdrawal')
-              OR (t.beneficiary_country IS NOT NULL AND NOT list_contains(n.ops, t.beneficiary_country))
-              OR coalesce(bp.party_type, '') = 'individual') AS diverted
-      FROM npo n JOIN t ON t.from_account = n.account_id
-      LEFT JOIN accounts ba ON ba.account_id = t.to_account LEFT JOIN parties bp ON bp.party_id = ba.party_id),
-w AS (SELECT o1.instance_id, sum(o2.usd) AS total, sum(CASE WHEN o2.diverted THEN o2.usd ELSE 0 END) AS div
-      FROM o o1 JOIN o o2 ON o1.instance_id = o2.instance_id AND o2.ts BETWEEN o1.ts AND o1.ts + INTERVAL 90 DAY
-      GROUP BY o1.instance_id, o1.ts)
-SELECT s.instance_id, coalesce(bool_or(w.div >= 10000 AND w.div >= 0.2 * w.total), false) AS ok
-FROM subj s LEFT JOIN w USING (instance_id) GROUP BY 1""",
     "ML-NET-02": f"""WITH {SUBJ},
 ev AS (SELECT l.instance_id, t.* FROM labels l JOIN t ON t.txn_id = l.entity_id WHERE l.typology_id = $tid AND l.role = 'evidence'),
 sg AS (SELECT a.instance_id, a.from_account AS src, b.to_account AS sink, count(DISTINCT a.to_account) AS mids,
@@ -235,6 +204,161 @@ FROM subj s LEFT JOIN bal b USING (instance_id) LEFT JOIN abroad ab USING (insta
 }
 
 
+# Checks of one party's own activity, usable for any party rather than only an instance's
+# subjects.  The instance checks use them for their subjects, and the generator uses them to
+# label planted parties of other typologies that also meet these definitions
+# (``datagen.crosslabel``).  Each reads the candidate parties from the table ``cand(party_id)``.
+TRANSFER_CHANNELS = "('wire','domestic_transfer','remittance','mobile_transfer','cheque','internal')"
+
+PARTY_SQL: dict[str, str] = {
+    # >= 10,000 in 30 days sent to or received from high-risk jurisdictions (other than the
+    # account's own country) by an individual or business, not paying an invoice, not a
+    # donation to an NPO declaring operations there, not to or from a government body.
+    "TF-XB-01": f"""WITH acc AS (
+  SELECT a.account_id, a.party_id, a.country FROM cand JOIN accounts a USING (party_id)
+  JOIN parties p USING (party_id) WHERE p.party_type IN ('individual','business')),
+flow AS (
+  SELECT acc.party_id, acc.country AS own, t.txn_id, t.ts, t.usd, ca.party_id AS cp_id,
+         CASE WHEN t.from_account = acc.account_id THEN coalesce(t.beneficiary_country, ca.country)
+              ELSE coalesce(t.originator_country, ca.country) END AS cc
+  FROM acc JOIN t ON acc.account_id IN (t.from_account, t.to_account)
+  LEFT JOIN accounts ca ON ca.account_id = CASE WHEN t.from_account = acc.account_id THEN t.to_account
+                                                ELSE t.from_account END
+  WHERE t.channel IN {TRANSFER_CHANNELS}),
+x AS (
+  SELECT f.party_id, f.ts, f.usd FROM flow f LEFT JOIN parties cp ON cp.party_id = f.cp_id
+  WHERE f.cc IN (SELECT country FROM hr) AND f.cc <> f.own AND coalesce(f.cp_id, '') <> f.party_id
+    AND f.txn_id NOT IN (SELECT payment_txn_id FROM trade_documents WHERE payment_txn_id IS NOT NULL)
+    AND coalesce(cp.party_type, '') <> 'government'
+    AND NOT (coalesce(cp.party_type, '') = 'npo' AND list_contains(coalesce(cp.npo_operating_countries, []), f.cc)))
+SELECT DISTINCT party_id FROM (
+  SELECT x1.party_id, x1.ts FROM x x1 JOIN x x2 ON x1.party_id = x2.party_id
+     AND x2.ts BETWEEN x1.ts AND x1.ts + INTERVAL 30 DAY
+  GROUP BY x1.party_id, x1.ts HAVING sum(x2.usd) >= 10000)""",
+    # an NPO whose outflows in some 90 days total >= 10,000 with >= 20% of them diverted:
+    # cash, to an individual on file, or to a country neither its own nor declared.
+    "TF-NPO-01": """WITH npo AS (
+  SELECT p.party_id, p.country AS home, coalesce(p.npo_operating_countries, []) AS ops, a.account_id
+  FROM cand JOIN parties p USING (party_id) JOIN accounts a USING (party_id) WHERE p.party_type = 'npo'),
+o AS (
+  SELECT n.party_id, t.ts, t.usd,
+         (t.channel IN ('cash_withdrawal','atm_withdrawal')
+          OR coalesce(bp.party_type, '') = 'individual'
+          OR (coalesce(t.beneficiary_country, ba.country, t.location_country) IS NOT NULL
+              AND coalesce(t.beneficiary_country, ba.country, t.location_country) <> n.home
+              AND NOT list_contains(n.ops, coalesce(t.beneficiary_country, ba.country, t.location_country)))) AS diverted
+  FROM npo n JOIN t ON t.from_account = n.account_id
+  LEFT JOIN accounts ba ON ba.account_id = t.to_account LEFT JOIN parties bp ON bp.party_id = ba.party_id
+  WHERE coalesce(ba.party_id, '') <> n.party_id)
+SELECT DISTINCT party_id FROM (
+  SELECT o1.party_id, o1.ts FROM o o1 JOIN o o2 ON o1.party_id = o2.party_id
+     AND o2.ts BETWEEN o1.ts AND o1.ts + INTERVAL 90 DAY
+  GROUP BY o1.party_id, o1.ts
+  HAVING sum(o2.usd) >= 10000 AND sum(CASE WHEN o2.diverted THEN o2.usd ELSE 0 END) >= 0.2 * sum(o2.usd))""",
+}
+
+
+def _pass_through(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """TF-PASS-01 for the candidates: some 30 days in which an account's credits total >= 20,000
+    and >= 90% of them left within 72 hours.  Debits take money first in, first out: first the
+    balance the account must have held before its history on file (the most its debits ever
+    ran ahead of its credits), then the credits in order.  A credit that has kept less than 10%
+    of itself 72 hours on has left that remainder behind as residual (it no longer stands in
+    front of later credits), while a larger remainder is money the account holds and is spent
+    before later credits."""
+    rows = con.sql("""
+      WITH acc AS (SELECT a.party_id, a.account_id FROM cand JOIN accounts a USING (party_id)
+                   WHERE a.account_type <> 'correspondent'),
+      big AS (SELECT acc.account_id FROM acc JOIN t ON t.to_account = acc.account_id
+              GROUP BY 1 HAVING sum(t.usd) >= 20000)
+      SELECT acc.party_id, acc.account_id, epoch(t.ts) AS s, t.usd, t.to_account = acc.account_id AS credit
+      FROM acc JOIN big USING (account_id) JOIN t ON acc.account_id IN (t.from_account, t.to_account)
+      WHERE t.from_account IS DISTINCT FROM t.to_account
+      ORDER BY acc.account_id, s, credit DESC, t.txn_id""").fetchall()
+    hold, span = 72 * 3600.0, 30 * 86400.0
+    out: set[str] = set()
+    i = 0
+    while i < len(rows):
+        party, account = rows[i][0], rows[i][1]
+        j = i
+        net, opening = 0.0, 0.0
+        while j < len(rows) and rows[j][1] == account:
+            net += rows[j][3] if rows[j][4] else -rows[j][3]
+            opening = max(opening, -net)
+            j += 1
+        credits: list[list[float]] = []  # [time, amount, taken within 72 h, taken]
+        queue: list[int] = []  # credits not yet spent, oldest first
+        while i < j:
+            _, _, ts, usd, is_credit = rows[i]
+            i += 1
+            if is_credit:
+                credits.append([ts, usd, 0.0, 0.0])
+                queue.append(len(credits) - 1)
+                continue
+            queue = [k for k in queue
+                     if credits[k][0] + hold >= ts or credits[k][1] - credits[k][3] >= 0.1 * credits[k][1]]
+            left = usd
+            used = min(left, opening)
+            opening -= used
+            left -= used
+            while left > 1e-9 and queue:
+                c = credits[queue[0]]
+                take = min(left, c[1] - c[3])
+                c[3] += take
+                if c[0] + hold >= ts:
+                    c[2] += take
+                left -= take
+                if c[1] - c[3] <= 1e-9:
+                    queue.pop(0)
+        for j, (t0, _, _, _) in enumerate(credits):
+            win = [c for c in credits[j:] if c[0] <= t0 + span]
+            total = sum(c[1] for c in win)
+            if total >= 20000 and sum(c[2] for c in win) >= 0.9 * total:
+                out.add(party)
+                break
+    return out
+
+
+def _named_payments(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """SAN-02 for the candidates: a payment to or from their accounts names its counterparty
+    with a name that scores >= 85 against a listed name or alias."""
+    from datagen.planters._names import listed
+
+    entries = listed()
+    names = [e.full.upper() for e in entries] + [a.upper() for e in entries for a in e.aliases]
+    rows = con.sql("""
+      SELECT DISTINCT a.party_id, CASE WHEN t.to_account = a.account_id THEN t.originator_name ELSE t.beneficiary_name END
+      FROM cand JOIN accounts a USING (party_id) JOIN t ON a.account_id IN (t.from_account, t.to_account)
+      WHERE t.channel IN """ + TRANSFER_CHANNELS).fetchall()
+    return {party for party, name in rows if name and _name_score(name, names) >= 85}
+
+
+PARTY_CHECKS = ("TF-PASS-01", "TF-XB-01", "TF-NPO-01", "SAN-02")
+
+
+def party_check(con: duckdb.DuckDBPyConnection, tid: str) -> set[str]:
+    """The parties of ``cand`` that meet ``tid`` (one of ``PARTY_CHECKS``)."""
+    if tid == "TF-PASS-01":
+        return _pass_through(con)
+    if tid == "SAN-02":
+        return _named_payments(con)
+    return {r[0] for r in con.sql(PARTY_SQL[tid]).fetchall()}
+
+
+def _by_subjects(con: duckdb.DuckDBPyConnection, tid: str, label: str) -> list[tuple[str, bool]]:
+    """Per instance of ``label``: does one of its subject parties meet ``tid``?"""
+    subjects = con.sql("""SELECT instance_id, entity_id FROM labels
+                          WHERE typology_id = $label AND role = 'subject' AND entity_type = 'party'""",
+                       params={"label": label}).fetchall()
+    con.sql("CREATE OR REPLACE TEMP TABLE cand AS SELECT DISTINCT entity_id AS party_id FROM labels "
+            "WHERE typology_id = $label AND role = 'subject' AND entity_type = 'party'", params={"label": label})
+    ok = party_check(con, tid)
+    res: dict[str, bool] = {}
+    for inst, party in subjects:
+        res[inst] = res.get(inst, False) or party in ok
+    return sorted(res.items())
+
+
 def connect(data_dir: Path) -> duckdb.DuckDBPyConnection:
     """Views over the files of ``data_dir`` with USD amounts (month-start rates from ``fx_rates``)."""
     manifest = json.loads((data_dir / "manifest.json").read_text())
@@ -251,6 +375,14 @@ def connect(data_dir: Path) -> duckdb.DuckDBPyConnection:
 
     for name in ("parties", "accounts", "labels", "fx_rates", "trade_documents", "cash_declarations", "transactions"):
         con.sql(f"CREATE VIEW {name} AS SELECT * FROM {src(name)}")
+    derive(con)
+    return con
+
+
+def derive(con: duckdb.DuckDBPyConnection) -> None:
+    """The working tables the checks read, from relations named as the contract's tables:
+    ``t``, ``decl`` and ``td`` (with ``usd`` at the month-start rate), ``region`` and ``hr``
+    (the shipped high-risk jurisdictions)."""
     con.sql("""CREATE TABLE fx AS SELECT CAST(date AS DATE) AS month, currency, CAST(rate_to_base AS DOUBLE) AS rate
                FROM fx_rates UNION ALL SELECT DISTINCT CAST(date AS DATE), 'USD', 1.0 FROM fx_rates""")
     con.sql("""CREATE TABLE t AS SELECT x.*, CAST(x.timestamp AS TIMESTAMP) AS ts, CAST(x.amount AS DOUBLE) * fx.rate AS usd
@@ -266,7 +398,6 @@ def connect(data_dir: Path) -> duckdb.DuckDBPyConnection:
     hr = jurisdiction_risk().select("country")
     con.register("hr_frame", hr)
     con.sql("CREATE TABLE hr AS SELECT * FROM hr_frame")
-    return con
 
 
 def _name_score(name: str, listed: list[str]) -> float:
@@ -314,13 +445,18 @@ def verify(data_dir: Path) -> dict[str, dict[str, object]]:
     manifest = json.loads((data_dir / "manifest.json").read_text())
     con = connect(data_dir)
     out: dict[str, dict[str, object]] = {}
-    checks: dict[str, str | None] = {**CHECKS, "SAN-01": None, "SAN-02": None}
-    for tid, sql in checks.items():
+    by_party = [t for t in PARTY_CHECKS if t != "SAN-02"]
+    checks: dict[str, str | None] = {**CHECKS, **dict.fromkeys(by_party), "SAN-01": None, "SAN-02": None}
+    for tid, sql in sorted(checks.items()):
         if tid not in manifest["planted"]:
             continue
 
-        def run(label: str, sql: str | None = sql) -> list[tuple[str, bool]]:
-            return _sanctions(con, label) if sql is None else con.sql(sql, params={"tid": label}).fetchall()
+        def run(label: str, tid: str = tid, sql: str | None = sql) -> list[tuple[str, bool]]:
+            if sql is not None:
+                return con.sql(sql, params={"tid": label}).fetchall()
+            if tid in by_party:
+                return _by_subjects(con, tid, label)
+            return _sanctions(con, label)
 
         pos = run(tid)
         row: dict[str, object] = {"positives": len(pos), "positives_ok": sum(1 for _i, ok in pos if ok)}
