@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from datagen import DATAGEN_VERSION, errors, normal, planters, population, trade
+from datagen import DATAGEN_VERSION, crosslabel, errors, normal, planters, population, trade
 from datagen.finalize import Finalizer
 from datagen.planters import PlantContext
 from datagen.world import GenConfig, World, sub_rng
@@ -93,12 +93,16 @@ def build(cfg: GenConfig) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
     tables["trade_documents"] = fin.trades(trades)
     tables["fx_rates"] = fx_table(w)
     tables["labels"] = fin.labels()
-    labels = tables["labels"]
     planted: dict[str, int] = {}
     benign: dict[str, int] = {}
-    for (tid,), grp in labels.group_by(["typology_id"], maintain_order=True):
+    for (tid,), grp in tables["labels"].group_by(["typology_id"], maintain_order=True):
         n = grp["instance_id"].n_unique()
         (benign if str(tid).startswith("benign:") else planted)[str(tid)] = n
+    t1 = time.perf_counter()
+    extra, overlap = crosslabel.cross_labels(tables)
+    tables["labels"] = pl.concat([tables["labels"], extra]).sort(["instance_id", "entity_type", "role", "entity_id"])
+    labels = tables["labels"]
+    log.info("cross-labelled %d planted parties in %.1fs", extra.height, time.perf_counter() - t1)
     manifest: dict[str, Any] = {
         "generator": "ctfmon generate",
         "version": DATAGEN_VERSION,
@@ -112,6 +116,8 @@ def build(cfg: GenConfig) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
         "planted": dict(sorted(planted.items())),
         "benign": dict(sorted(benign.items())),
         "benign_for": benign_for,
+        "cross_labelled": overlap["cross_labelled"],
+        "lookalikes_meeting_other_definitions": overlap["lookalikes_meeting"],
     }
     if cfg.inject_errors > 0:
         tables, injected = errors.inject(tables, cfg.inject_errors, sub_rng(cfg.seed, "errors"), labels)

@@ -1,0 +1,89 @@
+"""Labels for planted parties that also meet another typology's definition.
+
+Typologies overlap by definition: a layering hop that forwards 95% of 40,000 within a day is
+also a rapid pass-through account (TF-PASS-01); an NPO that forwards its donations to two
+individuals (TF-NPO-02) also diverts funds to individuals (TF-NPO-01); a funnel account that
+wires its cash deposits to a high-risk country (TF-CASH-02) also uses a high-risk corridor
+(TF-XB-01); a party paying a designated person (ML-NET-06) makes a payment to a listed name
+(SAN-02).  Labelled only for the typology it was planted for, such a party would count as a
+false positive of a detector that is right.
+
+So after planting, every party taking part in a planted instance (any role but ``evidence``
+and ``donor``: donors are ordinary people giving money) is checked against the party-level
+definitions of ``datagen.verify`` (plain SQL over the generated tables, independent of the
+detectors).  A party meeting a definition it is not already labelled for gets one more label
+row: ``typology_id`` the typology it meets, ``instance_id`` ``<that typology>:<its planted
+instance>/<party id>`` (one instance per party), ``entity_type`` ``party``, role ``subject``.
+These are real instances of that typology, so the evaluation counts them for recall too.
+
+Look-alike parties are checked the same way but never labelled: a look-alike must not meet any
+definition, and ``report["lookalikes_meeting"]`` lists any that do (the generator's tests keep
+it empty).  Parties of the ordinary population are not checked: one of them meeting a
+definition is a false positive of that definition, which is what the evaluation is there to
+show.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from datagen.finalize import contract_schema
+from datagen.verify import PARTY_CHECKS, derive, party_check
+
+SKIPPED_ROLES = ("evidence", "donor")
+
+
+def _participants(labels: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
+    """(typology_id, instance_id, party_id) for every labelled party, directly or through an account it owns."""
+    lab = labels.filter(~pl.col("role").is_in(list(SKIPPED_ROLES)))
+    direct = lab.filter(pl.col("entity_type") == "party").select(
+        "typology_id", "instance_id", pl.col("entity_id").alias("party_id"))
+    owned = (lab.filter(pl.col("entity_type") == "account")
+             .join(accounts.select(pl.col("account_id").alias("entity_id"), "party_id"), on="entity_id")
+             .filter(pl.col("party_id").is_not_null())
+             .select("typology_id", "instance_id", "party_id"))
+    return pl.concat([direct, owned]).unique()
+
+
+def cross_labels(tables: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """The extra label rows for ``tables`` (the generated frames with their ``labels``) and a report
+    ``{"cross_labelled": {typology: parties}, "lookalikes_meeting": {look-alike: [typology, ...]}}``."""
+    labels, accounts = tables["labels"], tables["accounts"]
+    part = _participants(labels, accounts)
+    benign = part.filter(pl.col("typology_id").str.starts_with("benign:"))
+    planted = part.filter(~pl.col("typology_id").str.starts_with("benign:"))
+    cand = part.select("party_id").unique()
+    cand_accounts = accounts.join(cand, on="party_id", how="semi")["account_id"]
+    txns = tables["transactions"].filter(pl.col("from_account").is_in(cand_accounts.implode())
+                                         | pl.col("to_account").is_in(cand_accounts.implode()))
+    con = duckdb.connect()
+    try:
+        for name in ("parties", "accounts", "trade_documents", "cash_declarations", "fx_rates"):
+            con.register(name, tables[name])
+        con.register("transactions", txns)
+        con.register("cand", cand)
+        derive(con)
+        met = {tid: party_check(con, tid) for tid in PARTY_CHECKS}
+    finally:
+        con.close()
+    rows: list[dict[str, str]] = []
+    counts: dict[str, int] = {}
+    for tid, parties in met.items():
+        already = set(planted.filter(pl.col("typology_id") == tid)["party_id"])
+        new = (planted.filter(pl.col("party_id").is_in(list(parties - already)))
+               .group_by("party_id").agg(pl.col("instance_id").min()).sort("party_id"))
+        for party, inst in new.iter_rows():
+            rows.append({"typology_id": tid, "instance_id": f"{tid}:{inst}/{party}", "entity_type": "party",
+                         "entity_id": party, "role": "subject"})
+        if new.height:
+            counts[tid] = new.height
+    meeting: dict[str, list[str]] = {}
+    for tid, parties in met.items():
+        hit = benign.filter(pl.col("party_id").is_in(list(parties)))
+        for name in hit["typology_id"].unique().sort():
+            meeting.setdefault(str(name), []).append(tid)
+    extra = pl.DataFrame(rows, schema=contract_schema("labels"))
+    return extra, {"cross_labelled": dict(sorted(counts.items())), "lookalikes_meeting": meeting}

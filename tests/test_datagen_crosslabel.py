@@ -1,0 +1,149 @@
+"""Planted parties that also meet another typology's definition are labelled for it too
+(datagen.crosslabel), on handcrafted tables, and on a generated population."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from datagen.crosslabel import cross_labels
+from datagen.finalize import contract_schema
+from datagen.generate import make_config, write
+
+T0 = datetime(2026, 3, 2, 9, 0)
+
+
+class Tables:
+    """Contract frames built row by row (amounts in USD, so no FX rows are needed)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict[str, object]]] = {
+            t: [] for t in ("parties", "accounts", "transactions", "labels", "trade_documents", "cash_declarations")}
+        self.n = 0
+
+    def party(self, pid: str, ptype: str = "individual", country: str = "SG", **kw: object) -> str:
+        self.rows["parties"].append({"party_id": pid, "party_type": ptype, "name": f"Name {pid}",
+                                     "country": country, **kw})
+        self.rows["accounts"].append({"account_id": f"A-{pid}", "party_id": pid, "institution_id": "BANK",
+                                      "country": country, "account_type": "npo" if ptype == "npo" else "current",
+                                      "currency": "USD"})
+        return f"A-{pid}"
+
+    def txn(self, ts: datetime, src: str, dst: str, usd: float, channel: str = "wire", **kw: object) -> str:
+        self.n += 1
+        tid = f"T{self.n:04d}"
+        self.rows["transactions"].append({"txn_id": tid, "timestamp": ts, "channel": channel, "from_account": src,
+                                          "to_account": dst, "amount": usd, "currency": "USD", **kw})
+        return tid
+
+    def label(self, typology: str, inst: str, pid: str, role: str = "subject") -> None:
+        self.rows["labels"].append({"typology_id": typology, "instance_id": inst, "entity_type": "party",
+                                    "entity_id": pid, "role": role})
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        out = {}
+        for name, rows in self.rows.items():
+            schema = contract_schema(name)
+            out[name] = pl.DataFrame([{c: r.get(c) for c in schema} for r in rows], schema=schema)
+        out["fx_rates"] = pl.DataFrame({"date": [date(2026, 3, 1)], "currency": ["EUR"], "rate_to_base": [1.1]},
+                                       schema=contract_schema("fx_rates"))
+        return out
+
+
+def _pass_through(t: Tables, acct: str, start: datetime, share: float = 0.95) -> None:
+    for i in range(3):
+        t.txn(start + timedelta(days=5 * i), "EXT-IN", acct, 9000)
+        t.txn(start + timedelta(days=5 * i, hours=20), acct, "EXT-OUT", round(9000 * share, 2))
+
+
+def test_a_planted_party_meeting_another_definition_is_labelled_for_it() -> None:
+    t = Tables()
+    hop = t.party("HOP")  # a layering hop that is also a rapid pass-through account
+    _pass_through(t, hop, T0)
+    t.label("ML-NET-04", "ML-NET-04:0001", "HOP")
+    slow = t.party("SLOW")  # planted too, but keeps the money for a week
+    for i in range(3):
+        t.txn(T0 + timedelta(days=8 * i), "EXT-IN", slow, 9000)
+        t.txn(T0 + timedelta(days=8 * i + 5), slow, "EXT-OUT", 8900)
+    t.label("ML-NET-04", "ML-NET-04:0002", "SLOW")
+    plain = t.party("PLAIN")  # ordinary population: never labelled, whatever it does
+    _pass_through(t, plain, T0)
+    extra, report = cross_labels(t.frames())
+    assert extra.to_dicts() == [{"typology_id": "TF-PASS-01", "instance_id": "TF-PASS-01:ML-NET-04:0001/HOP",
+                                 "entity_type": "party", "entity_id": "HOP", "role": "subject"}]
+    assert report == {"cross_labelled": {"TF-PASS-01": 1}, "lookalikes_meeting": {}}
+
+
+@pytest.mark.parametrize("share,expected", [(0.95, 1), (0.85, 0)])
+def test_the_pass_through_reading_follows_the_catalogue_threshold(share: float, expected: int) -> None:
+    t = Tables()
+    t.label("TF-CASH-02", "TF-CASH-02:0001", "M1", "mule")
+    _pass_through(t, t.party("M1"), T0, share)
+    extra, _ = cross_labels(t.frames())
+    assert extra.height == expected
+
+
+def test_corridor_npo_diversion_and_listed_names() -> None:
+    t = Tables()
+    # a funnel account wiring 12,000 to a high-risk jurisdiction within 30 days
+    funnel = t.party("F1")
+    t.txn(T0, funnel, "EXT-IR", 7000, beneficiary_country="IR", originator_country="SG")
+    t.txn(T0 + timedelta(days=20), funnel, "EXT-IR", 5000, beneficiary_country="IR", originator_country="SG")
+    t.label("TF-CASH-02", "TF-CASH-02:0001", "F1")
+    # a pass-through NPO forwarding its donations to one individual
+    npo = t.party("N1", "npo", npo_operating_countries=["SG"])
+    person = t.party("B1")
+    t.txn(T0, "EXT-DONOR", npo, 15000, channel="domestic_transfer")
+    t.txn(T0 + timedelta(days=2), npo, person, 14000, channel="domestic_transfer")
+    t.label("TF-NPO-02", "TF-NPO-02:0001", "N1")
+    # a party paying a listed name (the first entry of the shipped excerpt of the UN list)
+    from datagen.planters._names import listed
+
+    payer = t.party("S1")
+    t.txn(T0, payer, "EXT-X", 900, beneficiary_name=listed()[0].full.title())
+    t.label("ML-NET-06", "ML-NET-06:0001", "S1")
+    extra, report = cross_labels(t.frames())
+    got = {(r["typology_id"], r["entity_id"]) for r in extra.to_dicts()}
+    assert got == {("TF-XB-01", "F1"), ("TF-NPO-01", "N1"), ("SAN-02", "S1")}
+    assert report["cross_labelled"] == {"SAN-02": 1, "TF-NPO-01": 1, "TF-XB-01": 1}
+
+
+def test_a_party_already_labelled_for_the_typology_gets_no_second_label() -> None:
+    t = Tables()
+    _pass_through(t, t.party("P1"), T0)
+    t.label("TF-PASS-01", "TF-PASS-01:0001", "P1")
+    t.label("ML-NET-04", "ML-NET-04:0001", "P1")
+    extra, _ = cross_labels(t.frames())
+    assert extra.height == 0
+
+
+def test_a_lookalike_meeting_a_definition_is_reported_not_labelled() -> None:
+    t = Tables()
+    _pass_through(t, t.party("L1"), T0)
+    t.label("benign:chain_with_retention", "benign:chain_with_retention:0001", "L1")
+    extra, report = cross_labels(t.frames())
+    assert extra.height == 0
+    assert report["lookalikes_meeting"] == {"benign:chain_with_retention": ["TF-PASS-01"]}
+
+
+@pytest.mark.parametrize("profile", ["default", "hard"])
+def test_generated_lookalikes_meet_no_definition(tmp_path: Path, profile: str) -> None:
+    m = write(tmp_path, make_config(seed=5, transactions=60_000, profile=profile))
+    assert m["lookalikes_meeting_other_definitions"] == {}
+    assert m["cross_labelled"].get("TF-PASS-01", 0) > 0  # layering hops and cycle members pass money on
+    lab = pl.read_parquet(tmp_path / "labels.parquet")
+    cross = lab.filter(pl.col("instance_id").str.contains("/"))
+    assert cross.height == sum(m["cross_labelled"].values())
+    assert set(cross["role"]) == {"subject"} and set(cross["entity_type"]) == {"party"}
+    # each one names a planted instance the party takes part in, of another typology
+    for row in cross.iter_rows(named=True):
+        tid, rest = row["instance_id"].split(":", 1)
+        inst, party = rest.rsplit("/", 1)
+        assert tid == row["typology_id"] and party == row["entity_id"]
+        assert not inst.startswith(tid) and not inst.startswith("benign:")
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["cross_labelled"] == m["cross_labelled"]
