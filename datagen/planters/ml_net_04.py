@@ -2,7 +2,9 @@
 
 Positives: an origin and 4-7 hops (hard: exactly 4), each forwarding 85-98% (hard:
 80.5-84%) after 2-40 hours (hard: 38-47).  Subjects: the origin and every hop.
-Look-alike ``benign:chain_with_retention``: the same 4-hop shape where one hop keeps 35-50%.
+Look-alike ``benign:chain_with_retention``: the same 4-hop shape where one hop keeps 35-50%
+and the others forward 80-88% (a chain of ordinary payments, so none of its accounts is a
+>= 90% rapid pass-through either).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ def _chain(ctx: PlantContext, inst: object, hops: int, weak_hop: int | None) -> 
                             usd=round(amt, 2)))
         if weak_hop is not None and j == weak_hop:
             share = ctx.uniform(0.5, 0.65)
+        elif weak_hop is not None:
+            share = ctx.uniform(0.80, 0.88)
         else:
             share = ctx.uniform(0.805, 0.84) if ctx.hard else ctx.uniform(0.85, 0.98)
         amt *= share

@@ -6,7 +6,9 @@ too short or in every third instance, none on file and ``opened_on`` 200-900 day
 stays silent for 190-240 days (hard: 181-186), then receives 12,000-40,000 USD (hard:
 10,300-12,000, moving 98-100% out) and moves 90-100% of it out within 1-12 days (hard: 10-13.5).
 Look-alikes: ``benign:dormant_small_reactivation`` (dormant, then only 2,000-8,000 in and
-out) and ``benign:active_account_large_flow`` (a 120-170 day gap, then 15,000 in and out).
+out) and ``benign:active_account_large_flow`` (a 120-170 day gap, then 15,000-25,000 in and
+out over 4-10 days to accounts at home, so it is neither a dormant reactivation nor a
+high-risk corridor nor a 72-hour pass-through).
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ def _dormant(ctx: PlantContext, gap: float, use_opened: bool) -> tuple[int, int,
     return pk, ak, last + gap
 
 
-def _flow(ctx: PlantContext, inst: object, ak: int, day: float, usd: float, out_share: float, span: float) -> None:
+def _flow(ctx: PlantContext, inst: object, ak: int, day: float, usd: float, out_share: float, span: float,
+          abroad: bool = True) -> None:
     w = ctx.w
     country = w.account_country(ak)
     _, src = ctx.external_org(country, "Holdings")
@@ -44,7 +47,8 @@ def _flow(ctx: PlantContext, inst: object, ak: int, day: float, usd: float, out_
     left = usd * out_share
     k = int(ctx.rng.integers(1, 4))
     for j in range(k):
-        _, dst = ctx.external_person(str(ctx.choice(("TR", "AE", "MY", "TH", "PK", "HK"))))
+        dest = str(ctx.choice(("TR", "AE", "MY", "TH", "PK", "HK"))) if abroad else country
+        _, dst = ctx.external_person(dest)
         inst.evidence(w.txn(w.ts(day + span * (j + 1) / k), "wire", ak, dst, usd=round(left / k, 2)))  # type: ignore[attr-defined]
 
 
@@ -71,4 +75,4 @@ def benign(ctx: PlantContext) -> None:
             gap = ctx.uniform(120, 170)
             pk, ak, day = _dormant(ctx, gap, False)
             inst.subject(pk)
-            _flow(ctx, inst, ak, day, ctx.money(15_000, 25_000), ctx.uniform(0.9, 1.0), ctx.uniform(2, 10))
+            _flow(ctx, inst, ak, day, ctx.money(15_000, 25_000), ctx.uniform(0.9, 1.0), ctx.uniform(4, 10), abroad=False)
