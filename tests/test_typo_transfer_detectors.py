@@ -235,6 +235,25 @@ def test_pass_working_balance_is_not_pass_through() -> None:
     assert d.run(RapidPassThrough) == []
 
 
+def test_pass_balance_needed_before_the_history_is_spent_first() -> None:
+    d = Db()
+    a = d.customer("P1")
+    for i in range(8):  # spending out of a balance held before the history on file
+        d.txn(T0 - day(100 - 10 * i), a, "SHOP", 1000)
+    d.txn(T0, "EXT1", a, 12000)
+    d.txn(T0 + timedelta(hours=12), "EXT1", a, 12000)
+    d.txn(T0 + day(2), a, "EXT2", 14000)
+    d.txn(T0 + day(3) + timedelta(hours=6), a, "EXT2", 16000)
+    # 38,000 left against 24,000 received, so the account held at least 14,000 before: first in,
+    # first out that balance goes first, and the first credit is only 8,000 gone after 72 hours
+    # (20,000 of 24,000 forwarded in time, 83%); an operating business spending more than the
+    # credits on file is living off its balance, not passing money through
+    assert d.run(RapidPassThrough) == []
+    alerts = d.run(RapidPassThrough, min_forwarded_share=0.8)
+    assert len(alerts) == 1
+    assert alerts[0].details["forwarded_share"] == pytest.approx(20000 / 24000, abs=1e-4)
+
+
 def test_pass_account_without_owner_and_excluded_types() -> None:
     d = Db()
     d.account("ORPHAN", None)
