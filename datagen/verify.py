@@ -330,7 +330,17 @@ def _named_payments(con: duckdb.DuckDBPyConnection) -> set[str]:
       SELECT DISTINCT a.party_id, CASE WHEN t.to_account = a.account_id THEN t.originator_name ELSE t.beneficiary_name END
       FROM cand JOIN accounts a USING (party_id) JOIN t ON a.account_id IN (t.from_account, t.to_account)
       WHERE t.channel IN """ + TRANSFER_CHANNELS).fetchall()
-    return {party for party, name in rows if name and _name_score(name, names) >= 85}
+    from rapidfuzz import fuzz, process
+
+    named = [(party, name.upper()) for party, name in rows if name]
+    if not named:
+        return set()
+    queries = sorted({n for _, n in named})
+    best = process.cdist(queries, names, scorer=fuzz.ratio, score_cutoff=85, workers=-1).max(axis=1)
+    best = best.clip(min=process.cdist(queries, names, scorer=fuzz.token_sort_ratio, score_cutoff=85,
+                                       workers=-1).max(axis=1))
+    hit = {q for q, score in zip(queries, best, strict=True) if score >= 85}
+    return {party for party, name in named if name in hit}
 
 
 PARTY_CHECKS = ("TF-PASS-01", "TF-XB-01", "TF-NPO-01", "SAN-02")
