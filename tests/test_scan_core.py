@@ -137,6 +137,14 @@ def test_param_assignment_parsing():
         scan.parse_param_assignments(["threshold=1"])
 
 
+def test_list_parameters_take_a_comma_separated_value():
+    con = _structuring_db()
+    eff = scan.set_typology_params(con, "TF-PASS-01", {"excluded_account_types": "correspondent, money_service"})
+    assert tuple(eff["excluded_account_types"]) == ("correspondent", "money_service")
+    eff = scan.set_typology_params(con, "TF-PASS-01", {"excluded_account_types": '["wallet"]'})
+    assert tuple(eff["excluded_account_types"]) == ("wallet",)
+
+
 def test_every_typology_describes_itself_with_defaults():
     for tid, cls in registry.all_typologies().items():
         d = cls.describe()

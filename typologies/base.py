@@ -15,17 +15,39 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_origin
 
 import duckdb
 import polars as pl
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 
 class Params(BaseModel):
-    """Base for typology parameters: unknown names are refused, values are validated."""
+    """Base for typology parameters: unknown names are refused, values are validated.
+
+    A list parameter also takes a JSON list or one comma-separated string (``--param
+    TF-PASS-01.excluded_account_types=correspondent,money_service``)."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_lists(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name, value in data.items():
+            info = cls.model_fields.get(name)
+            if isinstance(value, str) and info is not None and get_origin(info.annotation) in (tuple, list):
+                text = value.strip()
+                if text.startswith("["):
+                    try:
+                        out[name] = json.loads(text)
+                        continue
+                    except json.JSONDecodeError:
+                        pass
+                out[name] = tuple(v.strip() for v in text.split(",") if v.strip())
+        return out
 
 
 @dataclass
