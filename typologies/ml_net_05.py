@@ -139,6 +139,12 @@ SELECT e.txn_id, e.ts, e.src, e.dst, e.amount, e.wb - k.dw AS w0 FROM e CROSS JO
 """
         )
         try:
+            # Degrees per account and cell from the distinct pairs with plain counts: n_out and
+            # n_in are row counts; the distinct counterparties either way (n_all) lie between
+            # max(n_out, n_in) and n_out + n_in, so they are counted exactly only for the few
+            # accounts where that range straddles max_counterparties.  Kept: (account, cell)
+            # that may send (s_ok) or receive (r_ok) in a block.
+            mx = p.max_counterparties
             ctx.con.execute(
                 f"""
 CREATE OR REPLACE TEMP TABLE {tmp_d} AS
@@ -146,10 +152,20 @@ WITH pairs AS (SELECT DISTINCT src, dst, w0 FROM {tmp_c}),
 io AS (
   SELECT src AS acc, w0, dst AS cp, 1 AS is_out FROM pairs
   UNION ALL SELECT dst AS acc, w0, src AS cp, 0 AS is_out FROM pairs
+),
+deg AS (SELECT acc, w0, sum(is_out) AS n_out, count(*) - sum(is_out) AS n_in FROM io GROUP BY acc, w0),
+amb AS (
+  SELECT acc, w0 FROM deg
+  WHERE (n_out >= {need} OR n_in >= {need}) AND n_out + n_in > {mx} AND greatest(n_out, n_in) <= {mx}
+),
+exact AS (
+  SELECT io.acc, io.w0, count(DISTINCT io.cp) AS n_all
+  FROM io JOIN amb ON amb.acc = io.acc AND amb.w0 = io.w0 GROUP BY io.acc, io.w0
 )
-SELECT acc, w0, count(DISTINCT CASE WHEN is_out = 1 THEN cp END) AS n_out,
-       count(DISTINCT CASE WHEN is_out = 0 THEN cp END) AS n_in, count(DISTINCT cp) AS n_all
-FROM io GROUP BY acc, w0
+SELECT d.acc, d.w0, d.n_out >= {need} AS s_ok, d.n_in >= {need} AS r_ok
+FROM deg d LEFT JOIN exact x ON x.acc = d.acc AND x.w0 = d.w0
+WHERE (d.n_out >= {need} OR d.n_in >= {need})
+  AND COALESCE(x.n_all, CASE WHEN d.n_out + d.n_in <= {mx} THEN 0 ELSE {mx} + 1 END) <= {mx}
 """
             )
             # degree limits on the full cell, then peel edges whose ends lost their degree (k-core style)
@@ -157,9 +173,8 @@ FROM io GROUP BY acc, w0
                 f"""
 CREATE OR REPLACE TEMP TABLE {tmp_c} AS
 SELECT c.* FROM {tmp_c} c
-JOIN {tmp_d} a ON a.acc = c.src AND a.w0 = c.w0
-JOIN {tmp_d} b ON b.acc = c.dst AND b.w0 = c.w0
-WHERE a.n_out >= {need} AND b.n_in >= {need} AND a.n_all <= {p.max_counterparties} AND b.n_all <= {p.max_counterparties}
+JOIN {tmp_d} a ON a.acc = c.src AND a.w0 = c.w0 AND a.s_ok
+JOIN {tmp_d} b ON b.acc = c.dst AND b.w0 = c.w0 AND b.r_ok
 """
             )
             if p.exclude_recurring:
@@ -168,8 +183,9 @@ WHERE a.n_out >= {need} AND b.n_in >= {need} AND a.n_all <= {p.max_counterpartie
                 ctx.con.execute(
                     f"""
 CREATE OR REPLACE TEMP TABLE {tmp_c} AS
-WITH so AS (SELECT src, w0 FROM {tmp_c} GROUP BY src, w0 HAVING count(DISTINCT dst) >= {need}),
-di AS (SELECT dst, w0 FROM {tmp_c} GROUP BY dst, w0 HAVING count(DISTINCT src) >= {need})
+WITH pr AS (SELECT DISTINCT src, dst, w0 FROM {tmp_c}),
+so AS (SELECT src, w0 FROM pr GROUP BY src, w0 HAVING count(*) >= {need}),
+di AS (SELECT dst, w0 FROM pr GROUP BY dst, w0 HAVING count(*) >= {need})
 SELECT c.* FROM {tmp_c} c
 JOIN so ON so.src = c.src AND so.w0 = c.w0
 JOIN di ON di.dst = c.dst AND di.w0 = c.w0
@@ -191,10 +207,18 @@ JOIN di ON di.dst = c.dst AND di.w0 = c.w0
             ug: nx.Graph = nx.Graph()
             for r in rows:
                 ug.add_edge(r["src"], r["dst"])
-            for comp in nx.connected_components(ug):
-                if len(comp) < 2 * k:
-                    continue
-                ce = [r for r in rows if r["src"] in comp]
+            # each row goes to its component in one pass (rows keep their order)
+            comp_of: dict[str, int] = {}
+            comps = [c for c in nx.connected_components(ug) if len(c) >= 2 * k]
+            for i, comp in enumerate(comps):
+                for a in comp:
+                    comp_of[a] = i
+            comp_rows: list[list[dict[str, Any]]] = [[] for _ in comps]
+            for r in rows:
+                i = comp_of.get(r["src"])
+                if i is not None:
+                    comp_rows[i].append(r)
+            for ce in comp_rows:
                 if len(ce) > p.max_component_edges:
                     continue
                 for layers, block_edges in self._component(ce, p, span):
