@@ -11,10 +11,11 @@ false positive of a detector that is right.
 So after planting, every party taking part in a planted instance (any role but ``evidence``
 and ``donor``: donors are ordinary people giving money) is checked against the party-level
 definitions of ``datagen.verify`` (plain SQL over the generated tables, independent of the
-detectors).  A party meeting a definition it is not already labelled for gets one more label
-row: ``typology_id`` the typology it meets, ``instance_id`` ``<that typology>:<its planted
-instance>/<party id>`` (one instance per party), ``entity_type`` ``party``, role ``subject``.
-These are real instances of that typology, so the evaluation counts them for recall too.
+detectors).  A party meeting a definition it is not already labelled for becomes an instance
+of that typology: ``instance_id`` ``<that typology>:<its planted instance>/<party id>`` (one
+instance per party), a ``party`` row with role ``subject`` and ``transaction`` rows with role
+``evidence`` for the transactions that show it.  These are real instances of that typology,
+so the evaluation counts them for recall and at evidence level too.
 
 Look-alike parties are checked the same way but never labelled: a look-alike must not meet any
 definition, and ``report["lookalikes_meeting"]`` lists any that do (the generator's tests keep
@@ -73,16 +74,19 @@ def cross_labels(tables: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, dict[st
     counts: dict[str, int] = {}
     for tid, parties in met.items():
         already = set(planted.filter(pl.col("typology_id") == tid)["party_id"])
-        new = (planted.filter(pl.col("party_id").is_in(list(parties - already)))
+        new = (planted.filter(pl.col("party_id").is_in(sorted(set(parties) - already)))
                .group_by("party_id").agg(pl.col("instance_id").min()).sort("party_id"))
         for party, inst in new.iter_rows():
-            rows.append({"typology_id": tid, "instance_id": f"{tid}:{inst}/{party}", "entity_type": "party",
+            instance = f"{tid}:{inst}/{party}"
+            rows.append({"typology_id": tid, "instance_id": instance, "entity_type": "party",
                          "entity_id": party, "role": "subject"})
+            rows += [{"typology_id": tid, "instance_id": instance, "entity_type": "transaction",
+                      "entity_id": txn, "role": "evidence"} for txn in parties[party]]
         if new.height:
             counts[tid] = new.height
     meeting: dict[str, list[str]] = {}
     for tid, parties in met.items():
-        hit = benign.filter(pl.col("party_id").is_in(list(parties)))
+        hit = benign.filter(pl.col("party_id").is_in(sorted(parties)))
         for name in hit["typology_id"].unique().sort():
             meeting.setdefault(str(name), []).append(tid)
     extra = pl.DataFrame(rows, schema=contract_schema("labels"))

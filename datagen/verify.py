@@ -207,7 +207,8 @@ FROM subj s LEFT JOIN bal b USING (instance_id) LEFT JOIN abroad ab USING (insta
 # Checks of one party's own activity, usable for any party rather than only an instance's
 # subjects.  The instance checks use them for their subjects, and the generator uses them to
 # label planted parties of other typologies that also meet these definitions
-# (``datagen.crosslabel``).  Each reads the candidate parties from the table ``cand(party_id)``.
+# (``datagen.crosslabel``).  Each reads the candidate parties from the table ``cand(party_id)``
+# and gives the parties that meet it with the transactions that show it.
 TRANSFER_CHANNELS = "('wire','domestic_transfer','remittance','mobile_transfer','cheque','internal')"
 
 PARTY_SQL: dict[str, str] = {
@@ -226,22 +227,24 @@ flow AS (
                                                 ELSE t.from_account END
   WHERE t.channel IN {TRANSFER_CHANNELS}),
 x AS (
-  SELECT f.party_id, f.ts, f.usd FROM flow f LEFT JOIN parties cp ON cp.party_id = f.cp_id
+  SELECT f.party_id, f.txn_id, f.ts, f.usd FROM flow f LEFT JOIN parties cp ON cp.party_id = f.cp_id
   WHERE f.cc IN (SELECT country FROM hr) AND f.cc <> f.own AND coalesce(f.cp_id, '') <> f.party_id
     AND f.txn_id NOT IN (SELECT payment_txn_id FROM trade_documents WHERE payment_txn_id IS NOT NULL)
     AND coalesce(cp.party_type, '') <> 'government'
-    AND NOT (coalesce(cp.party_type, '') = 'npo' AND list_contains(coalesce(cp.npo_operating_countries, []), f.cc)))
-SELECT DISTINCT party_id FROM (
+    AND NOT (coalesce(cp.party_type, '') = 'npo' AND list_contains(coalesce(cp.npo_operating_countries, []), f.cc))),
+win AS (
   SELECT x1.party_id, x1.ts FROM x x1 JOIN x x2 ON x1.party_id = x2.party_id
      AND x2.ts BETWEEN x1.ts AND x1.ts + INTERVAL 30 DAY
-  GROUP BY x1.party_id, x1.ts HAVING sum(x2.usd) >= 10000)""",
+  GROUP BY x1.party_id, x1.ts HAVING sum(x2.usd) >= 10000)
+SELECT DISTINCT x.party_id, x.txn_id FROM win JOIN x ON x.party_id = win.party_id
+  AND x.ts BETWEEN win.ts AND win.ts + INTERVAL 30 DAY""",
     # an NPO whose outflows in some 90 days total >= 10,000 with >= 20% of them diverted:
     # cash, to an individual on file, or to a country neither its own nor declared.
     "TF-NPO-01": """WITH npo AS (
   SELECT p.party_id, p.country AS home, coalesce(p.npo_operating_countries, []) AS ops, a.account_id
   FROM cand JOIN parties p USING (party_id) JOIN accounts a USING (party_id) WHERE p.party_type = 'npo'),
 o AS (
-  SELECT n.party_id, t.ts, t.usd,
+  SELECT n.party_id, t.txn_id, t.ts, t.usd,
          (t.channel IN ('cash_withdrawal','atm_withdrawal')
           OR coalesce(bp.party_type, '') = 'individual'
           OR (coalesce(t.beneficiary_country, ba.country, t.location_country) IS NOT NULL
@@ -249,16 +252,18 @@ o AS (
               AND NOT list_contains(n.ops, coalesce(t.beneficiary_country, ba.country, t.location_country)))) AS diverted
   FROM npo n JOIN t ON t.from_account = n.account_id
   LEFT JOIN accounts ba ON ba.account_id = t.to_account LEFT JOIN parties bp ON bp.party_id = ba.party_id
-  WHERE coalesce(ba.party_id, '') <> n.party_id)
-SELECT DISTINCT party_id FROM (
+  WHERE coalesce(ba.party_id, '') <> n.party_id),
+win AS (
   SELECT o1.party_id, o1.ts FROM o o1 JOIN o o2 ON o1.party_id = o2.party_id
      AND o2.ts BETWEEN o1.ts AND o1.ts + INTERVAL 90 DAY
   GROUP BY o1.party_id, o1.ts
-  HAVING sum(o2.usd) >= 10000 AND sum(CASE WHEN o2.diverted THEN o2.usd ELSE 0 END) >= 0.2 * sum(o2.usd))""",
+  HAVING sum(o2.usd) >= 10000 AND sum(CASE WHEN o2.diverted THEN o2.usd ELSE 0 END) >= 0.2 * sum(o2.usd))
+SELECT DISTINCT o.party_id, o.txn_id FROM win JOIN o ON o.party_id = win.party_id AND o.diverted
+  AND o.ts BETWEEN win.ts AND win.ts + INTERVAL 90 DAY""",
 }
 
 
-def _pass_through(con: duckdb.DuckDBPyConnection) -> set[str]:
+def _pass_through(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     """TF-PASS-01 for the candidates: some 30 days in which an account's credits total >= 20,000
     and >= 90% of them left within 72 hours.  Debits take money first in, first out: first the
     balance the account must have held before its history on file (the most its debits ever
@@ -271,12 +276,13 @@ def _pass_through(con: duckdb.DuckDBPyConnection) -> set[str]:
                    WHERE a.account_type <> 'correspondent'),
       big AS (SELECT acc.account_id FROM acc JOIN t ON t.to_account = acc.account_id
               GROUP BY 1 HAVING sum(t.usd) >= 20000)
-      SELECT acc.party_id, acc.account_id, epoch(t.ts) AS s, t.usd, t.to_account = acc.account_id AS credit
+      SELECT acc.party_id, acc.account_id, epoch(t.ts) AS s, t.usd, t.to_account = acc.account_id AS credit,
+             t.txn_id
       FROM acc JOIN big USING (account_id) JOIN t ON acc.account_id IN (t.from_account, t.to_account)
       WHERE t.from_account IS DISTINCT FROM t.to_account
       ORDER BY acc.account_id, s, credit DESC, t.txn_id""").fetchall()
     hold, span = 72 * 3600.0, 30 * 86400.0
-    out: set[str] = set()
+    out: dict[str, set[str]] = {}
     i = 0
     while i < len(rows):
         party, account = rows[i][0], rows[i][1]
@@ -287,12 +293,14 @@ def _pass_through(con: duckdb.DuckDBPyConnection) -> set[str]:
             opening = max(opening, -net)
             j += 1
         credits: list[list[float]] = []  # [time, amount, taken within 72 h, taken]
+        ids: list[list[str]] = []  # per credit: its id, then the debits taking from it within 72 h
         queue: list[int] = []  # credits not yet spent, oldest first
         while i < j:
-            _, _, ts, usd, is_credit = rows[i]
+            _, _, ts, usd, is_credit, txn = rows[i]
             i += 1
             if is_credit:
                 credits.append([ts, usd, 0.0, 0.0])
+                ids.append([txn])
                 queue.append(len(credits) - 1)
                 continue
             queue = [k for k in queue
@@ -307,19 +315,19 @@ def _pass_through(con: duckdb.DuckDBPyConnection) -> set[str]:
                 c[3] += take
                 if c[0] + hold >= ts:
                     c[2] += take
+                    ids[queue[0]].append(txn)
                 left -= take
                 if c[1] - c[3] <= 1e-9:
                     queue.pop(0)
-        for j, (t0, _, _, _) in enumerate(credits):
-            win = [c for c in credits[j:] if c[0] <= t0 + span]
-            total = sum(c[1] for c in win)
-            if total >= 20000 and sum(c[2] for c in win) >= 0.9 * total:
-                out.add(party)
-                break
+        for k, (t0, _, _, _) in enumerate(credits):
+            win = [m for m in range(k, len(credits)) if credits[m][0] <= t0 + span]
+            total = sum(credits[m][1] for m in win)
+            if total >= 20000 and sum(credits[m][2] for m in win) >= 0.9 * total:
+                out.setdefault(party, set()).update(x for m in win for x in ids[m])
     return out
 
 
-def _named_payments(con: duckdb.DuckDBPyConnection) -> set[str]:
+def _named_payments(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     """SAN-02 for the candidates: a payment to or from their accounts names its counterparty
     with a name that scores >= 85 against a listed name or alias."""
     from datagen.planters._names import listed
@@ -327,32 +335,42 @@ def _named_payments(con: duckdb.DuckDBPyConnection) -> set[str]:
     entries = listed()
     names = [e.full.upper() for e in entries] + [a.upper() for e in entries for a in e.aliases]
     rows = con.sql("""
-      SELECT DISTINCT a.party_id, CASE WHEN t.to_account = a.account_id THEN t.originator_name ELSE t.beneficiary_name END
+      SELECT DISTINCT a.party_id, CASE WHEN t.to_account = a.account_id THEN t.originator_name ELSE t.beneficiary_name END,
+             t.txn_id
       FROM cand JOIN accounts a USING (party_id) JOIN t ON a.account_id IN (t.from_account, t.to_account)
       WHERE t.channel IN """ + TRANSFER_CHANNELS).fetchall()
     from rapidfuzz import fuzz, process
 
-    named = [(party, name.upper()) for party, name in rows if name]
+    named = [(party, name.upper(), txn) for party, name, txn in rows if name]
     if not named:
-        return set()
-    queries = sorted({n for _, n in named})
+        return {}
+    queries = sorted({n for _, n, _ in named})
     best = process.cdist(queries, names, scorer=fuzz.ratio, score_cutoff=85, workers=-1).max(axis=1)
     best = best.clip(min=process.cdist(queries, names, scorer=fuzz.token_sort_ratio, score_cutoff=85,
                                        workers=-1).max(axis=1))
     hit = {q for q, score in zip(queries, best, strict=True) if score >= 85}
-    return {party for party, name in named if name in hit}
+    out: dict[str, set[str]] = {}
+    for party, name, txn in named:
+        if name in hit:
+            out.setdefault(party, set()).add(txn)
+    return out
 
 
 PARTY_CHECKS = ("TF-PASS-01", "TF-XB-01", "TF-NPO-01", "SAN-02")
 
 
-def party_check(con: duckdb.DuckDBPyConnection, tid: str) -> set[str]:
-    """The parties of ``cand`` that meet ``tid`` (one of ``PARTY_CHECKS``)."""
+def party_check(con: duckdb.DuckDBPyConnection, tid: str) -> dict[str, list[str]]:
+    """The parties of ``cand`` that meet ``tid`` (one of ``PARTY_CHECKS``), each with the ids
+    of the transactions that show it."""
     if tid == "TF-PASS-01":
-        return _pass_through(con)
-    if tid == "SAN-02":
-        return _named_payments(con)
-    return {r[0] for r in con.sql(PARTY_SQL[tid]).fetchall()}
+        found = _pass_through(con)
+    elif tid == "SAN-02":
+        found = _named_payments(con)
+    else:
+        found = {}
+        for party, txn in con.sql(PARTY_SQL[tid]).fetchall():
+            found.setdefault(party, set()).add(txn)
+    return {party: sorted(txns) for party, txns in sorted(found.items())}
 
 
 def _by_subjects(con: duckdb.DuckDBPyConnection, tid: str, label: str) -> list[tuple[str, bool]]:

@@ -73,8 +73,14 @@ def test_a_planted_party_meeting_another_definition_is_labelled_for_it() -> None
     plain = t.party("PLAIN")  # ordinary population: never labelled, whatever it does
     _pass_through(t, plain, T0)
     extra, report = cross_labels(t.frames())
-    assert extra.to_dicts() == [{"typology_id": "TF-PASS-01", "instance_id": "TF-PASS-01:ML-NET-04:0001/HOP",
-                                 "entity_type": "party", "entity_id": "HOP", "role": "subject"}]
+    hop_txns = sorted(r["txn_id"] for r in t.rows["transactions"] if hop in (r["from_account"], r["to_account"]))
+    inst = "TF-PASS-01:ML-NET-04:0001/HOP"
+    assert extra.filter(pl.col("role") == "subject").to_dicts() == [
+        {"typology_id": "TF-PASS-01", "instance_id": inst, "entity_type": "party", "entity_id": "HOP",
+         "role": "subject"}]
+    ev = extra.filter(pl.col("role") == "evidence")
+    assert set(ev["instance_id"]) == {inst} and set(ev["entity_type"]) == {"transaction"}
+    assert sorted(ev["entity_id"]) == hop_txns  # the three credits and the debits forwarding them
     assert report == {"cross_labelled": {"TF-PASS-01": 1}, "lookalikes_meeting": {}}
 
 
@@ -84,7 +90,7 @@ def test_the_pass_through_reading_follows_the_catalogue_threshold(share: float, 
     t.label("TF-CASH-02", "TF-CASH-02:0001", "M1", "mule")
     _pass_through(t, t.party("M1"), T0, share)
     extra, _ = cross_labels(t.frames())
-    assert extra.height == expected
+    assert extra.filter(pl.col("role") == "subject").height == expected
 
 
 def test_corridor_npo_diversion_and_listed_names() -> None:
@@ -107,8 +113,10 @@ def test_corridor_npo_diversion_and_listed_names() -> None:
     t.txn(T0, payer, "EXT-X", 900, beneficiary_name=listed()[0].full.title())
     t.label("ML-NET-06", "ML-NET-06:0001", "S1")
     extra, report = cross_labels(t.frames())
-    got = {(r["typology_id"], r["entity_id"]) for r in extra.to_dicts()}
+    got = {(r["typology_id"], r["entity_id"]) for r in extra.filter(pl.col("role") == "subject").to_dicts()}
     assert got == {("TF-XB-01", "F1"), ("TF-NPO-01", "N1"), ("SAN-02", "S1")}
+    evidence = {(r["typology_id"], r["entity_id"]) for r in extra.filter(pl.col("role") == "evidence").to_dicts()}
+    assert evidence == {("TF-XB-01", "T0001"), ("TF-XB-01", "T0002"), ("TF-NPO-01", "T0004"), ("SAN-02", "T0005")}
     assert report["cross_labelled"] == {"SAN-02": 1, "TF-NPO-01": 1, "TF-XB-01": 1}
 
 
@@ -136,9 +144,12 @@ def test_generated_lookalikes_meet_no_definition(tmp_path: Path, profile: str) -
     assert m["lookalikes_meeting_other_definitions"] == {}
     assert m["cross_labelled"].get("TF-PASS-01", 0) > 0  # layering hops and cycle members pass money on
     lab = pl.read_parquet(tmp_path / "labels.parquet")
-    cross = lab.filter(pl.col("instance_id").str.contains("/"))
+    cross = lab.filter(pl.col("instance_id").str.contains("/") & (pl.col("role") == "subject"))
     assert cross.height == sum(m["cross_labelled"].values())
-    assert set(cross["role"]) == {"subject"} and set(cross["entity_type"]) == {"party"}
+    assert set(cross["entity_type"]) == {"party"}
+    evidence = lab.filter(pl.col("instance_id").str.contains("/") & (pl.col("role") == "evidence"))
+    assert set(evidence["instance_id"]) == set(cross["instance_id"])  # each instance shows its transactions
+    assert set(evidence["entity_type"]) == {"transaction"}
     # each one names a planted instance the party takes part in, of another typology
     for row in cross.iter_rows(named=True):
         tid, rest = row["instance_id"].split(":", 1)
