@@ -32,6 +32,8 @@ three times that number, +0.2 for the share of the money forwarded.
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, ClassVar
 
 import polars as pl
@@ -98,8 +100,9 @@ WITH e AS (
   SELECT x.*, EXTRACT(EPOCH FROM x.ts) AS es, CAST(floor(EXTRACT(EPOCH FROM x.ts) / {w}) AS BIGINT) AS wb
   FROM ({edges}) x
 ),
-ow AS (SELECT src AS acc, wb, count(DISTINCT dst) AS n FROM e GROUP BY src, wb),
-iw AS (SELECT dst AS acc, wb, count(DISTINCT src) AS n FROM e GROUP BY dst, wb),
+pr AS (SELECT DISTINCT src, dst, wb FROM e),
+ow AS (SELECT src AS acc, wb, count(*) AS n FROM pr GROUP BY src, wb),
+iw AS (SELECT dst AS acc, wb, count(*) AS n FROM pr GROUP BY dst, wb),
 srcs AS (
   SELECT acc, w0 FROM (SELECT acc, wb AS w0, n FROM ow UNION ALL SELECT acc, wb - 1 AS w0, n FROM ow) x
   GROUP BY acc, w0 HAVING sum(n) >= {p.min_intermediaries}
@@ -108,8 +111,10 @@ snks AS (
   SELECT acc, w0 FROM (SELECT acc, wb AS w0, n FROM iw UNION ALL SELECT acc, wb - 1 AS w0, n FROM iw) x
   GROUP BY acc, w0 HAVING sum(n) >= {p.min_intermediaries}
 ),
-e1c AS (SELECT DISTINCT e.* FROM e JOIN srcs s ON s.acc = e.src AND e.wb BETWEEN s.w0 AND s.w0 + 1),
-e2c AS (SELECT DISTINCT e.* FROM e JOIN snks s ON s.acc = e.dst AND e.wb BETWEEN s.w0 AND s.w0 + 1),
+sw AS (SELECT DISTINCT acc, w0 + k.d AS wb FROM srcs CROSS JOIN (VALUES (0), (1)) AS k(d)),
+kw AS (SELECT DISTINCT acc, w0 + k.d AS wb FROM snks CROSS JOIN (VALUES (0), (1)) AS k(d)),
+e1c AS (SELECT e.* FROM e JOIN sw ON sw.acc = e.src AND sw.wb = e.wb),
+e2c AS (SELECT e.* FROM e JOIN kw ON kw.acc = e.dst AND kw.wb = e.wb),
 p AS (
   SELECT e1.src AS source, e1.dst AS mid, e2.dst AS sink,
          e1.txn_id AS t1, e1.ts AS ts1, e1.amount AS a1,
@@ -125,15 +130,17 @@ g AS (
   HAVING count(DISTINCT mid) >= {p.min_intermediaries}
 )
 SELECT p.* FROM p JOIN g ON p.source = g.source AND p.sink = g.sink
-ORDER BY p.source, p.sink, p.ts1, p.t1, p.ts2
+ORDER BY p.source, p.sink, p.ts1, p.t1, p.ts2, p.t2
 """
         )
         if paths.is_empty():
             return []
         span = timedelta(days=p.window_days)
         found = []
-        for (source, sink), grp in paths.group_by(["source", "sink"], maintain_order=True):
-            rows = list(grp.select("mid", "t1", "ts1", "a1", "t2", "ts2", "a2").iter_rows())
+        # the paths come sorted by (source, sink): one pass over the rows, group by group
+        path_rows = paths.select("source", "sink", "mid", "t1", "ts1", "a1", "t2", "ts2", "a2").iter_rows()
+        for (source, sink), grp_rows in groupby(path_rows, key=itemgetter(0, 1)):
+            rows = [r[2:] for r in grp_rows]
             best: list[tuple[Any, ...]] | None = None
             for i in range(len(rows)):
                 start = rows[i][2]
@@ -189,32 +196,47 @@ ORDER BY p.source, p.sink, p.ts1, p.t1, p.ts2
     def _gather_scatter(self, ctx: ScanContext, p: ScatterGatherParams) -> list[Alert]:
         w = p.window_days * 86400.0
         k = p.min_intermediaries
+        mx = p.max_hub_counterparties
         edges = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
+        # Distinct counterparties per hub and 7-day bucket by plain counts over distinct
+        # pairs; the either-way count (at most max_hub_counterparties) lies between the
+        # larger one-way count and their sum, so it is counted exactly only where in doubt.
         cand = ctx.sql(
             f"""
-WITH e AS ({edges}),
-d AS (
-  SELECT 'in' AS direction, dst AS hub, src AS cp, txn_id, ts, amount FROM e
-  UNION ALL
-  SELECT 'out' AS direction, src AS hub, dst AS cp, txn_id, ts, amount FROM e
+WITH e AS (SELECT x.*, CAST(floor(EXTRACT(EPOCH FROM x.ts) / {w}) AS BIGINT) AS wb FROM ({edges}) x),
+pr AS (SELECT DISTINCT src, dst, wb FROM e),
+io AS (
+  SELECT dst AS hub, wb, src AS cp, 1 AS is_in FROM pr
+  UNION ALL SELECT src AS hub, wb, dst AS cp, 0 AS is_in FROM pr
 ),
-b AS (SELECT d.*, CAST(floor(EXTRACT(EPOCH FROM ts) / {w}) AS BIGINT) AS wb FROM d),
-hp AS (SELECT hub, wb, direction, cp FROM b GROUP BY hub, wb, direction, cp),
-bw AS (
-  SELECT hub, wb, sum(CASE WHEN direction = 'in' THEN 1 ELSE 0 END) AS n_in,
-         sum(CASE WHEN direction = 'out' THEN 1 ELSE 0 END) AS n_out, count(DISTINCT cp) AS n_all
-  FROM hp GROUP BY hub, wb
+bw AS (SELECT hub, wb, sum(is_in) AS n_in, count(*) - sum(is_in) AS n_out FROM io GROUP BY hub, wb),
+amb AS (
+  SELECT hub, wb FROM bw
+  WHERE n_in + n_out > {mx} AND greatest(n_in, n_out) <= {mx}
+),
+exact AS (
+  SELECT io.hub, io.wb, count(DISTINCT io.cp) AS n_all
+  FROM io JOIN amb ON amb.hub = io.hub AND amb.wb = io.wb GROUP BY io.hub, io.wb
+),
+bwx AS (
+  SELECT b.hub, b.wb, b.n_in, b.n_out,
+         COALESCE(x.n_all > {mx}, b.n_in + b.n_out > {mx}) AS too_many
+  FROM bw b LEFT JOIN exact x ON x.hub = b.hub AND x.wb = b.wb
 ),
 cand AS (
   SELECT hub, w0 FROM (
-    SELECT hub, wb AS w0, n_in, n_out, n_all FROM bw
-    UNION ALL SELECT hub, wb - 1 AS w0, n_in, n_out, n_all FROM bw
+    SELECT hub, wb AS w0, n_in, n_out, too_many FROM bwx
+    UNION ALL SELECT hub, wb - 1 AS w0, n_in, n_out, too_many FROM bwx
   ) x GROUP BY hub, w0
-  HAVING sum(n_in) >= {k} AND sum(n_out) >= {k} AND max(n_all) <= {p.max_hub_counterparties}
-)
-SELECT DISTINCT b.hub, b.direction, b.cp, b.txn_id, b.ts, b.amount
-FROM b JOIN cand c ON b.hub = c.hub AND b.wb BETWEEN c.w0 AND c.w0 + 1
-ORDER BY b.hub, b.ts, b.txn_id
+  HAVING sum(n_in) >= {k} AND sum(n_out) >= {k} AND NOT bool_or(too_many)
+),
+cw AS (SELECT DISTINCT hub, w0 + k.d AS wb FROM cand CROSS JOIN (VALUES (0), (1)) AS k(d))
+SELECT e.dst AS hub, 'in' AS direction, e.src AS cp, e.txn_id, e.ts, e.amount
+FROM e JOIN cw ON cw.hub = e.dst AND cw.wb = e.wb
+UNION ALL
+SELECT e.src AS hub, 'out' AS direction, e.dst AS cp, e.txn_id, e.ts, e.amount
+FROM e JOIN cw ON cw.hub = e.src AND cw.wb = e.wb
+ORDER BY hub, ts, txn_id
 """
         )
         if cand.is_empty():
@@ -236,8 +258,10 @@ ORDER BY b.hub, b.ts, b.txn_id
             cand = cand.filter(pl.col("txn_id").is_in(list(kept)))
         span = timedelta(days=p.window_days)
         found = []
-        for (hub,), grp in cand.group_by(["hub"], maintain_order=True):
-            rows = list(grp.select("direction", "cp", "txn_id", "ts", "amount").iter_rows())
+        # the candidates come sorted by hub: one pass over the rows, group by group
+        cand_rows = cand.select("hub", "direction", "cp", "txn_id", "ts", "amount").iter_rows()
+        for hub, grp_rows in groupby(cand_rows, key=itemgetter(0)):
+            rows = [r[1:] for r in grp_rows]
             best: tuple[int, list[tuple[Any, ...]], list[tuple[Any, ...]]] | None = None
             n = len(rows)
             for i, first in enumerate(rows):
