@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from datetime import timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -111,22 +113,25 @@ class FanInFanOut(Typology):
         ctx.con.execute(
             f"""
 CREATE OR REPLACE TEMP TABLE {tmp} AS
-WITH e AS ({edges}),
-d AS (
-  SELECT 'in' AS direction, dst AS hub, src AS cp, txn_id, ts, amount FROM e
-  UNION ALL
-  SELECT 'out' AS direction, src AS hub, dst AS cp, txn_id, ts, amount FROM e
+WITH e AS (SELECT x.*, CAST(floor(EXTRACT(EPOCH FROM x.ts) / {width_s}) AS BIGINT) AS wb FROM ({edges}) x),
+pr AS (SELECT DISTINCT src, dst, wb FROM e),
+bw AS (
+  SELECT 'in' AS direction, dst AS hub, wb, count(*) AS n FROM pr GROUP BY dst, wb
+  UNION ALL SELECT 'out' AS direction, src AS hub, wb, count(*) AS n FROM pr GROUP BY src, wb
 ),
-b AS (SELECT d.*, CAST(floor(EXTRACT(EPOCH FROM ts) / {width_s}) AS BIGINT) AS wb FROM d),
-bw AS (SELECT direction, hub, wb, count(DISTINCT cp) AS n FROM b GROUP BY direction, hub, wb),
 hw AS (
   SELECT direction, hub, w0 FROM (
     SELECT direction, hub, wb AS w0, n FROM bw UNION ALL SELECT direction, hub, wb - 1 AS w0, n FROM bw
   ) x GROUP BY direction, hub, w0 HAVING sum(n) >= {k_min}
-)
-SELECT DISTINCT b.direction, b.hub, b.cp, b.txn_id, b.ts, b.amount, b.wb,
-       CAST(floor(ln(b.amount) / {log_w}) AS BIGINT) AS ab
-FROM b JOIN hw ON b.direction = hw.direction AND b.hub = hw.hub AND b.wb BETWEEN hw.w0 AND hw.w0 + 1
+),
+hk AS (SELECT DISTINCT direction, hub, w0 + k.d AS wb FROM hw CROSS JOIN (VALUES (0), (1)) AS k(d))
+SELECT 'in' AS direction, e.dst AS hub, e.src AS cp, e.txn_id, e.ts, e.amount, e.wb,
+       CAST(floor(ln(e.amount) / {log_w}) AS BIGINT) AS ab
+FROM e JOIN hk ON hk.direction = 'in' AND hk.hub = e.dst AND hk.wb = e.wb
+UNION ALL
+SELECT 'out' AS direction, e.src AS hub, e.dst AS cp, e.txn_id, e.ts, e.amount, e.wb,
+       CAST(floor(ln(e.amount) / {log_w}) AS BIGINT) AS ab
+FROM e JOIN hk ON hk.direction = 'out' AND hk.hub = e.src AND hk.wb = e.wb
 """
         )
         try:
@@ -139,11 +144,13 @@ WITH cells AS (
 ),
 cand AS (
   SELECT direction, hub, w0, a0 FROM cells GROUP BY direction, hub, w0, a0 HAVING count(*) >= {k_min}
+),
+ck AS (
+  SELECT DISTINCT c.direction, c.hub, c.w0 + k.dw AS wb, c.a0 + k.da AS ab
+  FROM cand c CROSS JOIN (VALUES (0, 0), (0, 1), (1, 0), (1, 1)) AS k(dw, da)
 )
-SELECT DISTINCT r.direction, r.hub, r.cp, r.txn_id, r.ts, r.amount
-FROM {tmp} r JOIN cand c
-  ON r.direction = c.direction AND r.hub = c.hub
- AND r.wb BETWEEN c.w0 AND c.w0 + 1 AND r.ab BETWEEN c.a0 AND c.a0 + 1
+SELECT r.direction, r.hub, r.cp, r.txn_id, r.ts, r.amount
+FROM {tmp} r JOIN ck c ON r.direction = c.direction AND r.hub = c.hub AND r.wb = c.wb AND r.ab = c.ab
 ORDER BY r.direction, r.hub, r.ts, r.txn_id
 """
             )
@@ -153,8 +160,10 @@ ORDER BY r.direction, r.hub, r.ts, r.txn_id
             return []
         span = timedelta(days=p.window_days)
         found: list[tuple[str, str, list[tuple[Any, ...]]]] = []
-        for (direction, hub), grp in cand.group_by(["direction", "hub"], maintain_order=True):
-            rows = list(grp.select("ts", "amount", "cp", "txn_id").iter_rows())
+        # the rows come sorted by (direction, hub): one pass over them, group by group
+        cand_rows = cand.select("direction", "hub", "ts", "amount", "cp", "txn_id").iter_rows()
+        for (direction, hub), grp_rows in groupby(cand_rows, key=itemgetter(0, 1)):
+            rows = [r[2:] for r in grp_rows]
             taken: list[tuple[Any, Any]] = []
             for _ in range(p.max_alerts_per_hub):
                 res = _best_box(rows, k_min, span, ratio, taken)
