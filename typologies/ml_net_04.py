@@ -55,12 +55,20 @@ class LayeringChain(Typology):
         p: ChainParams = ctx.params  # type: ignore[assignment]
         hold = p.max_hold_hours * 3600.0
         edges = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
+        # A link's second transfer lies in the first one's hold-length time bucket (hb) or
+        # the next; joining on (account, bucket) with each transfer listed under both its own
+        # bucket and the previous one (jb) finds every link exactly once, without pairing
+        # all of an account's inflows with all of its outflows.
         links = ctx.sql(
             f"""
-WITH e AS (SELECT x.*, EXTRACT(EPOCH FROM x.ts) AS es FROM ({edges}) x)
+WITH e AS (
+  SELECT x.*, EXTRACT(EPOCH FROM x.ts) AS es, CAST(floor(EXTRACT(EPOCH FROM x.ts) / {hold}) AS BIGINT) AS hb
+  FROM ({edges}) x
+),
+e2 AS (SELECT e.*, e.hb - k.d AS jb FROM e CROSS JOIN (VALUES (0), (1)) AS k(d))
 SELECT e1.txn_id AS t1, e1.ts AS ts1, e1.src AS s1, e1.dst AS d1, e1.amount AS a1,
        e2.txn_id AS t2, e2.ts AS ts2, e2.src AS s2, e2.dst AS d2, e2.amount AS a2
-FROM e e1 JOIN e e2 ON e2.src = e1.dst
+FROM e e1 JOIN e2 ON e2.src = e1.dst AND e2.jb = e1.hb
 WHERE e2.es > e1.es AND e2.es <= e1.es + {hold}
   AND e2.dst <> e1.src
   AND e2.amount >= e1.amount * {p.forward_min_ratio}
