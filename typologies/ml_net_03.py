@@ -78,25 +78,31 @@ def prune_edges(ctx: ScanContext, name: str, w_seconds: float, p: CycleParams) -
     g_all = g ** (p.max_length - 1)
     lo = r / g ** max(p.max_length - 2, 0)
     edges = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
-    ctx.con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT x.*, EXTRACT(EPOCH FROM x.ts) AS es FROM ({edges}) x"
-    )
     w = w_seconds
+    # ``wb``: the window-length time bucket.  Every neighbour looked for lies within the
+    # window, so in the edge's bucket or one either side: the neighbours are joined on
+    # (account, bucket) with each edge listed under its own bucket and the two adjacent
+    # ones (``jb``), not over all of an account's transfers.
+    ctx.con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT x.*, EXTRACT(EPOCH FROM x.ts) AS es, "
+        f"CAST(floor(EXTRACT(EPOCH FROM x.ts) / {w}) AS BIGINT) AS wb FROM ({edges}) x"
+    )
     for i in range(p.prune_rounds):
         if i == 1 and p.exclude_recurring:
             graph.drop_recurring(ctx.con, name, p.recurring_tolerance, p.recurring_min_gap_days)
         ctx.con.execute(
             f"""
 CREATE OR REPLACE TEMP TABLE {name} AS
+WITH nb AS (SELECT x.*, x.wb + k.d AS jb FROM {name} x CROSS JOIN (VALUES (-1), (0), (1)) AS k(d))
 SELECT e.* FROM {name} e
 WHERE EXISTS (
-  SELECT 1 FROM {name} n
-  WHERE n.src = e.dst AND n.txn_id <> e.txn_id
+  SELECT 1 FROM nb n
+  WHERE n.src = e.dst AND n.jb = e.wb AND n.txn_id <> e.txn_id
     AND ((n.es > e.es AND n.es <= e.es + {w} AND n.amount >= e.amount * {lo} AND n.amount <= e.amount * {g})
       OR (n.es < e.es AND n.es >= e.es - {w} AND n.amount >= e.amount / {g_all} AND n.amount <= e.amount / {r})))
 AND EXISTS (
-  SELECT 1 FROM {name} q
-  WHERE q.dst = e.src AND q.txn_id <> e.txn_id
+  SELECT 1 FROM nb q
+  WHERE q.dst = e.src AND q.jb = e.wb AND q.txn_id <> e.txn_id
     AND ((q.es < e.es AND q.es >= e.es - {w} AND e.amount >= q.amount * {lo} AND e.amount <= q.amount * {g})
       OR (q.es > e.es AND q.es <= e.es + {w} AND q.amount >= e.amount * {r} AND q.amount <= e.amount * {g_all})))
 """
