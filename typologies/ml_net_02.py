@@ -94,6 +94,9 @@ class ScatterGather(Typology):
     def _scatter_gather(self, ctx: ScanContext, p: ScatterGatherParams) -> list[Alert]:
         w = p.window_days * 86400.0
         edges = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
+        # The second leg lies in the first leg's 7-day bucket (wb) or the next: legs are
+        # joined on (intermediary, bucket) with each second leg under its own bucket and the
+        # previous one (jb), so every path is found once.
         paths = ctx.sql(
             f"""
 WITH e AS (
@@ -114,12 +117,15 @@ snks AS (
 sw AS (SELECT DISTINCT acc, w0 + k.d AS wb FROM srcs CROSS JOIN (VALUES (0), (1)) AS k(d)),
 kw AS (SELECT DISTINCT acc, w0 + k.d AS wb FROM snks CROSS JOIN (VALUES (0), (1)) AS k(d)),
 e1c AS (SELECT e.* FROM e JOIN sw ON sw.acc = e.src AND sw.wb = e.wb),
-e2c AS (SELECT e.* FROM e JOIN kw ON kw.acc = e.dst AND kw.wb = e.wb),
+e2c AS (
+  SELECT e.*, e.wb - k.d AS jb
+  FROM e JOIN kw ON kw.acc = e.dst AND kw.wb = e.wb CROSS JOIN (VALUES (0), (1)) AS k(d)
+),
 p AS (
   SELECT e1.src AS source, e1.dst AS mid, e2.dst AS sink,
          e1.txn_id AS t1, e1.ts AS ts1, e1.amount AS a1,
          e2.txn_id AS t2, e2.ts AS ts2, e2.amount AS a2
-  FROM e1c e1 JOIN e2c e2 ON e2.src = e1.dst
+  FROM e1c e1 JOIN e2c e2 ON e2.src = e1.dst AND e2.jb = e1.wb
   WHERE e2.es > e1.es AND e2.es <= e1.es + {w}
     AND e2.dst <> e1.src AND e2.dst <> e1.dst
     AND e2.amount >= e1.amount * {p.forward_min_ratio}
