@@ -357,3 +357,35 @@ def test_bipartite_needs_three_per_layer_within_window(world: World) -> None:
         for j, b in enumerate(receivers):
             world.tx(a, b, 3000, T0 + days(8 * (i * 3 + j)))  # spread over two months
     assert world.detect(BipartiteLayering) == []
+
+
+def _busy_block(world: World, prefix: str, start: datetime, reciprocal: bool) -> None:
+    """A full 3 x 3 block whose first receiver also trades with 16 accounts in both directions:
+    the same 16 (19 distinct counterparties in all) or 16 others each way (35)."""
+    senders = [world.account(f"{prefix}s{j}") for j in range(3)]
+    receivers = [world.account(f"{prefix}r{j}") for j in range(3)]
+    for i, a in enumerate(senders):
+        for j, b in enumerate(receivers):
+            world.tx(a, b, 3000 + 10 * i, start + hours(i * 4 + j))
+    busy = receivers[0]
+    for j in range(16):
+        into = world.account(f"{prefix}x{j}")
+        out = into if reciprocal else world.account(f"{prefix}y{j}")
+        world.tx(into, busy, 500 + j, start + days(1) + hours(j))
+        world.tx(busy, out, 400 + j, start + days(2) + hours(j))
+
+
+def test_layering_counts_distinct_counterparties_and_same_alerts_in_parts(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typologies.ml_net_05 as ml_net_05
+
+    _busy_block(world, "B1", T0, reciprocal=True)
+    _busy_block(world, "B2", T0 + days(60), reciprocal=False)
+    alerts = world.detect(BipartiteLayering)
+    # B1r0 has 19 distinct counterparties (<= 30): its block stands; B2r0 has 35 and is left out,
+    # which leaves B2 without a third receiver
+    assert subjects(alerts) == {f"P-B1{side}{j}" for side in "sr" for j in range(3)}
+    monkeypatch.setattr(ml_net_05, "_PART_ROWS", 5)  # many parts of the degree step
+    split = world.detect(BipartiteLayering)
+    assert [(a.subject_id, a.evidence) for a in split] == [(a.subject_id, a.evidence) for a in alerts]

@@ -59,6 +59,10 @@ class LayerParams(Params):
     max_component_edges: int = Field(20_000, ge=100, description="skip candidate components larger than this")
 
 
+#: Rows of candidate cells per part of the degree step (see ``detect``).
+_PART_ROWS = 4_000_000
+
+
 def _dense_blocks(edges: list[dict[str, Any]], k: int, dens: float) -> list[tuple[frozenset[str], frozenset[str]]]:
     """Blocks (senders, receivers), each side >= ``k``, every member linked to >= ``dens`` of the other side.
 
@@ -130,7 +134,7 @@ class BipartiteLayering(Typology):
         need = max(1, math.ceil(p.min_density * k))
         w = p.window_days * 86400.0
         edges_q = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
-        tmp_c, tmp_d = "_ml_net_05_cells", "_ml_net_05_deg"
+        tmp_c, tmp_d, tmp_k = "_ml_net_05_cells", "_ml_net_05_deg", "_ml_net_05_kept"
         ctx.con.execute(
             f"""
 CREATE OR REPLACE TEMP TABLE {tmp_c} AS
@@ -143,40 +147,52 @@ SELECT e.txn_id, e.ts, e.src, e.dst, e.amount, e.wb - k.dw AS w0 FROM e CROSS JO
             # n_in are row counts; the distinct counterparties either way (n_all) lie between
             # max(n_out, n_in) and n_out + n_in, so they are counted exactly only for the few
             # accounts where that range straddles max_counterparties.  Kept: (account, cell)
-            # that may send (s_ok) or receive (r_ok) in a block.
+            # that may send (s_ok) or receive (r_ok) in a block.  Cells are independent, so
+            # they are taken in parts of about _PART_ROWS rows: the hash tables stay the same
+            # size as the data grows, and so does the time per row.
             mx = p.max_counterparties
-            ctx.con.execute(
-                f"""
+            n_rows = ctx.con.sql(f"SELECT count(*) FROM {tmp_c}").fetchall()[0][0]
+            parts = max(1, math.ceil(n_rows / _PART_ROWS))
+            ctx.con.execute(f"CREATE OR REPLACE TEMP TABLE {tmp_k} AS SELECT * FROM {tmp_c} LIMIT 0")
+            for part in range(parts):
+                in_part = f"((w0 % {parts}) + {parts}) % {parts} = {part}"
+                ctx.con.execute(
+                    f"""
 CREATE OR REPLACE TEMP TABLE {tmp_d} AS
-WITH pairs AS (SELECT DISTINCT src, dst, w0 FROM {tmp_c}),
-io AS (
-  SELECT src AS acc, w0, dst AS cp, 1 AS is_out FROM pairs
-  UNION ALL SELECT dst AS acc, w0, src AS cp, 0 AS is_out FROM pairs
+WITH pairs AS (SELECT DISTINCT src, dst, w0 FROM {tmp_c} WHERE {in_part}),
+deg AS (
+  SELECT acc, w0, sum(is_out) AS n_out, count(*) - sum(is_out) AS n_in FROM (
+    SELECT src AS acc, w0, 1 AS is_out FROM pairs UNION ALL SELECT dst AS acc, w0, 0 AS is_out FROM pairs
+  ) io GROUP BY acc, w0
 ),
-deg AS (SELECT acc, w0, sum(is_out) AS n_out, count(*) - sum(is_out) AS n_in FROM io GROUP BY acc, w0),
 amb AS (
   SELECT acc, w0 FROM deg
   WHERE (n_out >= {need} OR n_in >= {need}) AND n_out + n_in > {mx} AND greatest(n_out, n_in) <= {mx}
 ),
 exact AS (
-  SELECT io.acc, io.w0, count(DISTINCT io.cp) AS n_all
-  FROM io JOIN amb ON amb.acc = io.acc AND amb.w0 = io.w0 GROUP BY io.acc, io.w0
+  SELECT acc, w0, count(DISTINCT cp) AS n_all FROM (
+    SELECT a.acc, a.w0, x.dst AS cp FROM pairs x JOIN amb a ON a.acc = x.src AND a.w0 = x.w0
+    UNION ALL SELECT a.acc, a.w0, x.src AS cp FROM pairs x JOIN amb a ON a.acc = x.dst AND a.w0 = x.w0
+  ) y GROUP BY acc, w0
 )
 SELECT d.acc, d.w0, d.n_out >= {need} AS s_ok, d.n_in >= {need} AS r_ok
 FROM deg d LEFT JOIN exact x ON x.acc = d.acc AND x.w0 = d.w0
 WHERE (d.n_out >= {need} OR d.n_in >= {need})
   AND COALESCE(x.n_all, CASE WHEN d.n_out + d.n_in <= {mx} THEN 0 ELSE {mx} + 1 END) <= {mx}
 """
-            )
-            # degree limits on the full cell, then peel edges whose ends lost their degree (k-core style)
-            ctx.con.execute(
-                f"""
-CREATE OR REPLACE TEMP TABLE {tmp_c} AS
+                )
+                # degree limits on the full cell, then peel edges whose ends lost their degree (k-core style)
+                ctx.con.execute(
+                    f"""
+INSERT INTO {tmp_k}
 SELECT c.* FROM {tmp_c} c
 JOIN {tmp_d} a ON a.acc = c.src AND a.w0 = c.w0 AND a.s_ok
 JOIN {tmp_d} b ON b.acc = c.dst AND b.w0 = c.w0 AND b.r_ok
+WHERE ((c.w0 % {parts}) + {parts}) % {parts} = {part}
 """
-            )
+                )
+            ctx.con.execute(f"DROP TABLE {tmp_c}")
+            ctx.con.execute(f"ALTER TABLE {tmp_k} RENAME TO {tmp_c}")
             if p.exclude_recurring:
                 graph.drop_recurring(ctx.con, tmp_c)
             for _ in range(p.prune_rounds):
@@ -197,6 +213,7 @@ JOIN di ON di.dst = c.dst AND di.w0 = c.w0
         finally:
             ctx.con.execute(f"DROP TABLE IF EXISTS {tmp_c}")
             ctx.con.execute(f"DROP TABLE IF EXISTS {tmp_d}")
+            ctx.con.execute(f"DROP TABLE IF EXISTS {tmp_k}")
         if cand.is_empty():
             return []
         span = timedelta(days=p.window_days)
