@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, ClassVar
 
 import networkx as nx
@@ -218,13 +220,14 @@ JOIN di ON di.dst = c.dst AND di.w0 = c.w0
             return []
         span = timedelta(days=p.window_days)
         results: dict[frozenset[str], list[tuple[list[frozenset[str]], list[dict[str, Any]]]]] = {}
-        for (_w0,), grp in cand.group_by(["w0"], maintain_order=True):
-            rows = [dict(zip(("txn_id", "ts", "src", "dst", "amount"), r, strict=True))
-                    for r in grp.select("txn_id", "ts", "src", "dst", "amount").iter_rows()]
+        cols = ("txn_id", "ts", "src", "dst", "amount")
+        # the candidates come sorted by cell (w0): one pass over the rows, cell by cell
+        for _w0, cell_rows in groupby(cand.select("w0", *cols).iter_rows(), key=itemgetter(0)):
+            rows = [r[1:] for r in cell_rows]
             ug: nx.Graph = nx.Graph()
-            for r in rows:
-                ug.add_edge(r["src"], r["dst"])
-            # each row goes to its component in one pass (rows keep their order)
+            ug.add_edges_from((r[2], r[3]) for r in rows)
+            # each row goes to its component in one pass (rows keep their order); only the rows
+            # of components large enough for two layers become dicts
             comp_of: dict[str, int] = {}
             comps = [c for c in nx.connected_components(ug) if len(c) >= 2 * k]
             for i, comp in enumerate(comps):
@@ -232,9 +235,9 @@ JOIN di ON di.dst = c.dst AND di.w0 = c.w0
                     comp_of[a] = i
             comp_rows: list[list[dict[str, Any]]] = [[] for _ in comps]
             for r in rows:
-                i = comp_of.get(r["src"])
+                i = comp_of.get(r[2])
                 if i is not None:
-                    comp_rows[i].append(r)
+                    comp_rows[i].append(dict(zip(cols, r, strict=True)))
             for ce in comp_rows:
                 if len(ce) > p.max_component_edges:
                     continue
