@@ -36,4 +36,4 @@ Because amounts are spread around the thresholds, a few hard positives fall just
 a definition (about 5% in the checks of :mod:`datagen.verify`); they stay labelled.
 """
 
-DATAGEN_VERSION = "1.0"
+DATAGEN_VERSION = "1.1"

@@ -10,15 +10,16 @@ false positive of a detector that is right.
 
 So after planting, every party taking part in a planted instance (any role but ``evidence``
 and ``donor``: donors are ordinary people giving money) is checked against the party-level
-definitions of ``datagen.verify`` (plain SQL over the generated tables, independent of the
-detectors).  A party meeting a definition it is not already labelled for becomes an instance
+readings of ``datagen.verify`` (over the generated tables, taken literally from the
+catalogue rather than from the detectors' interpretations, so a detector's narrower reading
+shows as a missed instance).  A party meeting a definition it is not already labelled for becomes an instance
 of that typology: ``instance_id`` ``<that typology>:<its planted instance>/<party id>`` (one
 instance per party), a ``party`` row with role ``subject`` and ``transaction`` rows with role
 ``evidence`` for the transactions that show it.  These are real instances of that typology,
 so the evaluation counts them for recall and at evidence level too.
 
-Look-alike parties are checked the same way but never labelled: a look-alike must not meet any
-definition, and ``report["lookalikes_meeting"]`` lists any that do (the generator's tests keep
+Look-alike parties are checked the same way but never labelled: a look-alike must meet none
+of these definitions, and ``report["lookalikes_meeting"]`` lists any that do (the generator's tests keep
 it empty).  Parties of the ordinary population are not checked: one of them meeting a
 definition is a false positive of that definition, which is what the evaluation is there to
 show.

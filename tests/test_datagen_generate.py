@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from datagen.generate import make_config, write
-from datagen.verify import PARTY_CHECKS, verify
+from datagen.verify import verify
 from engine.errors import CtfmonError
 from engine.schema import ACCOUNT_TYPES, CHANNELS, LABELS, PARTY_TYPES, TABLES
 
@@ -219,10 +219,12 @@ def test_selected_typologies_only(tmp_path: Path) -> None:
     m = write(tmp_path, make_config(seed=3, transactions=5_000, typologies="TF-CASH-01,ML-NET-03", fmt="jsonl"))
     assert set(m["planted"]) == {"TF-CASH-01", "ML-NET-03"}
     lab = pl.read_ndjson(tmp_path / "labels.jsonl")
-    # plus the typologies planted parties also meet (cycle members pass money straight on)
-    assert set(lab["typology_id"]) == {"TF-CASH-01", "ML-NET-03", *m["benign_for"]["TF-CASH-01"],
-                                       *m["benign_for"]["ML-NET-03"], *m["cross_labelled"]}
-    assert set(m["cross_labelled"]) <= set(PARTY_CHECKS)
+    # plus TF-PASS-01: cycle members pass the money straight on
+    assert set(lab["typology_id"]) == {"TF-CASH-01", "ML-NET-03", "TF-PASS-01", *m["benign_for"]["TF-CASH-01"],
+                                       *m["benign_for"]["ML-NET-03"]}
+    assert set(m["cross_labelled"]) == {"TF-PASS-01"}
+    also = lab.filter(pl.col("typology_id") == "TF-PASS-01")["instance_id"]
+    assert also.str.starts_with("TF-PASS-01:ML-NET-03:").all()
 
 
 def test_hard_profile_is_subtler_and_has_more_lookalikes(tmp_path: Path, data: Path) -> None:
