@@ -31,6 +31,7 @@ three times that number, +0.2 for the share of the money forwarded.
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from itertools import groupby
 from operator import itemgetter
@@ -42,6 +43,11 @@ from pydantic import Field
 from engine import graph
 from typologies._common import money, pct, ramp
 from typologies.base import Alert, Params, ScanContext, Typology
+
+#: Temp tables shared by the two searches (see ``ScatterGather._windows``).
+_EDGES, _WINDOWS = "_ml_net_02_edges", "_ml_net_02_windows"
+#: Edges per part of the per-account window counts.
+_PART_ROWS = 2_000_000
 
 
 class ScatterGatherParams(Params):
@@ -85,37 +91,89 @@ class ScatterGather(Typology):
 
     def detect(self, ctx: ScanContext) -> list[Alert]:
         p: ScatterGatherParams = ctx.params  # type: ignore[assignment]
-        alerts = self._scatter_gather(ctx, p)
-        if p.gather_scatter:
-            alerts.extend(self._gather_scatter(ctx, p))
+        try:
+            self._windows(ctx, p)
+            alerts = self._scatter_gather(ctx, p)
+            if p.gather_scatter:
+                alerts.extend(self._gather_scatter(ctx, p))
+        finally:
+            ctx.con.execute(f"DROP TABLE IF EXISTS {_EDGES}")
+            ctx.con.execute(f"DROP TABLE IF EXISTS {_WINDOWS}")
         return alerts
+
+    def _windows(self, ctx: ScanContext, p: ScatterGatherParams) -> None:
+        """Temp tables of the money-flow edges (:data:`_EDGES`) and of the 14-day windows
+        (:data:`_WINDOWS`) in which an account can be a scatter-gather source or sink or a
+        gather-scatter hub.
+
+        A window ``w0`` is the pair of 7-day buckets ``w0`` and ``w0 + 1``; an account's
+        distinct counterparties out and in are counted per bucket (plain counts over the
+        distinct (account, bucket, counterparty, direction) rows) and summed over the pair:
+        a superset of the windows the exact searches need.  The either-way count (at most
+        max_hub_counterparties) lies between the larger one-way count and their sum, so it
+        is counted exactly only where in doubt.  Every count is per account, so the
+        accounts are taken in parts of about :data:`_PART_ROWS` edges by hash: the hash
+        tables stay the same size as the data grows, and so does the time per row.
+        """
+        w = p.window_days * 86400.0
+        k = p.min_intermediaries
+        mx = p.max_hub_counterparties
+        edges = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
+        ctx.con.execute(
+            f"""
+CREATE OR REPLACE TEMP TABLE {_EDGES} AS
+SELECT x.*, EXTRACT(EPOCH FROM x.ts) AS es, CAST(floor(EXTRACT(EPOCH FROM x.ts) / {w}) AS BIGINT) AS wb
+FROM ({edges}) x
+"""
+        )
+        n_edges = ctx.con.sql(f"SELECT count(*) FROM {_EDGES}").fetchall()[0][0]
+        parts = max(1, math.ceil(n_edges / _PART_ROWS))
+        ctx.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_WINDOWS} (acc VARCHAR, w0 BIGINT, src_ok BOOLEAN, sink_ok BOOLEAN, "
+            "hub_ok BOOLEAN)"
+        )
+        for part in range(parts):
+            ctx.con.execute(
+                f"""
+INSERT INTO {_WINDOWS}
+WITH io AS (
+  SELECT DISTINCT acc, wb, cp, is_in FROM (
+    SELECT src AS acc, wb, dst AS cp, 0 AS is_in FROM {_EDGES} WHERE hash(src) % {parts} = {part}
+    UNION ALL SELECT dst AS acc, wb, src AS cp, 1 AS is_in FROM {_EDGES} WHERE hash(dst) % {parts} = {part}
+  ) x
+),
+bw AS (SELECT acc, wb, count(*) - sum(is_in) AS n_out, sum(is_in) AS n_in FROM io GROUP BY acc, wb),
+amb AS (SELECT acc, wb FROM bw WHERE n_in + n_out > {mx} AND greatest(n_in, n_out) <= {mx}),
+exact AS (
+  SELECT io.acc, io.wb, count(DISTINCT io.cp) AS n_all
+  FROM io JOIN amb ON amb.acc = io.acc AND amb.wb = io.wb GROUP BY io.acc, io.wb
+),
+bwx AS (
+  SELECT b.acc, b.wb, b.n_out, b.n_in, COALESCE(x.n_all > {mx}, b.n_in + b.n_out > {mx}) AS too_many
+  FROM bw b LEFT JOIN exact x ON x.acc = b.acc AND x.wb = b.wb
+),
+win AS (
+  SELECT acc, w0, sum(n_out) AS s_out, sum(n_in) AS s_in, bool_or(too_many) AS crowded FROM (
+    SELECT acc, wb AS w0, n_out, n_in, too_many FROM bwx
+    UNION ALL SELECT acc, wb - 1 AS w0, n_out, n_in, too_many FROM bwx
+  ) y GROUP BY acc, w0
+)
+SELECT acc, w0, s_out >= {k} AS src_ok, s_in >= {k} AS sink_ok, s_in >= {k} AND s_out >= {k} AND NOT crowded AS hub_ok
+FROM win WHERE s_out >= {k} OR s_in >= {k}
+"""
+            )
 
     # ------------------------------------------------------------------ scatter-gather
     def _scatter_gather(self, ctx: ScanContext, p: ScatterGatherParams) -> list[Alert]:
         w = p.window_days * 86400.0
-        edges = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
         # The second leg lies in the first leg's 7-day bucket (wb) or the next: legs are
         # joined on (intermediary, bucket) with each second leg under its own bucket and the
         # previous one (jb), so every path is found once.
         paths = ctx.sql(
             f"""
-WITH e AS (
-  SELECT x.*, EXTRACT(EPOCH FROM x.ts) AS es, CAST(floor(EXTRACT(EPOCH FROM x.ts) / {w}) AS BIGINT) AS wb
-  FROM ({edges}) x
-),
-pr AS (SELECT DISTINCT src, dst, wb FROM e),
-ow AS (SELECT src AS acc, wb, count(*) AS n FROM pr GROUP BY src, wb),
-iw AS (SELECT dst AS acc, wb, count(*) AS n FROM pr GROUP BY dst, wb),
-srcs AS (
-  SELECT acc, w0 FROM (SELECT acc, wb AS w0, n FROM ow UNION ALL SELECT acc, wb - 1 AS w0, n FROM ow) x
-  GROUP BY acc, w0 HAVING sum(n) >= {p.min_intermediaries}
-),
-snks AS (
-  SELECT acc, w0 FROM (SELECT acc, wb AS w0, n FROM iw UNION ALL SELECT acc, wb - 1 AS w0, n FROM iw) x
-  GROUP BY acc, w0 HAVING sum(n) >= {p.min_intermediaries}
-),
-sw AS (SELECT DISTINCT acc, w0 + k.d AS wb FROM srcs CROSS JOIN (VALUES (0), (1)) AS k(d)),
-kw AS (SELECT DISTINCT acc, w0 + k.d AS wb FROM snks CROSS JOIN (VALUES (0), (1)) AS k(d)),
+WITH e AS (SELECT * FROM {_EDGES}),
+sw AS (SELECT DISTINCT acc, w0 + k.d AS wb FROM {_WINDOWS} CROSS JOIN (VALUES (0), (1)) AS k(d) WHERE src_ok),
+kw AS (SELECT DISTINCT acc, w0 + k.d AS wb FROM {_WINDOWS} CROSS JOIN (VALUES (0), (1)) AS k(d) WHERE sink_ok),
 e1c AS (SELECT e.* FROM e JOIN sw ON sw.acc = e.src AND sw.wb = e.wb),
 e2c AS (
   SELECT e.*, e.wb - k.d AS jb
@@ -200,43 +258,11 @@ ORDER BY p.source, p.sink, p.ts1, p.t1, p.ts2, p.t2
 
     # ------------------------------------------------------------------ gather-scatter
     def _gather_scatter(self, ctx: ScanContext, p: ScatterGatherParams) -> list[Alert]:
-        w = p.window_days * 86400.0
         k = p.min_intermediaries
-        mx = p.max_hub_counterparties
-        edges = graph.edges_sql(where=f"t.amount_base > 0 AND t.amount_base >= {float(p.min_amount)}")
-        # Distinct counterparties per hub and 7-day bucket by plain counts over distinct
-        # pairs; the either-way count (at most max_hub_counterparties) lies between the
-        # larger one-way count and their sum, so it is counted exactly only where in doubt.
         cand = ctx.sql(
             f"""
-WITH e AS (SELECT x.*, CAST(floor(EXTRACT(EPOCH FROM x.ts) / {w}) AS BIGINT) AS wb FROM ({edges}) x),
-pr AS (SELECT DISTINCT src, dst, wb FROM e),
-io AS (
-  SELECT dst AS hub, wb, src AS cp, 1 AS is_in FROM pr
-  UNION ALL SELECT src AS hub, wb, dst AS cp, 0 AS is_in FROM pr
-),
-bw AS (SELECT hub, wb, sum(is_in) AS n_in, count(*) - sum(is_in) AS n_out FROM io GROUP BY hub, wb),
-amb AS (
-  SELECT hub, wb FROM bw
-  WHERE n_in + n_out > {mx} AND greatest(n_in, n_out) <= {mx}
-),
-exact AS (
-  SELECT io.hub, io.wb, count(DISTINCT io.cp) AS n_all
-  FROM io JOIN amb ON amb.hub = io.hub AND amb.wb = io.wb GROUP BY io.hub, io.wb
-),
-bwx AS (
-  SELECT b.hub, b.wb, b.n_in, b.n_out,
-         COALESCE(x.n_all > {mx}, b.n_in + b.n_out > {mx}) AS too_many
-  FROM bw b LEFT JOIN exact x ON x.hub = b.hub AND x.wb = b.wb
-),
-cand AS (
-  SELECT hub, w0 FROM (
-    SELECT hub, wb AS w0, n_in, n_out, too_many FROM bwx
-    UNION ALL SELECT hub, wb - 1 AS w0, n_in, n_out, too_many FROM bwx
-  ) x GROUP BY hub, w0
-  HAVING sum(n_in) >= {k} AND sum(n_out) >= {k} AND NOT bool_or(too_many)
-),
-cw AS (SELECT DISTINCT hub, w0 + k.d AS wb FROM cand CROSS JOIN (VALUES (0), (1)) AS k(d))
+WITH e AS (SELECT * FROM {_EDGES}),
+cw AS (SELECT DISTINCT acc AS hub, w0 + k.d AS wb FROM {_WINDOWS} CROSS JOIN (VALUES (0), (1)) AS k(d) WHERE hub_ok)
 SELECT e.dst AS hub, 'in' AS direction, e.src AS cp, e.txn_id, e.ts, e.amount
 FROM e JOIN cw ON cw.hub = e.dst AND cw.wb = e.wb
 UNION ALL
