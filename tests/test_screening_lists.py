@@ -13,6 +13,8 @@ from engine.screening import lists
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 UN_XML = FIXTURES / "un" / "un_consolidated_2026-02-27.xml"
+if not UN_XML.exists():  # the same file ships with the engine (demo list), for runs without ../shared
+    UN_XML = Path(__file__).resolve().parents[1] / "engine" / "screening" / "data" / UN_XML.name
 DATA = Path(__file__).parent / "data" / "screening"
 
 

@@ -16,6 +16,8 @@ from engine.screening.normalize import normalize_name
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 UN_XML = FIXTURES / "un" / "un_consolidated_2026-02-27.xml"
+if not UN_XML.exists():  # the same file ships with the engine (demo list), for runs without ../shared
+    UN_XML = Path(__file__).resolve().parents[1] / "engine" / "screening" / "data" / UN_XML.name
 
 
 @pytest.fixture(scope="module")
