@@ -40,10 +40,15 @@ def base_currency() -> str:
     return get_settings().base_currency
 
 
-def sql_strings(values: Iterable[str], what: str) -> str:
-    """A SQL list of string literals (``'a', 'b'``) from validated identifiers."""
+def sql_strings(values: Iterable[str], what: str, *, allow_empty: bool = False) -> str:
+    """A SQL list of string literals (``'a', 'b'``) from validated identifiers.
+
+    An empty list is refused, unless ``allow_empty`` (an exclusion list that may be empty):
+    then it is ``''``, which matches no code, so ``x NOT IN ('')`` keeps everything."""
     vals = list(values)
     if not vals:
+        if allow_empty:
+            return "''"
         raise CtfmonError(f"parameter {what} must not be empty")
     for v in vals:
         if not _SAFE_TOKEN.match(v):

@@ -85,9 +85,7 @@ class MicroDonationAggregation(Typology):
     def detect(self, ctx: ScanContext) -> list[Alert]:
         p: MicroParams = ctx.params  # type: ignore[assignment]
         channels = sql_strings(p.channels, "channels")
-        excluded = (
-            sql_strings(p.excluded_account_types, "excluded_account_types") if p.excluded_account_types else "''"
-        )
+        excluded = sql_strings(p.excluded_account_types, "excluded_account_types", allow_empty=True)
         wd, fd = int(p.window_days), int(p.forward_days)
         query = f"""
 WITH {OWNERS_CTE},

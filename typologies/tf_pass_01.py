@@ -69,7 +69,7 @@ class RapidPassThrough(Typology):
     def detect(self, ctx: ScanContext) -> list[Alert]:
         p: PassParams = ctx.params  # type: ignore[assignment]
         wd, hours = int(p.window_days), int(p.max_hours)
-        excluded = sql_strings(p.excluded_account_types, "excluded_account_types") if p.excluded_account_types else "''"
+        excluded = sql_strings(p.excluded_account_types, "excluded_account_types", allow_empty=True)
         ws, we = ts_literal(ctx.window_start), ts_literal(ctx.window_end)
         query = f"""
 WITH acc AS (

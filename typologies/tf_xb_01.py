@@ -107,7 +107,7 @@ class HighRiskCorridor(Typology):
         p: XbParams = ctx.params  # type: ignore[assignment]
         channels = sql_strings(p.channels, "channels")
         ptypes = sql_strings(p.party_types, "party_types")
-        excused = sql_strings(p.excused_counterparty_types, "excused_counterparty_types") if p.excused_counterparty_types else "''"
+        excused = sql_strings(p.excused_counterparty_types, "excused_counterparty_types", allow_empty=True)
         wd = int(p.window_days)
         trade_ref = "FALSE"
         if p.trade_reference_words:
