@@ -154,6 +154,11 @@ def join_words(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def country_names(codes: Sequence[str | None]) -> str:
+    """``['SY', 'YE']`` -> ``'Syria and Yemen'``."""
+    return join_words([country_name(c) for c in codes])
+
+
 CATEGORY_LABELS: dict[str, str] = {
     "fatf_call_for_action": "FATF call for action",
     "fatf_increased_monitoring": "FATF increased monitoring",
@@ -164,7 +169,7 @@ CATEGORY_LABELS: dict[str, str] = {
 
 def countries_phrase(countries: Sequence[str], categories: Sequence[str]) -> str:
     """``'Syria and Yemen (FATF increased monitoring)'``."""
-    names = join_words([country_name(c) for c in countries])
+    names = country_names(countries)
     cats = join_words(sorted({CATEGORY_LABELS.get(c, c) for c in categories if c}))
     return f"{names} ({cats})" if cats else names
 

@@ -33,8 +33,7 @@ from pydantic import Field
 from typologies._common import (
     as_list,
     clamp01,
-    country_name,
-    join_words,
+    country_names,
     money,
     pct,
     plural,
@@ -205,6 +204,6 @@ def _explain(d: dict[str, Any]) -> str:
         f"from {d['sender_count']} senders (total {money(d['collected_amount'], ccy)}) reached personal "
         f"account {d['account_id']} in {plural(d['collection_days'], 'day')}, then "
         f"{money(d['sent_abroad_amount'], ccy)} ({pct(d['sent_abroad_share'])}) went to "
-        f"{join_words([country_name(c) for c in d['countries']])} in "
+        f"{country_names(d['countries'])} in "
         f"{plural(d['sent_abroad_count'], 'transfer')} within {plural(d['days_to_send'], 'day')}."
     )

@@ -34,7 +34,7 @@ from pydantic import Field
 from typologies._common import (
     as_list,
     clamp01,
-    country_name,
+    country_names,
     join_words,
     money,
     pct,
@@ -179,7 +179,7 @@ def _explain(d: dict[str, Any]) -> str:
     if d["outside_operations_amount"]:
         parts.append(
             f"{money(d['outside_operations_amount'], ccy)} to countries outside its declared operations "
-            f"({join_words([country_name(c) for c in d['outside_countries']])})"
+            f"({country_names(d['outside_countries'])})"
         )
     if d["to_individuals_amount"]:
         parts.append(f"{money(d['to_individuals_amount'], ccy)} to individuals")
@@ -193,6 +193,6 @@ def _explain(d: dict[str, Any]) -> str:
     if d["high_risk_amount"]:
         text += (
             f"; {money(d['high_risk_amount'], ccy)} went to high-risk jurisdictions "
-            f"({join_words([country_name(c) for c in d['high_risk_countries']])})"
+            f"({country_names(d['high_risk_countries'])})"
         )
     return text + "."

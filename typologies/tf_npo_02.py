@@ -50,8 +50,7 @@ from pydantic import Field
 from typologies._common import (
     as_list,
     clamp01,
-    country_name,
-    join_words,
+    country_names,
     money,
     pct,
     plural,
@@ -399,6 +398,6 @@ def _explain(d: dict[str, Any]) -> str:
     if d["abroad_amount"] > 0:
         text += (
             f", and {money(d['abroad_amount'], ccy)} of it went abroad to "
-            f"{join_words([country_name(c) for c in d['abroad_countries']])}"
+            f"{country_names(d['abroad_countries'])}"
         )
     return text + "."

@@ -46,7 +46,7 @@ from typologies._common import (
     CATEGORY_LABELS,
     as_list,
     clamp01,
-    country_name,
+    country_names,
     join_words,
     money,
     pct,
@@ -264,12 +264,12 @@ def _explain(d: dict[str, Any]) -> str:
     if d["sent_count"]:
         parts.append(
             f"sent {money(d['sent_amount'], ccy)} in {plural(d['sent_count'], 'transfer')} to "
-            f"{join_words([country_name(c) for c in d['countries_sent_to']])}"
+            f"{country_names(d['countries_sent_to'])}"
         )
     if d["received_count"]:
         parts.append(
             f"received {money(d['received_amount'], ccy)} in {plural(d['received_count'], 'transfer')} from "
-            f"{join_words([country_name(c) for c in d['countries_received_from']])}"
+            f"{country_names(d['countries_received_from'])}"
         )
     cats = join_words([CATEGORY_LABELS.get(c, c) for c in d["categories"]])
     text = " and ".join(parts)
