@@ -71,24 +71,26 @@ def cross_labels(tables: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, dict[st
         met = {tid: party_check(con, tid) for tid in PARTY_CHECKS}
     finally:
         con.close()
-    rows: list[dict[str, str]] = []
-    counts: dict[str, int] = {}
-    for tid, parties in met.items():
-        already = set(planted.filter(pl.col("typology_id") == tid)["party_id"])
-        new = (planted.filter(pl.col("party_id").is_in(sorted(set(parties) - already)))
-               .group_by("party_id").agg(pl.col("instance_id").min()).sort("party_id"))
-        for party, inst in new.iter_rows():
-            instance = f"{tid}:{inst}/{party}"
-            rows.append({"typology_id": tid, "instance_id": instance, "entity_type": "party",
-                         "entity_id": party, "role": "subject"})
-            rows += [{"typology_id": tid, "instance_id": instance, "entity_type": "transaction",
-                      "entity_id": txn, "role": "evidence"} for txn in parties[party]]
-        if new.height:
-            counts[tid] = new.height
+    met_df = pl.DataFrame(
+        [{"typology_id": tid, "party_id": party, "evidence": txns}
+         for tid, found in met.items() for party, txns in found.items()],
+        schema={"typology_id": pl.String, "party_id": pl.String, "evidence": pl.List(pl.String)})
+    first = planted.group_by("party_id").agg(pl.col("instance_id").min())
+    new = (met_df.join(planted.select("typology_id", "party_id"), on=["typology_id", "party_id"], how="anti")
+           .join(first, on="party_id")
+           .with_columns(instance_id=pl.format("{}:{}/{}", "typology_id", "instance_id", "party_id")))
+    subjects = new.select("typology_id", "instance_id", pl.lit("party").alias("entity_type"),
+                          pl.col("party_id").alias("entity_id"), pl.lit("subject").alias("role"))
+    evidence = new.explode("evidence").select(
+        "typology_id", "instance_id", pl.lit("transaction").alias("entity_type"),
+        pl.col("evidence").alias("entity_id"), pl.lit("evidence").alias("role"))
+    extra = (pl.concat([subjects, evidence]).cast(contract_schema("labels"))
+             .sort(["instance_id", "entity_type", "role", "entity_id"]))
+    counts = dict(new.group_by("typology_id").len().sort("typology_id").iter_rows())
+    order = {tid: i for i, tid in enumerate(PARTY_CHECKS)}
     meeting: dict[str, list[str]] = {}
-    for tid, parties in met.items():
-        hit = benign.filter(pl.col("party_id").is_in(sorted(parties)))
-        for name in hit["typology_id"].unique().sort():
-            meeting.setdefault(str(name), []).append(tid)
-    extra = pl.DataFrame(rows, schema=contract_schema("labels"))
-    return extra, {"cross_labelled": dict(sorted(counts.items())), "lookalikes_meeting": meeting}
+    hits = (met_df.join(benign.select(pl.col("typology_id").alias("lookalike"), "party_id"), on="party_id")
+            .select("lookalike", "typology_id").unique())
+    for lookalike, tid in sorted(hits.iter_rows(), key=lambda r: (r[0], order[r[1]])):
+        meeting.setdefault(lookalike, []).append(tid)
+    return extra, {"cross_labelled": counts, "lookalikes_meeting": meeting}
