@@ -22,6 +22,7 @@ import duckdb
 import polars as pl
 
 from datagen import geo
+from engine import schema
 from engine.reference import jurisdiction_risk
 
 SUBJ = """subj AS (SELECT instance_id, entity_id AS party_id FROM labels
@@ -214,7 +215,7 @@ FROM subj s LEFT JOIN bal b USING (instance_id) LEFT JOIN abroad ab USING (insta
 # label planted parties of other typologies that also meet these definitions
 # (``datagen.crosslabel``).  Each reads the candidate parties from the table ``cand(party_id)``
 # and gives the parties that meet it with the transactions that show it.
-TRANSFER_CHANNELS = "('wire','domestic_transfer','remittance','mobile_transfer','cheque','internal')"
+TRANSFER_CHANNELS = "(" + ", ".join(f"'{c}'" for c in schema.TRANSFER_CHANNELS) + ")"
 
 PARTY_SQL: dict[str, str] = {
     # >= 10,000 in 30 days sent to or received from high-risk jurisdictions (other than the

@@ -69,8 +69,10 @@ ACCOUNT_TYPES = (
     "current", "savings", "business", "npo", "prepaid_card", "money_service", "wallet",
     "correspondent", "loan",
 )
+#: Channels that move money between two accounts (both sides required, and they differ).
+TRANSFER_CHANNELS = ("wire", "domestic_transfer", "remittance", "mobile_transfer", "cheque", "internal")
 CHANNELS = (
-    "wire", "domestic_transfer", "remittance", "mobile_transfer", "cheque", "internal",
+    *TRANSFER_CHANNELS,
     "cash_deposit", "cash_withdrawal", "atm_withdrawal", "card_payment", "prepaid_load",
 )
 CASH_IN_CHANNELS = ("cash_deposit",)

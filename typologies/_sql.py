@@ -14,11 +14,6 @@ from engine.config import get_settings
 from engine.errors import CtfmonError
 from typologies._common import islands_sql
 
-#: Channels that move money between two accounts.
-TRANSFER_CHANNELS: tuple[str, ...] = (
-    "wire", "domestic_transfer", "remittance", "mobile_transfer", "cheque", "internal",
-)
-
 #: Words that make an unknown counterparty's name look like an organisation rather than a
 #: person (legal forms and common organisation nouns, matched as whole words, upper case).
 ORG_NAME_WORDS: tuple[str, ...] = (

@@ -30,6 +30,7 @@ from typing import Any
 
 from pydantic import Field
 
+from engine.schema import TRANSFER_CHANNELS
 from typologies._common import (
     as_list,
     clamp01,
@@ -42,7 +43,6 @@ from typologies._common import (
 )
 from typologies._sql import (
     OWNERS_CTE,
-    TRANSFER_CHANNELS,
     base_currency,
     bursts_cte,
     sql_strings,
