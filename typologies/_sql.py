@@ -6,9 +6,12 @@ windows into bursts (gaps and islands), and safe literals for parameters.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from datetime import datetime
+
+import duckdb
 
 from engine.config import get_settings
 from engine.errors import CtfmonError
@@ -49,6 +52,20 @@ def sql_strings(values: Iterable[str], what: str, *, allow_empty: bool = False) 
         if not _SAFE_TOKEN.match(v):
             raise CtfmonError(f"parameter {what}: {v!r} is not a valid code (letters, digits, _)")
     return ", ".join(f"'{v}'" for v in vals)
+
+
+def part_count(con: duckdb.DuckDBPyConnection, table: str, rows_per_part: int) -> int:
+    """How many parts of about ``rows_per_part`` rows to take ``table`` in (at least 1).
+
+    A grouped step run part by part (rows split by :func:`in_part` on a key the groups never
+    straddle) keeps its hash tables the same size, and its time per row, as the data grows."""
+    rows = con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    return max(1, math.ceil(rows / rows_per_part))
+
+
+def in_part(expr: str, parts: int, part: int) -> str:
+    """SQL predicate: the integer ``expr`` falls in part ``part`` of ``parts`` (negative values too)."""
+    return f"((({expr}) % {parts}) + {parts}) % {parts} = {part}"
 
 
 def ts_literal(value: datetime) -> str:

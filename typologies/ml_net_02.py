@@ -31,7 +31,6 @@ three times that number, +0.2 for the share of the money forwarded.
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 from itertools import groupby
 from operator import itemgetter
@@ -42,6 +41,7 @@ from pydantic import Field
 
 from engine import graph
 from typologies._common import money, pct, ramp
+from typologies._sql import in_part, part_count
 from typologies.base import Alert, Params, ScanContext, Typology
 
 #: Temp tables shared by the two searches (see ``ScatterGather._windows``).
@@ -126,8 +126,7 @@ SELECT x.*, EXTRACT(EPOCH FROM x.ts) AS es, CAST(floor(EXTRACT(EPOCH FROM x.ts) 
 FROM ({edges}) x
 """
         )
-        n_edges = ctx.con.sql(f"SELECT count(*) FROM {_EDGES}").fetchall()[0][0]
-        parts = max(1, math.ceil(n_edges / _PART_ROWS))
+        parts = part_count(ctx.con, _EDGES, _PART_ROWS)
         ctx.con.execute(
             f"CREATE OR REPLACE TEMP TABLE {_WINDOWS} (acc VARCHAR, w0 BIGINT, src_ok BOOLEAN, sink_ok BOOLEAN, "
             "hub_ok BOOLEAN)"
@@ -138,8 +137,8 @@ FROM ({edges}) x
 INSERT INTO {_WINDOWS}
 WITH io AS (
   SELECT DISTINCT acc, wb, cp, is_in FROM (
-    SELECT src AS acc, wb, dst AS cp, 0 AS is_in FROM {_EDGES} WHERE hash(src) % {parts} = {part}
-    UNION ALL SELECT dst AS acc, wb, src AS cp, 1 AS is_in FROM {_EDGES} WHERE hash(dst) % {parts} = {part}
+    SELECT src AS acc, wb, dst AS cp, 0 AS is_in FROM {_EDGES} WHERE {in_part("hash(src)", parts, part)}
+    UNION ALL SELECT dst AS acc, wb, src AS cp, 1 AS is_in FROM {_EDGES} WHERE {in_part("hash(dst)", parts, part)}
   ) x
 ),
 bw AS (SELECT acc, wb, count(*) - sum(is_in) AS n_out, sum(is_in) AS n_in FROM io GROUP BY acc, wb),

@@ -38,6 +38,7 @@ from pydantic import Field
 
 from engine import graph
 from typologies._common import money, pct, ramp
+from typologies._sql import in_part, part_count
 from typologies.base import Alert, Params, ScanContext, Typology
 
 
@@ -153,15 +154,13 @@ SELECT e.txn_id, e.ts, e.src, e.dst, e.amount, e.wb - k.dw AS w0 FROM e CROSS JO
             # they are taken in parts of about _PART_ROWS rows: the hash tables stay the same
             # size as the data grows, and so does the time per row.
             mx = p.max_counterparties
-            n_rows = ctx.con.sql(f"SELECT count(*) FROM {tmp_c}").fetchall()[0][0]
-            parts = max(1, math.ceil(n_rows / _PART_ROWS))
+            parts = part_count(ctx.con, tmp_c, _PART_ROWS)
             ctx.con.execute(f"CREATE OR REPLACE TEMP TABLE {tmp_k} AS SELECT * FROM {tmp_c} LIMIT 0")
             for part in range(parts):
-                in_part = f"((w0 % {parts}) + {parts}) % {parts} = {part}"
                 ctx.con.execute(
                     f"""
 CREATE OR REPLACE TEMP TABLE {tmp_d} AS
-WITH pairs AS (SELECT DISTINCT src, dst, w0 FROM {tmp_c} WHERE {in_part}),
+WITH pairs AS (SELECT DISTINCT src, dst, w0 FROM {tmp_c} WHERE {in_part("w0", parts, part)}),
 deg AS (
   SELECT acc, w0, sum(is_out) AS n_out, count(*) - sum(is_out) AS n_in FROM (
     SELECT src AS acc, w0, 1 AS is_out FROM pairs UNION ALL SELECT dst AS acc, w0, 0 AS is_out FROM pairs
@@ -190,7 +189,7 @@ INSERT INTO {tmp_k}
 SELECT c.* FROM {tmp_c} c
 JOIN {tmp_d} a ON a.acc = c.src AND a.w0 = c.w0 AND a.s_ok
 JOIN {tmp_d} b ON b.acc = c.dst AND b.w0 = c.w0 AND b.r_ok
-WHERE ((c.w0 % {parts}) + {parts}) % {parts} = {part}
+WHERE {in_part("c.w0", parts, part)}
 """
                 )
             ctx.con.execute(f"DROP TABLE {tmp_c}")
