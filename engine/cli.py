@@ -223,9 +223,8 @@ def typologies_show(
     current: dict[str, object] = {}
     path = db_path(db)
     if path.exists():
-        con = store.connect(path, read_only=True)
-        current = scan_mod.get_typology_params(con, typology_id)
-        con.close()
+        with store.connect(path, read_only=True) as con:
+            current = scan_mod.get_typology_params(con, typology_id)
     console.print(f"[bold]{d['id']}[/] {d['name']}")
     console.print(d["description"], highlight=False)
     out = Table(title="parameters")
@@ -257,9 +256,8 @@ def typologies_set(
         if not sep or not name.strip():
             raise CtfmonError(f"{item!r}: expected name=value")
         values[name.strip()] = None if raw.strip() == "default" else raw.strip()
-    con = store.connect(db_path(db))
-    effective = scan_mod.set_typology_params(con, typology_id, values)
-    con.close()
+    with store.connect(db_path(db)) as con:
+        effective = scan_mod.set_typology_params(con, typology_id, values)
     console.print(f"{typology_id}: " + ", ".join(f"{k}={v}" for k, v in effective.items()), highlight=False)
 
 
@@ -292,13 +290,12 @@ def scan(
 
     ids = [t.strip() for t in typologies.split(",") if t.strip()] if typologies else None
     per_scan = scan_mod.parse_param_assignments(param or [])
-    con = store.connect(db_path(db))
-    result = scan_mod.run_scan(con, as_of=_parse_as_of(as_of), lookback_days=lookback, typology_ids=ids,
-                               params=per_scan, triggered_by="cli")
     from engine import cases
 
-    synced = cases.sync_cases(con, actor="cli")
-    con.close()
+    with store.connect(db_path(db)) as con:
+        result = scan_mod.run_scan(con, as_of=_parse_as_of(as_of), lookback_days=lookback, typology_ids=ids,
+                                   params=per_scan, triggered_by="cli")
+        synced = cases.sync_cases(con, actor="cli")
     out = Table(title=f"scan {result.scan_id}: {result.window_start} .. {result.window_end} ({result.status})")
     for col in ("typology", "alerts", "new", "seconds", "error"):
         out.add_column(col, justify="right" if col in ("alerts", "new", "seconds") else "left")
@@ -330,10 +327,9 @@ def alerts_list(
 
     from engine import alerts as al
 
-    con = store.connect(db_path(db), read_only=True)
-    df = al.list_alerts(con, typology=typology, min_score=min_score, limit=limit)
-    total = al.count_alerts(con, typology=typology, min_score=min_score)
-    con.close()
+    with store.connect(db_path(db), read_only=True) as con:
+        df = al.list_alerts(con, typology=typology, min_score=min_score, limit=limit)
+        total = al.count_alerts(con, typology=typology, min_score=min_score)
     out = Table(title=f"alerts ({df.height:,} of {total:,})")
     for col in ("alert_id", "typology", "subject", "score", "window", "explanation"):
         out.add_column(col)
@@ -351,9 +347,8 @@ def alerts_show(alert_id: Annotated[str, typer.Argument(help="alert id")], db: D
 
     from engine import alerts as al
 
-    con = store.connect(db_path(db), read_only=True)
-    a = al.get_alert(con, alert_id)
-    con.close()
+    with store.connect(db_path(db), read_only=True) as con:
+        a = al.get_alert(con, alert_id)
     console.print(f"[bold]{a['alert_id']}[/] {a['typology_id']}  {a['subject_type']} {a['subject_id']}  "
                   f"score {a['score']:.2f}", highlight=False)
     console.print(f"window {a['window_start']} .. {a['window_end']}   scan {a['scan_id']}", highlight=False)
@@ -373,9 +368,8 @@ def alerts_export(
     """Write alerts in the contract's alert shape."""
     from engine import alerts as al
 
-    con = store.connect(db_path(db), read_only=True)
-    n = al.export_alerts(con, out, fmt, typology=typology, min_score=min_score)
-    con.close()
+    with store.connect(db_path(db), read_only=True) as con:
+        n = al.export_alerts(con, out, fmt, typology=typology, min_score=min_score)
     console.print(f"wrote {n:,} alerts to {out}")
 
 
@@ -392,10 +386,9 @@ def evaluate(
     from engine import evaluate as ev
 
     lab = ev.load_labels(labels)
-    con = store.connect(db_path(db), read_only=True)
-    ids = [t.strip() for t in typologies.split(",") if t.strip()] if typologies else None
-    res = ev.evaluate(con, lab, typology_ids=ids)
-    con.close()
+    with store.connect(db_path(db), read_only=True) as con:
+        ids = [t.strip() for t in typologies.split(",") if t.strip()] if typologies else None
+        res = ev.evaluate(con, lab, typology_ids=ids)
 
     def f(x: float | None) -> str:
         return "-" if x is None else f"{x:.3f}"
@@ -474,11 +467,8 @@ def users_add(
     """Add a user with a role."""
     from engine import auth
 
-    con = store.connect(db_path(db))
-    try:
+    with store.connect(db_path(db)) as con:
         auth.add_user(con, name, role, actor="cli")
-    finally:
-        con.close()
     console.print(f"user {name} added ({role}); get a token with `ctfmon users token {name}`")
 
 
@@ -487,11 +477,8 @@ def users_token(name: Annotated[str, typer.Argument(help="user name")], db: DbOp
     """Issue a new API token for a user and print it (it is not shown again)."""
     from engine import auth
 
-    con = store.connect(db_path(db))
-    try:
+    with store.connect(db_path(db)) as con:
         token_id, token = auth.issue_token(con, name, actor="cli")
-    finally:
-        con.close()
     err_console.print(f"token {token_id} for {name} (store it now; it is not shown again):")
     typer.echo(token)
 
@@ -503,11 +490,8 @@ def users_list(db: DbOption = None) -> None:
 
     from engine import auth
 
-    con = store.connect(db_path(db))
-    try:
+    with store.connect(db_path(db)) as con:
         rows = auth.list_users(con)
-    finally:
-        con.close()
     out = Table()
     for col in ("name", "role", "active", "tokens", "created"):
         out.add_column(col)
@@ -521,11 +505,8 @@ def users_revoke(name: str, token_id: str, db: DbOption = None) -> None:
     """Revoke one of a user's tokens."""
     from engine import auth
 
-    con = store.connect(db_path(db))
-    try:
+    with store.connect(db_path(db)) as con:
         auth.revoke_token(con, name, token_id, actor="cli")
-    finally:
-        con.close()
     console.print(f"token {token_id} of {name} revoked")
 
 
@@ -534,11 +515,8 @@ def cases_sync(db: DbOption = None) -> None:
     """Group alerts that are not yet in a case into cases (every scan does this itself)."""
     from engine import cases
 
-    con = store.connect(db_path(db))
-    try:
+    with store.connect(db_path(db)) as con:
         r = cases.sync_cases(con, actor="cli")
-    finally:
-        con.close()
     console.print(f"{r.alerts_added} alerts: {r.cases_created} cases created, {r.cases_joined} joined")
 
 
@@ -553,11 +531,8 @@ def cases_list(
 
     from engine import cases
 
-    con = store.connect(db_path(db))
-    try:
+    with store.connect(db_path(db)) as con:
         rows, total = cases.list_cases(con, state=state, limit=limit)
-    finally:
-        con.close()
     out = Table(title=f"{total} cases")
     for col in ("case", "subject", "state", "risk", "alerts", "typologies", "assignee", "due"):
         out.add_column(col, no_wrap=col in ("case", "state", "risk"))
@@ -574,11 +549,8 @@ def cases_show(case_id: str, db: DbOption = None) -> None:
 
     from engine import cases
 
-    con = store.connect(db_path(db))
-    try:
+    with store.connect(db_path(db)) as con:
         detail = cases.get_case(con, case_id)
-    finally:
-        con.close()
     typer.echo(json.dumps(detail, default=str, indent=2))
 
 
@@ -592,11 +564,8 @@ def report_goaml(
     """Export a case as a schema-valid goAML 5.0.2 STR (escalated or filed cases)."""
     from engine.reports import goaml
 
-    con = store.connect(db_path(db))
-    try:
+    with store.connect(db_path(db)) as con:
         xml = goaml.export_case(con, case_id, require_state=None if any_state else goaml.EXPORTABLE_STATES)
-    finally:
-        con.close()
     if out is None:
         typer.echo(xml.decode("utf-8"), nl=False)
     else:
@@ -626,8 +595,7 @@ def lists_load(
     """Load a list file as the new active version of its list, then re-screen everything."""
     from engine.screening import lists as screening_lists
 
-    con = store.connect(db_path(db))
-    try:
+    with store.connect(db_path(db)) as con:
         res = screening_lists.load_list(con, file, fmt=fmt, list_name=name)
         if res.already_loaded:
             console.print(f"list {res.list_name}: this file is version {res.version_id} (re-activated, not copied)")
@@ -655,8 +623,6 @@ def lists_load(
                 for t, err in result.errors.items():
                     err_console.print(f"[red]{t}[/]: {err}", highlight=False)
                 raise typer.Exit(1)
-    finally:
-        con.close()
 
 
 @lists_app.command("show")
@@ -666,11 +632,8 @@ def lists_show(db: DbOption = None) -> None:
 
     from engine.screening import lists as screening_lists
 
-    con = store.connect(db_path(db))
-    try:
+    with store.connect(db_path(db)) as con:
         df = screening_lists.list_versions(con)
-    finally:
-        con.close()
     if df.height == 0:
         console.print("no lists loaded: use `ctfmon lists load FILE`")
         return
@@ -696,11 +659,8 @@ def lists_diff(
     """Designations added, removed and changed between two list versions."""
     from engine.screening import lists as screening_lists
 
-    con = store.connect(db_path(db))
-    try:
+    with store.connect(db_path(db)) as con:
         d = screening_lists.diff_versions(con, old, new)
-    finally:
-        con.close()
     console.print(f"{len(d['added'])} added, {len(d['removed'])} removed, {len(d['changed'])} changed")
     for change in ("added", "removed", "changed"):
         for ref in d[change]:
@@ -723,13 +683,10 @@ def screen_cmd(
 
     from engine.screening import service
 
-    con = store.connect(db_path(db))
-    try:
+    with store.connect(db_path(db)) as con:
         query = service.make_query(name, birth_date=dob, nationality=nationality, document_number=document,
                                    entry_type=entry_type)
         results = service.match(con, [query], threshold=threshold, limit=limit)[0]
-    finally:
-        con.close()
     if not results:
         console.print(f"no candidates for {name!r}", highlight=False)
         return
@@ -813,11 +770,8 @@ def graph_neighbourhood(
             since_dt = datetime.fromisoformat(since)
         except ValueError:
             raise CtfmonError(f"--since {since!r}: expected a date YYYY-MM-DD") from None
-    con = store.connect(db_path(db), read_only=True)
-    try:
+    with store.connect(db_path(db), read_only=True) as con:
         nb = graph.neighbourhood(con, entity_id, hops=hops, since=since_dt, max_nodes=max_nodes)
-    finally:
-        con.close()
     text = graph.to_graphml(nb) if fmt == "graphml" else json.dumps(nb, indent=2, default=str) + "\n"
     if out is not None:
         out.write_text(text, encoding="utf-8")
