@@ -61,16 +61,13 @@ def cross_labels(tables: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, dict[st
     cand_accounts = accounts.join(cand, on="party_id", how="semi")["account_id"]
     txns = tables["transactions"].filter(pl.col("from_account").is_in(cand_accounts.implode())
                                          | pl.col("to_account").is_in(cand_accounts.implode()))
-    con = duckdb.connect()
-    try:
+    with duckdb.connect() as con:
         for name in ("parties", "accounts", "trade_documents", "cash_declarations", "fx_rates"):
             con.register(name, tables[name])
         con.register("transactions", txns)
         con.register("cand", cand)
         derive(con)
         met = {tid: party_check(con, tid) for tid in PARTY_CHECKS}
-    finally:
-        con.close()
     met_df = pl.DataFrame(
         [{"typology_id": tid, "party_id": party, "evidence": txns}
          for tid, found in met.items() for party, txns in found.items()],
