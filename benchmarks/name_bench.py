@@ -300,8 +300,8 @@ def build_un(b: Builder, entries: list[lists.ListEntry]) -> None:
             if common:
                 add("common_names", 0, " ".join(common[:2] + [rnd.choice(FAMILIES)]), "un:common_tokens")
                 rare = [t for t in toks if t not in common]
-                if rare:
-                    add("common_names", 1, " ".join(toks[::-1]), "un:common_reorder")
+                if rare and len(toks) >= 2:
+                    add("common_names", 1, " ".join(toks[-1:] + toks[:-1]), "un:common_family_first")
             if len(toks) >= 2 and len(last) >= 5 and rnd.random() < 0.3:
                 add("title", 0, f"{rnd.choice(TITLES)} {toks[0].title()} {rnd.choice(FAMILIES)}", "un:title_other")
         if rnd.random() < 0.4:
@@ -354,6 +354,9 @@ def build_un(b: Builder, entries: list[lists.ListEntry]) -> None:
             acr = n.name.split("(")[1].split(")")[0].strip()
             if not long or not acr.isalpha() or len(acr) < 2 or len(long.split()) < 2:
                 continue
+            initials = {w.lstrip("'‘’\"")[:1].upper() for w in long.replace("-", " ").split()}
+            if not acr.isupper() or acr[0] not in initials:
+                continue  # a place or qualifier in brackets (AL-HARAMAYN FOUNDATION (KENYA)), not an acronym
             g = f"UN:{e.reference}"
             b.add("acronym", "entity", 1, acr, long, source="un:acronym", group=g)
             b.add("acronym", "entity", 1, ".".join(acr) + ".", long, source="un:acronym_dotted", group=g)
