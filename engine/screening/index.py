@@ -197,11 +197,12 @@ class ListIndex:
         self.weights = TokenWeights(per_entry.values())
         # Key frequency over entries decides which keys are selective.
         key_entries: dict[str, set[tuple[str, str]]] = defaultdict(set)
-        for n in self.names:
+        extras = [self._extra_list_keys(n) for n in self.names]
+        for n, extra in zip(self.names, extras, strict=True):
             for t in n.tokens:
                 for k in token_keys(t):
                     key_entries[k].add(n.entry_key)
-            for k in self._extra_list_keys(n):
+            for k in extra:
                 key_entries[k].add(n.entry_key)
         cap = max(5, int(0.01 * max(1, len(entries))))
         self.rare_cap = cap
@@ -209,7 +210,7 @@ class ListIndex:
         self.common_keys = {k for k, v in key_entries.items() if len(v) > cap and not k.startswith("x:")}
         self.key_to_names: dict[str, list[int]] = defaultdict(list)
         for i, n in enumerate(self.names):
-            extra = {k for k in self._extra_list_keys(n) if k not in self.common_keys}
+            extra = {k for k in extras[i] if k not in self.common_keys}
             for k in sorted(self.name_keys(n.tokens) | pair_keys(n.tokens) | extra):
                 self.key_to_names[k].append(i)
         # Document numbers (passports, IMO numbers) find their entry by themselves.
@@ -321,16 +322,45 @@ class ListIndex:
     ) -> list[EntryScore]:
         """Ranked entries for one query (best name per entry), scores >= ``min_score``."""
         kind = query.entry_type if query.entry_type in ("person", "entity", "vessel") else "unknown"
-        norm = normalize_name(query.name, kind)
-        if not norm.tokens:
+        query, forms = self.query_forms(query)
+        if not forms:
             return []
+        doc = doc_norm(query.document_number) if query.document_number else None
+        idxs, bypass = self._candidates([f.tokens for f in forms], kind, doc)
+        return self._score_candidates(query, forms, idxs, bypass, limit, min_score)
+
+    def query_forms(self, query: Query) -> tuple[Query, list[NameForm]]:
+        """The query's readings (and its IMO number, when written in the name, as its document)."""
+        kind = query.entry_type if query.entry_type in ("person", "entity", "vessel") else "unknown"
+        norm = normalize_name(query.name, kind)
         if norm.imo and not query.document_number:
             query = Query(query.name, query.entry_type, query.birth_date, query.nationality, f"IMO {norm.imo}")
         forms = [NameForm(f, norm.non_latin, norm.logo, norm.titled, kind == PERSON, norm.script)
                  for f in norm.forms if f]
-        doc = doc_norm(query.document_number) if query.document_number else None
-        idxs, bypass = self._candidates([f.tokens for f in forms], kind, doc)
-        return self._score_candidates(query, forms, idxs, bypass, limit, min_score)
+        return query, forms
+
+    def compare_entry(self, query: Query, key: tuple[str, str]) -> tuple[EntryScore | None, list[dict[str, Any]]]:
+        """The query scored against one entry, and each of the entry's names scored alone."""
+        query, forms = self.query_forms(query)
+        per_name: dict[str, dict[str, Any]] = {}
+        best: tuple[float, int, Any] | None = None
+        for i in self._entry_names(key):
+            n = self.names[i]
+            assert n.form is not None
+            cmp = compare_readings(forms, [n.form], self.weights) if forms else None
+            s = cmp.score if cmp is not None else 0.0
+            cur = per_name.get(n.name)
+            if cur is None or s > cur["name_score"]:
+                per_name[n.name] = {"name": n.name, "kind": n.kind, "quality": n.quality,
+                                    "name_score": round(s, 4), "method": cmp.method if cmp else ""}
+            eff = s * (0.85 if n.quality == "low" else 1.0)
+            if cmp is not None and (best is None or eff > best[0]):
+                best = (eff, i, cmp)
+        if best is None:
+            return None, list(per_name.values())
+        n = self.names[best[1]]
+        es = score_entry(query, self.entries[key], key[0], best[2], n.name, n.kind, n.quality, self.weights)
+        return es, list(per_name.values())
 
     def _score_candidates(
         self, query: Query, forms: list[NameForm], idxs: set[int], bypass: set[int], limit: int, min_score: float

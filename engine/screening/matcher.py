@@ -221,6 +221,8 @@ def slavic_key(token: str) -> str:
             break
     for a, b in _SLAVIC_FOLD[2:]:
         t = t.replace(a, b)
+    if t.endswith("y"):
+        t = t[:-1] + "i"  # Yevgeny / Jewgeni
     return t.replace("z", "s").replace("c", "ch")
 
 
@@ -431,7 +433,8 @@ def compare_tokens(
     method = "tokens"
     info = matched
     ja, jb = "".join(a), "".join(b)
-    if len(a) != len(b) and min(len(ja), len(jb)) >= 6:
+    same_numbers = {t for t in a if t.isdigit()} == {t for t in b if t.isdigit()}
+    if len(a) != len(b) and min(len(ja), len(jb)) >= 6 and same_numbers:
         r = ratio(ja, jb) / 100.0
         if r >= 0.9 and r > score:
             score, method = r, "joined"

@@ -73,7 +73,7 @@ def honorifics() -> frozenset[str]:
     words = set(_EXTRA_HONORIFICS)
     for p in rigour_core.person_name_prefixes_list():
         t = p.lower().replace(".", "").strip()
-        if t and " " not in t and "-" not in t and t not in {"the", "count", "private"}:
+        if t and " " not in t and "-" not in t and t not in {"the", "count", "private", "hon", "amb", "lord", "queen", "dame", "chair"}:
             words.add(ascii_text(t))
     return frozenset(words)
 
