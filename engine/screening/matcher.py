@@ -223,6 +223,8 @@ def slavic_key(token: str) -> str:
         t = t.replace(a, b)
     if t.endswith("y"):
         t = t[:-1] + "i"  # Yevgeny / Jewgeni
+    if t[:2] in ("ye", "yu", "ya", "iu", "ia"):
+        t = t[1:]  # Yevgeny / Evgeny, Yuri / Iurii, Yakov / Iakov
     return t.replace("z", "s").replace("c", "ch")
 
 

@@ -198,7 +198,8 @@ _EXTRA_LEGAL_PHRASES = (
     r"gesellschaft mit beschrankter haftung", r"societa a responsabilita limitata", r"societa per azioni",
     r"spolka z ograniczona odpowiedzialnoscia", r"sp z oo", r"sp z o o", r"spolka akcyjna",
     r"tovarystvo z obmezhenoyu vidpovidalnistyu", r"(?:gufen )?youxian (?:zeren )?gongsi",
-    r"sociedad de responsabilidad limitada", r"kabushiki kaisha", r"yugen kaisha", r"jusik hoesa",
+    r"sociedad de responsabilidad limitada", r"societe anonyme", r"societe a responsabilite limitee",
+    r"sociedade anonima", r"sociedade limitada", r"kabushiki kaisha", r"yugen kaisha", r"jusik hoesa",
 )
 _EXTRA_LEGAL_RE = r"\b(?:" + "|".join(_EXTRA_LEGAL_PHRASES) + r")\b"
 
