@@ -238,6 +238,18 @@ def _tokens(name: str) -> list[str]:
     return name.replace(",", " ").split()
 
 
+def _un_entry(b: Builder, e: lists.ListEntry) -> tuple[list[lists.ListName], str, list[str], str, Any]:
+    """An entry's Latin names, primary name, its tokens, its group, and a pair adder for it."""
+    latin = [n for n in e.names if n.kind != "original_script"]
+    primary = latin[0].name
+    g = f"UN:{e.reference}"
+
+    def add(kind: str, label: int, q: str, src: str) -> None:
+        b.add(kind, e.entry_type, label, q, primary, ref=e.reference, source=src, group=g)
+
+    return latin, primary, _tokens(primary), g, add
+
+
 def build_un(b: Builder, entries: list[lists.ListEntry]) -> None:
     """Pairs from the UN list: variants of a listed name against its entry."""
     rnd = b.rnd
@@ -251,12 +263,7 @@ def build_un(b: Builder, entries: list[lists.ListEntry]) -> None:
     ents_with_acr = [e for e in orgs if "(" in e.primary_name or any(
         "(" in n.name for n in e.names if n.kind == "primary")]
     for e in rnd.sample(persons, 300):
-        latin = [n for n in e.names if n.kind != "original_script"]
-        primary = latin[0].name
-        toks = _tokens(primary)
-        g = f"UN:{e.reference}"
-        add = lambda kind, label, q, src: b.add(kind, "person", label, q, primary, ref=e.reference,  # noqa: E731
-                                               source=src, group=g)
+        latin, primary, toks, g, add = _un_entry(b, e)
         if len(toks) >= 2:
             add("person_parts", 1, " ".join(toks[1:] + toks[:1]), "un:reorder")
         if len(toks) >= 3:
@@ -308,12 +315,7 @@ def build_un(b: Builder, entries: list[lists.ListEntry]) -> None:
             add("common_names", 0, f"{rnd.choice(COMMON)} {rnd.choice(COMMON)} {rnd.choice(FAMILIES)}",
                 "un:common_collision")
     for e in rnd.sample(orgs, 120):
-        latin = [n for n in e.names if n.kind != "original_script"]
-        primary = latin[0].name
-        toks = _tokens(primary)
-        g = f"UN:{e.reference}"
-        add = lambda kind, label, q, src: b.add(kind, "entity", label, q, primary, ref=e.reference,  # noqa: E731
-                                               source=src, group=g)
+        latin, primary, toks, g, add = _un_entry(b, e)
         aliases = [n.name for n in latin[1:] if n.quality == "good" and len(n.name) > 6]
         if aliases:
             add("org_variants", 1, rnd.choice(aliases), "un:alias")
@@ -398,7 +400,7 @@ def build_templates(b: Builder) -> None:
         b.add("legal_form", "entity", 0, f"{other} {gen} {f}", f"{stem} {gen} {f}",
               source="table:legal_form_generic_word", group=g)
     # ---- numerals and ordinals
-    for i, head in enumerate(NUM_HEADS):
+    for head in NUM_HEADS:
         n = rnd.randrange(1, 13)
         g = f"NUM:{head}"
         b.add("numeral", "entity", 1, f"{ORDINAL_ABBR[n - 1]} {head}", f"{ORDINAL_WORDS[n - 1]} {head}",
