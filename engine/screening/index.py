@@ -130,33 +130,55 @@ def acronym_keys(tokens: tuple[str, ...]) -> set[str]:
     return out
 
 
-def loose_keys(tokens: tuple[str, ...]) -> set[str]:
-    """``l:`` cross-script sound keys of the tokens (see :func:`engine.screening.translit.loose_key`),
-    ``q:`` pairs of them (short syllables such as Korean or Khmer ones find each other in
-    pairs), and ``v:`` Slavic/Baltic keys (*Lavrovs*, *Lavrova* -> *lavrov*)."""
+def loose_keys(tokens: tuple[str, ...], latin: bool = False) -> set[str]:
+    """Cross-script sound keys of the tokens (see :func:`engine.screening.translit.loose_key`)
+    and pairs of them (short syllables such as Korean or Khmer ones find each other in
+    pairs).  ``l:``/``q:`` keys are those of a listed name read from another script (found by
+    any query); ``L:``/``Q:`` (``latin``) those of a listed Latin name (found by queries
+    written in another script)."""
+    one, two = ("L", "Q") if latin else ("l", "q")
     out = set()
     ks = sorted({loose_key(t) for t in tokens if t.isalpha() and t not in PARTICLES} - {""})
     for k in ks:
         if len(k) >= 2:
-            out.add(f"l:{k}")
+            out.add(f"{one}:{k}")
     for i in range(len(ks)):
         for j in range(i + 1, len(ks)):
-            out.add(f"q:{ks[i]}|{ks[j]}")
-    for t in tokens:
-        if len(t) >= 5 and t.isalpha():
-            out.add(f"v:{slavic_key(t)}")
+            out.add(f"{two}:{ks[i]}|{ks[j]}")
     return out
 
 
+def slavic_keys(tokens: tuple[str, ...], changed_only: bool = False) -> set[str]:
+    """``v:`` Slavic/Baltic keys (*Lavrovs*, *Lavrova*, *Lawrow* -> *lavrov*); a query only
+    needs those that differ from the token itself."""
+    out = set()
+    for t in tokens:
+        if len(t) >= 5 and t.isalpha():
+            k = slavic_key(t)
+            if not changed_only or k != t:
+                out.add(f"v:{k}")
+    return out
+
+
+def acronym_like(name: str, tokens: tuple[str, ...]) -> bool:
+    """A one-token name written as an acronym: capitals or dotted letters (*KIA*, *I.B.C.*)."""
+    if len(tokens) != 1 or not 2 <= len(tokens[0]) <= 8 or not tokens[0].isalpha():
+        return False
+    return "." in name or not any(c.islower() for c in name)
+
+
 #: Keys that find a candidate whatever its quick string similarity: an acronym, a cross-
-#: script sound key, a document number.
-_BYPASS_PREFIXES = ("l:", "d:", "q:", "x:")
+#: script sound key, a Slavic key, a document number.
+_BYPASS_PREFIXES = ("l:", "q:", "L:", "Q:", "d:", "x:", "v:")
 
 
 def prefilter_score(q: str, lt: str) -> float:
-    """The quick pre-filter: token-set similarity, or similarity with the spaces removed
-    (glued words: *wilsonjoseph* / *wilson joseph*)."""
-    return max(fuzz.token_set_ratio(q, lt), fuzz.ratio(q.replace(" ", ""), lt.replace(" ", "")))
+    """The quick pre-filter: token-set similarity, or, when the token counts differ, the
+    similarity with the spaces removed (glued words: *wilsonjoseph* / *wilson joseph*)."""
+    s = fuzz.token_set_ratio(q, lt)
+    if s < PREFILTER and q.count(" ") != lt.count(" "):
+        s = max(s, fuzz.ratio(q.replace(" ", ""), lt.replace(" ", "")))
+    return s
 
 
 @dataclass
@@ -186,10 +208,14 @@ class ListIndex:
         )
         self.names: list[IndexedName] = []
         cols = ("row", "tokens", "non_latin", "logo", "titled", "script")
+        # An entry's own Latin names are its authoritative spellings: its names in another script
+        # are compared loosely (by sound) only when it has no Latin name.
+        with_latin = {raw[row][0] for row, nl in norm.select("row", "non_latin").iter_rows() if not nl}
         for row, toks, nl, logo, titled, script in norm.select(*cols).iter_rows():
             if toks:
                 r = raw[row]
-                form = NameForm(tuple(toks), bool(nl), logo or "", bool(titled), r[4] == PERSON, script or "")
+                form = NameForm(tuple(toks), bool(nl), logo or "", bool(titled), r[4] == PERSON, script or "",
+                                loose_ok=not (nl and r[0] in with_latin))
                 self.names.append(IndexedName(r[0], r[1], r[2], r[3], tuple(toks), r[4], form))
         per_entry: dict[tuple[str, str], set[str]] = defaultdict(set)
         for n in self.names:
@@ -225,7 +251,12 @@ class ListIndex:
 
     # ---------------------------------------------------------------- keys
     def _extra_list_keys(self, n: IndexedName) -> set[str]:
-        keys = glue_keys(n.tokens) | loose_keys(n.tokens)
+        keys = glue_keys(n.tokens) | slavic_keys(n.tokens)
+        assert n.form is not None
+        if not n.form.non_latin:
+            keys |= loose_keys(n.tokens, latin=True)
+        elif n.form.loose_ok:
+            keys |= loose_keys(n.tokens)
         if n.entry_type != PERSON:
             keys |= acronym_keys(n.tokens) | acronym_list_keys(n.tokens)
         return keys
@@ -238,13 +269,15 @@ class ListIndex:
             self._by_entry = by
         return self._by_entry.get(key, [])
 
-    def query_keys(self, tokens: tuple[str, ...], kind: str) -> set[str]:
+    def query_keys(self, tokens: tuple[str, ...], kind: str, non_latin: bool = False,
+                   acronym: bool = False) -> set[str]:
         """Blocking keys of one reading of a query name: :meth:`name_keys` plus glued
-        tokens, initials (organisations) and cross-script sound keys."""
-        keys = self.name_keys(tokens) | glue_keys(tokens)
-        if kind != PERSON:
-            keys |= acronym_keys(tokens) | acronym_query_keys(tokens)
-        keys |= {k for k in loose_keys(tokens) if k not in self.common_keys}
+        tokens, Slavic keys, an acronym's keys and cross-script sound keys."""
+        keys = self.name_keys(tokens) | glue_keys(tokens) | slavic_keys(tokens, changed_only=True)
+        if kind != PERSON and acronym:
+            keys |= acronym_query_keys(tokens)
+        sound = loose_keys(tokens) | (loose_keys(tokens, latin=True) if non_latin else set())
+        keys |= {k for k in sound if k not in self.common_keys}
         return keys
 
     def is_common(self, token: str) -> bool:
@@ -296,16 +329,15 @@ class ListIndex:
             out.update(self.key_to_names.get(k, ()))
         return out
 
-    def _candidates(self, readings: list[tuple[str, ...]], kind: str, doc: str | None) -> tuple[set[int], set[int]]:
+    def _candidates(self, forms: list[NameForm], kind: str, doc: str | None) -> tuple[set[int], set[int]]:
         """Candidates of all readings, and those found by keys that bypass the pre-filter."""
         out: set[int] = set()
         bypass: set[int] = set()
-        for toks in readings:
-            acr = acronym_keys(toks) if kind != PERSON else set()
-            for k in self.query_keys(toks, kind):
+        for f in forms:
+            for k in self.query_keys(f.tokens, kind, f.non_latin, f.acronym):
                 hit = self.key_to_names.get(k, ())
                 out.update(hit)
-                if k.startswith(_BYPASS_PREFIXES) or k in acr or (kind != PERSON and len(toks) == 1):
+                if k.startswith(_BYPASS_PREFIXES) or (f.acronym and k.startswith("t:")):
                     bypass.update(hit)
         if doc:
             hit = self.key_to_names.get(f"d:{doc}", ())
@@ -326,7 +358,7 @@ class ListIndex:
         if not forms:
             return []
         doc = doc_norm(query.document_number) if query.document_number else None
-        idxs, bypass = self._candidates([f.tokens for f in forms], kind, doc)
+        idxs, bypass = self._candidates(forms, kind, doc)
         return self._score_candidates(query, forms, idxs, bypass, limit, min_score)
 
     def query_forms(self, query: Query) -> tuple[Query, list[NameForm]]:
@@ -335,7 +367,8 @@ class ListIndex:
         norm = normalize_name(query.name, kind)
         if norm.imo and not query.document_number:
             query = Query(query.name, query.entry_type, query.birth_date, query.nationality, f"IMO {norm.imo}")
-        forms = [NameForm(f, norm.non_latin, norm.logo, norm.titled, kind == PERSON, norm.script)
+        acr = acronym_like(query.name, norm.tokens)
+        forms = [NameForm(f, norm.non_latin, norm.logo, norm.titled, kind == PERSON, norm.script, acronym=acr)
                  for f in norm.forms if f]
         return query, forms
 
@@ -474,7 +507,7 @@ def screen_frame(
         kind_common.append(len(rare) < len(tk))
         if t not in pop_common and t.isalpha():
             # cross-script sound (l:) and Slavic/Baltic (v:) keys of the token, when rare on the lists
-            extra = [k for k in loose_keys((t,)) if not k.startswith("q:") and k not in idx.common_keys]
+            extra = [k for k in loose_keys((t,)) | slavic_keys((t,), changed_only=True) if k not in idx.common_keys]
             tk_tok.extend([t] * len(extra))
             tk_key.extend(extra)
     keymap = pl.DataFrame({"tok": tk_tok, "key": tk_key}, schema={"tok": pl.String, "key": pl.String})
@@ -509,14 +542,16 @@ def screen_frame(
     # names read from another script, document and IMO numbers.
     by_nid: list[int] = []
     by_key: list[str] = []
-    special = norm.filter((pl.col("kind") != PERSON) | pl.col("non_latin"))
-    for nid, tokens, kind, nl in special.select("nid", "tokens", "kind", "non_latin").iter_rows():
+    special = norm.filter(((pl.col("kind") != PERSON) & (pl.col("tokens").list.len() == 1)) | pl.col("non_latin"))
+    acronyms: set[int] = set()
+    for nid, name, tokens, kind, nl in special.select("nid", "name", "tokens", "kind", "non_latin").iter_rows():
         t = tuple(tokens)
         ks: set[str] = set()
-        if kind != PERSON:
-            ks |= acronym_keys(t) | acronym_query_keys(t)
+        if kind != PERSON and acronym_like(name, t):
+            ks |= acronym_query_keys(t)
+            acronyms.add(nid)
         if nl:
-            ks |= {k for k in loose_keys(t) if k not in idx.common_keys}
+            ks |= {k for k in loose_keys(t) | loose_keys(t, latin=True) if k not in idx.common_keys}
         by_nid.extend([nid] * len(ks))
         by_key.extend(ks)
     docs = _document_keys(frame, distinct, norm)
@@ -524,7 +559,8 @@ def screen_frame(
         pl.DataFrame({"nid": by_nid, "key": by_key}, schema={"nid": pl.UInt32, "key": pl.String}), docs,
     ])
     qkeys = pl.concat([
-        pl.concat([rare_keys, pair_keys, full_keys, glue]).with_columns(bypass=pl.lit(False)),
+        pl.concat([rare_keys, pair_keys, full_keys, glue]).with_columns(
+            bypass=pl.col("key").str.starts_with("v:") | pl.col("key").str.starts_with("l:")),
         bypass_keys.with_columns(bypass=pl.lit(True)),
     ])
     pairs = (
@@ -543,12 +579,19 @@ def screen_frame(
     sims = process.cpdist(
         pairs["qt"].to_list(), pairs["lt"].to_list(), scorer=fuzz.token_set_ratio, workers=-1, dtype=np.float32
     )
-    glued = process.cpdist(
-        pairs["qt"].str.replace_all(" ", "").to_list(), pairs["lt"].str.replace_all(" ", "").to_list(),
-        scorer=fuzz.ratio, workers=-1, dtype=np.float32,
-    )
-    pairs = pairs.with_columns(pre=pl.Series(np.maximum(sims, glued))).filter(
-        (pl.col("pre") >= PREFILTER) | pl.col("bypass"))
+    pairs = pairs.with_columns(pre=pl.Series(sims))
+    # Names whose token counts differ may be glued differently: also their similarity without spaces.
+    spaces = pl.col("qt").str.count_matches(" ") != pl.col("lt").str.count_matches(" ")
+    low = pairs.filter((pl.col("pre") < PREFILTER) & ~pl.col("bypass") & spaces)
+    if low.height:
+        glued = process.cpdist(
+            low["qt"].str.replace_all(" ", "").to_list(), low["lt"].str.replace_all(" ", "").to_list(),
+            scorer=fuzz.ratio, workers=-1, dtype=np.float32,
+        )
+        rescued = low.with_columns(pre=pl.Series(glued)).filter(pl.col("pre") >= PREFILTER)
+        pairs = pl.concat([pairs.filter((pl.col("pre") >= PREFILTER) | pl.col("bypass")), rescued])
+    else:
+        pairs = pairs.filter((pl.col("pre") >= PREFILTER) | pl.col("bypass"))
     t_pre = time.perf_counter()
     log.info("screen: %d pairs after pre-filter (%.2fs)", pairs.height, t_pre - t_block)
     # Full scoring of the survivors, best reading and name per (distinct name, entry).
@@ -557,7 +600,8 @@ def screen_frame(
     for nid, gid, tokens, nl, logo, titled, script, kind in needed.select(
         "nid", "gid", "tokens", "non_latin", "logo", "titled", "script", "kind"
     ).iter_rows():
-        q_form[nid] = (gid, NameForm(tuple(tokens), bool(nl), logo or "", bool(titled), kind == PERSON, script or ""))
+        q_form[nid] = (gid, NameForm(tuple(tokens), bool(nl), logo or "", bool(titled), kind == PERSON, script or "",
+                                     acronym=nid in acronyms))
     weights = PopulationWeights(idx.weights, pop_common)
     best: dict[tuple[int, tuple[str, str]], tuple[float, int, Any]] = {}
     for nid, li in zip(pairs["nid"].to_list(), pairs["list_idx"].to_list(), strict=True):
