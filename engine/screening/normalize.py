@@ -40,7 +40,9 @@ VESSEL = "vessel"
 UNKNOWN = "unknown"
 
 #: Common honorifics of names from the Arabic-speaking world and South Asia that the
-#: rigour prefix list does not hold.
+#: rigour prefix list does not hold, and military and political titles.  Titles that are
+#: also common given names (Amir, Emir, Sayed, Imam) are not among them: "Amir Rahimi" is a
+#: person called Amir, not a title before the family name Rahimi.
 _EXTRA_HONORIFICS = frozenset(
     {
         "sheikh", "shaikh", "shaykh", "sheik", "cheikh", "haji", "hajji", "hadji", "alhaj",
@@ -48,7 +50,7 @@ _EXTRA_HONORIFICS = frozenset(
         "mawlana", "qari", "mufti", "mr", "mrs", "ms", "dr", "prof",
         "sir", "madam", "mme", "lt", "col", "gen", "capt", "maj", "sgt",
         "general", "colonel", "field", "marshal", "brigadier", "commander", "president", "minister",
-        "ayatollah", "emir", "amir", "imam", "sheikha", "shekh", "sekh", "shaikha", "sayyid", "sayed",
+        "ayatollah", "sheikha", "shekh", "sekh", "shaikha",
         "admiral", "captain", "lieutenant", "governor", "senator", "prince", "princess", "king",
     }
 )
