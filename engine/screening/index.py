@@ -221,6 +221,8 @@ class ListIndex:
         for n in self.names:
             per_entry[n.entry_key].update(n.tokens)
         self.weights = TokenWeights(per_entry.values())
+        #: some entry is known only in another script (its names are compared by sound)
+        self.has_loose_only = any(n.form is not None and n.form.non_latin and n.form.loose_ok for n in self.names)
         # Key frequency over entries decides which keys are selective.
         key_entries: dict[str, set[tuple[str, str]]] = defaultdict(set)
         extras = [self._extra_list_keys(n) for n in self.names]
@@ -276,7 +278,8 @@ class ListIndex:
         keys = self.name_keys(tokens) | glue_keys(tokens) | slavic_keys(tokens, changed_only=True)
         if kind != PERSON and acronym:
             keys |= acronym_query_keys(tokens)
-        sound = loose_keys(tokens) | (loose_keys(tokens, latin=True) if non_latin else set())
+        sound = (loose_keys(tokens) if self.has_loose_only else set()) | (
+            loose_keys(tokens, latin=True) if non_latin else set())
         keys |= {k for k in sound if k not in self.common_keys}
         return keys
 
@@ -507,7 +510,8 @@ def screen_frame(
         kind_common.append(len(rare) < len(tk))
         if t not in pop_common and t.isalpha():
             # cross-script sound (l:) and Slavic/Baltic (v:) keys of the token, when rare on the lists
-            extra = [k for k in loose_keys((t,)) | slavic_keys((t,), changed_only=True) if k not in idx.common_keys]
+            sound = loose_keys((t,)) if idx.has_loose_only else set()
+            extra = [k for k in sound | slavic_keys((t,), changed_only=True) if k not in idx.common_keys]
             tk_tok.extend([t] * len(extra))
             tk_key.extend(extra)
     keymap = pl.DataFrame({"tok": tk_tok, "key": tk_key}, schema={"tok": pl.String, "key": pl.String})

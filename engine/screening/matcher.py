@@ -167,6 +167,9 @@ def _max_edits(n: int) -> int:
 #: Similarity of two tokens that are the same given name by the ``nicknames`` dataset
 #: (diminutives *Bill*/*William*, *Peggy*/*Margaret*; *John*/*Ivan*/*Johannes*).
 NAME_VARIANT_SIM = 0.9
+#: Two tokens of the same script whose letters agree less than this in place are compared
+#: only as diminutives (every other rule needs closer spellings).
+QUICK_REJECT = 0.35
 #: Similarity of two Slavic/Baltic spellings of one name (*Lavrov*/*Lawrow*/*Lavrovs*/*Lavrova*).
 SLAVIC_SIM = 0.9
 #: Similarity of two tokens read from different scripts whose consonant classes agree.
@@ -263,6 +266,11 @@ def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True) -> tupl
             return 0.0, ""
         return (0.9, "initial") if (a[0] == b[0] and (a + b).isalpha()) else (0.0, "")
     if a.isdigit() or b.isdigit():
+        return 0.0, ""
+    if not loose and OSA.normalized_similarity(a, b) < QUICK_REJECT:
+        # Spellings this far apart agree by no rule below but a diminutive (Bill/William).
+        if b in nicknames_of(a) or a in nicknames_of(b):
+            return NAME_VARIANT_SIM, "name variant"
         return 0.0, ""
     if vowels and gender_flip(a, b):
         if min(la, lb) >= 4 and slavic_key(a) == slavic_key(b) and (a.endswith(_SURNAME_FEM) or b.endswith(
