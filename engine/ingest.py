@@ -39,6 +39,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from engine import reference, schema, store
@@ -241,8 +242,7 @@ def _clean_controls(
             return pl.col(c).list.eval(pl.element().str.count_matches(CONTROL_CHARS)).list.sum()
         return pl.col(c).str.count_matches(CONTROL_CHARS)
 
-    hits = df.select([found(c).any().alias(c) for c in cols]).row(0, named=True)
-    dirty = [c for c in cols if hits[c]]
+    dirty = [c for c in _maybe_controls(df, cols) if df.select(found(c).any()).item()]
     if not dirty:
         return df, [], _empty_notes()
     errors: list[tuple[str, pl.Expr]] = []
@@ -267,6 +267,28 @@ def _clean_controls(
             cleaned.append(pl.col(c).str.replace_all(CONTROL_CHARS, ""))
     notes = pl.concat(note_parts) if note_parts else _empty_notes()
     return (df.with_columns(cleaned) if cleaned else df), errors, notes
+
+
+def _maybe_controls(df: pl.DataFrame, cols: list[str]) -> list[str]:
+    """Columns that may hold a control character: one byte scan of each column's joined text.
+
+    Much cheaper than a per-value search; a column with a byte below 0x20 (tab, LF and CR
+    included) or an 0xEF lead byte (U+FFFE/U+FFFF) is then checked value by value.
+    """
+    def joined(c: str) -> pl.Expr:
+        col = pl.col(c).list.join("") if isinstance(df.schema[c], pl.List) else pl.col(c)
+        return col.str.join("").cast(pl.Binary).alias(c)
+
+    j = df.select([joined(c) for c in cols])
+    out = []
+    for c in cols:
+        buffers = j[c].to_arrow(compat_level=pl.CompatLevel.oldest()).buffers()
+        if len(buffers) < 3 or buffers[2] is None:
+            continue
+        b = np.frombuffer(buffers[2], dtype=np.uint8)
+        if (b < 0x20).any() or (b == 0xEF).any():
+            out.append(c)
+    return out
 
 
 def _empty_notes() -> pl.DataFrame:
@@ -315,42 +337,64 @@ def _parse_timestamp(t: pl.Expr) -> pl.Expr:
     return pl.coalesce(*aware, *naive, date_only)
 
 
-def _exact_amount(name: str, t: pl.Expr, label: str) -> tuple[pl.Expr, pl.Expr]:
+class _Prep:
+    """Helper columns computed in stages before the checks, so each parse runs once.
+
+    polars does not share a sub-expression used several times in one ``select`` (a
+    parsed timestamp in its range check, its error message and its typed value), so
+    parses are materialised first as ``__<what>_<column>`` columns.
+    """
+
+    def __init__(self) -> None:
+        self.stages: list[list[pl.Expr]] = []
+
+    def col(self, stage: int, name: str, expr: pl.Expr) -> pl.Expr:
+        while len(self.stages) <= stage:
+            self.stages.append([])
+        self.stages[stage].append(expr.alias(name))
+        return pl.col(name)
+
+
+def _exact_amount(name: str, t: pl.Expr, label: str, prep: _Prep) -> tuple[pl.Expr, pl.Expr]:
     """(DECIMAL(18,2) value, error) for decimal text, parsed exactly (no binary float).
 
     The digits are kept as text: ``d1..dk × 10^e``, trailing zeros folded into ``e``.  The
     value fits when it has at most 16 digits before the point and at most 2 after it.
     """
-    g = t.str.extract_groups(_NUM_RE)
-    sign = g.struct.field("1")
-    ip = g.struct.field("2").fill_null("")
+    h = f"_{name}"
+    g = prep.col(0, "__groups" + h, t.str.extract_groups(_NUM_RE))
+    syntax_ok = prep.col(0, "__syntax" + h, t.str.contains(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"))
     fp = g.struct.field("3").fill_null("")
     ex = g.struct.field("4")
-    digits = (ip + fp).str.strip_chars_start("0")
-    sig = digits.str.strip_chars_end("0")
-    n_sig = sig.str.len_chars().cast(pl.Int64)
-    exp = ex.cast(pl.Int64, strict=False)
-    e2 = exp.fill_null(0) - fp.str.len_chars().cast(pl.Int64) + (digits.str.len_chars().cast(pl.Int64) - n_sig)
+    digits = prep.col(1, "__digits" + h, (g.struct.field("2").fill_null("") + fp).str.strip_chars_start("0"))
+    exp = prep.col(1, "__exp" + h, ex.cast(pl.Int64, strict=False))
+    fp_len = prep.col(1, "__fplen" + h, fp.str.len_chars().cast(pl.Int64))
+    exp_overflow = prep.col(1, "__expover" + h, ex.is_not_null() & ex.cast(pl.Int64, strict=False).is_null())
+    exp_negative = prep.col(1, "__expneg" + h, ex.str.starts_with("-").fill_null(False))
+    negative = prep.col(1, "__neg" + h, g.struct.field("1") == "-")
+    sig = prep.col(2, "__sig" + h, digits.str.strip_chars_end("0"))
+    n_digits = prep.col(2, "__ndig" + h, digits.str.len_chars().cast(pl.Int64))
+    n_sig = prep.col(3, "__nsig" + h, sig.str.len_chars().cast(pl.Int64))
+    e2 = prep.col(4, "__e2" + h, exp.fill_null(0) - fp_len + (n_digits - n_sig))
     zero = n_sig == 0
-    syntax_ok = t.str.contains(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
     present = t.is_not_null()
-    exp_overflow = ex.is_not_null() & exp.is_null()
-    too_large = ~zero & (exp_overflow & ~ex.str.starts_with("-") | (n_sig + e2 > _AMOUNT_INT_DIGITS))
-    too_precise = ~zero & (exp_overflow & ex.str.starts_with("-") | (e2 < -2))
+    too_large = ~zero & (exp_overflow & ~exp_negative | (n_sig + e2 > _AMOUNT_INT_DIGITS))
+    too_precise = ~zero & (exp_overflow & exp_negative | (e2 < -2))
     err = (
         pl.when(present & ~syntax_ok).then(pl.lit(f"{name}: not a number"))
-        .when(present & (zero | (sign == "-"))).then(pl.lit(f"{name}: {label} must be greater than 0"))
+        .when(present & (zero | negative)).then(pl.lit(f"{name}: {label} must be greater than 0"))
         .when(present & too_large).then(pl.lit(f"{name}: {label} too large for DECIMAL(18,2) (at most {_AMOUNT_MAX})"))
         .when(present & too_precise).then(pl.lit(f"{name}: more than 2 decimals"))
     )
-    fits = present & syntax_ok & ~zero & (sign != "-") & ~too_large & ~too_precise
-    cents = pl.concat_str(sig, pl.lit("0" * 20).str.slice(0, (e2 + 2).clip(0, 20))).str.zfill(3)
+    fits = prep.col(5, "__fits" + h, present & syntax_ok & ~zero & ~negative & ~too_large & ~too_precise)
+    cents = prep.col(6, "__cents" + h, pl.when(fits).then(
+        pl.concat_str(sig, pl.lit("0" * 20).str.slice(0, (e2 + 2).clip(0, 20))).str.zfill(3)))
     text = pl.concat_str(cents.str.slice(0, cents.str.len_chars() - 2), pl.lit("."), cents.str.slice(-2))
-    typed = pl.when(fits).then(text).otherwise(None).cast(pl.Decimal(18, 2), strict=False)
+    typed = text.cast(pl.Decimal(18, 2), strict=False)
     return typed, err
 
 
-def _typed_and_error(c: schema.Column, dtype: pl.DataType, bounds: _Bounds) -> tuple[pl.Expr, pl.Expr]:
+def _typed_and_error(c: schema.Column, dtype: pl.DataType, bounds: _Bounds, prep: _Prep) -> tuple[pl.Expr, pl.Expr]:
     """(typed value expression, error-reason expression) for one contract column."""
     name = c.name
     kind = c.kind
@@ -365,7 +409,7 @@ def _typed_and_error(c: schema.Column, dtype: pl.DataType, bounds: _Bounds) -> t
             lst = raw.str.split(";").list.eval(pl.element().str.strip_chars()).list.eval(
                 pl.element().filter(pl.element() != "")
             )
-        typed = pl.when(lst.list.len() > 0).then(lst).otherwise(None)
+        typed = prep.col(0, f"__list_{name}", pl.when(lst.list.len() > 0).then(lst).otherwise(None))
         if kind == "list_country":
             codes = sorted(reference.country_codes())
             bad_n = typed.list.eval(pl.element().is_in(codes).not_()).list.sum()
@@ -378,8 +422,9 @@ def _typed_and_error(c: schema.Column, dtype: pl.DataType, bounds: _Bounds) -> t
         if dtype == pl.Boolean:
             return raw, _required(c, raw.is_not_null(), pl.lit(None, pl.String))
         t = raw.str.to_lowercase()
-        typed = pl.when(t.is_in(_TRUE)).then(True).when(t.is_in(_FALSE)).then(False).otherwise(None)
-        present = t.is_not_null()
+        typed = prep.col(0, f"__bool_{name}",
+                         pl.when(t.is_in(_TRUE)).then(True).when(t.is_in(_FALSE)).then(False).otherwise(None))
+        present = raw.is_not_null()
         err = pl.when(present & typed.is_null()).then(
             pl.lit(f"{name}: not a boolean (expected true/false, 1/0 or yes/no)")
         )
@@ -388,7 +433,7 @@ def _typed_and_error(c: schema.Column, dtype: pl.DataType, bounds: _Bounds) -> t
     if kind == "amount":
         present = raw.is_not_null()
         if dtype.is_float():
-            v = raw.cast(pl.Float64)
+            v = prep.col(0, f"__float_{name}", raw.cast(pl.Float64))
             cents = v * 100
             # Binary floats (Parquet/JSON numbers): allow only their representation error.
             inexact = (cents - cents.round(0)).abs() > 1e-6 + cents.abs() * 1e-13
@@ -403,7 +448,7 @@ def _typed_and_error(c: schema.Column, dtype: pl.DataType, bounds: _Bounds) -> t
             ok = (v > 0) & (v < _FLOAT_EXACT_MAX)
             typed = pl.when(ok).then(v.round(2)).otherwise(None).cast(pl.Decimal(18, 2), strict=False)
         else:  # text, integers and DECIMAL columns: exact decimal text
-            typed, err = _exact_amount(name, raw if dtype == pl.String else raw.cast(pl.String), "amount")
+            typed, err = _exact_amount(name, raw if dtype == pl.String else raw.cast(pl.String), "amount", prep)
         return typed, _required(c, present, err)
 
     if kind == "decimal":
@@ -428,26 +473,27 @@ def _typed_and_error(c: schema.Column, dtype: pl.DataType, bounds: _Bounds) -> t
         leap = pl.lit(False)
         unparsed = pl.lit(False)
         if isinstance(dtype, pl.Datetime):
-            typed = raw.dt.convert_time_zone("UTC").dt.replace_time_zone(None) if dtype.time_zone else raw
-            typed = typed.cast(pl.Datetime("us"))
+            parsed = raw.dt.convert_time_zone("UTC").dt.replace_time_zone(None) if dtype.time_zone else raw
+            parsed = parsed.cast(pl.Datetime("us"))
         elif dtype == pl.Date:
-            typed = raw.cast(pl.Datetime("us"))
+            parsed = raw.cast(pl.Datetime("us"))
         else:
-            typed = _parse_timestamp(raw)
+            parsed = _parse_timestamp(raw)
+            leap = prep.col(0, f"__leap_{name}", raw.str.contains(
+                r"[T ][0-9]{2}:[0-9]{2}:60([.,][0-9]*)?([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)?$"))
+        typed = prep.col(0, f"__ts_{name}", parsed)
+        if not (isinstance(dtype, pl.Datetime) or dtype == pl.Date):
             unparsed = present & typed.is_null()
-            leap = raw.str.contains(r"[T ][0-9]{2}:[0-9]{2}:60([.,][0-9]*)?([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)?$")
         out = present & typed.is_not_null() & ((typed < bounds.ts_lo) | (typed >= bounds.ts_hi))
         err = (
             pl.when(present & leap.fill_null(False)).then(pl.lit(
                 f"{name}: a leap second (:60) is not accepted (it would silently become the next minute); "
                 "give the instant as :59.999999 or the next second"))
             .when(unparsed).then(pl.lit(f"{name}: not an ISO 8601 timestamp (e.g. 2026-03-01T14:05:00+08:00)"))
-            .when(out).then(pl.format(
-                "{}: {} (UTC) is outside the plausible range {} to {} (settings ingest_earliest_timestamp, "
-                "ingest_max_days_ahead)", pl.lit(name), typed.cast(pl.String),
-                pl.lit(str(bounds.ts_lo)), pl.lit(str(bounds.ts_hi - timedelta(microseconds=1)))))
+            .when(out).then(pl.lit(
+                f"{name}: outside the plausible range {bounds.ts_lo} to {bounds.ts_hi - timedelta(microseconds=1)} "
+                "(UTC; settings ingest_earliest_timestamp, ingest_max_days_ahead)"))
         )
-        typed = pl.when(err.is_null()).then(typed).otherwise(None)
         return typed, _required(c, present, err)
 
     if kind == "date":
@@ -456,22 +502,19 @@ def _typed_and_error(c: schema.Column, dtype: pl.DataType, bounds: _Bounds) -> t
         if dtype == pl.Date:
             typed = raw
         elif isinstance(dtype, pl.Datetime):
-            typed = raw.dt.date()
+            typed = prep.col(0, f"__date_{name}", raw.dt.date())
         else:
-            typed = pl.when(raw.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")).then(raw).otherwise(None).str.to_date(
-                "%Y-%m-%d", strict=False
-            )
+            typed = prep.col(0, f"__date_{name}", pl.when(raw.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+                             .then(raw).otherwise(None).str.to_date("%Y-%m-%d", strict=False))
             unparsed = present & typed.is_null()
         hi = bounds.today if name == "date_of_birth" else bounds.date_hi
         setting = "it may not be in the future" if name == "date_of_birth" else "setting ingest_max_days_ahead"
         out = present & typed.is_not_null() & ((typed < bounds.date_lo) | (typed > hi))
         err = (
             pl.when(unparsed).then(pl.lit(f"{name}: not a date in YYYY-MM-DD form"))
-            .when(out).then(pl.format(
-                "{}: {} is outside the plausible range {} to {} (setting ingest_earliest_date; {})",
-                pl.lit(name), typed.cast(pl.String), pl.lit(str(bounds.date_lo)), pl.lit(str(hi)), pl.lit(setting)))
+            .when(out).then(pl.lit(
+                f"{name}: outside the plausible range {bounds.date_lo} to {hi} (setting ingest_earliest_date; {setting})"))
         )
-        typed = pl.when(err.is_null()).then(typed).otherwise(None)
         return typed, _required(c, present, err)
 
     # text kinds
@@ -566,12 +609,15 @@ def validate(df: pl.DataFrame, table: str, *, source: str = "input",
     df, control_errors, notes = _clean_controls(df, t, extra_cols, names)
     df = _normalise_text(df, t)
     bounds = _Bounds.from_settings()
+    prep = _Prep()
     typed_exprs: list[pl.Expr] = []
     err_exprs: list[tuple[str, pl.Expr]] = list(control_errors)
     for c in t.columns:
-        typed, err = _typed_and_error(c, df.schema[c.name], bounds)
+        typed, err = _typed_and_error(c, df.schema[c.name], bounds, prep)
         typed_exprs.append(typed.alias(c.name))
         err_exprs.append((c.name, err))
+    for stage in prep.stages:
+        df = df.with_columns(stage)
     extra = (
         pl.struct([_json_ready(df, c).alias(names.get(c, c)) for c in extra_cols]).struct.json_encode()
         if extra_cols
