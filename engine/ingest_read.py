@@ -348,6 +348,9 @@ def read_jsonl(path: Path, table: str) -> Read:
         for col in values.values():
             if len(col) == k:
                 col.append(None)
+    if not row_numbers:  # no good record: the file's columns are unknown, the contract's stand in
+        for c in t.columns:
+            values.setdefault(c.name, [])
     names, renamed = _avoid_row_clash(list(values))
     schema_ = {ROW: pl.Int64, **{nm: (pl.List(pl.String) if orig in list_cols else pl.String)
                                  for nm, orig in zip(names, values, strict=True)}}
