@@ -1018,6 +1018,19 @@ def stats(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
 
 def quarantine_frame(con: duckdb.DuckDBPyConnection, *, batch_id: int | None = None,
                      table: str | None = None, limit: int | None = None) -> pl.DataFrame:
+    return _batch_rows(con, "SELECT batch_id, file, table_name, row_number, column_name, reason, "
+                       "CAST(raw AS VARCHAR) AS raw FROM quarantine", batch_id, table, limit)
+
+
+def notes_frame(con: duckdb.DuckDBPyConnection, *, batch_id: int | None = None,
+                table: str | None = None, limit: int | None = None) -> pl.DataFrame:
+    """Values changed in loaded rows (``ingest_notes``): file, row, column and what was done."""
+    return _batch_rows(con, "SELECT batch_id, file, table_name, row_number, column_name, note FROM ingest_notes",
+                       batch_id, table, limit)
+
+
+def _batch_rows(con: duckdb.DuckDBPyConnection, sql: str, batch_id: int | None, table: str | None,
+                limit: int | None) -> pl.DataFrame:
     where = []
     params: list[object] = []
     if batch_id is not None:
@@ -1026,7 +1039,6 @@ def quarantine_frame(con: duckdb.DuckDBPyConnection, *, batch_id: int | None = N
     if table is not None:
         where.append("table_name = ?")
         params.append(table)
-    sql = "SELECT batch_id, file, table_name, row_number, column_name, reason, CAST(raw AS VARCHAR) AS raw FROM quarantine"
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY batch_id, row_number"

@@ -362,3 +362,17 @@ def test_parquet_list_columns_where_the_contract_has_lists(tmp_path):
         tmp_path / "parties-2.parquet")
     with pytest.raises(CtfmonError, match=r"column name is of type List\(String\)"):
         ingest.ingest_file(con, tmp_path / "parties-2.parquet")
+
+
+def test_cli_reports_cleaned_values_and_lists_them(tmp_path):
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    f = _csv(tmp_path / "transactions.csv", TXN, [_txn(1, name="Ali\x00 Hassan")])
+    db = str(tmp_path / "db.duckdb")
+    r = CliRunner().invoke(app, ["ingest", str(f), "--db", db])
+    assert r.exit_code == 0, r.output
+    assert "1 values cleaned" in r.output
+    r = CliRunner().invoke(app, ["quarantine", "list", "--notes", "--db", db])
+    assert r.exit_code == 0 and "originator_name" in r.output and "removed 1 control" in r.output
