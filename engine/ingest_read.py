@@ -300,13 +300,75 @@ class _Nested(Exception):
     pass
 
 
+# A number this long may not survive a binary float: such files are parsed with the json module.
+_LONG_NUMBER = r"[0-9][0-9.]{15,}"
+
+
 def read_jsonl(path: Path, table: str) -> Read:
     data = _read_bytes(path)
     lines, _starts, valid = split_lines(data)
     t = schema.TABLES[table]
+    blank = lines.str.strip_chars().eq("").to_numpy()
+    fast = _read_jsonl_fast(path, t, lines, valid, blank)
+    if fast is not None:
+        return fast
+    log.info("%s: parsing JSON Lines one line at a time", path)
+    return _read_jsonl_lines(path, t, lines, valid, blank)
+
+
+def _read_jsonl_fast(path: Path, t: schema.Table, lines: pl.Series, valid: np.ndarray,
+                     blank: np.ndarray) -> Read | None:
+    """polars' reader when it cannot change a value: no long numbers, no nested values where
+    a single one is expected, one row per non-blank line; otherwise None."""
+    if not valid.all() or bool(lines.str.contains(_LONG_NUMBER).any()):
+        return None
+    # polars turns an object or array mixed with text into JSON text: only arrays under
+    # list columns may appear (a string merely containing such text sends the file to the
+    # slow path, which is correct anyway).
+    nested = int(lines.str.count_matches(r'"\s*:\s*[\[{]').sum())
+    list_keys = [c.name for c in t.columns if c.kind in _LIST_KINDS]
+    if nested:
+        at_lists = int(lines.str.count_matches(rf'"({"|".join(list_keys)})"\s*:\s*\[').sum()) if list_keys else 0
+        if at_lists != nested:
+            return None
+    try:
+        df = pl.read_ndjson(path, infer_schema_length=None)
+    except (pl.exceptions.PolarsError, OSError, ValueError):
+        return None
+    if nested and any(k in df.columns and not isinstance(df.schema[k], pl.List) for k in list_keys):
+        return None
+    rows = np.flatnonzero(~blank) + 1
+    if df.height != rows.size:
+        return None
+    casts = []
+    for c in t.columns:
+        if c.name not in df.columns:
+            continue
+        dt = df.schema[c.name]
+        if c.kind in _LIST_KINDS:
+            if not (isinstance(dt, pl.List) and (dt.inner in (pl.String, pl.Null) or dt.inner.is_numeric())):
+                if dt != pl.String and dt != pl.Null:
+                    return None
+        elif dt == pl.Boolean and c.kind != "bool" or not (dt in (pl.String, pl.Null, pl.Boolean)
+                                                         or dt.is_numeric()):
+            return None
+        if dt != pl.String and not isinstance(dt, pl.List):
+            # numbers keep their value: no number here has more digits than a float holds
+            casts.append(pl.col(c.name).cast(pl.String) if dt != pl.Boolean else
+                         pl.when(pl.col(c.name)).then(pl.lit("true")).when(~pl.col(c.name))
+                         .then(pl.lit("false")).alias(c.name))
+        elif isinstance(dt, pl.List) and dt.inner != pl.String:
+            casts.append(pl.col(c.name).cast(pl.List(pl.String)))
+    names, renamed = _avoid_row_clash(df.columns)
+    frame = df.with_columns(casts).rename(dict(zip(df.columns, names, strict=True)))
+    frame = frame.with_columns(pl.Series(ROW, rows, dtype=pl.Int64))
+    return Read(frame=frame, bad=empty_bad(), records=int(rows.size), renamed=renamed)
+
+
+def _read_jsonl_lines(path: Path, t: schema.Table, lines: pl.Series, valid: np.ndarray,
+                      blank: np.ndarray) -> Read:
     list_cols = {c.name for c in t.columns if c.kind in _LIST_KINDS}
     contract = set(t.column_names)
-    blank = lines.str.strip_chars().eq("").to_numpy()
     values: dict[str, list[object]] = {}
     row_numbers: list[int] = []
     bad_rows: list[tuple[int, str | None, str, str]] = []
