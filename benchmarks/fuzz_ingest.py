@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -26,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 import fuzz_ingest as fz  # noqa: E402
-from test_ingest_fuzz import check_file  # noqa: E402
+from test_ingest_fuzz import check_case  # noqa: E402
 
 from engine import store  # noqa: E402
 
@@ -44,31 +43,16 @@ def main() -> None:
     run = settings(max_examples=args.examples, deadline=None, derandomize=False, database=None,
                    suppress_health_check=list(HealthCheck))
 
-    def one(fmt: str, write, count) -> None:  # type: ignore[no-untyped-def]
-        tally[fmt] = Counter()
-
+    def body_for(fmt: str):  # type: ignore[no-untyped-def]
         def body(case) -> None:  # type: ignore[no-untyped-def]
-            spec, payload = case
-            with tempfile.TemporaryDirectory() as tmp:
-                f = Path(tmp) / f"{spec.table}.{fmt}"
-                write(payload, f)
-                expected = count(payload, f)
-                outcome = check_file(f, spec.table, expected, con)
-                tally[fmt][outcome] += 1
-                tally[fmt][f"{outcome}:{spec.table}"] += 1
+            outcome = check_case(fmt, case, con)
+            tally[fmt][outcome] += 1
+            tally[fmt][f"{outcome}:{case[0].table}"] += 1
+        return body
 
-        strategy = {"csv": fz.csv_files(), "jsonl": fz.jsonl_files(), "parquet": fz.parquet_files()}[fmt]
-        run(given(strategy)(body))()
-
-    def csv_count(data: bytes, _f: Path) -> int:
-        try:
-            return fz.count_csv_records(data)
-        except Exception:  # noqa: BLE001 - a broken header: the file must be refused
-            return -1
-
-    one("csv", lambda d, f: f.write_bytes(d), csv_count)
-    one("jsonl", lambda d, f: f.write_bytes(d), lambda d, _f: fz.count_jsonl_records(d))
-    one("parquet", fz.write_parquet, lambda _d, f: fz.count_parquet_records(f))
+    for fmt, strategy in fz.STRATEGIES.items():
+        tally[fmt] = Counter()
+        run(given(strategy())(body_for(fmt)))()
     seconds = time.perf_counter() - started
     totals = {k: (con.execute(f"SELECT sum({k}) FROM ingest_batches").fetchall()[0][0] or 0)
               for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate")}

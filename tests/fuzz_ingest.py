@@ -299,9 +299,28 @@ def _is_float(v: str) -> bool:
         return False
 
 
-def write_parquet(table: pa.Table, path: Path) -> None:
-    pq.write_table(table, path)
-
-
 def count_parquet_records(path: Path) -> int:
     return pq.ParquetFile(path).metadata.num_rows
+
+
+# ------------------------------------------------------------------ any format
+STRATEGIES = {"csv": csv_files, "jsonl": jsonl_files, "parquet": parquet_files}
+
+
+def write_file(fmt: str, payload: bytes | pa.Table, path: Path) -> None:
+    if fmt == "parquet":
+        pq.write_table(payload, path)
+    else:
+        path.write_bytes(payload)  # type: ignore[arg-type]
+
+
+def count_records(fmt: str, payload: bytes | pa.Table, path: Path) -> int:
+    """Records in a written file, counted without the ingest code; -1 for a CSV whose header is broken."""
+    if fmt == "parquet":
+        return count_parquet_records(path)
+    if fmt == "jsonl":
+        return count_jsonl_records(payload)  # type: ignore[arg-type]
+    try:
+        return count_csv_records(payload)  # type: ignore[arg-type]
+    except (UnicodeDecodeError, StopIteration, IndexError, csv.Error):
+        return -1
