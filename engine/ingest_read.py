@@ -111,10 +111,12 @@ def split_lines(data: bytes) -> tuple[pl.Series, np.ndarray, np.ndarray]:
     offsets = np.concatenate((starts, [len(data)])).astype(np.int64)
     n = starts.size
     valid = np.ones(n, dtype=bool)
-    buf = data
+    if n == 0:
+        return pl.Series("line", [], dtype=pl.String), offsets, valid
+    text = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
+        text.validate(full=True)  # checks UTF-8 without making a Python string of the file
+    except pa.ArrowInvalid:
         # Each invalid byte becomes one lone surrogate, re-encoded as one '?': byte offsets
         # are kept, and the bytes that changed are exactly the invalid ones.
         buf = data.decode("utf-8", errors="surrogateescape").encode("utf-8", errors="replace")
@@ -122,9 +124,7 @@ def split_lines(data: bytes) -> tuple[pl.Series, np.ndarray, np.ndarray]:
             raise RuntimeError("UTF-8 repair changed the file length") from None
         changed = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) != arr)
         valid[np.searchsorted(starts, changed, side="right") - 1] = False
-    if n == 0:
-        return pl.Series("line", [], dtype=pl.String), offsets, valid
-    text = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(buf))
+        text = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(buf))
     lines = pl.Series("line", text, dtype=pl.String).str.strip_suffix("\n").str.strip_suffix("\r")
     return lines, offsets, valid
 
@@ -151,10 +151,7 @@ def _walk(body: pl.Series, valid: np.ndarray, start: int, n_fields: int) -> tupl
 
     Returns (fields or None, lines used, reason when None).
     """
-    consumed = 0
-
     def lines() -> Iterator[str]:
-        nonlocal consumed
         i = start
         step = 256
         while i < body.len():
@@ -162,7 +159,6 @@ def _walk(body: pl.Series, valid: np.ndarray, start: int, n_fields: int) -> tupl
             for j, line in enumerate(chunk):
                 if not valid[i + j]:
                     raise UnicodeError(f"line {i + j + 2} is not valid UTF-8")
-                consumed += 1
                 yield line + "\n"
             i += step
             step = min(step * 4, 1 << 16)
