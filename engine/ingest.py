@@ -837,7 +837,7 @@ def ingest_file(
         return IngestResult(file=name, table=tbl, batch_id=int(prior[0]), already_loaded=True)
 
     say("reading")
-    got: Read = read(p, fmt, tbl)
+    got: Read = read(p, fmt, tbl, name)
     rows_read = got.records
     unreadable = got.bad
     say("validating")

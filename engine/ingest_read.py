@@ -462,9 +462,16 @@ def read_parquet(path: Path) -> Read:
     return Read(frame=frame, bad=empty_bad(), records=records, renamed=renamed)
 
 
-def read(path: Path, fmt: str, table: str) -> Read:
-    if fmt == "csv":
-        return read_csv(path)
-    if fmt == "jsonl":
-        return read_jsonl(path, table)
-    return read_parquet(path)
+def read(path: Path, fmt: str, table: str, name: str | None = None) -> Read:
+    """Read one contract file; errors call it ``name`` (an upload's own name, not a temporary path)."""
+    try:
+        if fmt == "csv":
+            return read_csv(path)
+        if fmt == "jsonl":
+            return read_jsonl(path, table)
+        return read_parquet(path)
+    except CtfmonError as exc:
+        if name is None or name == str(path):
+            raise
+        raise CtfmonError(exc.message.replace(str(path), name), exit_code=exc.exit_code,
+                          http_status=exc.http_status) from None

@@ -376,3 +376,13 @@ def test_cli_reports_cleaned_values_and_lists_them(tmp_path):
     assert "1 values cleaned" in r.output
     r = CliRunner().invoke(app, ["quarantine", "list", "--notes", "--db", db])
     assert r.exit_code == 0 and "originator_name" in r.output and "removed 1 control" in r.output
+
+
+def test_read_errors_name_the_file_as_the_user_called_it(tmp_path):
+    f = tmp_path / "upload-1234" / "transactions.csv"
+    f.parent.mkdir()
+    f.write_text("a,a\n1,2\n")
+    con = store.connect(tmp_path / "db.duckdb")
+    with pytest.raises(CtfmonError) as e:
+        ingest.ingest_file(con, f, display_name="my.csv")
+    assert e.value.message.startswith("my.csv: line 1: column 'a' appears twice") and "upload-1234" not in str(e.value)
