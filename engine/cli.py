@@ -107,6 +107,8 @@ def ingest(
                        no_wrap=col != "note")
     for r in results:
         note = "already loaded" if r.already_loaded else (f"{r.rows_replaced} replaced" if r.rows_replaced else "")
+        if r.values_cleaned:
+            note = "; ".join(filter(None, [note, f"{r.values_cleaned} values cleaned (quarantine list --notes)"]))
         out.add_row(Path(r.file).name, r.table, f"{r.rows_read:,}", f"{r.rows_loaded:,}", f"{r.rows_quarantined:,}",
                     f"{r.rows_duplicate:,}", note)
     Console(width=max(console.width, 110)).print(out)
@@ -129,6 +131,8 @@ def quarantine_list(
     batch: Annotated[int | None, typer.Option("--batch", help="only this ingest batch")] = None,
     table: Annotated[str | None, typer.Option("--table", help="only this table")] = None,
     limit: Annotated[int, typer.Option("--limit", help="at most this many rows")] = 50,
+    notes: Annotated[bool, typer.Option("--notes", help="instead: values changed in loaded rows (control "
+                                        "characters removed from free text)")] = False,
     db: DbOption = None,
 ) -> None:
     """Show quarantined rows: file, row, column and reason."""
@@ -137,12 +141,14 @@ def quarantine_list(
     from engine import ingest as ing
 
     con = store.connect(db_path(db), read_only=True)
-    df = ing.quarantine_frame(con, batch_id=batch, table=table, limit=limit)
-    out = Table(title=f"quarantine ({df.height} shown)")
-    for col in ("batch", "file", "row", "column", "reason"):
+    frame = ing.notes_frame if notes else ing.quarantine_frame
+    df = frame(con, batch_id=batch, table=table, limit=limit)
+    out = Table(title=f"{'ingest notes' if notes else 'quarantine'} ({df.height} shown)")
+    for col in ("batch", "file", "row", "column", "note" if notes else "reason"):
         out.add_column(col)
     for r in df.iter_rows(named=True):
-        out.add_row(str(r["batch_id"]), r["file"], str(r["row_number"]), r["column_name"] or "", r["reason"])
+        out.add_row(str(r["batch_id"]), r["file"], str(r["row_number"]), r["column_name"] or "",
+                    r["note" if notes else "reason"])
     console.print(out)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -26,6 +27,17 @@ class Settings(BaseSettings):
         None, description="CSV replacing the shipped default FX rates (same columns)"
     )
     progress_min_rows: int = Field(1_000_000, description="show a progress bar from this many rows")
+    # ---- ingest: plausible ranges (values outside are quarantined, naming the range)
+    ingest_earliest_timestamp: datetime = Field(
+        datetime(1970, 1, 1), description="earliest accepted transaction/declaration timestamp (UTC)"
+    )
+    ingest_earliest_date: date = Field(
+        date(1800, 1, 1), description="earliest accepted date (opened_on, registered_on, date_of_birth, trade and FX dates)"
+    )
+    ingest_max_days_ahead: int = Field(
+        366, ge=0, description="latest accepted date or timestamp: today (UTC) plus this many days; "
+        "date_of_birth may not be after today"
+    )
     # ---- cases, API and scheduled scans
     case_sla_days: int = Field(30, ge=1, description="days from a case's creation to its due date")
     token_secret: str = Field(
@@ -50,6 +62,11 @@ class Settings(BaseSettings):
     goaml_location_city: str | None = Field(None, description="reporting entity city")
     goaml_location_country: str | None = Field(None, description="reporting entity country (ISO alpha-2)")
     goaml_location_state: str | None = Field(None, description="reporting entity state/province")
+
+    @field_validator("ingest_earliest_timestamp")
+    @classmethod
+    def _naive_utc(cls, v: datetime) -> datetime:
+        return v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo else v
 
     @classmethod
     def settings_customise_sources(
