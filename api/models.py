@@ -175,6 +175,7 @@ class ScanOut(BaseModel):
     new_alerts: dict[str, int]
     total_alerts: int
     total_new: int
+    warnings: list[str] = Field(default_factory=list, description="data left out of the window, and why")
     cases: CaseSync
 
 
@@ -190,6 +191,7 @@ class ScanRow(BaseModel):
     counts: Any = None
     timings: Any = None
     errors: Any = None
+    warnings: Any = None
     triggered_by: str
 
 

@@ -5,7 +5,10 @@ Schedules live in the ``schedules`` table (the source of truth); the in-process
 the server starts and kept in step by every create/update/delete.
 
 Each run calls :func:`engine.scan.run_scan` with ``triggered_by="schedule:<id>"`` and then
-:func:`engine.cases.sync_cases`, and records its outcome on the schedule row.
+:func:`engine.cases.sync_cases`, and records its outcome on the schedule row and in the audit
+log (``schedule.run``).  A run that cannot even start a scan (parameters stored by an older
+version that no longer validate, an unreadable table ...) is stored as a failed scan with
+its reason, so every run leaves a scan row.
 
 Overlap: two runs of one schedule never overlap — the job has ``max_instances=1`` and the
 run itself holds a per-schedule lock (a run that finds the lock taken is skipped and
@@ -167,6 +170,21 @@ def _validate(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def _check_params(con: duckdb.DuckDBPyConnection, typology_ids: list[str] | None) -> None:
+    """Refuse a schedule whose typologies' stored parameters do not validate (every run would fail)."""
+    from engine import scan
+    from typologies import registry
+
+    for typ in registry.select(typology_ids):
+        try:
+            scan.resolve_params(con, typ)
+        except CtfmonError as exc:
+            raise CtfmonError(
+                f"{exc.message}; fix it with `ctfmon typologies set {typ.id} NAME=VALUE` (or `NAME=default`) "
+                "before scheduling it", http_status=422,
+            ) from None
+
+
 # --------------------------------------------------------------------------- storage
 def _row(r: tuple[Any, ...]) -> dict[str, Any]:
     d = dict(zip(_COLS, r, strict=True))
@@ -192,6 +210,8 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
 
 def create_schedule(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], *, actor: str) -> dict[str, Any]:
     s = _validate(spec)
+    if s["enabled"]:
+        _check_params(con, s["typology_ids"])
     sid = "SCH-" + secrets.token_hex(4)
     now = now_utc()
     with transaction(con):
@@ -213,6 +233,8 @@ def update_schedule(
         before = get_schedule(con, schedule_id)
         merged = {**{k: before[k] for k in _EDITABLE}, **{k: v for k, v in changes.items() if k in _EDITABLE}}
         s = _validate(merged)
+        if s["enabled"]:
+            _check_params(con, s["typology_ids"])
         sets = ", ".join(f"{k} = ?" for k in _EDITABLE)
         con.execute(
             f"UPDATE schedules SET {sets}, updated_at = ? WHERE schedule_id = ?",
@@ -332,13 +354,27 @@ class ScheduleService:
                 if result.errors:
                     error = "; ".join(f"{k}: {v}" for k, v in result.errors.items())[:2000]
             except Exception as exc:  # a failing run is recorded, the scheduler keeps going
-                log.exception("schedule %s run failed", schedule_id)
-                error = f"{type(exc).__name__}: {exc}"[:2000]
+                status = "failed"
+                if isinstance(exc, CtfmonError):
+                    log.warning("schedule %s run failed: %s", schedule_id, exc.message)
+                    error = exc.message[:2000]
+                else:
+                    log.exception("schedule %s run failed", schedule_id)
+                    error = f"{type(exc).__name__}: {exc}"[:2000]
+                if scan_id is None:  # the scan could not start: record it as a failed scan
+                    scan_id = scan.record_failed_scan(
+                        con, error=error, typology_ids=sched["typology_ids"],
+                        lookback_days=sched["lookback_days"], triggered_by=actor,
+                    )
             con.execute(
                 "UPDATE schedules SET last_run_at = ?, last_scan_id = ?, last_status = ?, last_error = ? "
                 "WHERE schedule_id = ?",
                 [now_utc(), scan_id, status, error, schedule_id],
             )
+            audit.record(con, audit.AuditEvent(
+                actor, "schedule.run", "schedule", schedule_id, None,
+                {"scan_id": scan_id, "status": status, "error": error},
+            ))
         outcome.update(status=status, scan_id=scan_id, error=error)
         log.info("schedule %s ran: %s (scan %s)", schedule_id, status, scan_id)
         return outcome

@@ -19,12 +19,12 @@ router = APIRouter(prefix="/scans", tags=["scans"])
 Runner = Annotated[User, Depends(require("scan.run"))]
 
 _COLS = ("scan_id", "started_at", "finished_at", "as_of", "window_start", "window_end", "typologies",
-         "status", "counts", "timings", "errors", "triggered_by")
+         "status", "counts", "timings", "errors", "warnings", "triggered_by")
 
 
 def _row(r: tuple[Any, ...]) -> ScanRow:
     d = dict(zip(_COLS, r, strict=True))
-    for k in ("counts", "timings", "errors"):
+    for k in ("counts", "timings", "errors", "warnings"):
         if isinstance(d[k], str):
             d[k] = json.loads(d[k])
     d["typologies"] = list(d["typologies"] or [])
