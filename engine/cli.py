@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -286,15 +288,14 @@ def scan(
     """Run typologies over the loaded data, store their alerts and group new alerts into cases."""
     from rich.table import Table
 
+    from engine import cases
     from engine import scan as scan_mod
 
     ids = [t.strip() for t in typologies.split(",") if t.strip()] if typologies else None
     per_scan = scan_mod.parse_param_assignments(param or [])
-    from engine import cases
-
-    with store.connect(db_path(db)) as con:
+    with store.connect(db_path(db)) as con, _scan_progress() as on_progress:
         result = scan_mod.run_scan(con, as_of=_parse_as_of(as_of), lookback_days=lookback, typology_ids=ids,
-                                   params=per_scan, triggered_by="cli")
+                                   params=per_scan, triggered_by="cli", on_progress=on_progress)
         synced = cases.sync_cases(con, actor="cli")
     out = Table(title=f"scan {result.scan_id}: {result.window_start} .. {result.window_end} ({result.status})")
     for col in ("typology", "alerts", "new", "seconds", "error"):
@@ -305,10 +306,40 @@ def scan(
     out.add_row("[bold]total[/]", f"{result.total_alerts:,}", f"{result.total_new:,}",
                 f"{sum(result.timings.values()):.2f}", result.errors.get("scan", ""))
     console.print(out)
+    for w in result.warnings:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
     console.print(f"cases: {synced.cases_created} opened, {synced.cases_joined} joined by "
                   f"{synced.alerts_added} new alerts")
     if result.errors:
         raise typer.Exit(1)
+
+
+@contextmanager
+def _scan_progress() -> Iterator[Callable[[str, str, int, int], None] | None]:
+    """A progress display per typology on a terminal (nothing when output is redirected)."""
+    if not err_console.is_terminal:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from typologies import registry
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err_console, transient=True) as progress:
+        task = progress.add_task("scan: reading the window", total=None)
+
+        def on_progress(typology_id: str, stage: str, done: int, total: int) -> None:
+            text = f"scan: {typology_id} {registry.get(typology_id).name}" if stage == "start" else None
+            progress.update(task, total=total, completed=done, description=text)
+
+        yield on_progress
 
 
 alerts_app = typer.Typer(help="Alerts produced by scans.", no_args_is_help=True)
