@@ -283,11 +283,25 @@ class AuditEntry(BaseModel):
     object_id: str
     before: Any
     after: Any
-    entry_hash: str
+    entry_hash: str = Field(description="HMAC-SHA-256 seal of the entry under the audit key")
+    seq: int | None = Field(None, description="position in the chain (1, 2, 3 ... without gaps)")
+
+
+class ChainCheck(BaseModel):
+    """The audit chain check: every seal, link, sequence number and the checkpoint."""
+
+    intact: bool
+    entries: int
+    head_seq: int | None = Field(description="seq of the last entry; record it elsewhere to anchor the log")
+    head: str | None = Field(description="seal of the last entry")
+    key_id: str = Field(description="fingerprint of the audit key in use")
+    problems: list[str] = Field(description="what is wrong, in words (empty when intact)")
+    first_bad_audit_id: int | None
 
 
 class AuditPage(Page[AuditEntry]):
-    chain_intact: bool | None = Field(None, description="hash chain check (when verify=true)")
+    chain_intact: bool | None = Field(None, description="chain check result (when verify=true)")
+    chain: ChainCheck | None = Field(None, description="the chain check in full (when verify=true)")
 
 
 class IngestOut(BaseModel):
