@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse
 from api.deps import TokenCache
 from api.models import Health
 from api.routers import alerts, audit, cases, ingest, reports, scans, schedules, typologies, users
+from api.uploads import BodySizeLimit
 from engine import auth, scan
 from engine.errors import CtfmonError
 from engine.schedule import ScheduleService, SharedDatabase
@@ -93,6 +94,7 @@ def create_app(
         ),
         lifespan=lifespan,
     )
+    app.add_middleware(BodySizeLimit)
     app.state.db = db
     app.state.scheduler = svc
     app.state.token_cache = TokenCache()
