@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import Con, require
-from api.models import AuditEntry, AuditPage, ChainCheck
+from api.models import ERROR_RESPONSES, AuditEntry, AuditPage, ChainCheck
 from engine import audit
 from engine.auth import User
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], responses=ERROR_RESPONSES)
 
 AuditReader = Annotated[User, Depends(require("audit.read"))]
 

@@ -7,20 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 
 from api.deps import DB, require
-from api.models import IngestOut
+from api.models import ERROR_RESPONSES, ErrorOut, IngestOut
 from api.uploads import saved_upload
 from engine import audit, ingest
 from engine.auth import User
 
-router = APIRouter(prefix="/ingest", tags=["ingest"])
+router = APIRouter(prefix="/ingest", tags=["ingest"], responses=ERROR_RESPONSES)
 
 Admin = Annotated[User, Depends(require("ingest"))]
 
 
 @router.post(
     "", response_model=IngestOut, summary="Upload and load one contract file (admin)",
-    responses={413: {"description": "the file is larger than CTFMON_UPLOAD_MAX_MB"},
-               422: {"description": "not a contract file name, or the file cannot be loaded"}},
+    responses={413: {"model": ErrorOut, "description": "the file is larger than CTFMON_UPLOAD_MAX_MB"},
+               422: {"model": ErrorOut, "description": "not a contract file name, or the file cannot be loaded"}},
 )
 def upload(
     db: DB,

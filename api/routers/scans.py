@@ -8,13 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import DB, Con, Reader, require
-from api.models import CaseSync, ScanIn, ScanOut, ScanRow
+from api.models import ERROR_RESPONSES, CaseSync, ScanIn, ScanOut, ScanRow
 from api.routers.alerts import naive_utc
 from engine import audit, cases, scan
 from engine.auth import User
 from engine.errors import NotFound
 
-router = APIRouter(prefix="/scans", tags=["scans"])
+router = APIRouter(prefix="/scans", tags=["scans"], responses=ERROR_RESPONSES)
 
 Runner = Annotated[User, Depends(require("scan.run"))]
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import DB, Con, Reader, require
+from api.models import ERROR_RESPONSES, ErrorOut, UtcDatetime
 from api.uploads import saved_upload
 from engine import audit, cases, scan
 from engine.auth import User
 from engine.screening import lists, service
 from engine.screening.matcher import DEFAULT_THRESHOLD
 
-router = APIRouter(prefix="/screening", tags=["screening"])
+router = APIRouter(prefix="/screening", tags=["screening"], responses=ERROR_RESPONSES)
 
 ListLoader = Annotated[User, Depends(require("lists.load"))]
 
@@ -69,9 +69,9 @@ class ListVersionOut(BaseModel):
     list_name: str
     source_format: str
     file: str
-    generated_at: datetime | None
+    generated_at: UtcDatetime | None
     content_hash: str
-    loaded_at: datetime
+    loaded_at: UtcDatetime
     entries: int
     persons: int
     entities: int
@@ -127,11 +127,11 @@ class ListLoadOut(BaseModel):
 
 @router.post(
     "/lists", response_model=ListLoadOut, summary="Load a sanctions list file as the new active version (admin)",
-    responses={409: {"description": "the file would drop more of the active entries than allowed; "
+    responses={409: {"model": ErrorOut, "description": "the file would drop more of the active entries than allowed; "
                                     "send confirm=true if intended"},
-               413: {"description": "the file is larger than CTFMON_UPLOAD_MAX_MB"},
-               400: {"description": "malformed list file (the message names the line)"},
-               422: {"description": "not a .xml or .csv file"}},
+               413: {"model": ErrorOut, "description": "the file is larger than CTFMON_UPLOAD_MAX_MB"},
+               400: {"model": ErrorOut, "description": "malformed list file (the message names the line)"},
+               422: {"model": ErrorOut, "description": "not a .xml or .csv file"}},
 )
 def load_list(
     db: DB,
