@@ -180,29 +180,8 @@ def revoke_token(con: duckdb.DuckDBPyConnection, name: str, token_id: str, *, ac
         )
 
 
-def authenticate(con: duckdb.DuckDBPyConnection, token: str) -> User | None:
-    """The active user holding ``token``, or None."""
-    if not token or len(token) > 512:
-        return None
-    digest = hash_token(token)
-    rows = con.execute(
-        """SELECT t.token_hash, u.name, u.role FROM api_tokens t JOIN users u ON u.name = t.user_name
-           WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.active""",
-        [digest],
-    ).fetchall()
-    if not rows or not hmac.compare_digest(rows[0][0], digest):
-        return None
-    return User(rows[0][1], rows[0][2])
-
-
-# --------------------------------------------------------------------------- page sessions
-def start_session(con: duckdb.DuckDBPyConnection, token: str, *, hours: float) -> tuple[str, User] | None:
-    """Sign in to the pages with an API token: a new session, or None for a bad token.
-
-    Returns (session id, user).  The session id is random and goes into the browser's
-    cookie; the database keeps only its hash, the token it was opened with and when it
-    expires.  It ends at expiry, at sign-out (:func:`end_session`) and when its token is
-    revoked or its user deactivated.  The API token itself never reaches the cookie."""
+def _holder(con: duckdb.DuckDBPyConnection, token: str) -> tuple[str, User] | None:
+    """(token id, user) of a live token of an active user, or None."""
     if not token or len(token) > 512:
         return None
     digest = hash_token(token)
@@ -213,15 +192,35 @@ def start_session(con: duckdb.DuckDBPyConnection, token: str, *, hours: float) -
     ).fetchall()
     if not rows or not hmac.compare_digest(rows[0][1], digest):
         return None
-    token_id, _h, name, role = rows[0]
+    return rows[0][0], User(rows[0][2], rows[0][3])
+
+
+def authenticate(con: duckdb.DuckDBPyConnection, token: str) -> User | None:
+    """The active user holding ``token``, or None."""
+    held = _holder(con, token)
+    return held[1] if held else None
+
+
+# --------------------------------------------------------------------------- page sessions
+def start_session(con: duckdb.DuckDBPyConnection, token: str, *, hours: float) -> tuple[str, User] | None:
+    """Sign in to the pages with an API token: a new session, or None for a bad token.
+
+    Returns (session id, user).  The session id is random and goes into the browser's
+    cookie; the database keeps only its hash, the token it was opened with and when it
+    expires.  It ends at expiry, at sign-out (:func:`end_session`) and when its token is
+    revoked or its user deactivated.  The API token itself never reaches the cookie."""
+    held = _holder(con, token)
+    if held is None:
+        return None
+    token_id, user = held
     session_id = secrets.token_urlsafe(32)
     now = now_utc()
     with transaction(con):
         con.execute("DELETE FROM ui_sessions WHERE expires_at <= ?", [now])
         con.execute("INSERT INTO ui_sessions VALUES (?, ?, ?, ?, ?)",
-                    [hash_token(session_id), name, token_id, now, now + timedelta(hours=hours)])
-    log.info("page session started for %s", name)
-    return session_id, User(name, role)
+                    [hash_token(session_id), user.name, token_id, now, now + timedelta(hours=hours)])
+    log.info("page session started for %s", user.name)
+    return session_id, user
 
 
 def session_user(con: duckdb.DuckDBPyConnection, session_id: str) -> User | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
@@ -153,10 +154,7 @@ def load_list(
             result = scan.run_scan(con, typology_ids=["SAN-01", "SAN-02"], triggered_by=f"api:{user.name}")
             cases.sync_cases(con, actor=f"api:{user.name}")
             scan_id = result.scan_id
-    return ListLoadOut(
-        version_id=res.version_id, list_name=res.list_name, entries=res.entries, persons=res.persons,
-        entities=res.entities, names=res.names, content_hash=res.content_hash, already_loaded=res.already_loaded,
-        previous_version_id=res.previous_version_id, added=len(res.diff.get("added", [])),
-        removed=len(res.diff.get("removed", [])), changed=len(res.diff.get("changed", [])),
-        rescreen_scan_id=scan_id,
-    )
+    changes = {k: len(v) for k, v in res.diff.items()}
+    return ListLoadOut(**{k: v for k, v in asdict(res).items() if k != "diff"}, added=changes.get("added", 0),
+                       removed=changes.get("removed", 0), changed=changes.get("changed", 0),
+                       rescreen_scan_id=scan_id)
