@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 from rich.console import Console
-from test_api_e2e import BIN, Server, _ctfmon, _write_contract_files
+from test_api_e2e import BIN, Server
 from test_api_support import seed_world
 from typer.testing import CliRunner
 
-from engine import cases, cli, scan, store
+from engine import auth, cases, cli, scan, store
 from engine.cli import app
 
 runner = CliRunner()
@@ -81,24 +82,20 @@ def test_scan_on_a_terminal_shows_progress_per_typology(tmp_path: Path, monkeypa
 
 @pytest.mark.slow
 def test_read_commands_go_through_the_api_while_the_server_holds_the_database(tmp_path: Path) -> None:
-    data, db = tmp_path / "data", tmp_path / "served.duckdb"
-    _write_contract_files(data)
-    _ctfmon("ingest", str(data), "--db", str(db))
-    _ctfmon("users", "add", "sam", "--role", "supervisor", "--db", str(db))
-    _ctfmon("users", "add", "adm", "--role", "admin", "--db", str(db))
-    token = _ctfmon("users", "token", "sam", "--db", str(db)).stdout.strip()
-    admin_token = _ctfmon("users", "token", "adm", "--db", str(db)).stdout.strip()
+    db = tmp_path / "served.duckdb"
     with store.connect(db) as con:
-        scan.run_scan(con)
+        seed_world(con)
         cases.sync_cases(con)
+        auth.add_user(con, "sam", "supervisor", actor="test")
+        auth.add_user(con, "adm", "admin", actor="test")
+        token = auth.issue_token(con, "sam", actor="test")[1]
+        admin_token = auth.issue_token(con, "adm", actor="test")[1]
         cid = con.execute("SELECT case_id FROM cases ORDER BY risk_score DESC").fetchone()[0]
     srv = Server(db, tmp_path / "server.log")
     try:
         base = {k: v for k, v in os.environ.items() if k not in ("CTFMON_TOKEN", "CTFMON_URL")}
 
-        def run(*args: str, tok: str | None = token):  # type: ignore[no-untyped-def]
-            import subprocess
-
+        def run(*args: str, tok: str | None = token) -> subprocess.CompletedProcess[str]:
             env = {**base, "COLUMNS": "200", "CTFMON_URL": srv.url, **({"CTFMON_TOKEN": tok} if tok else {})}
             return subprocess.run([str(BIN), *args, "--db", str(db)], capture_output=True, text=True,
                                   timeout=120, env=env)
@@ -107,19 +104,76 @@ def test_read_commands_go_through_the_api_while_the_server_holds_the_database(tm
         assert r.returncode == 2 and "in use" in r.stderr and "CTFMON_TOKEN" in r.stderr
         r = run("cases", "list")
         assert r.returncode == 0 and cid in r.stdout, r.stderr
-        assert f'"case_id": "{cid}"' in run("cases", "show", cid).stdout
-        assert "TF-CASH-01" in run("alerts", "list", "--typology", "TF-CASH-01").stdout
-        assert "threshold" in run("typologies", "show", "TF-CASH-01").stdout
-        assert run("typologies", "list").returncode == 0
-        assert "no lists loaded" in run("lists", "show").stdout
-        assert "sam" in run("users", "list", tok=admin_token).stdout
+        r = run("alerts", "list", "--typology", "TF-CASH-01")
+        assert r.returncode == 0 and "AL-CASH" in r.stdout, r.stderr
         r = run("users", "list")  # a supervisor may not list users: the server's answer, in one line
         assert r.returncode == 2 and "403" in r.stderr
         r = run("audit", "verify", tok=admin_token)
         assert r.returncode == 0 and "audit log intact" in r.stdout, r.stderr
-        r = run("cases", "list", tok="ctf_wrong")
-        assert r.returncode == 2 and "refused CTFMON_TOKEN" in r.stderr
         r = run("stats")  # no API for it: the refusal says so
         assert r.returncode == 2 and "in use" in r.stderr
     finally:
         srv.stop()
+
+
+def test_the_api_path_of_each_read_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every read command's API branch, against the app in this process (the database is
+    reported busy, as it is while a server holds it)."""
+    from fastapi.testclient import TestClient
+    from test_api_support import Clients
+
+    from engine import remote
+    from engine.errors import DatabaseBusy
+
+    from engine.screening import lists
+
+    c = Clients()
+    with c.db.writing() as con:
+        lists.load_list(con, Path(__file__).parent / "data" / "screening" / "national_v1.csv", list_name="NAT")
+    clients = {"supervisor": TestClient(c.app), "admin": TestClient(c.app)}
+    role = {"now": "supervisor"}
+
+    class InProcess(remote.ApiClient):
+        def _request(self, method, path, params=None, body=None):  # type: ignore[no-untyped-def]
+            query = {k: v for k, v in (params or {}).items() if v is not None}
+            r = clients[role["now"]].request(method, path, params=query, json=body,
+                                             headers={"Authorization": f"Bearer {c.tokens[role['now']]}"})
+            if r.status_code >= 400:
+                raise remote.CtfmonError(f"the server answered {r.status_code}: {r.json()['detail']}")
+            return r.content, r.headers.get("content-type", "")
+
+    def busy(path, **kwargs):  # type: ignore[no-untyped-def]
+        raise DatabaseBusy(f"database {path} is in use by another process (process 1)")
+
+    db = tmp_path / "held.duckdb"
+    db.touch()
+    monkeypatch.setenv("CTFMON_TOKEN", "set")
+    from engine.config import get_settings
+
+    get_settings.cache_clear()
+    monkeypatch.setattr(store, "connect", busy)
+    monkeypatch.setattr(remote, "ApiClient", InProcess)
+    cid = c.case_of("P1")
+
+    def cli_out(*args: str) -> str:
+        r = runner.invoke(app, [*args, "--db", str(db)])
+        assert r.exit_code == 0, (args, r.output)
+        return r.output
+
+    assert cid in cli_out("cases", "list")
+    assert f'"case_id": "{cid}"' in cli_out("cases", "show", cid)
+    assert "AL-CASH" in cli_out("alerts", "list") and "AL-CASH" in cli_out("alerts", "show", "AL-CASH")
+    assert "min_transactions" in cli_out("typologies", "show", "TF-CASH-01")
+    assert "TF-CASH-01" in cli_out("typologies", "list")
+    assert "NAT" in cli_out("lists", "show")
+    assert "MATCH" in cli_out("screen", "Karim Haddadin")
+    role["now"] = "admin"
+    assert "analyst2" in cli_out("users", "list")
+    assert "audit log intact" in cli_out("audit", "verify")
+    role["now"] = "supervisor"
+    for to in ("in_review", "escalated"):
+        clients["supervisor"].post(f"/cases/{cid}/transition", json={"to": to},
+                                   headers={"Authorization": f"Bearer {c.tokens['supervisor']}"})
+    out = tmp_path / "str.xml"
+    cli_out("report", "goaml", cid, "--out", str(out))
+    assert out.read_bytes().startswith(b"<?xml")
