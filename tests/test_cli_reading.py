@@ -124,7 +124,6 @@ def test_the_api_path_of_each_read_command(monkeypatch: pytest.MonkeyPatch, tmp_
 
     from engine import remote
     from engine.errors import DatabaseBusy
-
     from engine.screening import lists
 
     c = Clients()
