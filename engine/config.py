@@ -46,6 +46,28 @@ class Settings(BaseSettings):
     schedule_misfire_grace_seconds: int = Field(
         3600, ge=1, description="a scheduled scan missed by at most this many seconds still runs (once)"
     )
+    # ---- scans, exports, audit and access
+    plausible_from: date = Field(
+        date(1900, 1, 1), description="earliest plausible timestamp: a scan window ignores data before it"
+    )
+    plausible_to: date = Field(
+        date(2200, 12, 31), description="latest plausible timestamp: a scan window ignores data after it"
+    )
+    audit_key: str = Field(
+        "", description="HMAC key of the audit chain (empty: read from audit_key_file, created when missing)"
+    )
+    audit_key_file: Path | None = Field(
+        None, description="file holding the audit HMAC key (default: DATABASE.audit-key beside the database)"
+    )
+    list_max_drop_share: float = Field(
+        0.2, ge=0, le=1, description="a list load dropping more than this share of the active entries needs confirm"
+    )
+    upload_max_mb: float = Field(50, gt=0, description="largest request body (file upload) the API accepts, in MB")
+    session_hours: float = Field(12, gt=0, le=24 * 30, description="lifetime of a signed-in page session")
+    url: str = Field(
+        "http://127.0.0.1:8000", description="the ctfmon server read commands use while it holds the database"
+    )
+    token: str = Field("", description="API token read commands use to reach the server (CTFMON_TOKEN)")
     # ---- goAML reporting entity (STR export)
     goaml_rentity_id: int = Field(1, ge=1, description="goAML reporting entity id assigned by the FIU")
     goaml_rentity_branch: str | None = Field(None, description="reporting entity branch")
