@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from api.deps import DB, Con, Reader, require
-from api.models import ParamsIn, TypologyOut
+from api.models import ERROR_RESPONSES, ParamsIn, TypologyOut
 from engine import audit, scan
 from engine.auth import User
 from typologies import registry
 
-router = APIRouter(prefix="/typologies", tags=["typologies"])
+router = APIRouter(prefix="/typologies", tags=["typologies"], responses=ERROR_RESPONSES)
 
 Admin = Annotated[User, Depends(require("typology.params"))]
 
