@@ -65,3 +65,35 @@ def test_auth_required_and_lists_endpoint(clients: Clients) -> None:
     versions = r.json()
     assert len(versions) == 1 and versions[0]["list_name"] == "NAT" and versions[0]["active"]
     assert versions[0]["entries"] == 4
+
+
+def test_entry_side_by_side_with_a_query(clients: Clients) -> None:
+    params = {"name": "Kareem Haddadin", "birth_date": "1975-03-14", "nationality": "SY",
+              "document_number": "X999", "entity_type": "person"}
+    r = clients["analyst"].get("/screening/entries/NAT/NAT-001", params=params)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    entry = body["entry"]
+    assert entry["primary_name"] == "Karim Abdelrazzaq Haddadin" and entry["program"] == "domestic terrorism"
+    assert entry["listed_on"] == "2024-01-10" and "1975-03-14" in entry["birth_dates"]
+    assert {"name": "Abu Layth", "kind": "alias", "quality": "low"} in entry["names"]
+    rows = {row["feature"]: row for row in body["comparison"]}
+    assert rows["name"]["outcome"] == "agree" and rows["name"]["list"] == "Kareem Haddadin"
+    assert rows["birth_date"]["outcome"] == "agree" and rows["nationality"]["outcome"] == "agree"
+    assert rows["document"]["outcome"] == "unknown" and rows["entry_type"]["outcome"] == "agree"
+    assert body["match"] and body["names"][0]["name_score"] == 1.0
+    # a birth date and nationality that disagree
+    params.update(birth_date="1990", nationality="FR")
+    rows = {row["feature"]: row for row in clients["analyst"].get(
+        "/screening/entries/NAT/NAT-001", params=params).json()["comparison"]}
+    assert rows["birth_date"]["outcome"] == "disagree" and rows["nationality"]["outcome"] == "disagree"
+
+
+def test_entry_alone_and_unknown_entries(clients: Clients) -> None:
+    r = clients["analyst"].get("/screening/entries/NAT/NAT-003")
+    assert r.status_code == 200 and r.json()["query"] is None
+    assert all(row["outcome"] == "unknown" for row in r.json()["comparison"])
+    r = clients["analyst"].get("/screening/entries/NAT/NOPE-1")
+    assert r.status_code == 404 and "NOPE-1" in r.json()["detail"]
+    r = clients["analyst"].get("/screening/entries/NAT/NAT-001", params={"name": "X", "birth_date": "1.2.1975"})
+    assert r.status_code == 400 and "birth date" in r.json()["detail"]

@@ -131,3 +131,14 @@ def test_no_list_loaded_means_no_alerts() -> None:
     insert(c, "parties", [party("P1", "Kareem Haddadin")])
     res = scan.run_scan(c, typology_ids=["SAN-01", "SAN-02"])
     assert res.status == "completed" and res.total_alerts == 0
+
+
+def test_payment_name_hits_carry_rarity_and_the_common_name_flag(con: duckdb.DuckDBPyConnection) -> None:
+    from engine.screening.detect import screen_transaction_names
+
+    hits = screen_transaction_names(con, 0.8, source="transactions")
+    assert {"name_rarity", "name_only_common_tokens"} <= set(hits.columns)
+    assert hits.height and hits["name_rarity"].min() > 0  # every hit agrees on some token
+    # the features JSON says the same for every hit
+    for flag, feats in zip(hits["name_only_common_tokens"].to_list(), hits["features"].to_list(), strict=True):
+        assert json.loads(feats)["name_rarity"]["only_common_tokens"] == flag

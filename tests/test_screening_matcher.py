@@ -53,7 +53,9 @@ def test_normalisation_folds_case_diacritics_honorifics_and_scripts() -> None:
     assert normalize_name("Acme GmbH", "unknown").tokens == ("acme",)
     arabic = normalize_name("صدام حسين التكريتي", "person")
     assert arabic.non_latin and all(t.isascii() for t in arabic.tokens) and len(arabic.tokens) == 3
-    assert normalize_name("Шамиль Басаев", "person").tokens == ("shamil", "basaev")
+    # Cyrillic: BGN/PCGN first (the usual English spelling), ISO-style ICU as a second reading.
+    basayev = normalize_name("Шамиль Басаев", "person")
+    assert basayev.tokens == ("shamil", "basayev") and ("shamil", "basaev") in basayev.forms
     assert normalize_name("Straße", "person").tokens == ("strasse",)
 
 

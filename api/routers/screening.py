@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import DB, Con, Reader, require
@@ -28,7 +28,7 @@ class MatchQuery(BaseModel):
     birth_date: str | None = Field(None, description="YYYY-MM-DD or YYYY", examples=["1937-04-28"])
     nationality: str | None = Field(None, description="ISO 3166-1 alpha-2 (or a country name)")
     document_number: str | None = Field(None, description="passport or id number")
-    entity_type: Literal["person", "entity"] | None = Field(None, description="what the name is of")
+    entity_type: Literal["person", "entity", "vessel"] | None = Field(None, description="what the name is of")
 
 
 class MatchRequest(BaseModel):
@@ -42,7 +42,7 @@ class MatchRequest(BaseModel):
 class Candidate(BaseModel):
     list_name: str
     reference: str = Field(description="the list's reference number of the designation")
-    entry_type: Literal["person", "entity"]
+    entry_type: Literal["person", "entity", "vessel"]
     primary_name: str
     matched_name: str = Field(description="the list name (primary, alias or original script) that matched best")
     name_kind: str
@@ -50,6 +50,9 @@ class Candidate(BaseModel):
     name_score: float
     score: float = Field(description="0..1, name score moved by the qualifiers")
     match: bool = Field(description="score >= threshold")
+    name_rarity: float = Field(0.0, description="identity the agreeing name tokens carry (sum of their rarity weights)")
+    name_only_common_tokens: bool = Field(
+        False, description="the name agrees only on common tokens and no qualifier agrees: not a match on its own")
     explanation: str
     features: dict[str, Any] = Field(description="per-feature breakdown: name alignment, birth date, ...")
 
@@ -97,7 +100,8 @@ def match(body: MatchRequest, con: Con, _user: Reader) -> MatchResponse:
                 list_name=c.list_name, reference=c.reference, entry_type=c.entry_type,  # type: ignore[arg-type]
                 primary_name=c.primary_name, matched_name=c.matched_name, name_kind=c.name_kind,
                 name_quality=c.name_quality, name_score=c.name_score, score=c.score,
-                match=c.score >= body.threshold, explanation=c.explanation(), features=c.features,
+                match=c.score >= body.threshold, name_rarity=c.name_rarity,
+                name_only_common_tokens=c.name_only_common_tokens, explanation=c.explanation(), features=c.features,
             )
             for c in cands
         ]
@@ -108,6 +112,83 @@ def match(body: MatchRequest, con: Con, _user: Reader) -> MatchResponse:
 @router.get("/lists", response_model=list[ListVersionOut], summary="Loaded list versions (active marked)")
 def get_lists(con: Con, _user: Reader) -> list[ListVersionOut]:
     return [ListVersionOut(**r) for r in lists.list_versions(con).iter_rows(named=True)]
+
+
+class EntryName(BaseModel):
+    name: str
+    kind: str = Field(description="primary, alias or original_script")
+    quality: str = Field(description="good or low (a weak alias)")
+
+
+class EntryOut(BaseModel):
+    list_name: str
+    reference: str
+    entry_type: Literal["person", "entity", "vessel"]
+    primary_name: str
+    names: list[EntryName]
+    birth_dates: list[str] = Field(description="YYYY-MM-DD, YYYY, ~ for approximate, FROM-TO for a range")
+    nationalities: list[str]
+    documents: list[dict[str, str]]
+    addresses: list[str]
+    places_of_birth: list[str]
+    program: str | None
+    listed_on: str | None
+    reason: str | None = Field(description="the list's narrative of the designation")
+
+
+class FeatureRow(BaseModel):
+    feature: Literal["name", "birth_date", "nationality", "document", "entry_type"]
+    query: Any = Field(description="the query's value (null when not given)")
+    list: Any = Field(description="the list entry's value(s)")
+    outcome: Literal["agree", "disagree", "unknown"]
+    detail: str = ""
+    score: float | None = None
+
+
+class NameScore(BaseModel):
+    name: str
+    kind: str
+    quality: str
+    name_score: float
+    method: str
+
+
+class EntryComparison(BaseModel):
+    entry: EntryOut
+    query: dict[str, Any] | None
+    threshold: float
+    comparison: list[FeatureRow] = Field(description="each feature side by side, agree / disagree / unknown")
+    score: float | None = None
+    match: bool | None = None
+    name_rarity: float | None = None
+    name_only_common_tokens: bool | None = None
+    explanation: str | None = None
+    names: list[NameScore] = Field(default_factory=list, description="every listed name scored alone")
+    features: dict[str, Any] = Field(default_factory=dict)
+
+
+@router.get(
+    "/entries/{list_name}/{reference}", response_model=EntryComparison,
+    summary="A list entry side by side with a query (omit name for the entry alone)",
+)
+def get_entry(
+    list_name: str,
+    reference: str,
+    con: Con,
+    _user: Reader,
+    name: str | None = Query(None, min_length=1, max_length=500, description="name to compare, any script"),
+    birth_date: str | None = Query(None, description="YYYY-MM-DD or YYYY"),
+    nationality: str | None = Query(None, description="ISO 3166-1 alpha-2 (or a country name)"),
+    document_number: str | None = Query(None, description="passport, id or IMO number"),
+    entity_type: Literal["person", "entity", "vessel"] | None = Query(None),
+    threshold: float = Query(DEFAULT_THRESHOLD, ge=0.0, le=1.0),
+) -> EntryComparison:
+    query = None
+    if name is not None:
+        query = service.make_query(name, birth_date=birth_date, nationality=nationality,
+                                   document_number=document_number, entry_type=entity_type)
+    out = service.compare_entry(con, list_name, reference, query, threshold=threshold)
+    return EntryComparison(**out)
 
 
 class ListLoadOut(BaseModel):

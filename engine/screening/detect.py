@@ -50,7 +50,8 @@ def screen_parties(
     """Best match per (party, list entry) at or above ``threshold``.
 
     Columns: party_id, party_name, list_name, reference, entry_type, matched_name,
-    query_name, score, name_score, features (JSON), explanation.
+    query_name, score, name_score, name_rarity, name_only_common_tokens, features (JSON),
+    explanation.
     """
     idx = index or get_index(con)
     names = party_names(con)
@@ -78,7 +79,9 @@ def screen_transaction_names(
 
     Columns: subject_type, subject_id, account_id, side (originator|beneficiary),
     txn_id, timestamp, amount_base, currency, query_name, list_name, reference,
-    entry_type, matched_name, score, name_score, features, explanation.
+    entry_type, matched_name, score, name_score, name_rarity, name_only_common_tokens
+    (only common name tokens agree and no qualifier does: the catalogue's "Common names"
+    rule), features, explanation.
     """
     idx = index or get_index(con)
     names = con.sql(
@@ -125,7 +128,7 @@ def screen_transaction_names(
         con.unregister("_san_hits")
     detail = best.select(
         pl.col("qid").alias("query_name"), "list_name", "reference", "entry_type", "matched_name", "score",
-        "name_score", "features", "explanation",
+        "name_score", "name_rarity", "name_only_common_tokens", "features", "explanation",
     )
     return rows.join(detail, on=["query_name", "list_name", "reference"], how="inner")
 

@@ -14,7 +14,7 @@ column               required  meaning
 ===================  ========  ==========================================================
 reference            yes       the list's own id of the designation (unique in the file)
 name                 yes       primary name, any script
-entry_type           yes       ``person`` or ``entity``
+entry_type           yes       ``person``, ``entity`` or ``vessel``
 aliases              no        good-quality aliases (``;``-separated)
 weak_aliases         no        low-quality aliases (``;``-separated)
 original_script      no        names in the original script (``;``-separated)
@@ -22,7 +22,7 @@ date_of_birth        no        ``YYYY-MM-DD`` (exact), ``YYYY`` (year), ``YYYY/Y
                                (between), ``~YYYY`` or ``~YYYY-MM-DD`` (approximately);
                                several separated by ``;``
 nationality          no        ISO 3166-1 alpha-2 codes or country names (``;``)
-document_numbers     no        passport / id numbers (``;``)
+document_numbers     no        passport / id numbers; a vessel's ``IMO 1234567`` (``;``)
 program              no        sanctions programme or regime
 listed_on            no        ``YYYY-MM-DD``
 ===================  ========  ==========================================================
@@ -54,7 +54,7 @@ from engine.errors import CtfmonError, NotFound
 log = logging.getLogger(__name__)
 
 FORMATS = ("un-xml", "csv")
-ENTRY_TYPES = ("person", "entity")
+ENTRY_TYPES = ("person", "entity", "vessel")
 
 DDL: list[str] = [
     "CREATE SEQUENCE IF NOT EXISTS screening_list_version_seq START 1",
@@ -408,7 +408,7 @@ def parse_csv(data: bytes, file: str) -> ParsedList:
             if not name:
                 raise CtfmonError(f"{where}, column name: empty")
             if etype not in ENTRY_TYPES:
-                raise CtfmonError(f"{where}, column entry_type: {etype!r}; expected person or entity")
+                raise CtfmonError(f"{where}, column entry_type: {etype!r}; expected person, entity or vessel")
             names = [ListName(name, "primary", "good")]
             names += [ListName(a, "alias", "good") for a in _csv_list(row.get("aliases"))]
             names += [ListName(a, "alias", "low") for a in _csv_list(row.get("weak_aliases"))]

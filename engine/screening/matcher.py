@@ -44,13 +44,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache, lru_cache
 from typing import Any
 
+from nicknames import NickNamer
 from rapidfuzz.distance import OSA
 from rapidfuzz.fuzz import ratio
 
 from engine.screening.lists import BirthDate, ListEntry
 from engine.screening.normalize import PARTICLES, phonetic, skeleton
+from engine.screening.translit import loose_key
 
 #: The documented default decision threshold of a match.
 DEFAULT_THRESHOLD = 0.80
@@ -73,8 +76,8 @@ MISSING_PART_EVIDENCE = 0.8
 INFORMATIVE_WEIGHT = 1.0
 COMMON_NAME_FLOOR = 0.6
 
-#: Given names so frequent world-wide that the list's own frequency understates them.
-GENERIC_TOKENS = frozenset(
+#: Given and family names so frequent world-wide that the list's own frequency understates them.
+GENERIC_GIVEN = frozenset(
     {
         "mohammed", "mohammad", "muhammad", "mohamed", "muhammed", "mohamad", "mohd", "muhamad",
         "ahmed", "ahmad", "ali", "hassan", "hasan", "hussain", "hussein", "husain", "abdullah",
@@ -82,6 +85,11 @@ GENERIC_TOKENS = frozenset(
         "mahmoud", "mahmud", "said", "saeed", "khalid", "bakr", "bilal", "rahman", "aziz",
         "john", "james", "kim", "lee", "park", "choi", "jong", "nam", "il", "chol", "li", "wang",
         "jose", "maria", "juan", "singh", "kumar", "nguyen",
+    }
+)
+#: ... and the generic words of organisation names.
+GENERIC_TOKENS = GENERIC_GIVEN | frozenset(
+    {
         "company", "trading", "group", "holding", "holdings", "international", "general",
         "foundation", "trust", "organization", "organisation", "society", "bank", "industrial",
         "industries", "corporation", "enterprise", "enterprises", "services", "import", "export",
@@ -118,6 +126,8 @@ class TokenWeights:
     def _weight(self, token: str) -> float:
         if token in PARTICLES:
             return PARTICLE_WEIGHT
+        if token.isdigit():
+            return 1.0  # a number tells two organisations or ships apart
         if len(token) == 1:
             return INITIAL_WEIGHT
         d = self.df.get(token, 0)
@@ -154,39 +164,161 @@ def _max_edits(n: int) -> int:
     return 3
 
 
-def token_similarity(a: str, b: str) -> float:
-    """Similarity of two tokens in 0..1 (symmetric); 0 when they are not plausibly the same."""
+#: Similarity of two tokens that are the same given name by the ``nicknames`` dataset
+#: (diminutives *Bill*/*William*, *Peggy*/*Margaret*; *John*/*Ivan*/*Johannes*).
+NAME_VARIANT_SIM = 0.9
+#: Two tokens of the same script whose letters agree less than this in place are compared
+#: only as diminutives (every other rule needs closer spellings).
+QUICK_REJECT = 0.35
+#: Similarity of two Slavic/Baltic spellings of one name (*Lavrov*/*Lawrow*/*Lavrovs*/*Lavrova*).
+SLAVIC_SIM = 0.9
+#: Similarity of two tokens read from different scripts whose consonant classes agree.
+LOOSE_SIM = 0.85
+LOOSE_SHORT_SIM = 0.8
+#: A single acronym against the initials of a longer organisation name.
+ACRONYM_SIM = 0.9
+#: A title with a family name (*General Haftar*) against the full name holding it.
+TITLE_SURNAME_SIM = 0.85
+#: The family name after a title must weigh at least this much (be rare) to stand alone.
+TITLE_SURNAME_MIN_WEIGHT = 0.7
+
+
+@lru_cache(maxsize=1)
+def _nicknamer() -> NickNamer:
+    return NickNamer()
+
+
+@lru_cache(maxsize=200_000)
+def nicknames_of(token: str) -> frozenset[str]:
+    """English diminutives and the names they stand for (the ``nicknames`` dataset)."""
+    if len(token) < 2 or not token.isalpha():
+        return frozenset()
+    nn = _nicknamer()
+    return frozenset(nn.nicknames_of(token) | nn.canonicals_of(token))
+
+_SLAVIC_ENDINGS = (
+    ("skaya", "sk"), ("skiy", "sk"), ("skij", "sk"), ("skis", "sk"), ("skas", "sk"), ("sky", "sk"), ("ski", "sk"),
+    ("ska", "sk"), ("ovas", "ov"), ("ovs", "ov"), ("ova", "ov"), ("evas", "ev"), ("evs", "ev"), ("eva", "ev"),
+    ("inas", "in"), ("ins", "in"), ("ina", "in"), ("yna", "yn"), ("ijus", "iy"), ("ijs", "iy"), ("ejus", "ey"),
+    ("ejs", "ey"), ("jus", "y"), ("ichs", "ich"), ("ics", "ich"), ("as", ""), ("is", ""), ("s", ""),
+)
+_SLAVIC_FOLD = (("tsch", "ch"), ("tch", "ch"), ("sch", "sh"), ("zh", "z"), ("kh", "h"), ("ch", "c"), ("sh", "s"),
+                ("w", "v"), ("j", "y"), ("ks", "x"), ("ts", "c"), ("ii", "i"), ("iy", "i"), ("yi", "i"), ("ey", "ei"))
+
+
+@lru_cache(maxsize=200_000)
+def slavic_key(token: str) -> str:
+    """A Slavic/Baltic name without its gendered or Baltic ending, spelling variants folded.
+
+    ``lavrova``/``lavrovs``/``lavrovas``/``lawrow`` -> ``lavrov``; ``sergejs``/``sergey``
+    -> ``sergei``; ``prigoschin``/``prigozhin`` -> ``prigosin``.
+    """
+    t = token
+    for a, b in _SLAVIC_FOLD[:2]:
+        t = t.replace(a, b)
+    for suf, rep in _SLAVIC_ENDINGS:
+        if t.endswith(suf) and len(t) - len(suf) >= 4:
+            if suf in ("as", "is", "s") and t[-len(suf) - 1] in "aeiou":
+                continue
+            t = t[: len(t) - len(suf)] + rep
+            break
+    for a, b in _SLAVIC_FOLD[2:]:
+        t = t.replace(a, b)
+    if t.endswith("y"):
+        t = t[:-1] + "i"  # Yevgeny / Jewgeni
+    if t[:2] in ("ye", "yu", "ya", "iu", "ia"):
+        t = t[1:]  # Yevgeny / Evgeny, Yuri / Iurii, Yakov / Iakov
+    return t.replace("z", "s").replace("c", "ch")
+
+
+def _feminine(t: str) -> bool:
+    return t.endswith("a") or (t.endswith("ah") and len(t) > 3)
+
+
+def gender_flip(a: str, b: str) -> bool:
+    """True when two given names are the feminine and masculine of one stem
+    (*Salma*/*Salim*, *Aleksandra*/*Aleksandr*, *Daniela*/*Daniel*, *Yevgenia*/*Yevgeny*)."""
+    if a[0] != b[0]:
+        return False
+    fa, fb = _feminine(a), _feminine(b)
+    if fa == fb:
+        return False
+    fem, masc = (a, b) if fa else (b, a)
+    if masc.endswith(("e", "ah")):
+        return False
+    stem = fem[:-2] if fem.endswith("ah") else fem[:-1]
+    if masc.startswith(stem) or stem.startswith(masc[:-1]) and len(masc) > 3:
+        return True
+    return skeleton(fem) == skeleton(masc) or OSA.distance(stem, masc) <= 2
+
+
+def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True) -> tuple[float, str]:
+    """Similarity of two tokens in 0..1 (symmetric) and the rule that gave it.
+
+    ``loose``: the names come from different scripts (see :func:`loose_key`); ``vowels``:
+    both were written with their vowels (not read from Arabic or Hebrew), so a final
+    *-a* tells a feminine name."""
     if a == b:
-        return 1.0
+        return 1.0, "exact"
     la, lb = len(a), len(b)
     if la == 1 or lb == 1:
         if la == 1 and lb == 1:
-            return 0.0
-        return 0.9 if (a[0] == b[0]) else 0.0
+            return 0.0, ""
+        return (0.9, "initial") if (a[0] == b[0] and (a + b).isalpha()) else (0.0, "")
     if a.isdigit() or b.isdigit():
-        return 0.0
+        return 0.0, ""
+    if not loose and OSA.normalized_similarity(a, b) < QUICK_REJECT:
+        # Spellings this far apart agree by no rule below but a diminutive (Bill/William).
+        if b in nicknames_of(a) or a in nicknames_of(b):
+            return NAME_VARIANT_SIM, "name variant"
+        return 0.0, ""
+    if vowels and gender_flip(a, b):
+        if min(la, lb) >= 4 and slavic_key(a) == slavic_key(b) and (a.endswith(_SURNAME_FEM) or b.endswith(
+                _SURNAME_FEM)):
+            return SLAVIC_SIM, "slavic ending"
+        return 0.0, ""
     longest = max(la, lb)
-    best = 0.0
+    best, rule = 0.0, ""
     edits = _max_edits(min(la, lb))
     if min(la, lb) > 3 and (longest > 5 or a[0] == b[0]):
         d = OSA.distance(a, b, score_cutoff=edits)
         if d <= edits:
-            best = 1.0 - d / longest
-            best = max(best, 0.75)
+            best, rule = max(1.0 - d / longest, 0.75), "edit"
+    if best < SLAVIC_SIM and min(la, lb) >= 4:
+        ka, kb = slavic_key(a), slavic_key(b)
+        if ka == kb and ka[:1] == kb[:1]:
+            return SLAVIC_SIM, "slavic ending"
+    if best < NAME_VARIANT_SIM and (b in nicknames_of(a) or a in nicknames_of(b)):
+        return NAME_VARIANT_SIM, "name variant"
     if best < 0.85:
         # Sound-alike keys alone overreach (muhammad/mahmoud, chloe/chul): the spellings
         # must also share more than half of their letters in place.
         close = OSA.normalized_similarity(a, b) > 0.5 and (min(la, lb) >= 5 or OSA.distance(a, b) <= 1)
         ska, skb = skeleton(a), skeleton(b)
         if ska == skb and len(ska) > 2 and min(la, lb) >= 4 and close:
-            best = 0.85
+            best, rule = 0.85, "skeleton"
         elif ska == skb and longest <= 5 and OSA.distance(a, b) <= 1:
-            best = max(best, 0.8)  # short transliteration variants: kim/kem, uday/ouday
+            if best < 0.8:
+                best, rule = 0.8, "skeleton"  # short transliteration variants: kim/kem, uday/ouday
         elif a[0] == b[0] and min(la, lb) >= 5 and close:
             pa, pb = phonetic(a), phonetic(b)
             if pa and pa == pb:
-                best = 0.85
-    return best
+                best, rule = 0.85, "phonetic"
+    if loose and best < LOOSE_SIM and a.isalpha() and b.isalpha():
+        ka, kb = loose_key(a), loose_key(b)
+        if ka == kb and len(ka) >= 2:
+            sim = LOOSE_SIM if len(ka) >= 3 else LOOSE_SHORT_SIM
+            if sim > best:
+                best, rule = sim, "cross-script sound"
+    return best, rule
+
+
+_SURNAME_FEM = ("ova", "eva", "ina", "yna", "aya", "ska", "kaya")
+
+
+def token_similarity(a: str, b: str, loose: bool = False) -> float:
+    """Similarity of two tokens in 0..1 (symmetric); 0 when they are not plausibly the same."""
+    return token_rule(a, b, loose)[0]
 
 
 @dataclass
@@ -195,6 +327,7 @@ class TokenPair:
     b: str
     similarity: float
     weight: float
+    rule: str = ""
 
 
 @dataclass
@@ -203,7 +336,7 @@ class NameComparison:
     pairs: list[TokenPair]
     unmatched_a: list[str]
     unmatched_b: list[str]
-    method: str  # tokens | joined | identical
+    method: str  # tokens | joined | identical | acronym | title + family name | original script
     matched_weight: float = 0.0  # how much identity the agreeing tokens carry
 
     def explain(self) -> dict[str, Any]:
@@ -211,7 +344,8 @@ class NameComparison:
             "score": round(self.score, 4),
             "method": self.method,
             "aligned": [
-                {"query": p.a, "list": p.b, "similarity": round(p.similarity, 3), "weight": round(p.weight, 3)}
+                {"query": p.a, "list": p.b, "similarity": round(p.similarity, 3), "weight": round(p.weight, 3),
+                 "rule": p.rule}
                 for p in self.pairs
             ],
             "unmatched_query": self.unmatched_a,
@@ -222,38 +356,79 @@ class NameComparison:
 def _missing_weight(tokens: tuple[str, ...], used: set[int], weight: Callable[[str], float]) -> float:
     """Weight of the unmatched tokens of the longer name: a missing middle part (between
     matched tokens) counts ``MISSING_PART_FACTOR``, a missing first or last part
-    ``MISSING_END_FACTOR`` of its weight."""
+    ``MISSING_END_FACTOR`` of its weight; a missing number counts in full."""
     lo, hi = min(used), max(used)
     return sum(
-        weight(t) * (MISSING_PART_FACTOR if lo < i < hi else MISSING_END_FACTOR)
+        weight(t) * (1.0 if t.isdigit() else MISSING_PART_FACTOR if lo < i < hi else MISSING_END_FACTOR)
         for i, t in enumerate(tokens)
         if i not in used
     )
 
 
-def compare_tokens(a: tuple[str, ...], b: tuple[str, ...], weight: Callable[[str], float]) -> NameComparison:
+def resegment(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Join adjacent tokens of one name that the other name writes as one token
+    (*Al Huda*/*AlHuda*, *Petrov Ivan*/*PetrovIvan*, *Jong Un*/*Jongun*)."""
+
+    def join(x: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...]:
+        if len(x) < 2:
+            return x
+        targets = set(other) - set(x)
+        if not targets:
+            return x
+        out: list[str] = []
+        i = 0
+        while i < len(x):
+            if i + 1 < len(x) and x[i] + x[i + 1] in targets:
+                out.append(x[i] + x[i + 1])
+                i += 2
+            else:
+                out.append(x[i])
+                i += 1
+        # A particle moved away from its name by a reordering: "Rahman Agha Abdul" / "abdulrahman".
+        for p in [t for t in out if t in PARTICLES]:
+            for t in out:
+                if t != p and p + t in targets:
+                    out = [p + t if u == t else u for u in out if u != p]
+                    break
+        return tuple(out)
+
+    return join(a, b), join(b, a)
+
+
+#: Scripts written without short vowels: their readings cannot show a feminine ending.
+ABJADS = frozenset({"Arabic", "Hebrew", "Syriac", "Thaana"})
+
+
+def compare_tokens(
+    a: tuple[str, ...], b: tuple[str, ...], weight: Callable[[str], float], *, loose: bool = False,
+    vowels: bool = True,
+) -> NameComparison:
     """Symmetric weighted similarity of two token tuples (see the module docstring)."""
     if not a or not b:
         return NameComparison(0.0, [], list(a), list(b), "tokens")
     if sorted(a) == sorted(b):
-        pairs = [TokenPair(t, t, 1.0, weight(t)) for t in a]
+        pairs = [TokenPair(t, t, 1.0, weight(t), "exact") for t in a]
         return NameComparison(1.0, pairs, [], [], "identical", sum(p.weight for p in pairs))
-    cands: list[tuple[float, float, int, int]] = []
+    a, b = resegment(a, b)
+    if sorted(a) == sorted(b):
+        pairs = [TokenPair(t, t, 1.0, weight(t), "joined") for t in a]
+        return NameComparison(1.0, pairs, [], [], "joined", sum(p.weight for p in pairs))
+    cands: list[tuple[float, float, int, int, str]] = []
     for i, ta in enumerate(a):
         for j, tb in enumerate(b):
-            s = token_similarity(ta, tb)
+            s, rule = token_rule(ta, tb, loose, vowels)
             if s > 0.0:
-                cands.append((s, min(weight(ta), weight(tb)), i, j))
+                cands.append((s, min(weight(ta), weight(tb)), i, j, rule))
     cands.sort(key=lambda c: (-c[0], -c[1], c[2], c[3]))
     used_a: set[int] = set()
     used_b: set[int] = set()
     pairs: list[TokenPair] = []
-    for s, w, i, j in cands:
+    for s, w, i, j, rule in cands:
         if i in used_a or j in used_b:
             continue
         used_a.add(i)
         used_b.add(j)
-        pairs.append(TokenPair(a[i], b[j], s, w))
+        pairs.append(TokenPair(a[i], b[j], s, w, rule))
     un_a = [a[i] for i in range(len(a)) if i not in used_a]
     un_b = [b[j] for j in range(len(b)) if j not in used_b]
     matched = sum(p.weight for p in pairs)
@@ -270,12 +445,135 @@ def compare_tokens(a: tuple[str, ...], b: tuple[str, ...], weight: Callable[[str
     method = "tokens"
     info = matched
     ja, jb = "".join(a), "".join(b)
-    if len(a) != len(b) and min(len(ja), len(jb)) >= 6:
+    same_numbers = {t for t in a if t.isdigit()} == {t for t in b if t.isdigit()}
+    if len(a) != len(b) and min(len(ja), len(jb)) >= 6 and same_numbers:
         r = ratio(ja, jb) / 100.0
         if r >= 0.9 and r > score:
             score, method = r, "joined"
             info = min(sum(weight(t) for t in a), sum(weight(t) for t in b))
     return NameComparison(min(1.0, score), pairs, un_a, un_b, method, info)
+
+
+#: Initials an acronym may end with for a legal form or generic word the name lost
+#: (*GLBC*: Great Lakes Business Company).
+_TRAILING_FORM_LETTERS = frozenset("cligh")
+
+
+def _acronym_of(short: str, long: tuple[str, ...]) -> bool:
+    """``short`` is an acronym of ``long``: every word (particles and generic words may be
+    skipped) gives its initial and possibly more of its letters in order (*BAL*: Butembo
+    AirLines; *MITEC*: Modern Industries TEchnique Company); one trailing initial may stand
+    for a legal form the name no longer carries."""
+    words = [t for t in long if t not in PARTICLES]
+    if len(words) < 2 or not 2 <= len(short) <= 8 or not short.isalpha():
+        return False
+    if "".join(t[0] for t in words) == short:
+        return True
+    n = len(short)
+
+    @cache
+    def go(i: int, j: int) -> bool:
+        if j == len(words):
+            return i == n or (i == n - 1 and short[i] in _TRAILING_FORM_LETTERS)
+        w = words[j]
+        if w in GENERIC_TOKENS and go(i, j + 1):
+            return True
+        if i == n or short[i] != w[0]:
+            return False
+        # the word gives its initial and then a subsequence of its other letters
+        k, pos = i + 1, 1
+        if go(k, j + 1):
+            return True
+        while k < n:
+            pos = w.find(short[k], pos)
+            if pos < 0:
+                return False
+            pos += 1
+            k += 1
+            if go(k, j + 1):
+                return True
+        return False
+
+    return go(0, 0)
+
+
+def _person_like(tokens: tuple[str, ...]) -> bool:
+    """Most words are common given names: *Mohammed Ali Khan* is a person, not the words
+    behind an acronym *MAK*."""
+    words = [t for t in tokens if t not in PARTICLES]
+    return sum(1 for t in words if t in GENERIC_GIVEN or nicknames_of(t)) * 2 > len(words)
+
+
+@dataclass(frozen=True)
+class NameForm:
+    """One reading of a name as the comparison sees it (see :class:`~engine.screening.normalize.NormName`)."""
+
+    tokens: tuple[str, ...]
+    non_latin: bool = False
+    logo: str = ""
+    titled: bool = False
+    person: bool = False
+    script: str = ""
+    #: may be compared by sound with a name of another script (see ListIndex)
+    loose_ok: bool = True
+    #: written as an acronym (one token in capitals or dotted letters)
+    acronym: bool = False
+
+
+def compare_forms(a: NameForm, b: NameForm, weight: Callable[[str], float]) -> NameComparison:
+    """Compare two readings: tokens (loose when a script was read), then the readings
+    that token alignment cannot see: an acronym, a title with a family name, and two CJK
+    names compared letter by letter."""
+    loose = a.script != b.script and a.loose_ok and b.loose_ok
+    vowels = not ({a.script, b.script} & ABJADS)
+    cmp = compare_tokens(a.tokens, b.tokens, weight, loose=loose, vowels=vowels)
+    if a.logo and b.logo:
+        if a.logo == b.logo:
+            return NameComparison(1.0, cmp.pairs, [], [], "original script", max(cmp.matched_weight, 1.0))
+        r = ratio(a.logo, b.logo) / 100.0
+        if r < cmp.score:
+            return NameComparison(r, cmp.pairs, cmp.unmatched_a, cmp.unmatched_b, "original script",
+                                  cmp.matched_weight)
+        return cmp
+    if cmp.score >= ACRONYM_SIM:
+        return cmp
+    # Only a query that is an acronym: a long query against a listed acronym (*Maria Koline* /
+    # *MAK*) would match half of all three-word names; a listed entry has its long name too.
+    if not (a.person or b.person):
+        short, long = a.tokens, b.tokens
+        if a.acronym and len(long) >= 2 and not _person_like(long) and _acronym_of(short[0], long):
+            w = weight(short[0])
+            pair = TokenPair(short[0], " ".join(long), ACRONYM_SIM, w, "acronym")
+            return NameComparison(ACRONYM_SIM, [pair], [], [], "acronym", max(w, 1.0))
+    # Only a titled query (a list alias "General X" would otherwise match anyone named X).
+    for short_all, long_all, titled, flip in ((a.tokens, b.tokens, a.titled, False),):
+        short = tuple(t for t in short_all if t not in PARTICLES)
+        long = tuple(t for t in long_all if t not in PARTICLES)
+        if titled and len(short) == 1 and len(long) >= 2 and weight(short[0]) >= TITLE_SURNAME_MIN_WEIGHT:
+            best = max((token_rule(short[0], t, loose)[0], t) for t in (long[-1], long[0]))
+            s = TITLE_SURNAME_SIM * best[0]
+            if best[0] >= 0.85 and s > cmp.score:
+                pair = TokenPair(best[1], short[0], best[0], weight(short[0]), "title + family name") if flip \
+                    else TokenPair(short[0], best[1], best[0], weight(short[0]), "title + family name")
+                rest = [t for t in long if t != best[1]]
+                un_a, un_b = (rest, []) if flip else ([], rest)
+                # A rare family name with a title names one person: informative on its own.
+                return NameComparison(s, [pair], un_a, un_b, "title + family name", max(1.0, weight(short[0])))
+    return cmp
+
+
+def compare_readings(
+    qa: list[NameForm], lb: list[NameForm], weight: Callable[[str], float]
+) -> NameComparison:
+    """The best comparison over the readings of two names."""
+    best: NameComparison | None = None
+    for x in qa:
+        for y in lb:
+            c = compare_forms(x, y, weight)
+            if best is None or c.score > best.score:
+                best = c
+    assert best is not None
+    return best
 
 
 # --------------------------------------------------------------------------- qualifiers
@@ -333,8 +631,30 @@ def birth_date_feature(birth: str | date | None, dates: list[BirthDate]) -> dict
     return best
 
 
-def _doc_norm(x: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]", "", x).upper()
+def doc_norm(x: str) -> str:
+    """A document number for comparison: letters and digits, upper case, no ``IMO`` prefix."""
+    d = re.sub(r"[^0-9A-Za-z]", "", x).upper()
+    return d[3:] if d.startswith("IMO") and d[3:].isdigit() else d
+
+
+_doc_norm = doc_norm
+
+
+def _imo_numbers(entry: ListEntry) -> set[str]:
+    """IMO ship numbers among an entry's documents (type IMO, or written ``IMO 1234567``)."""
+    out = set()
+    for d in entry.documents:
+        raw = d.get("number", "")
+        if (d.get("type", "").upper().startswith("IMO") or raw.upper().replace(" ", "").startswith("IMO")) and \
+                doc_norm(raw).isdigit() and len(doc_norm(raw)) == 7:
+            out.add(doc_norm(raw))
+    return out
+
+
+#: A person compared with an organisation or vessel (or the reverse) counts this much.
+TYPE_MISMATCH_FACTOR_OBJECT = 0.85
+#: Two different IMO numbers: two different ships, whatever their names.
+IMO_CONFLICT_FACTOR = 0.5
 
 
 @dataclass
@@ -349,6 +669,10 @@ class EntryScore:
     name_score: float
     score: float
     features: dict[str, Any] = field(default_factory=dict)
+    #: Identity the agreeing name tokens carry: the sum of their rarity weights (0 ..).
+    name_rarity: float = 0.0
+    #: The name agrees only on common tokens and no qualifier agrees (see the module docstring).
+    name_only_common_tokens: bool = False
 
     def explanation(self) -> str:
         bits = [f"name {self.name_score:.2f} ({self.name_kind}, {self.name_quality})"]
@@ -356,7 +680,12 @@ class EntryScore:
             f = self.features.get(k)
             if f:
                 bits.append(f"{k.replace('_', ' ')} {f['outcome']} ({f['adjust']:+.2f})")
+        if self.name_only_common_tokens:
+            bits.append("only common name tokens agree")
         return "; ".join(bits)
+
+
+_AGREEING = frozenset({"exact", "year", "range", "approximate", "match"})
 
 
 def score_entry(
@@ -367,6 +696,7 @@ def score_entry(
     matched_name: str,
     name_kind: str,
     name_quality: str,
+    weight: Callable[[str], float] | None = None,
 ) -> EntryScore:
     """Combine the best name comparison for ``entry`` with the query's qualifiers."""
     features: dict[str, Any] = {"name": comparison.explain()}
@@ -381,11 +711,13 @@ def score_entry(
             "outcome": "agreeing tokens are common", "matched_weight": round(comparison.matched_weight, 3),
             "factor": round(factor, 3),
         }
-    if query.entry_type in ("person", "entity") and query.entry_type != entry.entry_type:
-        base *= TYPE_MISMATCH_FACTOR
+    if query.entry_type in ("person", "entity", "vessel") and query.entry_type != entry.entry_type:
+        person_involved = "person" in (query.entry_type, entry.entry_type)
+        factor = TYPE_MISMATCH_FACTOR if person_involved else TYPE_MISMATCH_FACTOR_OBJECT
+        base *= factor
         features["entry_type"] = {
             "outcome": "mismatch", "query": query.entry_type, "list": entry.entry_type,
-            "adjust": round(base / TYPE_MISMATCH_FACTOR * (TYPE_MISMATCH_FACTOR - 1), 4),
+            "adjust": round(base / factor * (factor - 1), 4),
         }
     adjust = 0.0
     bd = birth_date_feature(query.birth_date, entry.birth_dates)
@@ -402,12 +734,29 @@ def score_entry(
             adjust -= 0.05
     score = base + adjust
     if query.document_number and entry.documents:
-        qd = _doc_norm(query.document_number)
-        hit = next((d for d in entry.documents if qd and _doc_norm(d["number"]) == qd), None)
+        qd = doc_norm(query.document_number)
+        hit = next((d for d in entry.documents if qd and doc_norm(d["number"]) == qd), None)
+        imos = _imo_numbers(entry)
         if hit is not None:
             features["document"] = {"outcome": "match", "list": hit["number"], "adjust": round(max(0.0, 0.98 - score), 4)}
             score = max(score, 0.98)
+        elif imos and qd.isdigit() and len(qd) == 7 and query.document_number.upper().replace(" ", "").startswith(
+                "IMO"):
+            new = score * IMO_CONFLICT_FACTOR
+            features["document"] = {"outcome": "conflict", "list": ", ".join(sorted(imos)),
+                                    "adjust": round(new - score, 4), "note": "different IMO numbers: another ship"}
+            score = new
     score = max(0.0, min(1.0, score))
+    rarity = comparison.matched_weight
+    qualifier_agrees = any(
+        isinstance(features.get(k), dict) and features[k].get("outcome") in _AGREEING
+        for k in ("birth_date", "nationality", "document")
+    )
+    only_common = rarity < INFORMATIVE_WEIGHT and not qualifier_agrees
+    rarity_feature: dict[str, Any] = {"matched_weight": round(rarity, 3), "only_common_tokens": only_common}
+    if weight is not None and comparison.pairs:
+        rarity_feature["tokens"] = {p.b: round(weight(p.b), 3) for p in comparison.pairs if " " not in p.b}
+    features["name_rarity"] = rarity_feature
     return EntryScore(
         list_name=list_name,
         reference=entry.reference,
@@ -419,4 +768,6 @@ def score_entry(
         name_score=round(comparison.score, 4),
         score=round(score, 4),
         features=features,
+        name_rarity=round(rarity, 4),
+        name_only_common_tokens=only_common,
     )

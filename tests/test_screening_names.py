@@ -1,0 +1,157 @@
+"""Hard name variants: scripts, legal forms, numerals, acronyms, titles, vessels, near-misses."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from engine.screening.index import ListIndex, screen_frame
+from engine.screening.lists import BirthDate, ListEntry, ListName
+from engine.screening.matcher import DEFAULT_THRESHOLD, Query, gender_flip, slavic_key
+from engine.screening.normalize import normalize_name
+
+T = DEFAULT_THRESHOLD
+ENTRIES: list[tuple[str, str, str, list[str], dict[str, object]]] = [
+    # reference, type, primary name, aliases, extra fields
+    ("P1", "person", "KIM JONG UN", [], {}),
+    ("P2", "person", "Xi Jinping", [], {}),
+    ("P3", "person", "Hun Sen", [], {}),
+    ("P4", "person", "Abe Shinzo", [], {}),
+    ("P5", "person", "金正日", [], {}),
+    ("P6", "person", "Khalifa Belqasim Haftar", ["General Haftar"], {}),
+    ("P7", "person", "William Thornbury", [], {}),
+    ("P8", "person", "Salim Haddad", [], {}),
+    ("P9", "person", "Aleksandr Lavrov", [], {}),
+    ("P10", "person", "Sergey Lavrov", [], {}),
+    ("P11", "person", "Yevgeny Prigozhin", [], {}),
+    ("P12", "person", "Mohamed Hassan", [], {"birth_dates": [BirthDate("exact", date="1970-05-01")]}),
+    ("P13", "person", "Zephyrine Okonkwo", [], {}),
+    ("E1", "entity", "Romashka LLC", [], {}),
+    ("E2", "entity", "OOO Vasilek", [], {}),
+    ("E3", "entity", "Second Avenue Holdings", [], {}),
+    ("E4", "entity", "Unit Seven Thirty-One", [], {}),
+    ("E5", "entity", "Alpha Maritime II", [], {}),
+    ("E6", "entity", "Korea Industrial Association", [], {}),
+    ("E7", "entity", "IBC Ltd", [], {}),
+    ("E8", "entity", "Al Huda Trading", [], {}),
+    ("E9", "entity", "MAK", [], {}),
+    ("E10", "entity", "Crescent Shipping Pakistan", [], {}),
+    ("V1", "vessel", "WISE HONEST", [], {"documents": [{"number": "IMO 8905490", "type": "IMO"}]}),
+]
+
+
+@pytest.fixture(scope="module")
+def idx() -> ListIndex:
+    entries = {}
+    for ref, etype, name, aliases, extra in ENTRIES:
+        names = [ListName(name, "primary", "good")] + [ListName(a, "alias", "good") for a in aliases]
+        entries[("T", ref)] = ListEntry(ref, etype, name, names, **extra)  # type: ignore[arg-type]
+    return ListIndex(entries)
+
+
+def score(idx: ListIndex, name: str, ref: str, etype: str | None = None, **kw: object) -> float:
+    res = idx.match(Query(name, entry_type=etype, **kw), limit=50, min_score=0.0)  # type: ignore[arg-type]
+    return next((r.score for r in res if r.reference == ref), 0.0)
+
+
+def test_readings_of_other_scripts() -> None:
+    assert ("kim", "jong", "un") in normalize_name("김정은", "person").forms  # McCune-Reischauer, as the UN writes it
+    assert ("gim", "jeong", "eun") in normalize_name("김정은", "person").forms  # Revised Romanization
+    assert ("abe", "shinzo") in normalize_name("安倍晋三", "person").forms  # Japanese reading, long vowel shortened
+    assert normalize_name("习近平", "person").tokens == ("xi", "jinping")  # pinyin, family + given name
+    assert normalize_name("ហ៊ុន សែន", "person").tokens == ("hon", "saen")  # Khmer keeps its vowel signs
+    assert normalize_name("علي", "person").tokens == ("aly",)  # word-initial ʿayn read as a
+
+
+@pytest.mark.parametrize(
+    ("query", "ref"),
+    [("김정은", "P1"), ("Kim Jong-un", "P1"), ("习近平", "P2"), ("ហ៊ុន សែន", "P3"), ("安倍晋三", "P4"), ("あべ しんぞう", "P4")],
+)
+def test_names_match_across_scripts(idx: ListIndex, query: str, ref: str) -> None:
+    assert score(idx, query, ref, "person") >= T
+
+
+def test_cjk_names_one_character_apart_are_other_people(idx: ListIndex) -> None:
+    assert score(idx, "金正日", "P5", "person") == 1.0
+    assert score(idx, "金正恩", "P5", "person") < T
+    assert score(idx, "金正男", "P5", "person") < T
+
+
+def test_legal_forms_translate_and_alone_make_no_match(idx: ListIndex) -> None:
+    for q in ("ООО «Ромашка»", "OOO Romashka", "Romashka Limited Liability Company",
+              "Obshchestvo s Ogranichennoy Otvetstvennostyu Romashka", "Romashka"):
+        assert score(idx, q, "E1", "entity") >= T, q
+    assert score(idx, "OOO Romashka", "E2", "entity") < T  # the same legal form, another company
+    assert score(idx, "ООО Ромашка", "E2") < T
+
+
+def test_numerals_and_ordinals(idx: ListIndex) -> None:
+    assert score(idx, "2nd Avenue Holdings", "E3", "entity") >= T
+    assert score(idx, "Third Avenue Holdings", "E3", "entity") < T
+    assert score(idx, "Unit 731", "E4", "entity") >= T
+    assert score(idx, "Unit 732", "E4", "entity") < T
+    assert score(idx, "Alpha Maritime 2", "E5", "entity") >= T
+    assert score(idx, "Alpha Maritime III", "E5", "entity") < T
+    assert score(idx, "Alpha Maritime", "E5", "entity") < T
+
+
+def test_acronyms_initialisms_and_glued_words(idx: ListIndex) -> None:
+    assert score(idx, "KIA", "E6", "entity") >= T
+    assert score(idx, "I.B.C. Ltd", "E7", "entity") >= T
+    assert score(idx, "AlHuda Trading", "E8", "entity") >= T
+    assert score(idx, "ALHUDA TRADING CO", "E8") >= T
+    assert score(idx, "Mohammed Ali Khan", "E9") < T  # a person's name, not the words of an acronym
+
+
+def test_titles_nicknames_and_gendered_names(idx: ListIndex) -> None:
+    assert score(idx, "Field Marshal Haftar", "P6", "person") >= T
+    assert score(idx, "Leila Haftar", "P6", "person") < T  # a listed "General Haftar" alias is no wildcard
+    assert score(idx, "Bill Thornbury", "P7", "person") >= T
+    assert score(idx, "Salma Haddad", "P8", "person") < T
+    assert score(idx, "Aleksandra Lavrova", "P9", "person") < T
+    assert score(idx, "Sergejs Lavrovs", "P10", "person") >= T  # Latvian
+    assert score(idx, "Сергей Лавров", "P10", "person") >= T
+    assert score(idx, "Jewgeni Prigoschin", "P11", "person") >= T  # German transliteration
+    assert gender_flip("salma", "salim") and gender_flip("aleksandra", "aleksandr")
+    assert not gender_flip("hamza", "hamzah") and not gender_flip("osama", "usama")
+    assert slavic_key("lavrova") == slavic_key("lavrovs") == slavic_key("lawrow") == slavic_key("lavrov")
+
+
+def test_qualifiers_tell_branches_apart(idx: ListIndex) -> None:
+    assert score(idx, "Crescent Shipping (Pakistan) Ltd", "E10", "entity") >= T
+    assert score(idx, "Crescent Shipping Afghanistan", "E10", "entity") < T
+
+
+def test_vessels_by_name_and_imo_number(idx: ListIndex) -> None:
+    assert score(idx, "MV Wise Honest", "V1", "vessel") >= T
+    assert score(idx, "Wise Honest", "V1", "vessel", document_number="IMO 8905490") >= 0.98
+    assert score(idx, "Wise Honest (IMO 8905490)", "V1", "vessel") >= 0.98  # number written in the name
+    assert score(idx, "Wise Honest", "V1", "vessel", document_number="IMO 9999999") < T  # another ship
+    assert score(idx, "Renamed Ship", "V1", "vessel", document_number="IMO 8905490") >= 0.98  # found by number
+
+
+def test_common_name_flag_and_rarity(idx: ListIndex) -> None:
+    res = idx.match(Query("Mohamed Hassan"), limit=5, min_score=0.0)
+    hit = next(r for r in res if r.reference == "P12")
+    assert hit.name_only_common_tokens and hit.features["name_rarity"]["only_common_tokens"]
+    dated = next(r for r in idx.match(Query("Mohamed Hassan", birth_date="1970-05-01"), min_score=0.0)
+                 if r.reference == "P12")
+    assert not dated.name_only_common_tokens  # a qualifier agrees
+    rare = next(r for r in idx.match(Query("Zephyrine Okonkwo"), min_score=0.0) if r.reference == "P13")
+    assert not rare.name_only_common_tokens and rare.name_rarity > 1.0
+
+
+def test_bulk_screen_uses_the_same_readings(idx: ListIndex) -> None:
+    frame = pl.DataFrame({
+        "qid": ["a", "b", "c", "d", "e"],
+        "name": ["김정은", "KIA", "Sergejs Lavrovs", "Mohamed Hassan", "Unit 732"],
+        "kind": ["person", "entity", "person", "person", "entity"],
+    })
+    hits = screen_frame(idx, frame, threshold=0.5)
+    got = {(r["qid"], r["reference"]) for r in hits.iter_rows(named=True) if r["score"] >= T}
+    assert {("a", "P1"), ("b", "E6"), ("c", "P10")} <= got
+    assert ("e", "E4") not in got
+    common = hits.filter(pl.col("qid") == "d")
+    assert common.height and common["name_only_common_tokens"].all()
+    one = {r["qid"]: r["score"] for r in hits.iter_rows(named=True) if r["reference"] in ("P1", "E6", "P10")}
+    assert one["a"] == score(idx, "김정은", "P1", "person")  # bulk and single query agree
