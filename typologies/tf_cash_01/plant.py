@@ -9,8 +9,10 @@ Look-alikes: a money service business depositing many amounts above the band
 
 from __future__ import annotations
 
-from datagen import geo
-from datagen.planters import PlantContext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "TF-CASH-01"
 
@@ -32,7 +34,7 @@ def plant(ctx: PlantContext) -> None:
         span = ctx.uniform(4.0, 6.8) if ctx.hard else ctx.uniform(1.5, 6.0)
         day0 = ctx.anchor(span + 1)
         withdraw = ctx.rng.random() < 0.3
-        cities = geo.BY_CODE[country].cities
+        cities = ctx.geo.BY_CODE[country].cities
         days = sorted([day0] + [day0 + ctx.uniform(0.1, span) for _ in range(k - 2)] + [day0 + span])
         for j, d in enumerate(days):
             usd = ctx.money(8050, 9990) if ctx.hard else ctx.money(8600, 9800)

@@ -9,7 +9,10 @@ Look-alike ``benign:sparse_supplier_payments``: 3 buyers each paying one of 3 su
 
 from __future__ import annotations
 
-from datagen.planters import PlantContext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "ML-NET-05"
 

@@ -9,7 +9,10 @@ Look-alike ``benign:bonus_then_large_purchase``: a 20,000-26,000 USD inflow of w
 
 from __future__ import annotations
 
-from datagen.planters import PlantContext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "TF-PASS-01"
 

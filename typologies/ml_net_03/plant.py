@@ -9,7 +9,10 @@ Look-alike ``benign:partial_repayment_triangle``: a 3-party triangle that return
 
 from __future__ import annotations
 
-from datagen.planters import PlantContext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "ML-NET-03"
 

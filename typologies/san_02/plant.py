@@ -11,9 +11,10 @@ with a listed name.
 
 from __future__ import annotations
 
-from datagen import geo
-from datagen.planters import PlantContext
-from datagen.planters._names import entities, individuals, one_token, vary
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "SAN-02"
 FALLBACK = ("TR", "AE", "PK", "AF", "SO", "IQ", "SY", "LB")
@@ -25,11 +26,11 @@ def plant(ctx: PlantContext) -> None:
         inst = ctx.instance(TYPOLOGY_ID)
         pk, ak = ctx.person(background=6)
         inst.subject(pk)
-        use_entity = i % 4 == 3 and entities()
-        e = entities()[int(ctx.rng.integers(len(entities())))] if use_entity else \
-            individuals()[int(ctx.rng.integers(len(individuals())))]
-        name, _ = vary(e, ctx.rng)
-        country = e.nationality if e.nationality in geo.BY_CODE else str(ctx.choice(FALLBACK))
+        use_entity = i % 4 == 3 and ctx.listed.entities()
+        e = ctx.listed.entities()[int(ctx.rng.integers(len(ctx.listed.entities())))] if use_entity else \
+            ctx.listed.individuals()[int(ctx.rng.integers(len(ctx.listed.individuals())))]
+        name, _ = ctx.listed.vary(e, ctx.rng)
+        country = e.nationality if e.nationality in ctx.geo.BY_CODE else str(ctx.choice(FALLBACK))
         ext = w.new_external(name, country, "current")
         inst.label("account", ext, "counterparty")
         day = ctx.anchor(20)
@@ -50,8 +51,8 @@ def benign(ctx: PlantContext) -> None:
         inst = ctx.instance("benign:beneficiary_shares_one_token")
         pk, ak = ctx.person(background=6)
         inst.subject(pk)
-        e = individuals()[int(ctx.rng.integers(len(individuals())))]
-        name = one_token(e, ctx.rng)
+        e = ctx.listed.individuals()[int(ctx.rng.integers(len(ctx.listed.individuals())))]
+        name = ctx.listed.one_token(e, ctx.rng)
         country = str(ctx.choice(("AE", "SG", "MY", "GB")))
         ext = w.new_external(name, country, "current")
         inst.label("account", ext, "counterparty")

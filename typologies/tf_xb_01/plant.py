@@ -11,9 +11,10 @@ a supplier in a listed country >= 10,000 USD against an invoice and bill of ladi
 
 from __future__ import annotations
 
-from datagen import geo
-from datagen.planters import PlantContext
-from datagen.trade import GOODS
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "TF-XB-01"
 CATS = ("conflict_zone", "fatf_call_for_action", "conflict_border_or_transit")
@@ -50,7 +51,7 @@ def benign(ctx: PlantContext) -> None:
             inst = ctx.instance("benign:family_remittances_high_risk")
             home = ctx.high_risk(("conflict_zone",))
             host = str(ctx.choice(("US", "CA", "AU", "SG", "NZ")))
-            pk, ak = ctx.person(country=host, nationality=home if home in geo.BY_CODE else None,
+            pk, ak = ctx.person(country=host, nationality=home if home in ctx.geo.BY_CODE else None,
                                 background=6, bg_kinds=("card", "atm", "salary"))
             inst.subject(pk)
             name, ext = ctx.external_person(home)
@@ -63,9 +64,9 @@ def benign(ctx: PlantContext) -> None:
             pk, ak = ctx.business(line="import and export trading")
             inst.subject(pk)
             dest = str(ctx.choice(("VN", "KE", "NG", "LA", "BG")))
-            sup = w.new_business(ctx.rng, dest if dest in geo.BY_CODE else "VN", "garment manufacturing")
+            sup = w.new_business(ctx.rng, dest if dest in ctx.geo.BY_CODE else "VN", "garment manufacturing")
             sacc = w.new_external(w.p_parties[-1]["name"], w.p_parties[-1]["country"], "business", pk=sup)
-            g = GOODS[2]
+            g = ctx.goods.GOODS[2]
             usd = ctx.money(12_000, 40_000)
             day = ctx.anchor(40)
             t = w.txn(w.ts(day + 20), "wire", ak, sacc, usd=usd, currency="USD", amount=usd, reference="INVOICE PAYMENT")

@@ -10,7 +10,10 @@ spread geometrically (no 8 within 20%).
 
 from __future__ import annotations
 
-from datagen.planters import PlantContext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "ML-NET-01"
 

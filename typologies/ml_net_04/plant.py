@@ -9,7 +9,10 @@ and the others forward 80-88% (a chain of ordinary payments, so none of its acco
 
 from __future__ import annotations
 
-from datagen.planters import PlantContext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "ML-NET-04"
 

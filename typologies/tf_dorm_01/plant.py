@@ -14,8 +14,10 @@ high-risk corridor nor a 72-hour pass-through).
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from datagen.planters import PlantContext
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "TF-DORM-01"
 

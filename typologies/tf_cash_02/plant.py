@@ -9,8 +9,10 @@ takings in two cities but the money stays at home.
 
 from __future__ import annotations
 
-from datagen import geo
-from datagen.planters import PlantContext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "TF-CASH-02"
 ABROAD = ("TR", "AE", "JO", "PK", "KE", "MY", "TH", "LB")
@@ -19,7 +21,7 @@ ABROAD = ("TR", "AE", "JO", "PK", "KE", "MY", "TH", "LB")
 def _deposits(ctx: PlantContext, inst: object | None, ak: int, country: str, n_dep: int, span: float,
               day0: float) -> float:
     w = ctx.w
-    cities = list(geo.BY_CODE[country].cities)
+    cities = list(ctx.geo.BY_CODE[country].cities)
     if len(cities) < 2:
         cities = cities + [cities[0] + " Central"]
     total = 0.0
@@ -66,7 +68,7 @@ def plant(ctx: PlantContext) -> None:
             while left > 1:
                 usd = min(left, ctx.money(600, 1000))
                 inst.evidence(w.txn(w.ts(d), "atm_withdrawal", ak, None, usd=round(usd, 2), location_country=dest,
-                                    location_city=geo.BY_CODE[dest].cities[0]))
+                                    location_city=ctx.geo.BY_CODE[dest].cities[0]))
                 left -= usd
                 d = min(d + ctx.uniform(0.05, 0.8), start + 4.5)
 

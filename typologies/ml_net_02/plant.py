@@ -11,7 +11,10 @@ on their own (no common sink).
 
 from __future__ import annotations
 
-from datagen.planters import PlantContext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "ML-NET-02"
 

@@ -9,7 +9,10 @@ Look-alike ``benign:remittances_to_relatives``: monthly remittances with a state
 
 from __future__ import annotations
 
-from datagen.planters import PlantContext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "TF-REM-01"
 

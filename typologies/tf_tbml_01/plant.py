@@ -8,8 +8,10 @@ Look-alike ``benign:premium_goods_importer``: 1.8-2.5x the reference price (prem
 
 from __future__ import annotations
 
-from datagen.planters import PlantContext
-from datagen.planters._trade import COMMON, invoice, pair
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "TF-TBML-01"
 
@@ -17,17 +19,17 @@ TYPOLOGY_ID = "TF-TBML-01"
 def plant(ctx: PlantContext) -> None:
     for i in range(ctx.n):
         inst = ctx.instance(TYPOLOGY_ID)
-        dom, forn = pair(ctx)
+        dom, forn = ctx.trading.pair(ctx)
         inst.subject(dom.party)
         inst.label("party", forn.party, "counterparty")
-        good = COMMON[int(ctx.rng.integers(len(COMMON)))]
+        good = ctx.trading.COMMON[int(ctx.rng.integers(len(ctx.trading.COMMON)))]
         factor = ctx.uniform(3.3, 3.9) if ctx.hard else ctx.uniform(4, 9)
         over = i % 2 == 0
         unit = good[3] * (factor if over else 1 / factor)
         exporter, importer = (forn, dom) if i % 4 < 2 else (dom, forn)
         for _ in range(int(ctx.rng.integers(1, 4))):
             qty = max(1.0, round(ctx.uniform(20_000, 80_000) / good[3]))
-            tk, pay = invoice(ctx, exporter, importer, good, qty, unit, ctx.anchor(35))
+            tk, pay = ctx.trading.invoice(ctx, exporter, importer, good, qty, unit, ctx.anchor(35))
             inst.label("trade_document", tk, "evidence")
             if pay is not None:
                 inst.evidence(pay)
@@ -36,12 +38,12 @@ def plant(ctx: PlantContext) -> None:
 def benign(ctx: PlantContext) -> None:
     for _ in range(ctx.n_benign):
         inst = ctx.instance("benign:premium_goods_importer")
-        dom, forn = pair(ctx)
+        dom, forn = ctx.trading.pair(ctx)
         inst.subject(dom.party)
-        good = COMMON[int(ctx.rng.integers(len(COMMON)))]
+        good = ctx.trading.COMMON[int(ctx.rng.integers(len(ctx.trading.COMMON)))]
         unit = good[3] * ctx.uniform(1.8, 2.5)
         qty = max(1.0, round(ctx.uniform(20_000, 80_000) / good[3]))
-        tk, pay = invoice(ctx, forn, dom, good, qty, unit, ctx.anchor(35))
+        tk, pay = ctx.trading.invoice(ctx, forn, dom, good, qty, unit, ctx.anchor(35))
         inst.label("trade_document", tk, "evidence")
         if pay is not None:
             inst.evidence(pay)

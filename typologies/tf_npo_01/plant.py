@@ -11,7 +11,10 @@ sends large amounts to organisations there (inside its declared operations).
 
 from __future__ import annotations
 
-from datagen.planters import PlantContext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "TF-NPO-01"
 FIELD = ("SO", "AF", "YE", "SD", "PK", "BD", "KE", "ET")

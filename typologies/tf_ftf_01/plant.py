@@ -13,9 +13,10 @@ or Jordan but only 10-30% of the balance withdrawn.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from datagen import geo
-from datagen.planters import PlantContext
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "TF-FTF-01"
 AIR = ("4511", "3005", "3026", "3099", "4722")
@@ -86,7 +87,7 @@ def plant(ctx: PlantContext) -> None:
         for k in range(int(ctx.rng.integers(1, 4))):
             ch = "atm_withdrawal" if k % 2 == 0 else "card_payment"
             inst.evidence(w.txn(w.ts(abroad + k * 0.8), ch, card, None, usd=ctx.money(40, 250), location_country=dest,
-                                location_city=geo.BY_CODE[dest].cities[0],
+                                location_city=ctx.geo.BY_CODE[dest].cities[0],
                                 merchant_category="5411" if ch == "card_payment" else None))
 
 
@@ -106,4 +107,4 @@ def benign(ctx: PlantContext) -> None:
         for k in range(3):
             inst.evidence(w.txn(w.ts(day + 8 + k), "card_payment", ak, None, usd=ctx.money(30, 200),
                                 merchant_category="7011" if k == 0 else "5812", location_country=dest,
-                                location_city=geo.BY_CODE[dest].cities[0]))
+                                location_city=ctx.geo.BY_CODE[dest].cities[0]))

@@ -13,9 +13,10 @@ threshold, no high-risk country, no deposit) and ``benign:travel_group_varied_am
 
 from __future__ import annotations
 
-from datagen import geo
-from datagen.planters import PlantContext
-from datagen.trade import AIRLINES
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "TF-CASH-03"
 VARIANTS = ("high_risk_repeat", "band", "undeclared", "deposit_after_inbound", "group")
@@ -31,7 +32,7 @@ def _safe_home(ctx: PlantContext) -> str:
 
 
 def _flight(ctx: PlantContext) -> str:
-    return f"{ctx.choice(AIRLINES)}{int(ctx.rng.integers(1, 999)):03d}"
+    return f"{ctx.choice(ctx.goods.AIRLINES)}{int(ctx.rng.integers(1, 999)):03d}"
 
 
 def _declare(ctx: PlantContext, pk: int, name: str, home: str, abroad: str, inbound: bool, day: float,
@@ -43,9 +44,9 @@ def _declare(ctx: PlantContext, pk: int, name: str, home: str, abroad: str, inbo
     return w.declaration(
         w.ts(day), party=pk, traveller_name=name, document_number=row.get("id_number"),
         nationality=row.get("nationality", home), direction="inbound" if inbound else "outbound",
-        port=geo.BY_CODE[home].airport, origin_country=abroad if inbound else home,
+        port=ctx.geo.BY_CODE[home].airport, origin_country=abroad if inbound else home,
         destination_country=home if inbound else abroad, _usd=usd,
-        currency="USD" if ctx.rng.random() < 0.7 else geo.BY_CODE[home].currency, declared=declared,
+        currency="USD" if ctx.rng.random() < 0.7 else ctx.geo.BY_CODE[home].currency, declared=declared,
         transport_ref=flight or _flight(ctx), purpose=purpose,
     )
 

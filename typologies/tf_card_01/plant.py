@@ -9,8 +9,10 @@ ATMs in a border jurisdiction on holiday.
 
 from __future__ import annotations
 
-from datagen import geo
-from datagen.planters import PlantContext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "TF-CARD-01"
 
@@ -22,7 +24,7 @@ def _atm_out(ctx: PlantContext, inst: object, card: int, usd_total: float, count
     while left > 20:
         usd = min(left, float(20 * int(ctx.rng.integers(15, 40))))
         t = w.txn(w.ts(d), "atm_withdrawal", card, None, usd=usd, location_country=country,
-                  location_city=str(ctx.choice(geo.BY_CODE[country].cities)))
+                  location_city=str(ctx.choice(ctx.geo.BY_CODE[country].cities)))
         inst.evidence(t)  # type: ignore[attr-defined]
         left -= usd
         d += ctx.uniform(0.02, 0.6)

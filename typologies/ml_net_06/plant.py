@@ -11,9 +11,10 @@ one name token with a listed person.
 
 from __future__ import annotations
 
-from datagen.planters import PlantContext
-from datagen.planters._names import individuals, one_token
-from datagen.planters.san_01 import designated_party
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "ML-NET-06"
 
@@ -23,7 +24,7 @@ def plant(ctx: PlantContext) -> None:
     made = 0
     while made < ctx.n:
         seed_inst = w.instance("SAN-01")
-        dp, dacc = designated_party(ctx, seed_inst)
+        dp, dacc = ctx.listed.designated_party(ctx, seed_inst)
         country = w.account_country(dacc)
         hop1, a1 = ctx.person(country=country, background=4)
         hop2, a2 = ctx.person(country=country, background=4)
@@ -54,10 +55,10 @@ def benign(ctx: PlantContext) -> None:
     w = ctx.w
     for _ in range(ctx.n_benign):
         inst = ctx.instance("benign:counterparty_of_namesake")
-        e = individuals()[int(ctx.rng.integers(len(individuals())))]
+        e = ctx.listed.individuals()[int(ctx.rng.integers(len(ctx.listed.individuals())))]
         country = ctx.resident_country()
         namesake = w.new_person(ctx.rng, country, "SG" if e.nationality != "SG" else "MY", locale="en",
-                                name=one_token(e, ctx.rng))
+                                name=ctx.listed.one_token(e, ctx.rng))
         nacc = w.new_account(namesake, "current", country)
         pk, ak = ctx.person(country=country, background=4)
         inst.subject(pk)

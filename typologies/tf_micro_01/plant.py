@@ -10,8 +10,10 @@ hospital instead of abroad.
 
 from __future__ import annotations
 
-from datagen import geo
-from datagen.planters import PlantContext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 TYPOLOGY_ID = "TF-MICRO-01"
 ABROAD = ("TR", "SY", "LB", "JO", "PK", "AF", "SO", "YE", "IQ", "PS")
@@ -20,7 +22,7 @@ ABROAD = ("TR", "SY", "LB", "JO", "PK", "AF", "SO", "YE", "IQ", "PS")
 def _collect(ctx: PlantContext, inst: object, ak: int, country: str, day0: float, span: float,
              n_txn: int, n_senders: int) -> tuple[float, float]:
     w = ctx.w
-    senders = [ctx.external_person(country if ctx.rng.random() < 0.7 else str(ctx.choice(geo.APEC)))[1]
+    senders = [ctx.external_person(country if ctx.rng.random() < 0.7 else str(ctx.choice(ctx.geo.APEC)))[1]
                for _ in range(n_senders)]
     total = 0.0
     last = day0
