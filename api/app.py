@@ -26,7 +26,8 @@ from api import ui
 from api.deps import TokenCache
 from api.models import Health
 from api.routers import alerts, audit, cases, ingest, reports, scans, schedules, screening, typologies, users
-from engine import auth
+from api.uploads import BodySizeLimit
+from engine import auth, scan
 from engine.errors import CtfmonError
 from engine.schedule import ScheduleService, SharedDatabase
 from typologies import registry
@@ -69,6 +70,8 @@ def create_app(
     ``scheduler=False`` leaves scheduled scans off (they still can be managed and run by hand).
     """
     db = SharedDatabase(db_path)
+    with db.writing() as con:  # scans left running by a server that was killed
+        scan.mark_interrupted(con, actor="server start")
     catalogue = registry.catalogue()
     svc = ScheduleService(db, catalogue)
 
@@ -92,6 +95,7 @@ def create_app(
         ),
         lifespan=lifespan,
     )
+    app.add_middleware(BodySizeLimit)
     app.state.db = db
     app.state.catalogue = catalogue
     app.state.scheduler = svc

@@ -1,20 +1,51 @@
 """Request and response models: the JSON shapes of the API (they are also its docs).
 
-Timestamps are naive UTC in ISO 8601 (``2026-05-24T14:30:00``); money is in the base
-currency (``*_base``) unless a record shows its own ``currency``.
+Timestamps in responses are UTC in ISO 8601 with the zone (``2026-05-24T14:30:00Z``); a
+timestamp sent without a zone is read as UTC.  Money is in the base currency (``*_base``)
+unless a record shows its own ``currency``.  Errors are ``{"detail": "..."}`` (request
+validation: a list with one item per field); every route documents the 4xx it may answer.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from engine.auth import ROLES
 from engine.cases import STATES
 
 T = TypeVar("T")
+
+
+def _utc(value: datetime) -> datetime:
+    """The database stores naive UTC: responses say so (``...Z``)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: A response timestamp: timezone-aware UTC, serialised as ISO 8601 with ``Z``.
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx answer."""
+
+    detail: str | list[dict[str, Any]] = Field(
+        description="what is wrong, in words; for request validation one item per field (loc, msg, type)"
+    )
+
+
+#: The 4xx answers every router documents (``APIRouter(responses=ERROR_RESPONSES)``).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "bad input: the message names the field or file and what is expected"},
+    401: {"model": ErrorOut, "description": "no token, or an unknown or revoked one"},
+    403: {"model": ErrorOut, "description": "the token's role may not do this"},
+    404: {"model": ErrorOut, "description": "no such object"},
+    409: {"model": ErrorOut, "description": "not allowed in the object's current state (the message says why)"},
+    413: {"model": ErrorOut, "description": "request body larger than CTFMON_UPLOAD_MAX_MB"},
+    422: {"model": ErrorOut, "description": "request validation failed, or a value was refused"},
+}
 
 CaseState = Literal["new", "in_review", "escalated", "str_filed", "closed_false_positive", "closed_no_action"]
 Role = Literal["analyst", "supervisor", "admin", "auditor"]
@@ -49,13 +80,13 @@ class AlertOut(BaseModel):
     subject_type: str
     subject_id: str
     score: float
-    window_start: datetime | None
-    window_end: datetime | None
+    window_start: UtcDatetime | None
+    window_end: UtcDatetime | None
     evidence: list[str] = Field(description="ids of the transactions / declarations / trade documents")
     explanation: str
     details: dict[str, Any] = Field(description="measured figures; graph typologies: nodes and edges")
     scan_id: str
-    created_at: datetime
+    created_at: UtcDatetime
     case_id: str | None = None
     case_state: str | None = None
 
@@ -71,16 +102,16 @@ class CaseSummary(BaseModel):
     alert_count: int
     typologies: list[str]
     assignee: str | None
-    created_at: datetime
-    updated_at: datetime
-    due_at: datetime
-    closed_at: datetime | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    due_at: UtcDatetime
+    closed_at: UtcDatetime | None
 
 
 class Note(BaseModel):
     note_id: int
     author: str
-    created_at: datetime
+    created_at: UtcDatetime
     text: str
 
 
@@ -90,10 +121,10 @@ class Disposition(BaseModel):
     to_state: str
     reason: str
     proposed_by: str
-    proposed_at: datetime
+    proposed_at: UtcDatetime
     status: Literal["pending", "approved", "rejected", "superseded"]
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: UtcDatetime | None
     decision_reason: str | None
 
 
@@ -167,29 +198,31 @@ class CaseSync(BaseModel):
 class ScanOut(BaseModel):
     scan_id: str
     status: str
-    window_start: datetime
-    window_end: datetime
+    window_start: UtcDatetime
+    window_end: UtcDatetime
     counts: dict[str, int]
     timings: dict[str, float]
     errors: dict[str, str]
     new_alerts: dict[str, int]
     total_alerts: int
     total_new: int
+    warnings: list[str] = Field(default_factory=list, description="data left out of the window, and why")
     cases: CaseSync
 
 
 class ScanRow(BaseModel):
     scan_id: str
-    started_at: datetime
-    finished_at: datetime | None
-    as_of: datetime
-    window_start: datetime
-    window_end: datetime
+    started_at: UtcDatetime
+    finished_at: UtcDatetime | None
+    as_of: UtcDatetime
+    window_start: UtcDatetime
+    window_end: UtcDatetime
     typologies: list[str]
     status: str
     counts: Any = None
     timings: Any = None
     errors: Any = None
+    warnings: Any = None
     triggered_by: str
 
 
@@ -236,9 +269,9 @@ class ScheduleOut(BaseModel):
     lookback_days: int | None
     enabled: bool
     created_by: str
-    created_at: datetime
-    updated_at: datetime
-    last_run_at: datetime | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    last_run_at: UtcDatetime | None
     last_scan_id: str | None
     last_status: str | None
     last_error: str | None
@@ -261,7 +294,7 @@ class UserIn(Strict):
 class UserOut(BaseModel):
     name: str
     role: str
-    created_at: datetime
+    created_at: UtcDatetime
     active: bool
     active_tokens: int = 0
 
@@ -274,18 +307,32 @@ class TokenOut(BaseModel):
 
 class AuditEntry(BaseModel):
     audit_id: int
-    at: datetime
+    at: UtcDatetime
     actor: str
     action: str
     object_type: str
     object_id: str
     before: Any
     after: Any
-    entry_hash: str
+    entry_hash: str = Field(description="HMAC-SHA-256 seal of the entry under the audit key")
+    seq: int | None = Field(None, description="position in the chain (1, 2, 3 ... without gaps)")
+
+
+class ChainCheck(BaseModel):
+    """The audit chain check: every seal, link, sequence number and the checkpoint."""
+
+    intact: bool
+    entries: int
+    head_seq: int | None = Field(description="seq of the last entry; record it elsewhere to anchor the log")
+    head: str | None = Field(description="seal of the last entry")
+    key_id: str = Field(description="fingerprint of the audit key in use")
+    problems: list[str] = Field(description="what is wrong, in words (empty when intact)")
+    first_bad_audit_id: int | None
 
 
 class AuditPage(Page[AuditEntry]):
-    chain_intact: bool | None = Field(None, description="hash chain check (when verify=true)")
+    chain_intact: bool | None = Field(None, description="chain check result (when verify=true)")
+    chain: ChainCheck | None = Field(None, description="the chain check in full (when verify=true)")
 
 
 class IngestOut(BaseModel):

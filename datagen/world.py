@@ -12,12 +12,17 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from datagen import geo, names
-from engine.reference import fx_defaults, jurisdiction_risk
+from engine.reference import jurisdiction_risk
+
+#: The world's currencies and base rates, frozen apart from the shipped FX defaults.
+WORLD_FX = Path(__file__).parent / "data" / "fx_world.csv"
 
 US_PER_DAY = 86_400_000_000
 EPOCH = datetime(1970, 1, 1)
@@ -98,7 +103,7 @@ class World:
     @classmethod
     def create(cls, cfg: GenConfig) -> World:
         w = cls(cfg=cfg, rng=sub_rng(cfg.seed, "world"))
-        fx = fx_defaults()
+        fx = pl.read_csv(WORLD_FX, comment_prefix="#", schema_overrides={"rate_to_base": pl.Float64})
         w.currencies = sorted(fx["currency"].to_list())
         w.ccy_index = {c: i for i, c in enumerate(w.currencies)}
         base = dict(zip(fx["currency"].to_list(), fx["rate_to_base"].to_list(), strict=True))

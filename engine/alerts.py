@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from engine import exports
 from engine.errors import CtfmonError, NotFound
 from engine.schema import ALERT_COLUMNS
 
@@ -173,28 +174,29 @@ def export_alerts(
     typology: str | None = None,
     min_score: float | None = None,
     scan_id: str | None = None,
+    force: bool = False,
+    db: Path | None = None,
 ) -> int:
-    """Write alerts to ``out`` as parquet, csv (evidence ``;``-joined) or jsonl; returns the row count."""
+    """Write alerts to ``out`` as parquet, csv (evidence ``;``-joined, formula-like cells
+    neutralised) or jsonl; returns the row count.  The file is written as
+    :func:`engine.exports.output_file` writes: never over ``db`` or an existing file without
+    ``force``, never half-written."""
     fmt = fmt.lower()
     if fmt not in EXPORT_FORMATS:
         raise CtfmonError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
+    path = exports.check_target(Path(out), force=force, db=db)
     df = list_alerts(con, typology=typology, min_score=min_score, scan_id=scan_id, limit=None)
-    path = Path(out)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    with exports.output_file(path, force=force, db=db) as tmp:
         if fmt == "parquet":
-            df.write_parquet(path)
+            df.write_parquet(tmp)
         elif fmt == "csv":
-            df.with_columns(pl.col("evidence").list.join(";")).write_csv(path)
+            exports.write_csv_for_people(df.with_columns(pl.col("evidence").list.join(";")), tmp)
         else:
-            with path.open("w", encoding="utf-8") as fh:
+            with tmp.open("w", encoding="utf-8") as fh:
                 for row in df.iter_rows(named=True):
                     row["details"] = json.loads(row["details"]) if row["details"] else {}
                     row["evidence"] = list(row["evidence"] or [])
                     fh.write(json.dumps(row, default=_iso, ensure_ascii=False) + "\n")
-    except OSError as exc:
-        raise CtfmonError(f"cannot write {path}: {exc}") from None
     log.info("exported %d alerts to %s (%s)", df.height, path, fmt)
     return df.height
 

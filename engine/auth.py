@@ -10,8 +10,8 @@ Roles and inheritance (decided here, used everywhere through :data:`PERMISSIONS`
   into review or escalate it, *propose* a disposition.
 - ``supervisor``: everything an analyst may do (supervisors work cases too), plus assign
   cases, approve or reject dispositions, close cases, file STRs and export goAML, run scans.
-- ``admin``: read, plus typology parameters, schedules, ingestion, scans, users and tokens,
-  the audit log.  Admin does **not** inherit case work (notes, dispositions, STRs):
+- ``admin``: read, plus typology parameters, schedules, ingestion, sanctions list loads,
+  scans, users and tokens, the audit log.  Admin does **not** inherit case work (notes, dispositions, STRs):
   running the system and deciding cases are kept apart (segregation of duties).
 - ``auditor``: read-only, the audit log included.
 """
@@ -24,6 +24,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import duckdb
@@ -49,6 +50,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "typology.params": frozenset({"admin"}),
     "schedule.manage": frozenset({"admin"}),
     "ingest": frozenset({"admin"}),
+    "lists.load": frozenset({"admin"}),
     "users.manage": frozenset({"admin"}),
     "audit.read": frozenset({"auditor", "admin"}),
 }
@@ -66,6 +68,14 @@ DDL: list[str] = [
   token_hash VARCHAR NOT NULL UNIQUE,
   created_at TIMESTAMP NOT NULL,
   revoked_at TIMESTAMP
+)""",
+    # signed-in page sessions: a random id in the browser's cookie, stored here only as a hash
+    """CREATE TABLE IF NOT EXISTS ui_sessions (
+  session_hash VARCHAR PRIMARY KEY,
+  user_name VARCHAR NOT NULL,
+  token_id VARCHAR NOT NULL,
+  created_at TIMESTAMP NOT NULL,
+  expires_at TIMESTAMP NOT NULL
 )""",
 ]
 
@@ -170,16 +180,67 @@ def revoke_token(con: duckdb.DuckDBPyConnection, name: str, token_id: str, *, ac
         )
 
 
-def authenticate(con: duckdb.DuckDBPyConnection, token: str) -> User | None:
-    """The active user holding ``token``, or None."""
+def _holder(con: duckdb.DuckDBPyConnection, token: str) -> tuple[str, User] | None:
+    """(token id, user) of a live token of an active user, or None."""
     if not token or len(token) > 512:
         return None
     digest = hash_token(token)
     rows = con.execute(
-        """SELECT t.token_hash, u.name, u.role FROM api_tokens t JOIN users u ON u.name = t.user_name
+        """SELECT t.token_id, t.token_hash, u.name, u.role FROM api_tokens t JOIN users u ON u.name = t.user_name
            WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.active""",
         [digest],
+    ).fetchall()
+    if not rows or not hmac.compare_digest(rows[0][1], digest):
+        return None
+    return rows[0][0], User(rows[0][2], rows[0][3])
+
+
+def authenticate(con: duckdb.DuckDBPyConnection, token: str) -> User | None:
+    """The active user holding ``token``, or None."""
+    held = _holder(con, token)
+    return held[1] if held else None
+
+
+# --------------------------------------------------------------------------- page sessions
+def start_session(con: duckdb.DuckDBPyConnection, token: str, *, hours: float) -> tuple[str, User] | None:
+    """Sign in to the pages with an API token: a new session, or None for a bad token.
+
+    Returns (session id, user).  The session id is random and goes into the browser's
+    cookie; the database keeps only its hash, the token it was opened with and when it
+    expires.  It ends at expiry, at sign-out (:func:`end_session`) and when its token is
+    revoked or its user deactivated.  The API token itself never reaches the cookie."""
+    held = _holder(con, token)
+    if held is None:
+        return None
+    token_id, user = held
+    session_id = secrets.token_urlsafe(32)
+    now = now_utc()
+    with transaction(con):
+        con.execute("DELETE FROM ui_sessions WHERE expires_at <= ?", [now])
+        con.execute("INSERT INTO ui_sessions VALUES (?, ?, ?, ?, ?)",
+                    [hash_token(session_id), user.name, token_id, now, now + timedelta(hours=hours)])
+    log.info("page session started for %s", user.name)
+    return session_id, user
+
+
+def session_user(con: duckdb.DuckDBPyConnection, session_id: str) -> User | None:
+    """The user of a live session (not expired, token not revoked, user active), or None."""
+    if not session_id or len(session_id) > 512:
+        return None
+    digest = hash_token(session_id)
+    rows = con.execute(
+        """SELECT s.session_hash, u.name, u.role FROM ui_sessions s
+           JOIN api_tokens t ON t.token_id = s.token_id AND t.revoked_at IS NULL
+           JOIN users u ON u.name = s.user_name AND u.active
+           WHERE s.session_hash = ? AND s.expires_at > ?""",
+        [digest, now_utc()],
     ).fetchall()
     if not rows or not hmac.compare_digest(rows[0][0], digest):
         return None
     return User(rows[0][1], rows[0][2])
+
+
+def end_session(con: duckdb.DuckDBPyConnection, session_id: str) -> None:
+    """Sign out: the session is deleted, so its cookie no longer opens anything."""
+    if session_id:
+        con.execute("DELETE FROM ui_sessions WHERE session_hash = ?", [hash_token(session_id)])

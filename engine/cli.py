@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from engine import store
+from engine import exports, remote, store
 from engine.config import get_settings
-from engine.errors import CtfmonError
+from engine.errors import CtfmonError, DatabaseBusy
+from engine.remote import ApiClient
 
 
 class _Group(TyperGroup):
@@ -48,8 +52,26 @@ DbOption = Annotated[
 ]
 
 
+ForceOption = Annotated[bool, typer.Option("--force", help="overwrite --out when it exists")]
+
+
 def db_path(db: Path | None) -> Path:
     return db if db is not None else get_settings().db
+
+
+@contextmanager
+def _reading(db: Path | None) -> Iterator[tuple[duckdb.DuckDBPyConnection | None, ApiClient | None]]:
+    """For a read command: ``(connection, None)`` on the database opened read-only (a missing
+    database is refused, never created), or ``(None, client)`` for the API of the server
+    holding it (``CTFMON_TOKEN``; refused with the way to set it otherwise)."""
+    path = db_path(db)
+    try:
+        con = store.connect(path, read_only=True)
+    except DatabaseBusy as busy:
+        yield None, remote.client_for(path, busy)
+        return
+    with con:
+        yield con, None
 
 
 @app.callback()
@@ -107,6 +129,8 @@ def ingest(
                        no_wrap=col != "note")
     for r in results:
         note = "already loaded" if r.already_loaded else (f"{r.rows_replaced} replaced" if r.rows_replaced else "")
+        if r.values_cleaned:
+            note = "; ".join(filter(None, [note, f"{r.values_cleaned} values cleaned (quarantine list --notes)"]))
         out.add_row(Path(r.file).name, r.table, f"{r.rows_read:,}", f"{r.rows_loaded:,}", f"{r.rows_quarantined:,}",
                     f"{r.rows_duplicate:,}", note)
     Console(width=max(console.width, 110)).print(out)
@@ -129,6 +153,8 @@ def quarantine_list(
     batch: Annotated[int | None, typer.Option("--batch", help="only this ingest batch")] = None,
     table: Annotated[str | None, typer.Option("--table", help="only this table")] = None,
     limit: Annotated[int, typer.Option("--limit", help="at most this many rows")] = 50,
+    notes: Annotated[bool, typer.Option("--notes", help="instead: values changed in loaded rows (control "
+                                        "characters removed from free text)")] = False,
     db: DbOption = None,
 ) -> None:
     """Show quarantined rows: file, row, column and reason."""
@@ -136,13 +162,15 @@ def quarantine_list(
 
     from engine import ingest as ing
 
-    con = store.connect(db_path(db), read_only=True)
-    df = ing.quarantine_frame(con, batch_id=batch, table=table, limit=limit)
-    out = Table(title=f"quarantine ({df.height} shown)")
-    for col in ("batch", "file", "row", "column", "reason"):
+    with store.connect(db_path(db), read_only=True) as con:
+        frame = ing.notes_frame if notes else ing.quarantine_frame
+        df = frame(con, batch_id=batch, table=table, limit=limit)
+    out = Table(title=f"{'ingest notes' if notes else 'quarantine'} ({df.height} shown)")
+    for col in ("batch", "file", "row", "column", "note" if notes else "reason"):
         out.add_column(col)
     for r in df.iter_rows(named=True):
-        out.add_row(str(r["batch_id"]), r["file"], str(r["row_number"]), r["column_name"] or "", r["reason"])
+        out.add_row(str(r["batch_id"]), r["file"], str(r["row_number"]), r["column_name"] or "",
+                    r["note" if notes else "reason"])
     console.print(out)
 
 
@@ -152,17 +180,20 @@ def quarantine_export(
     fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet")] = "csv",
     batch: Annotated[int | None, typer.Option("--batch", help="only this ingest batch")] = None,
     table: Annotated[str | None, typer.Option("--table", help="only this table")] = None,
+    force: ForceOption = False,
     db: DbOption = None,
 ) -> None:
-    """Write quarantined rows (with the raw row as JSON) to a file."""
+    """Write quarantined rows (with the raw row as JSON) to a file (CSV: formula-like cells neutralised)."""
     from engine import ingest as ing
 
     if fmt not in ("csv", "jsonl", "parquet"):
         raise CtfmonError(f"--format {fmt!r}: expected csv, jsonl or parquet")
-    con = store.connect(db_path(db), read_only=True)
-    df = ing.quarantine_frame(con, batch_id=batch, table=table)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    {"csv": df.write_csv, "jsonl": df.write_ndjson, "parquet": df.write_parquet}[fmt](out)
+    exports.check_target(out, force=force, db=db_path(db))
+    with store.connect(db_path(db), read_only=True) as con:
+        df = ing.quarantine_frame(con, batch_id=batch, table=table)
+    with exports.output_file(out, force=force, db=db_path(db)) as tmp:
+        {"csv": lambda p: exports.write_csv_for_people(df, p), "jsonl": df.write_ndjson,
+         "parquet": df.write_parquet}[fmt](tmp)
     console.print(f"wrote {df.height:,} quarantined rows to {out}")
 
 
@@ -173,11 +204,12 @@ def stats(db: DbOption = None) -> None:
 
     from engine import ingest as ing
 
-    con = store.connect(db_path(db), read_only=True)
+    with store.connect(db_path(db), read_only=True) as con:
+        rows = ing.stats(con)
     out = Table(title=f"ctfmon database {db_path(db)}")
     for col in ("table", "rows", "from", "to", "range of"):
         out.add_column(col, justify="right" if col == "rows" else "left")
-    for r in ing.stats(con):
+    for r in rows:
         out.add_row(str(r["table"]), f"{r['rows']:,}", "" if r["from"] is None else str(r["from"]),
                     "" if r["to"] is None else str(r["to"]), str(r["range_of"]))
     Console(width=max(console.width, 100)).print(out)
@@ -193,18 +225,46 @@ app.add_typer(typologies_app, name="typologies")
 
 
 @typologies_app.command("list")
-def typologies_list() -> None:
-    """Every typology: id, name and number of parameters."""
+def typologies_list(db: DbOption = None) -> None:
+    """Every typology: id, name, number of parameters and, with a database, its stored overrides."""
     from rich.table import Table
 
     from typologies import registry
 
+    catalogue = registry.catalogue()
+    overrides: dict[str, int] = {}
+    if _optional_db(db):
+        with _reading(db) as (con, api):
+            if con is not None:
+                from engine import scan as scan_mod
+
+                overrides = {tid: len(scan_mod.get_typology_overrides(con, cls)) for tid, cls in catalogue.items()}
+            else:
+                overrides = {t["id"]: sum(t["effective"][k] != _default(v) for k, v in t["params"].items())
+                             for t in api.get("/typologies")}
     out = Table(title="typologies")
-    for col in ("id", "name", "parameters"):
+    for col in ("id", "name", "parameters", *(("overrides",) if overrides else ())):
         out.add_column(col)
-    for tid, cls in registry.catalogue().items():
-        out.add_row(tid, cls.name, str(len(cls.Params.model_fields)))
+    for tid, cls in catalogue.items():
+        out.add_row(tid, cls.name, str(len(cls.Params.model_fields)),
+                    *((str(overrides.get(tid, 0) or ""),) if overrides else ()))
     console.print(out)
+
+
+def _optional_db(db: Path | None) -> bool:
+    """Whether a command that works without a database has one to read (says so when --db names none)."""
+    path = db_path(db)
+    if path.exists():
+        return True
+    if db is not None:
+        err_console.print(f"no database at {path}: showing the catalogue defaults", highlight=False)
+    return False
+
+
+def _default(info: dict[str, object]) -> object:
+    """A parameter's default as the API's JSON gives it (tuples become lists)."""
+    d = info["default"]
+    return list(d) if isinstance(d, tuple) else d
 
 
 @typologies_app.command("show")
@@ -220,10 +280,10 @@ def typologies_show(
 
     cls = registry.catalogue().typology(typology_id)
     params = cls.Params()
-    path = db_path(db)
-    if path.exists():
-        with store.connect(path, read_only=True) as con:
-            params = scan_mod.effective_params(con, cls)
+    if _optional_db(db):
+        with _reading(db) as (con, api):
+            params = (scan_mod.effective_params(con, cls) if con is not None
+                      else cls.Params.model_validate(api.get(f"/typologies/{typology_id}")["effective"]))
     current: dict[str, object] = params.model_dump()
     d = cls.describe(params)
     console.print(f"[bold]{d['id']}[/] {d['name']}")
@@ -233,6 +293,8 @@ def typologies_show(
         out.add_column(col)
     for name, info in d["params"].items():
         cur = current.get(name, info["default"])
+        if isinstance(cur, list):
+            cur = tuple(cur)
         out.add_row(name, info["type"], str(info["default"]), str(cur) if cur != info["default"] else "",
                     info["description"])
     console.print(out)
@@ -288,16 +350,15 @@ def scan(
     """Run typologies over the loaded data, store their alerts and group new alerts into cases."""
     from rich.table import Table
 
+    from engine import cases
     from engine import scan as scan_mod
     from typologies import registry
 
     ids = [t.strip() for t in typologies.split(",") if t.strip()] if typologies else None
     per_scan = scan_mod.parse_param_assignments(param or [])
-    from engine import cases
-
-    with store.connect(db_path(db)) as con:
+    with store.connect(db_path(db)) as con, _scan_progress() as on_progress:
         result = scan_mod.run_scan(con, registry.catalogue(), as_of=_parse_as_of(as_of), lookback_days=lookback,
-                                   typology_ids=ids, params=per_scan, triggered_by="cli")
+                                   typology_ids=ids, params=per_scan, triggered_by="cli", on_progress=on_progress)
         synced = cases.sync_cases(con, actor="cli")
     out = Table(title=f"scan {result.scan_id}: {result.window_start} .. {result.window_end} ({result.status})")
     for col in ("typology", "alerts", "new", "seconds", "error"):
@@ -308,10 +369,40 @@ def scan(
     out.add_row("[bold]total[/]", f"{result.total_alerts:,}", f"{result.total_new:,}",
                 f"{sum(result.timings.values()):.2f}", result.errors.get("scan", ""))
     console.print(out)
+    for w in result.warnings:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
     console.print(f"cases: {synced.cases_created} opened, {synced.cases_joined} joined by "
                   f"{synced.alerts_added} new alerts")
     if result.errors:
         raise typer.Exit(1)
+
+
+@contextmanager
+def _scan_progress() -> Iterator[Callable[[str, str, int, int], None] | None]:
+    """A progress display per typology on a terminal (nothing when output is redirected)."""
+    if not err_console.is_terminal:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from typologies import registry
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err_console, transient=True) as progress:
+        task = progress.add_task("scan: reading the window", total=None)
+
+        def on_progress(typology_id: str, stage: str, done: int, total: int) -> None:
+            text = f"scan: {typology_id} {registry.catalogue().typology(typology_id).name}" if stage == "start" else None
+            progress.update(task, total=total, completed=done, description=text)
+
+        yield on_progress
 
 
 alerts_app = typer.Typer(help="Alerts produced by scans.", no_args_is_help=True)
@@ -330,17 +421,26 @@ def alerts_list(
 
     from engine import alerts as al
 
-    with store.connect(db_path(db), read_only=True) as con:
-        df = al.list_alerts(con, typology=typology, min_score=min_score, limit=limit)
-        total = al.count_alerts(con, typology=typology, min_score=min_score)
-    out = Table(title=f"alerts ({df.height:,} of {total:,})")
+    with _reading(db) as (con, api):
+        if con is not None:
+            rows = al.list_alerts(con, typology=typology, min_score=min_score, limit=limit).to_dicts()
+            total = al.count_alerts(con, typology=typology, min_score=min_score)
+        else:
+            page = api.get("/alerts", typology=typology, min_score=min_score, limit=min(limit, 500))
+            rows, total = page["items"], page["total"]
+    out = Table(title=f"alerts ({len(rows):,} of {total:,})")
     for col in ("alert_id", "typology", "subject", "score", "window", "explanation"):
         out.add_column(col)
-    for r in df.iter_rows(named=True):
+    for r in rows:
         out.add_row(r["alert_id"], r["typology_id"], f"{r['subject_type']}:{r['subject_id']}", f"{r['score']:.2f}",
-                    f"{r['window_start']:%Y-%m-%d} .. {r['window_end']:%Y-%m-%d}" if r["window_start"] else "",
+                    f"{_day(r['window_start'])} .. {_day(r['window_end'])}" if r["window_start"] else "",
                     r["explanation"])
     console.print(out)
+
+
+def _day(value: object) -> str:
+    """YYYY-MM-DD of a datetime or of an ISO 8601 string (as the API returns them)."""
+    return str(value)[:10]
 
 
 @alerts_app.command("show")
@@ -350,8 +450,8 @@ def alerts_show(alert_id: Annotated[str, typer.Argument(help="alert id")], db: D
 
     from engine import alerts as al
 
-    with store.connect(db_path(db), read_only=True) as con:
-        a = al.get_alert(con, alert_id)
+    with _reading(db) as (con, api):
+        a = al.get_alert(con, alert_id) if con is not None else api.get(f"/alerts/{alert_id}")
     console.print(f"[bold]{a['alert_id']}[/] {a['typology_id']}  {a['subject_type']} {a['subject_id']}  "
                   f"score {a['score']:.2f}", highlight=False)
     console.print(f"window {a['window_start']} .. {a['window_end']}   scan {a['scan_id']}", highlight=False)
@@ -367,12 +467,14 @@ def alerts_export(
     db: DbOption = None,
     typology: Annotated[str | None, typer.Option("--typology", help="typology id(s), comma-separated")] = None,
     min_score: Annotated[float | None, typer.Option("--min-score")] = None,
+    force: ForceOption = False,
 ) -> None:
-    """Write alerts in the contract's alert shape."""
+    """Write alerts in the contract's alert shape (CSV: formula-like cells neutralised)."""
     from engine import alerts as al
 
+    exports.check_target(out, force=force, db=db_path(db))
     with store.connect(db_path(db), read_only=True) as con:
-        n = al.export_alerts(con, out, fmt, typology=typology, min_score=min_score)
+        n = al.export_alerts(con, out, fmt, typology=typology, min_score=min_score, force=force, db=db_path(db))
     console.print(f"wrote {n:,} alerts to {out}")
 
 
@@ -382,12 +484,15 @@ def evaluate(
     db: DbOption = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="also write the figures as JSON here")] = None,
     typologies: Annotated[str | None, typer.Option("--typologies", help="comma-separated ids (default: all seen)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite the --json file when it exists")] = False,
 ) -> None:
     """Precision, recall and F1 of the stored alerts against ground-truth labels."""
     from rich.table import Table
 
     from engine import evaluate as ev
 
+    if json_out is not None:
+        exports.check_target(json_out, force=force, db=db_path(db), option="--json")
     lab = ev.load_labels(labels)
     with store.connect(db_path(db), read_only=True) as con:
         ids = [t.strip() for t in typologies.split(",") if t.strip()] if typologies else None
@@ -414,7 +519,8 @@ def evaluate(
     Console(width=max(console.width, 124)).print(out)
     console.print("other: alerted subjects planted for another typology; P*: precision leaving them out")
     if json_out is not None:
-        ev.write_json(res, json_out)
+        with exports.output_file(json_out, force=force, db=db_path(db), option="--json") as tmp:
+            ev.write_json(res, tmp)
         console.print(f"wrote {json_out}")
 
 
@@ -493,8 +599,8 @@ def users_list(db: DbOption = None) -> None:
 
     from engine import auth
 
-    with store.connect(db_path(db)) as con:
-        rows = auth.list_users(con)
+    with _reading(db) as (con, api):
+        rows = auth.list_users(con) if con is not None else api.get("/users")
     out = Table()
     for col in ("name", "role", "active", "tokens", "created"):
         out.add_column(col)
@@ -534,8 +640,12 @@ def cases_list(
 
     from engine import cases
 
-    with store.connect(db_path(db)) as con:
-        rows, total = cases.list_cases(con, state=state, limit=limit)
+    with _reading(db) as (con, api):
+        if con is not None:
+            rows, total = cases.list_cases(con, state=state, limit=limit)
+        else:
+            page = api.get("/cases", state=state, limit=min(limit, 500))
+            rows, total = page["items"], page["total"]
     out = Table(title=f"{total} cases")
     for col in ("case", "subject", "state", "risk", "alerts", "typologies", "assignee", "due"):
         out.add_column(col, no_wrap=col in ("case", "state", "risk"))
@@ -552,8 +662,8 @@ def cases_show(case_id: str, db: DbOption = None) -> None:
 
     from engine import cases
 
-    with store.connect(db_path(db)) as con:
-        detail = cases.get_case(con, case_id)
+    with _reading(db) as (con, api):
+        detail = cases.get_case(con, case_id) if con is not None else api.get(f"/cases/{case_id}")
     typer.echo(json.dumps(detail, default=str, indent=2))
 
 
@@ -563,17 +673,59 @@ def report_goaml(
     db: DbOption = None,
     out: Annotated[Path | None, typer.Option("--out", help="write here instead of stdout")] = None,
     any_state: Annotated[bool, typer.Option("--any-state", help="export whatever the case's state")] = False,
+    force: ForceOption = False,
 ) -> None:
-    """Export a case as a schema-valid goAML 5.0.2 STR (escalated or filed cases)."""
+    """Export a case as a schema-valid goAML 5.0.2 STR (escalated or filed cases); the export is audited."""
+    from engine import audit
     from engine.reports import goaml
 
-    with store.connect(db_path(db)) as con:
-        xml = goaml.export_case(con, case_id, require_state=None if any_state else goaml.EXPORTABLE_STATES)
+    path = db_path(db)
+    if out is not None:
+        exports.check_target(out, force=force, db=path)
+    try:
+        con = store.connect(path, create=False)
+    except DatabaseBusy as busy:
+        if any_state:
+            raise CtfmonError(f"{busy.message}; --any-state is not available through the server's API") from None
+        xml = remote.client_for(path, busy).get_bytes(f"/reports/goaml/{case_id}")
+    else:
+        with con:
+            xml = goaml.export_case(con, case_id, require_state=None if any_state else goaml.EXPORTABLE_STATES)
+            audit.record(con, audit.AuditEvent("cli", "report.goaml", "case", case_id, None, {
+                "bytes": len(xml), "out": str(out) if out is not None else "stdout", "any_state": any_state}))
     if out is None:
         typer.echo(xml.decode("utf-8"), nl=False)
     else:
-        out.write_bytes(xml)
+        exports.write_bytes(out, xml, force=force, db=path)
         err_console.print(f"wrote {out} ({len(xml)} bytes, schema-valid)")
+
+
+audit_app = typer.Typer(help="The audit log: every change, sealed in a keyed chain.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOption = None) -> None:
+    """Check the audit chain: every entry's seal, the numbering and the checkpoint.
+
+    Exit status 0 when intact, 1 when something is wrong (each problem is named)."""
+    from engine import audit
+
+    with _reading(db) as (con, api):
+        if con is not None:
+            r = audit.verify(con).as_dict()
+        else:
+            r = api.get("/audit", verify="true", limit=1)["chain"]
+    if r["intact"]:
+        head = f"last seq {r['head_seq']}, seal {r['head'][:16]}" if r["head_seq"] else "empty"
+        console.print(f"audit log intact: {r['entries']:,} entries ({head}), key {r['key_id'] or '-'}",
+                      highlight=False)
+        return
+    err_console.print(f"[bold red]audit log NOT intact[/] ({r['entries']:,} entries, key {r['key_id']}):",
+                      highlight=False)
+    for p in r["problems"]:
+        err_console.print(f"  - {p}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
 
 
 # ---- screening
@@ -593,13 +745,19 @@ def lists_load(
     rescreen: Annotated[
         bool, typer.Option("--rescreen/--no-rescreen", help="re-screen parties and transactions (SAN-01, SAN-02)")
     ] = True,
+    confirm: Annotated[
+        bool, typer.Option("--confirm", help="load although it drops more than list_max_drop_share of the active entries")
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """Load a list file as the new active version of its list, then re-screen everything."""
+    """Load a list file as the new active version of its list, then re-screen everything.
+
+    A file that would drop more than 20% (setting list_max_drop_share) of the active
+    version's entries is refused unless --confirm."""
     from engine.screening import lists as screening_lists
 
     with store.connect(db_path(db)) as con:
-        res = screening_lists.load_list(con, file, fmt=fmt, list_name=name)
+        res = screening_lists.load_list(con, file, fmt=fmt, list_name=name, confirm=confirm)
         if res.already_loaded:
             console.print(f"list {res.list_name}: this file is version {res.version_id} (re-activated, not copied)")
         else:
@@ -637,16 +795,16 @@ def lists_show(db: DbOption = None) -> None:
 
     from engine.screening import lists as screening_lists
 
-    with store.connect(db_path(db)) as con:
-        df = screening_lists.list_versions(con)
-    if df.height == 0:
+    with _reading(db) as (con, api):
+        rows = screening_lists.list_versions(con).to_dicts() if con is not None else api.get("/screening/lists")
+    if not rows:
         console.print("no lists loaded: use `ctfmon lists load FILE`")
         return
     out = Table(title="sanctions list versions")
     for col in ("version", "list", "active", "format", "generated", "loaded", "entries", "persons",
                 "entities", "names", "sha256", "file"):
         out.add_column(col)
-    for r in df.iter_rows(named=True):
+    for r in rows:
         out.add_row(
             str(r["version_id"]), r["list_name"], "yes" if r["active"] else "", r["source_format"],
             str(r["generated_at"] or ""), str(r["loaded_at"])[:19], str(r["entries"]), str(r["persons"]),
@@ -664,7 +822,7 @@ def lists_diff(
     """Designations added, removed and changed between two list versions."""
     from engine.screening import lists as screening_lists
 
-    with store.connect(db_path(db)) as con:
+    with store.connect(db_path(db), read_only=True) as con:
         d = screening_lists.diff_versions(con, old, new)
     console.print(f"{len(d['added'])} added, {len(d['removed'])} removed, {len(d['changed'])} changed")
     for change in ("added", "removed", "changed"):
@@ -688,10 +846,20 @@ def screen_cmd(
 
     from engine.screening import service
 
-    with store.connect(db_path(db)) as con:
-        query = service.make_query(name, birth_date=dob, nationality=nationality, document_number=document,
-                                   entry_type=entry_type)
-        results = service.match(con, [query], threshold=threshold, limit=limit)[0]
+    with _reading(db) as (con, api):
+        if con is not None:
+            query = service.make_query(name, birth_date=dob, nationality=nationality, document_number=document,
+                                       entry_type=entry_type)
+            results = [{"score": c.score, "list_name": c.list_name, "reference": c.reference,
+                        "entry_type": c.entry_type, "matched_name": c.matched_name, "explanation": c.explanation(),
+                        "features": c.features}
+                       for c in service.match(con, [query], threshold=threshold, limit=limit)[0]]
+        else:
+            q = {"name": name, "birth_date": dob, "nationality": nationality, "document_number": document,
+                 "entity_type": entry_type}
+            body = {"queries": [{k: v for k, v in q.items() if v is not None}], "threshold": threshold,
+                    "limit": limit}
+            results = api.post("/screening/match", body)["results"][0]["candidates"]
     if not results:
         console.print(f"no candidates for {name!r}", highlight=False)
         return
@@ -699,11 +867,11 @@ def screen_cmd(
     for col in ("score", "match", "list", "reference", "type", "matched name", "breakdown"):
         out.add_column(col)
     for r in results:
-        out.add_row(f"{r.score:.3f}", "MATCH" if r.score >= threshold else "", r.list_name, r.reference,
-                    r.entry_type, r.matched_name, r.explanation())
+        out.add_row(f"{r['score']:.3f}", "MATCH" if r["score"] >= threshold else "", r["list_name"],
+                    r["reference"], r["entry_type"], r["matched_name"], r["explanation"])
     console.print(out)
     top = results[0]
-    aligned = top.features["name"]["aligned"]
+    aligned = top["features"]["name"]["aligned"]
     console.print(
         "best name alignment: "
         + ", ".join(f"{a['query']}~{a['list']} {a['similarity']:.2f} (w {a['weight']:.2f})" for a in aligned),
@@ -786,6 +954,7 @@ def graph_neighbourhood(
     fmt: Annotated[str, typer.Option("--format", help="json or graphml")] = "json",
     max_nodes: Annotated[int, typer.Option("--max-nodes", help="cap on accounts returned")] = 500,
     out: Annotated[Path | None, typer.Option("--out", help="write to this file instead of standard output")] = None,
+    force: ForceOption = False,
     db: DbOption = None,
 ) -> None:
     """A party's or account's money-flow neighbourhood: edges aggregated per account pair."""
@@ -802,11 +971,13 @@ def graph_neighbourhood(
             since_dt = datetime.fromisoformat(since)
         except ValueError:
             raise CtfmonError(f"--since {since!r}: expected a date YYYY-MM-DD") from None
+    if out is not None:
+        exports.check_target(out, force=force, db=db_path(db))
     with store.connect(db_path(db), read_only=True) as con:
         nb = graph.neighbourhood(con, entity_id, hops=hops, since=since_dt, max_nodes=max_nodes)
     text = graph.to_graphml(nb) if fmt == "graphml" else json.dumps(nb, indent=2, default=str) + "\n"
     if out is not None:
-        out.write_text(text, encoding="utf-8")
+        exports.write_bytes(out, text.encode("utf-8"), force=force, db=db_path(db))
         err_console.print(f"{len(nb['nodes'])} accounts, {len(nb['edges'])} account pairs written to {out}")
     else:
         sys.stdout.write(text)

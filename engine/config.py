@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -26,6 +27,17 @@ class Settings(BaseSettings):
         None, description="CSV replacing the shipped default FX rates (same columns)"
     )
     progress_min_rows: int = Field(1_000_000, description="show a progress bar from this many rows")
+    # ---- ingest: plausible ranges (values outside are quarantined, naming the range)
+    ingest_earliest_timestamp: datetime = Field(
+        datetime(1970, 1, 1), description="earliest accepted transaction/declaration timestamp (UTC)"
+    )
+    ingest_earliest_date: date = Field(
+        date(1800, 1, 1), description="earliest accepted date (opened_on, registered_on, date_of_birth, trade and FX dates)"
+    )
+    ingest_max_days_ahead: int = Field(
+        366, ge=0, description="latest accepted date or timestamp: today (UTC) plus this many days; "
+        "date_of_birth may not be after today"
+    )
     # ---- cases, API and scheduled scans
     case_sla_days: int = Field(30, ge=1, description="days from a case's creation to its due date")
     token_secret: str = Field(
@@ -34,6 +46,28 @@ class Settings(BaseSettings):
     schedule_misfire_grace_seconds: int = Field(
         3600, ge=1, description="a scheduled scan missed by at most this many seconds still runs (once)"
     )
+    # ---- scans, exports, audit and access
+    plausible_from: date = Field(
+        date(1900, 1, 1), description="earliest plausible timestamp: a scan window ignores data before it"
+    )
+    plausible_to: date = Field(
+        date(2200, 12, 31), description="latest plausible timestamp: a scan window ignores data after it"
+    )
+    audit_key: str = Field(
+        "", description="HMAC key of the audit chain (empty: read from audit_key_file, created when missing)"
+    )
+    audit_key_file: Path | None = Field(
+        None, description="file holding the audit HMAC key (default: DATABASE.audit-key beside the database)"
+    )
+    list_max_drop_share: float = Field(
+        0.2, ge=0, le=1, description="a list load dropping more than this share of the active entries needs confirm"
+    )
+    upload_max_mb: float = Field(50, gt=0, description="largest request body (file upload) the API accepts, in MB")
+    session_hours: float = Field(12, gt=0, le=24 * 30, description="lifetime of a signed-in page session")
+    url: str = Field(
+        "http://127.0.0.1:8000", description="the ctfmon server read commands use while it holds the database"
+    )
+    token: str = Field("", description="API token read commands use to reach the server (CTFMON_TOKEN)")
     # ---- goAML reporting entity (STR export)
     goaml_rentity_id: int = Field(1, ge=1, description="goAML reporting entity id assigned by the FIU")
     goaml_rentity_branch: str | None = Field(None, description="reporting entity branch")
@@ -50,6 +84,11 @@ class Settings(BaseSettings):
     goaml_location_city: str | None = Field(None, description="reporting entity city")
     goaml_location_country: str | None = Field(None, description="reporting entity country (ISO alpha-2)")
     goaml_location_state: str | None = Field(None, description="reporting entity state/province")
+
+    @field_validator("ingest_earliest_timestamp")
+    @classmethod
+    def _naive_utc(cls, v: datetime) -> datetime:
+        return v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo else v
 
     @classmethod
     def settings_customise_sources(

@@ -10,39 +10,50 @@ Every input row ends up in exactly one of three places, so that for every file
 - skipped as a duplicate: the same id with identical content is already loaded or
   appeared earlier in the same file.
 
+``rows_read`` is the number of records counted from the file's own structure (see
+:mod:`engine.ingest_read`), never from what a parser managed to return.
+
+Values are checked before they are converted, so nothing is silently changed: amounts are
+parsed as exact decimal text and must fit DECIMAL(18,2) (as must their base-currency
+twin); dates and timestamps must lie in a plausible range (settings ``ingest_*``); a
+leap second is refused rather than rolled into the next minute.  Control characters that
+XML 1.0 does not allow are removed from free text (names, addresses, references) with a
+row in ``ingest_notes``; in identifiers and codes they quarantine the row.
+
 A file is loaded in one DuckDB transaction together with its ``ingest_batches`` row, so
 a process killed mid-load leaves no trace of it.  A file whose content hash was already
 loaded into the same table is reported as already loaded and changes nothing.
 
-File-level problems (unreadable file, unknown table, missing required column) raise
-:class:`~engine.errors.CtfmonError`; nothing of that file is written.
+File-level problems (unreadable file, unknown table, missing required column, a Parquet
+column whose type cannot hold its contract kind) raise :class:`~engine.errors.CtfmonError`;
+nothing of that file is written.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from engine import reference, schema, store
 from engine.config import get_settings
 from engine.errors import CtfmonError
+from engine.ingest_read import ROW, Read, read
+from engine.ingest_read import empty_bad as _empty_bad
 
 log = logging.getLogger(__name__)
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-ROW = "__row"  # 1-based row number (CSV: line number in the file)
 Stage = Callable[[str], None]
 
 _DECIMAL_RE = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
-_MAX_AMOUNT = 1e16  # DECIMAL(18,2)
 _TRUE = ("true", "1", "yes")
 _FALSE = ("false", "0", "no")
 
@@ -60,6 +71,7 @@ class IngestResult:
     rows_duplicate: int = 0
     rows_replaced: int = 0
     already_loaded: bool = False
+    values_cleaned: int = 0  # free-text values stored without their control characters (ingest_notes)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -135,123 +147,180 @@ def content_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-# --------------------------------------------------------------------------- reading
-def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """All-text frame with ``__row`` = line number, plus structurally malformed lines."""
-    name = f"rej_{os.getpid()}_{abs(hash(str(path))) % 10**9}"
-    quoted = str(path).replace("'", "''")
-    try:
-        rel = con.sql(
-            f"SELECT * FROM read_csv('{quoted}', header=true, delim=',', quote='\"', escape='\"', "
-            f"all_varchar=true, store_rejects=true, rejects_table='{name}_e', "
-            f"rejects_scan='{name}_s', strict_mode=true, null_padding=false)"
-        )
-        df = pl.from_arrow(rel.to_arrow_table())
-        rejects = con.sql(
-            f"SELECT line, min(column_name) AS column_name, "
-            f"string_agg(error_type || ': ' || error_message, '; ') AS reason, "
-            f"min(csv_line) AS raw FROM {name}_e GROUP BY line ORDER BY line"
-        ).pl()
-    except duckdb.Error as exc:
-        raise CtfmonError(f"{path}: cannot read as CSV: {str(exc).splitlines()[0]}") from None
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {name}_e")
-        con.execute(f"DROP TABLE IF EXISTS {name}_s")
-    assert isinstance(df, pl.DataFrame)
-    # Line numbers of the good rows: every data line (header is line 1) not rejected.
-    n_total = df.height + rejects.height
-    lines = pl.int_range(2, n_total + 2, eager=True, dtype=pl.Int64).alias(ROW)
-    if rejects.height:
-        lines = lines.filter(~lines.is_in(rejects["line"].cast(pl.Int64).implode()))
-    df = df.with_columns(lines)
-    bad = rejects.select(
-        pl.col("line").cast(pl.Int64).alias(ROW),
-        pl.col("column_name").cast(pl.String),
-        ("malformed CSV line: " + pl.col("reason")).alias("reason"),
-        pl.struct(pl.col("raw").alias("csv_line")).struct.json_encode().alias("raw"),
-    )
-    return df, bad
-
-
-def _read_jsonl(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    try:
-        df = pl.read_ndjson(path, infer_schema_length=None)
-        return df.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64)), _empty_bad()
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError, ValueError):
-        log.info("%s: falling back to line-by-line JSON parsing", path)
-    rows: list[dict[str, object]] = []
-    bad: list[dict[str, object]] = []
-    try:
-        with path.open("r", encoding="utf-8", errors="strict") as fh:
-            for i, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                    if not isinstance(obj, dict):
-                        raise ValueError("a JSON object is expected")
-                except ValueError as exc:
-                    bad.append({ROW: i, "column_name": None, "reason": f"malformed JSON line: {exc}",
-                                "raw": json.dumps({"json_line": line.rstrip("\n")})})
-                    continue
-                rows.append({ROW: i, **{k: _json_scalar(v) for k, v in obj.items()}})
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CtfmonError(f"{path}: cannot read as UTF-8 JSON Lines: {exc}") from None
-    df = pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame({ROW: pl.Series([], dtype=pl.Int64)})
-    bad_df = pl.DataFrame(bad, schema=_empty_bad().schema) if bad else _empty_bad()
-    return df.with_columns(pl.col(ROW).cast(pl.Int64)), bad_df
-
-
-def _json_scalar(v: object) -> object:
-    if v is None or isinstance(v, str):
-        return v
-    if isinstance(v, list):
-        return [None if x is None else str(x) for x in v]
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return json.dumps(v) if isinstance(v, dict) else str(v)
-
-
-def _read_parquet(path: Path) -> pl.DataFrame:
-    try:
-        df = pl.read_parquet(path)
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise CtfmonError(f"{path}: cannot read as Parquet: {str(exc).splitlines()[0]}") from None
-    return df.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
-
-
-def _empty_bad() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={ROW: pl.Int64, "column_name": pl.String, "reason": pl.String, "raw": pl.String}
-    )
-
-
-def read_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(rows with ``__row``, rows that could not even be parsed into columns)."""
-    if fmt == "csv":
-        return _read_csv(con, path)
-    if fmt == "jsonl":
-        return _read_jsonl(path)
-    return _read_parquet(path), _empty_bad()
-
-
 # --------------------------------------------------------------------------- validation
 _TEXT_KINDS = ("str", "enum", "country", "currency")
+_LIST_KINDS = ("list_str", "list_country")
+#: Characters XML 1.0 does not allow: C0 controls other than tab, LF and CR, and U+FFFE/U+FFFF.
+CONTROL_CHARS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x{FFFE}\x{FFFF}]"
+_NUM_RE = r"^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?$"
+_AMOUNT_INT_DIGITS = 16  # DECIMAL(18,2): at most 9999999999999999.99
+_AMOUNT_MAX = "9999999999999999.99"
+_FLOAT_EXACT_MAX = 2.0**53 / 100  # a binary float this large cannot carry exact cents
+_EXPECTED = {
+    "str": "text (or integers)", "enum": "text", "country": "text", "currency": "text",
+    "amount": "a decimal number (DECIMAL, integer, floating point) or text",
+    "decimal": "a decimal number (DECIMAL, integer, floating point) or text",
+    "timestamp": "a timestamp, a date or ISO 8601 text",
+    "date": "a date, a timestamp or YYYY-MM-DD text",
+    "bool": "a boolean, an integer 0/1 or text",
+    "list_str": "a list of text values or ;-separated text",
+    "list_country": "a list of text values or ;-separated text",
+}
+
+
+def _is_text(dt: pl.DataType) -> bool:
+    return dt == pl.String or isinstance(dt, (pl.Categorical, pl.Enum))
+
+
+def _accepts(kind: str, dt: pl.DataType) -> bool:
+    """Whether a column of polars type ``dt`` can hold values of a contract ``kind``."""
+    if dt == pl.Null:
+        return True
+    if isinstance(dt, (pl.List, pl.Array)):
+        inner = dt.inner
+        return kind in _LIST_KINDS and inner is not None and (
+            inner == pl.Null or _is_text(inner) or inner.is_integer()
+        )
+    if isinstance(dt, (pl.Struct, pl.Object)) or dt == pl.Binary:
+        return False
+    if kind in _TEXT_KINDS or kind in _LIST_KINDS:
+        return _is_text(dt) or dt.is_numeric()
+    if kind in ("amount", "decimal"):
+        return _is_text(dt) or dt.is_numeric()
+    if kind in ("timestamp", "date"):
+        return _is_text(dt) or isinstance(dt, pl.Datetime) or dt == pl.Date
+    if kind == "bool":
+        return _is_text(dt) or dt == pl.Boolean or dt.is_integer()
+    return False
+
+
+def _check_types(df: pl.DataFrame, t: schema.Table, source: str) -> pl.DataFrame:
+    """Refuse a file whose column types cannot hold their contract kind; bring the rest to text/list."""
+    casts = []
+    for c in t.columns:
+        if c.name not in df.columns:
+            continue
+        dt = df.schema[c.name]
+        if not _accepts(c.kind, dt):
+            raise CtfmonError(
+                f"{source}: column {c.name} is of type {dt} in the file; {t.name}.{c.name} is a "
+                f"{c.kind} column and takes {_EXPECTED[c.kind]}"
+            )
+        col = pl.col(c.name)
+        if isinstance(dt, (pl.List, pl.Array)) and dt.inner != pl.String:
+            casts.append(col.cast(pl.List(pl.String)))
+        elif isinstance(dt, pl.Array):
+            casts.append(col.cast(pl.List(pl.String)))
+        elif dt == pl.Null or isinstance(dt, (pl.Categorical, pl.Enum)):
+            casts.append(col.cast(pl.String))
+        elif c.kind in (*_TEXT_KINDS, *_LIST_KINDS, "bool") and dt.is_numeric():
+            casts.append(col.cast(pl.String))
+    return df.with_columns(casts) if casts else df
+
+
+def _clean_controls(
+    df: pl.DataFrame, t: schema.Table, extra_cols: list[str], names: dict[str, str]
+) -> tuple[pl.DataFrame, list[tuple[str, pl.Expr]], pl.DataFrame]:
+    """Remove control characters from free text; flag them in identifiers and codes.
+
+    Returns (frame with free text cleaned, error expressions for identifier/code columns,
+    notes: ``__row, column_name, note`` for every cleaned value).
+    """
+    contract = {c.name: c for c in t.columns}
+    cols = [c for c in (*t.column_names, *extra_cols)
+            if df.schema[c] == pl.String or (isinstance(df.schema[c], pl.List) and df.schema[c].inner == pl.String)]
+    if not cols or not df.height:
+        return df, [], _empty_notes()
+
+    def found(c: str) -> pl.Expr:
+        if isinstance(df.schema[c], pl.List):
+            return pl.col(c).list.eval(pl.element().str.contains(CONTROL_CHARS)).list.any().fill_null(False)
+        return pl.col(c).str.contains(CONTROL_CHARS).fill_null(False)
+
+    def count(c: str) -> pl.Expr:
+        if isinstance(df.schema[c], pl.List):
+            return pl.col(c).list.eval(pl.element().str.count_matches(CONTROL_CHARS)).list.sum()
+        return pl.col(c).str.count_matches(CONTROL_CHARS)
+
+    dirty = [c for c in _maybe_controls(df, cols) if df.select(found(c).any()).item()]
+    if not dirty:
+        return df, [], _empty_notes()
+    errors: list[tuple[str, pl.Expr]] = []
+    cleaned: list[pl.Expr] = []
+    note_parts = []
+    for c in dirty:
+        col = contract.get(c)
+        if col is not None and not col.free_text:
+            errors.append((c, pl.when(found(c)).then(pl.lit(
+                f"{c}: contains a control character not allowed in XML 1.0 (such as NUL); "
+                "identifiers and codes are never altered, so the row is quarantined"))))
+            continue
+        label = names.get(c, c)
+        note_parts.append(df.filter(found(c)).select(
+            ROW, pl.lit(label).alias("column_name"),
+            pl.format("{}: removed {} control character(s) not allowed in XML 1.0 (C0 controls other than tab, "
+                      "LF and CR; U+FFFE, U+FFFF)", pl.lit(label), count(c)).alias("note"),
+        ))
+        if isinstance(df.schema[c], pl.List):
+            cleaned.append(pl.col(c).list.eval(pl.element().str.replace_all(CONTROL_CHARS, "")))
+        else:
+            cleaned.append(pl.col(c).str.replace_all(CONTROL_CHARS, ""))
+    notes = pl.concat(note_parts) if note_parts else _empty_notes()
+    return (df.with_columns(cleaned) if cleaned else df), errors, notes
+
+
+def _maybe_controls(df: pl.DataFrame, cols: list[str]) -> list[str]:
+    """Columns that may hold a control character: one byte scan of each column's joined text.
+
+    Much cheaper than a per-value search; a column with a byte below 0x20 (tab, LF and CR
+    included) or an 0xEF lead byte (U+FFFE/U+FFFF) is then checked value by value.
+    """
+    def joined(c: str) -> pl.Expr:
+        col = pl.col(c).list.join("") if isinstance(df.schema[c], pl.List) else pl.col(c)
+        return col.str.join("").cast(pl.Binary).alias(c)
+
+    j = df.select([joined(c) for c in cols])
+    out = []
+    for c in cols:
+        buffers = j[c].to_arrow(compat_level=pl.CompatLevel.oldest()).buffers()
+        if len(buffers) < 3 or buffers[2] is None:
+            continue
+        b = np.frombuffer(buffers[2], dtype=np.uint8)
+        if (b < 0x20).any() or (b == 0xEF).any():
+            out.append(c)
+    return out
+
+
+def _empty_notes() -> pl.DataFrame:
+    return pl.DataFrame(schema={ROW: pl.Int64, "column_name": pl.String, "note": pl.String})
 
 
 def _normalise_text(df: pl.DataFrame, table: schema.Table) -> pl.DataFrame:
     """Strip every text value once and turn empty strings into nulls (before validation)."""
     exprs = []
     for c in table.columns:
-        dt = df.schema[c.name]
-        if dt == pl.String or (c.kind in _TEXT_KINDS and not isinstance(dt, pl.List)):
-            exprs.append(pl.col(c.name).cast(pl.String).str.strip_chars().replace("", None).alias(c.name))
+        if df.schema[c.name] == pl.String:
+            exprs.append(pl.col(c.name).str.strip_chars().replace("", None).alias(c.name))
     return df.with_columns(exprs)
 
 
-def _text(col: str, dtype: pl.DataType) -> pl.Expr:
-    """A column already normalised by :func:`_normalise_text`."""
-    return pl.col(col)
+@dataclass(frozen=True)
+class _Bounds:
+    """Plausible ranges for dates and timestamps (settings ``ingest_*``)."""
+
+    ts_lo: datetime
+    ts_hi: datetime  # exclusive
+    date_lo: date
+    date_hi: date  # inclusive
+    today: date
+
+    @classmethod
+    def from_settings(cls) -> _Bounds:
+        s = get_settings()
+        today = datetime.now(UTC).date()
+        hi = today + timedelta(days=s.ingest_max_days_ahead)
+        return cls(s.ingest_earliest_timestamp, datetime.combine(hi + timedelta(days=1), time()),
+                   s.ingest_earliest_date, hi, today)
 
 
 def _parse_timestamp(t: pl.Expr) -> pl.Expr:
@@ -268,119 +337,188 @@ def _parse_timestamp(t: pl.Expr) -> pl.Expr:
     return pl.coalesce(*aware, *naive, date_only)
 
 
-def _typed_and_error(c: schema.Column, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+class _Prep:
+    """Helper columns computed in stages before the checks, so each parse runs once.
+
+    polars does not share a sub-expression used several times in one ``select`` (a
+    parsed timestamp in its range check, its error message and its typed value), so
+    parses are materialised first as ``__<what>_<column>`` columns.
+    """
+
+    def __init__(self) -> None:
+        self.stages: list[list[pl.Expr]] = []
+
+    def col(self, stage: int, name: str, expr: pl.Expr) -> pl.Expr:
+        while len(self.stages) <= stage:
+            self.stages.append([])
+        self.stages[stage].append(expr.alias(name))
+        return pl.col(name)
+
+
+def _exact_amount(name: str, t: pl.Expr, label: str, prep: _Prep) -> tuple[pl.Expr, pl.Expr]:
+    """(DECIMAL(18,2) value, error) for decimal text, parsed exactly (no binary float).
+
+    The digits are kept as text: ``d1..dk × 10^e``, trailing zeros folded into ``e``.  The
+    value fits when it has at most 16 digits before the point and at most 2 after it.
+    """
+    h = f"_{name}"
+    g = prep.col(0, "__groups" + h, t.str.extract_groups(_NUM_RE))
+    syntax_ok = prep.col(0, "__syntax" + h, t.str.contains(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"))
+    fp = g.struct.field("3").fill_null("")
+    ex = g.struct.field("4")
+    digits = prep.col(1, "__digits" + h, (g.struct.field("2").fill_null("") + fp).str.strip_chars_start("0"))
+    exp = prep.col(1, "__exp" + h, ex.cast(pl.Int64, strict=False))
+    fp_len = prep.col(1, "__fplen" + h, fp.str.len_chars().cast(pl.Int64))
+    exp_overflow = prep.col(1, "__expover" + h, ex.is_not_null() & ex.cast(pl.Int64, strict=False).is_null())
+    exp_negative = prep.col(1, "__expneg" + h, ex.str.starts_with("-").fill_null(False))
+    negative = prep.col(1, "__neg" + h, g.struct.field("1") == "-")
+    sig = prep.col(2, "__sig" + h, digits.str.strip_chars_end("0"))
+    n_digits = prep.col(2, "__ndig" + h, digits.str.len_chars().cast(pl.Int64))
+    n_sig = prep.col(3, "__nsig" + h, sig.str.len_chars().cast(pl.Int64))
+    e2 = prep.col(4, "__e2" + h, exp.fill_null(0) - fp_len + (n_digits - n_sig))
+    zero = n_sig == 0
+    present = t.is_not_null()
+    too_large = ~zero & (exp_overflow & ~exp_negative | (n_sig + e2 > _AMOUNT_INT_DIGITS))
+    too_precise = ~zero & (exp_overflow & exp_negative | (e2 < -2))
+    err = (
+        pl.when(present & ~syntax_ok).then(pl.lit(f"{name}: not a number"))
+        .when(present & (zero | negative)).then(pl.lit(f"{name}: {label} must be greater than 0"))
+        .when(present & too_large).then(pl.lit(f"{name}: {label} too large for DECIMAL(18,2) (at most {_AMOUNT_MAX})"))
+        .when(present & too_precise).then(pl.lit(f"{name}: more than 2 decimals"))
+    )
+    fits = prep.col(5, "__fits" + h, present & syntax_ok & ~zero & ~negative & ~too_large & ~too_precise)
+    cents = prep.col(6, "__cents" + h, pl.when(fits).then(
+        pl.concat_str(sig, pl.lit("0" * 20).str.slice(0, (e2 + 2).clip(0, 20))).str.zfill(3)))
+    text = pl.concat_str(cents.str.slice(0, cents.str.len_chars() - 2), pl.lit("."), cents.str.slice(-2))
+    typed = text.cast(pl.Decimal(18, 2), strict=False)
+    return typed, err
+
+
+def _typed_and_error(c: schema.Column, dtype: pl.DataType, bounds: _Bounds, prep: _Prep) -> tuple[pl.Expr, pl.Expr]:
     """(typed value expression, error-reason expression) for one contract column."""
     name = c.name
     kind = c.kind
     raw = pl.col(name)
     err: pl.Expr
-    if kind in ("list_str", "list_country"):
+    if kind in _LIST_KINDS:
         if isinstance(dtype, pl.List):
-            lst = raw.cast(pl.List(pl.String)).list.eval(pl.element().str.strip_chars()).list.eval(
+            lst = raw.list.eval(pl.element().str.strip_chars()).list.eval(
                 pl.element().filter(pl.element().is_not_null() & (pl.element() != ""))
             )
         else:
-            t = _text(name, dtype)
-            lst = t.str.split(";").list.eval(pl.element().str.strip_chars()).list.eval(
+            lst = raw.str.split(";").list.eval(pl.element().str.strip_chars()).list.eval(
                 pl.element().filter(pl.element() != "")
             )
-        typed = pl.when(lst.list.len() > 0).then(lst).otherwise(None)
+        typed = prep.col(0, f"__list_{name}", pl.when(lst.list.len() > 0).then(lst).otherwise(None))
         if kind == "list_country":
             codes = sorted(reference.country_codes())
             bad_n = typed.list.eval(pl.element().is_in(codes).not_()).list.sum()
             err = pl.when(bad_n > 0).then(pl.lit(f"{name}: not every value is an ISO 3166-1 alpha-2 country code"))
         else:
             err = pl.lit(None, pl.String)
-        present = typed.is_not_null()
-        return typed, _required(c, present, err)
+        return typed, _required(c, typed.is_not_null(), err)
 
     if kind == "bool":
         if dtype == pl.Boolean:
-            typed = raw
-            err = pl.lit(None, pl.String)
-            present = raw.is_not_null()
-        else:
-            t = _text(name, dtype).str.to_lowercase()
-            typed = pl.when(t.is_in(_TRUE)).then(True).when(t.is_in(_FALSE)).then(False).otherwise(None)
-            present = t.is_not_null()
-            err = pl.when(present & typed.is_null()).then(
-                pl.lit(f"{name}: not a boolean (expected true/false, 1/0 or yes/no)")
-            )
+            return raw, _required(c, raw.is_not_null(), pl.lit(None, pl.String))
+        t = raw.str.to_lowercase()
+        typed = prep.col(0, f"__bool_{name}",
+                         pl.when(t.is_in(_TRUE)).then(True).when(t.is_in(_FALSE)).then(False).otherwise(None))
+        present = raw.is_not_null()
+        err = pl.when(present & typed.is_null()).then(
+            pl.lit(f"{name}: not a boolean (expected true/false, 1/0 or yes/no)")
+        )
         return typed, _required(c, present, err)
 
-    if kind in ("amount", "decimal"):
+    if kind == "amount":
+        present = raw.is_not_null()
+        if dtype.is_float():
+            v = prep.col(0, f"__float_{name}", raw.cast(pl.Float64))
+            cents = v * 100
+            # Binary floats (Parquet/JSON numbers): allow only their representation error.
+            inexact = (cents - cents.round(0)).abs() > 1e-6 + cents.abs() * 1e-13
+            err = (
+                pl.when(present & ~v.is_finite()).then(pl.lit(f"{name}: not a finite number"))
+                .when(present & (v <= 0)).then(pl.lit(f"{name}: amount must be greater than 0"))
+                .when(present & (v >= _FLOAT_EXACT_MAX)).then(pl.lit(
+                    f"{name}: a binary floating-point amount of {_FLOAT_EXACT_MAX:,.2f} or more cannot carry "
+                    "exact cents; send amounts this large as DECIMAL or as text"))
+                .when(present & inexact).then(pl.lit(f"{name}: more than 2 decimals"))
+            )
+            ok = (v > 0) & (v < _FLOAT_EXACT_MAX)
+            typed = pl.when(ok).then(v.round(2)).otherwise(None).cast(pl.Decimal(18, 2), strict=False)
+        else:  # text, integers and DECIMAL columns: exact decimal text
+            typed, err = _exact_amount(name, raw if dtype == pl.String else raw.cast(pl.String), "amount", prep)
+        return typed, _required(c, present, err)
+
+    if kind == "decimal":
+        present = raw.is_not_null()
         if dtype.is_numeric():
             v = raw.cast(pl.Float64)
-            present = raw.is_not_null()
             unparsable = pl.lit(False)
-            exact_decimals: pl.Expr | None = None
         else:
-            t = _text(name, dtype)
-            present = t.is_not_null()
-            ok = t.str.contains(_DECIMAL_RE)
-            v = pl.when(ok).then(t.str.replace(r"^\+", "")).otherwise(None).cast(pl.Float64, strict=False)
+            ok = raw.str.contains(_DECIMAL_RE)
+            v = pl.when(ok).then(raw.str.replace(r"^\+", "")).otherwise(None).cast(pl.Float64, strict=False)
             unparsable = present & v.is_null()
-            # Plain decimal text is checked exactly: a non-zero digit after the second decimal.
-            exact_decimals = pl.when(t.str.contains("[eE]")).then(None).otherwise(
-                t.str.contains(r"\.[0-9]{2}[0-9]*[1-9]")
-            )
-        label = "amount" if kind == "amount" else "value"
         err = (
             pl.when(unparsable).then(pl.lit(f"{name}: not a number"))
             .when(present & ~v.is_finite()).then(pl.lit(f"{name}: not a finite number"))
-            .when(present & (v <= 0)).then(pl.lit(f"{name}: {label} must be greater than 0"))
+            .when(present & (v <= 0)).then(pl.lit(f"{name}: value must be greater than 0"))
         )
-        if kind == "amount":
-            cents = v * 100
-            # Binary floats (Parquet/JSON numbers): allow only their representation error.
-            float_check = (cents - cents.round(0)).abs() > 1e-6 + cents.abs() * 1e-13
-            too_precise = float_check if exact_decimals is None else exact_decimals.fill_null(float_check)
-            err = (
-                err.when(present & (v >= _MAX_AMOUNT)).then(pl.lit(f"{name}: amount too large (max 10^16)"))
-                .when(present & too_precise)
-                .then(pl.lit(f"{name}: more than 2 decimals"))
-            )
-            typed = pl.when(v > 0).then(v.round(2)).otherwise(None).cast(pl.Decimal(18, 2), strict=False)
-        else:
-            typed = pl.when(v > 0).then(v).otherwise(None)
+        typed = pl.when((v > 0) & v.is_finite()).then(v).otherwise(None)
         return typed, _required(c, present, err)
 
     if kind == "timestamp":
+        present = raw.is_not_null()
+        leap = pl.lit(False)
+        unparsed = pl.lit(False)
         if isinstance(dtype, pl.Datetime):
-            typed = raw.dt.convert_time_zone("UTC").dt.replace_time_zone(None) if dtype.time_zone else raw
-            typed = typed.cast(pl.Datetime("us"))
-            present = raw.is_not_null()
-            err = pl.lit(None, pl.String)
+            parsed = raw.dt.convert_time_zone("UTC").dt.replace_time_zone(None) if dtype.time_zone else raw
+            parsed = parsed.cast(pl.Datetime("us"))
         elif dtype == pl.Date:
-            typed = raw.cast(pl.Datetime("us"))
-            present = raw.is_not_null()
-            err = pl.lit(None, pl.String)
+            parsed = raw.cast(pl.Datetime("us"))
         else:
-            t = _text(name, dtype)
-            typed = _parse_timestamp(t)
-            present = t.is_not_null()
-            err = pl.when(present & typed.is_null()).then(
-                pl.lit(f"{name}: not an ISO 8601 timestamp (e.g. 2026-03-01T14:05:00+08:00)")
-            )
+            parsed = _parse_timestamp(raw)
+            leap = prep.col(0, f"__leap_{name}", raw.str.contains(
+                r"[T ][0-9]{2}:[0-9]{2}:60([.,][0-9]*)?([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)?$"))
+        typed = prep.col(0, f"__ts_{name}", parsed)
+        if not (isinstance(dtype, pl.Datetime) or dtype == pl.Date):
+            unparsed = present & typed.is_null()
+        out = present & typed.is_not_null() & ((typed < bounds.ts_lo) | (typed >= bounds.ts_hi))
+        err = (
+            pl.when(present & leap.fill_null(False)).then(pl.lit(
+                f"{name}: a leap second (:60) is not accepted (it would silently become the next minute); "
+                "give the instant as :59.999999 or the next second"))
+            .when(unparsed).then(pl.lit(f"{name}: not an ISO 8601 timestamp (e.g. 2026-03-01T14:05:00+08:00)"))
+            .when(out).then(pl.lit(
+                f"{name}: outside the plausible range {bounds.ts_lo} to {bounds.ts_hi - timedelta(microseconds=1)} "
+                "(UTC; settings ingest_earliest_timestamp, ingest_max_days_ahead)"))
+        )
         return typed, _required(c, present, err)
 
     if kind == "date":
+        present = raw.is_not_null()
+        unparsed = pl.lit(False)
         if dtype == pl.Date:
-            typed, present, err = raw, raw.is_not_null(), pl.lit(None, pl.String)
+            typed = raw
         elif isinstance(dtype, pl.Datetime):
-            typed, present, err = raw.dt.date(), raw.is_not_null(), pl.lit(None, pl.String)
+            typed = prep.col(0, f"__date_{name}", raw.dt.date())
         else:
-            t = _text(name, dtype)
-            typed = pl.when(t.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")).then(t).otherwise(None).str.to_date(
-                "%Y-%m-%d", strict=False
-            )
-            present = t.is_not_null()
-            err = pl.when(present & typed.is_null()).then(pl.lit(f"{name}: not a date in YYYY-MM-DD form"))
+            typed = prep.col(0, f"__date_{name}", pl.when(raw.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+                             .then(raw).otherwise(None).str.to_date("%Y-%m-%d", strict=False))
+            unparsed = present & typed.is_null()
+        hi = bounds.today if name == "date_of_birth" else bounds.date_hi
+        setting = "it may not be in the future" if name == "date_of_birth" else "setting ingest_max_days_ahead"
+        out = present & typed.is_not_null() & ((typed < bounds.date_lo) | (typed > hi))
+        err = (
+            pl.when(unparsed).then(pl.lit(f"{name}: not a date in YYYY-MM-DD form"))
+            .when(out).then(pl.lit(
+                f"{name}: outside the plausible range {bounds.date_lo} to {hi} (setting ingest_earliest_date; {setting})"))
+        )
         return typed, _required(c, present, err)
 
     # text kinds
-    t = _text(name, dtype)
-    present = t.is_not_null()
+    present = raw.is_not_null()
     if kind in ("enum", "country", "currency"):
         allowed = {
             "enum": c.values,
@@ -393,13 +531,13 @@ def _typed_and_error(c: schema.Column, dtype: pl.DataType) -> tuple[pl.Expr, pl.
             "currency": "an ISO 4217 currency code in upper case",
         }[kind]
         # A cast to an Enum of the allowed values is much faster than is_in on large columns.
-        member = t.cast(pl.Enum(allowed), strict=False).is_not_null()
+        member = raw.cast(pl.Enum(allowed), strict=False).is_not_null()
         err = pl.when(present & ~member).then(pl.lit(f"{name}: not {what}"))
     elif c.pattern:
-        err = pl.when(present & ~t.str.contains(c.pattern)).then(pl.lit(f"{name}: not {c.pattern_hint}"))
+        err = pl.when(present & ~raw.str.contains(c.pattern)).then(pl.lit(f"{name}: not {c.pattern_hint}"))
     else:
         err = pl.lit(None, pl.String)
-    return t, _required(c, present, err)
+    return raw, _required(c, present, err)
 
 
 def _required(c: schema.Column, present: pl.Expr, err: pl.Expr) -> pl.Expr:
@@ -442,34 +580,46 @@ def _table_rules(table: str) -> list[tuple[str, pl.Expr]]:
 class Validated:
     good: pl.DataFrame  # typed contract columns + extra + __row
     bad: pl.DataFrame  # __row, column_name, reason, raw
+    notes: pl.DataFrame = field(default_factory=lambda: _empty_notes())  # __row, column_name, note (good rows)
 
 
-def validate(df: pl.DataFrame, table: str, *, source: str = "input") -> Validated:
-    """Type and check every row of a raw frame (vectorised).  ``df`` must carry ``__row``."""
+def validate(df: pl.DataFrame, table: str, *, source: str = "input",
+             renamed: dict[str, str] | None = None) -> Validated:
+    """Type and check every row of a raw frame (vectorised).  ``df`` must carry ``__row``.
+
+    ``renamed`` maps frame columns to their names in the file (an input column called
+    ``__row`` is read under another name); extra and raw JSON use the file's names.
+    """
+    names = renamed or {}
     t = schema.TABLES[table]
     missing = [c for c in t.required if c not in df.columns]
     if missing:
         raise CtfmonError(
             f"{source}: missing required column(s) {', '.join(missing)} for table {table} "
-            f"(found: {', '.join(c for c in df.columns if c != ROW) or 'none'})"
+            f"(found: {', '.join(names.get(c, c) for c in df.columns if c != ROW) or 'none'})"
         )
     raw_cols = [c for c in df.columns if c != ROW]
     extra_cols = [c for c in raw_cols if c not in t.column_names]
+    df = _check_types(df, t, source)
     for c in t.columns:
         if c.name not in df.columns:
             df = df.with_columns(pl.lit(None, pl.String).alias(c.name))
 
     original = df
+    df, control_errors, notes = _clean_controls(df, t, extra_cols, names)
     df = _normalise_text(df, t)
+    bounds = _Bounds.from_settings()
+    prep = _Prep()
     typed_exprs: list[pl.Expr] = []
-    err_exprs: list[tuple[str, pl.Expr]] = []
+    err_exprs: list[tuple[str, pl.Expr]] = list(control_errors)
     for c in t.columns:
-        typed, err = _typed_and_error(c, df.schema[c.name])
+        typed, err = _typed_and_error(c, df.schema[c.name], bounds, prep)
         typed_exprs.append(typed.alias(c.name))
         err_exprs.append((c.name, err))
+    for stage in prep.stages:
+        df = df.with_columns(stage)
     extra = (
-        pl.struct([pl.col(c).cast(pl.String) if df.schema[c] != pl.String else pl.col(c) for c in extra_cols])
-        .struct.json_encode()
+        pl.struct([_json_ready(df, c).alias(names.get(c, c)) for c in extra_cols]).struct.json_encode()
         if extra_cols
         else pl.lit(None, pl.String)
     )
@@ -500,28 +650,34 @@ def validate(df: pl.DataFrame, table: str, *, source: str = "input") -> Validate
             pl.concat_str([pl.col(n) for n in err_names], separator="; ", ignore_nulls=True).alias("reason"),
         )
         raw = original.join(bad_rows.select(ROW), on=ROW, how="semi").select(
-            ROW, _raw_json(original, raw_cols).alias("raw")
+            ROW, _raw_json(original, raw_cols, names).alias("raw")
         )
         bad_rows = bad_rows.join(raw, on=ROW, how="left")
     else:
         bad_rows = _empty_bad()
     good = err_frame.filter(~pl.col("__bad")).select(ROW, *t.column_names, "extra")
-    return Validated(good=good, bad=bad_rows.select(ROW, "column_name", "reason", "raw"))
+    if notes.height:
+        notes = notes.join(good.select(ROW), on=ROW, how="semi")
+    return Validated(good=good, bad=bad_rows.select(ROW, "column_name", "reason", "raw"), notes=notes)
 
 
-def _raw_json(df: pl.DataFrame, cols: list[str]) -> pl.Expr:
+def _json_ready(df: pl.DataFrame, c: str) -> pl.Expr:
+    """A column as something ``struct.json_encode`` writes faithfully."""
+    dt = df.schema[c]
+    if dt in (pl.String, pl.Boolean) or dt.is_numeric() and not isinstance(dt, pl.Decimal):
+        return pl.col(c)
+    if isinstance(dt, (pl.List, pl.Array, pl.Struct)):
+        return pl.col(c)
+    if dt == pl.Binary:
+        return pl.col(c).bin.encode("hex")
+    return pl.col(c).cast(pl.String)
+
+
+def _raw_json(df: pl.DataFrame, cols: list[str], names: dict[str, str] | None = None) -> pl.Expr:
     if not cols:
         return pl.lit("{}")
-    parts = []
-    for c in cols:
-        dt = df.schema[c]
-        if isinstance(dt, pl.List):
-            parts.append(pl.col(c).cast(pl.List(pl.String)).alias(c))
-        elif dt in (pl.String, pl.Boolean) or dt.is_numeric():
-            parts.append(pl.col(c))
-        else:
-            parts.append(pl.col(c).cast(pl.String))
-    return pl.struct(parts).struct.json_encode()
+    names = names or {}
+    return pl.struct([_json_ready(df, c).alias(names.get(c, c)) for c in cols]).struct.json_encode()
 
 
 # --------------------------------------------------------------------------- duplicates in the file
@@ -589,8 +745,27 @@ def add_base_amounts(
             rate = pl.coalesce(pl.col("__user_rate"), pl.col("__default_rate"))
         else:
             rate = pl.col("__default_rate")
-        rate = pl.when(pl.col(cur_col) == base).then(pl.lit(1.0)).otherwise(rate)
-        d = d.with_columns(rate.alias("__rate"))
+        is_base = pl.col(cur_col) == base
+        rate = pl.when(is_base).then(pl.lit(1.0)).otherwise(rate)
+        product = (pl.col(amount_col).cast(pl.Float64) * pl.col("__rate")).round(2)
+        d = d.with_columns(rate.alias("__rate")).with_columns(
+            (pl.col("__rate").is_not_null() & ~is_base & ~(product.abs() < 1e16)).alias("__overflow")
+        )
+        overflow = d.filter(pl.col("__overflow"))
+        if overflow.height:
+            bad_parts.append(
+                overflow.select(
+                    pl.col(ROW),
+                    pl.lit(twin).alias("column_name"),
+                    pl.format(
+                        "{}: {} {} at rate {} is {} {}, too large for DECIMAL(18,2) (at most 9999999999999999.99)",
+                        pl.lit(twin), pl.col(amount_col).cast(pl.String), pl.col(cur_col),
+                        pl.col("__rate").cast(pl.String), product.cast(pl.String), pl.lit(base),
+                    ).alias("reason"),
+                    _raw_json(overflow, t.column_names).alias("raw"),
+                )
+            )
+            d = d.filter(~pl.col("__overflow"))
         missing = d.filter(pl.col("__rate").is_null())
         if missing.height:
             bad_parts.append(
@@ -607,8 +782,9 @@ def add_base_amounts(
                     _raw_json(missing, t.column_names).alias("raw"),
                 )
             )
+        # The base currency's twin is the amount itself (exact); others go through the rate.
         d = d.filter(pl.col("__rate").is_not_null()).with_columns(
-            (pl.col(amount_col).cast(pl.Float64) * pl.col("__rate")).round(2).cast(pl.Decimal(18, 2)).alias(twin)
+            pl.when(is_base).then(pl.col(amount_col)).otherwise(product.cast(pl.Decimal(18, 2))).alias(twin)
         )
         good = d.drop([c for c in d.columns if c.startswith("__") and c != ROW])
     bad = pl.concat(bad_parts) if bad_parts else _empty_bad()
@@ -661,11 +837,12 @@ def ingest_file(
         return IngestResult(file=name, table=tbl, batch_id=int(prior[0]), already_loaded=True)
 
     say("reading")
-    raw, unreadable = read_file(con, p, fmt)
-    rows_read = raw.height + unreadable.height
+    got: Read = read(p, fmt, tbl, name)
+    rows_read = got.records
+    unreadable = got.bad
     say("validating")
-    v = validate(raw, tbl, source=name)
-    del raw
+    v = validate(got.frame, tbl, source=name, renamed=got.renamed)
+    del got
     unique, dup_bad, identical_in_file = split_file_duplicates(v.good, tbl)
     say("converting currencies")
     unique, fx_bad = add_base_amounts(con, unique, tbl)
@@ -734,6 +911,7 @@ def ingest_file(
                     f'SELECT batch_id, file, table_name, "{ROW}", column_name, reason, raw FROM bad_rows'
                 )
                 con.unregister("bad_rows")
+            cleaned = _record_notes(con, v.notes, skip, batch_id, name, tbl)
             if tbl == "transactions":
                 _record_external_accounts(con, batch_id)
             elif tbl == "accounts":
@@ -746,6 +924,7 @@ def ingest_file(
             result.rows_quarantined = bad.height
             result.rows_duplicate = duplicates
             result.rows_replaced = replaced
+            result.values_cleaned = cleaned
             if result.rows_read != loaded + bad.height + duplicates:
                 raise RuntimeError(
                     f"row accounting broke for {name}: read {rows_read} != loaded {loaded} + "
@@ -760,6 +939,27 @@ def ingest_file(
             con.unregister("incoming")
     log.info("ingested %s into %s: %s", name, tbl, result.as_dict())
     return result
+
+
+def _record_notes(con: duckdb.DuckDBPyConnection, notes: pl.DataFrame, skip: pl.DataFrame, batch_id: int,
+                  name: str, tbl: str) -> int:
+    """Store the notes of rows that were inserted (e.g. control characters removed); their count."""
+    if not notes.height:
+        return 0
+    con.register("note_rows", notes.to_arrow())
+    con.register("skip_rows", skip.to_arrow())
+    try:
+        con.execute(
+            "INSERT INTO ingest_notes (batch_id, file, table_name, row_number, column_name, note) "
+            f'SELECT ?, ?, ?, n."{ROW}", n.column_name, n.note FROM note_rows n '
+            f'WHERE n."{ROW}" IN (SELECT "{ROW}" FROM incoming) '
+            f'AND n."{ROW}" NOT IN (SELECT "{ROW}" FROM skip_rows)',
+            [batch_id, name, tbl],
+        )
+        return int(con.execute("SELECT count(*) FROM ingest_notes WHERE batch_id = ?", [batch_id]).fetchall()[0][0])
+    finally:
+        con.unregister("note_rows")
+        con.unregister("skip_rows")
 
 
 def _record_external_accounts(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
@@ -818,6 +1018,19 @@ def stats(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
 
 def quarantine_frame(con: duckdb.DuckDBPyConnection, *, batch_id: int | None = None,
                      table: str | None = None, limit: int | None = None) -> pl.DataFrame:
+    return _batch_rows(con, "SELECT batch_id, file, table_name, row_number, column_name, reason, "
+                       "CAST(raw AS VARCHAR) AS raw FROM quarantine", batch_id, table, limit)
+
+
+def notes_frame(con: duckdb.DuckDBPyConnection, *, batch_id: int | None = None,
+                table: str | None = None, limit: int | None = None) -> pl.DataFrame:
+    """Values changed in loaded rows (``ingest_notes``): file, row, column and what was done."""
+    return _batch_rows(con, "SELECT batch_id, file, table_name, row_number, column_name, note FROM ingest_notes",
+                       batch_id, table, limit)
+
+
+def _batch_rows(con: duckdb.DuckDBPyConnection, sql: str, batch_id: int | None, table: str | None,
+                limit: int | None) -> pl.DataFrame:
     where = []
     params: list[object] = []
     if batch_id is not None:
@@ -826,7 +1039,6 @@ def quarantine_frame(con: duckdb.DuckDBPyConnection, *, batch_id: int | None = N
     if table is not None:
         where.append("table_name = ?")
         params.append(table)
-    sql = "SELECT batch_id, file, table_name, row_number, column_name, reason, CAST(raw AS VARCHAR) AS raw FROM quarantine"
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY batch_id, row_number"

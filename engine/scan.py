@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +24,7 @@ import duckdb
 import polars as pl
 from pydantic import ValidationError
 
-from engine import reference
+from engine import plausible, reference
 from engine.detect import catalogue as typology_catalogue
 from engine.detect.base import Alert, Params, ScanContext
 from engine.detect.catalogue import Catalogue
@@ -47,8 +49,11 @@ DDL: list[str] = [
   counts JSON,
   timings JSON,
   errors JSON,
-  triggered_by VARCHAR NOT NULL
+  triggered_by VARCHAR NOT NULL,
+  warnings JSON
 )""",
+    # databases created before scans kept warnings
+    "ALTER TABLE scans ADD COLUMN IF NOT EXISTS warnings JSON",
     """CREATE TABLE IF NOT EXISTS alerts (
   alert_id VARCHAR PRIMARY KEY,
   typology_id VARCHAR NOT NULL,
@@ -153,7 +158,8 @@ def _format_validation(typology_id: str, exc: ValidationError) -> str:
         if err.get("type") == "extra_forbidden":
             parts.append(f"unknown parameter {name!r}")
         else:
-            parts.append(f"parameter {name!r}: {err.get('msg')} (got {err.get('input')!r})")
+            msg = str(err.get("msg", "")).removeprefix("Value error, ")
+            parts.append(f"parameter {name!r}: {msg} (got {err.get('input')!r})")
     return f"typology {typology_id}: " + "; ".join(parts)
 
 
@@ -273,6 +279,7 @@ class ScanResult:
     timings: dict[str, float] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     new_alerts: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def total_alerts(self) -> int:
@@ -293,18 +300,28 @@ def _naive_utc(ts: datetime) -> datetime:
     return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo else ts
 
 
+#: (table, timestamp expression) read for the default scan window.
+_TIME_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("transactions", "timestamp"),
+    ("cash_declarations", "timestamp"),
+    ("trade_documents", "CAST(date AS TIMESTAMP)"),
+)
+
+
 def data_time_range(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, datetime | None]:
-    """Earliest and latest loaded timestamp over transactions, declarations and trade documents."""
-    row = con.execute(
-        """
-        SELECT min(lo), max(hi) FROM (
-          SELECT min(timestamp) AS lo, max(timestamp) AS hi FROM transactions
-          UNION ALL SELECT min(timestamp), max(timestamp) FROM cash_declarations
-          UNION ALL SELECT CAST(min(date) AS TIMESTAMP), CAST(max(date) AS TIMESTAMP)
-            FROM trade_documents
-        ) AS r
-        """
-    ).fetchone()
+    """Earliest and latest plausible loaded timestamp over transactions, declarations and trade documents.
+
+    Values outside :func:`engine.plausible.plausible_bounds` (a year-10000 or year-0 timestamp stored by an
+    older ingest or written directly) are left out; :func:`engine.plausible.implausible_values`
+    counts them.
+    """
+    lo_b, hi_b = plausible.plausible_bounds()
+    parts = " UNION ALL ".join(
+        f"SELECT min({expr}) FILTER (WHERE {expr} BETWEEN $lo AND $hi) AS lo, "
+        f"max({expr}) FILTER (WHERE {expr} BETWEEN $lo AND $hi) AS hi FROM {table}"
+        for table, expr in _TIME_COLUMNS
+    )
+    row = con.execute(f"SELECT min(lo), max(hi) FROM ({parts}) AS r", {"lo": lo_b, "hi": hi_b}).fetchone()
     return (row[0], row[1]) if row else (None, None)
 
 
@@ -415,6 +432,101 @@ def _dependency_order(selected: list[type[Typology]]) -> list[type[Typology]]:
     return done
 
 
+#: Scans running in this process.  DuckDB lets one process write a database file, so a scan
+#: row left ``running`` that is not in this set belongs to a process that has ended.
+_ACTIVE_SCANS: set[str] = set()
+_ACTIVE_GUARD = threading.Lock()
+
+
+def mark_interrupted(con: duckdb.DuckDBPyConnection, *, actor: str = "ctfmon") -> list[str]:
+    """Mark scans left ``running`` by a process that ended (killed, crashed, power cut) as failed.
+
+    Called when the server starts and before every scan.  Each one gets an error saying it
+    was interrupted and an audit entry; returns their ids."""
+    from engine import audit
+
+    with _ACTIVE_GUARD:
+        active = sorted(_ACTIVE_SCANS)
+    rows = con.execute(
+        "SELECT scan_id, started_at, triggered_by FROM scans WHERE status = 'running'"
+        + (f" AND scan_id NOT IN ({', '.join('?' for _ in active)})" if active else "")
+        + " ORDER BY started_at",
+        active,
+    ).fetchall()
+    if not rows:
+        return []
+    now = now_utc()
+    msg = "interrupted: the process running this scan ended before it finished; run the scan again"
+    with transaction(con):
+        for scan_id, _started, _by in rows:
+            con.execute(
+                "UPDATE scans SET status = 'failed', finished_at = ?, errors = ? WHERE scan_id = ?",
+                [now, json.dumps({"scan": msg}), scan_id],
+            )
+        audit.record_many(con, [
+            audit.AuditEvent(actor, "scan.interrupted", "scan", scan_id, {"status": "running"},
+                             {"status": "failed", "error": msg, "started_at": started, "triggered_by": by})
+            for scan_id, started, by in rows
+        ])
+    for scan_id, started, _by in rows:
+        log.warning("scan %s (started %s) was left running by a process that ended; marked failed",
+                    scan_id, started)
+    return [r[0] for r in rows]
+
+
+def record_failed_scan(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    error: str,
+    typology_ids: list[str] | None,
+    lookback_days: int | None = None,
+    triggered_by: str,
+) -> str:
+    """Store a scan that could not start (bad stored parameters, unreadable data ...) as failed.
+
+    Scheduled runs call this so that every run leaves a scan row saying why it failed."""
+    now = now_utc()
+    scan_id = "SC-" + now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    con.execute(
+        "INSERT INTO scans (scan_id, started_at, finished_at, as_of, window_start, window_end, typologies, "
+        "params, status, counts, timings, errors, triggered_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'failed', '{}', '{}', ?, ?)",
+        [scan_id, now, now, now, now - timedelta(days=lookback_days or 0), now, list(typology_ids or []),
+         "{}", json.dumps({"scan": error}), triggered_by],
+    )
+    return scan_id
+
+
+def _window(
+    con: duckdb.DuckDBPyConnection, as_of: datetime | None, lookback_days: int | None, warnings: list[str],
+    bad: dict[tuple[str, str], tuple[int, str, str]],
+) -> tuple[datetime, datetime]:
+    """The scan window: ``as_of`` (default the latest plausible timestamp) back ``lookback_days``
+    (default the earliest plausible timestamp), kept inside the plausible range."""
+    lo_b, hi_b = plausible.plausible_bounds()
+    if as_of is not None:
+        as_of = _naive_utc(as_of)
+        if not lo_b <= as_of <= hi_b:
+            raise CtfmonError(
+                f"as-of {as_of:%Y-%m-%d %H:%M:%S} is outside the plausible range {lo_b:%Y-%m-%d} .. "
+                f"{hi_b:%Y-%m-%d} (settings plausible_from / plausible_to)"
+            )
+    for (table, column), (n, low, high) in bad.items():
+        shown = low if low == high else f"{low} .. {high}"
+        what = "left out of the scan" if plausible.EVENT_TIME.get(table) == column else "read as missing"
+        msg = (f"{n:,} {table} row{'s' if n != 1 else ''} with {column} outside the plausible range "
+               f"{lo_b:%Y-%m-%d} .. {hi_b:%Y-%m-%d} ({shown}): {what}")
+        log.warning("%s", msg)
+        warnings.append(msg)
+    lo, hi = data_time_range(con)
+    window_end = as_of if as_of is not None else (hi or min(now_utc(), hi_b))
+    if lookback_days is not None:
+        window_start = max(lo_b, window_end - timedelta(days=min(lookback_days, (window_end - lo_b).days + 1)))
+    else:
+        window_start = lo if lo is not None and lo <= window_end else window_end
+    return window_start, window_end
+
+
 def run_scan(
     con: duckdb.DuckDBPyConnection,
     catalogue: Catalogue,
@@ -424,14 +536,21 @@ def run_scan(
     typology_ids: list[str] | None = None,
     params: dict[str, dict[str, Any]] | None = None,
     triggered_by: str = "cli",
+    on_progress: Callable[[str, str, int, int], None] | None = None,
 ) -> ScanResult:
     """Run the selected typologies of ``catalogue`` (all by default) over an as-of window and
     store the alerts.
 
-    The window ends at ``as_of`` (default: the latest loaded timestamp) and starts
-    ``lookback_days`` earlier (default: the earliest loaded timestamp).  Parameters resolve as
-    catalogue defaults < stored overrides (:func:`set_typology_params`) < ``params``.
+    The window ends at ``as_of`` (default: the latest plausible loaded timestamp) and starts
+    ``lookback_days`` earlier (default: the earliest plausible loaded timestamp); timestamps
+    outside the plausible range are left out with a warning in the result.  Parameters
+    resolve as catalogue defaults < stored overrides (:func:`set_typology_params`) < ``params``.
     A typology that raises is recorded in the scan's errors; the others' alerts are kept.
+    Scans left ``running`` by an ended process are marked failed first (:func:`mark_interrupted`).
+
+    ``on_progress(typology_id, stage, done, total)`` is called with stage ``start`` and ``done``
+    around each typology, ``done`` of ``total`` typologies finished (the CLI draws its
+    progress display with it).
     """
     selected = _dependency_order(catalogue.select(typology_ids))
     params = params or {}
@@ -444,31 +563,59 @@ def run_scan(
     if lookback_days is not None and lookback_days <= 0:
         raise CtfmonError(f"lookback must be a positive number of days, not {lookback_days}")
 
-    lo, hi = data_time_range(con)
-    window_end = _naive_utc(as_of) if as_of is not None else (hi or now_utc())
-    if lookback_days is not None:
-        window_start = window_end - timedelta(days=lookback_days)
-    else:
-        window_start = lo if lo is not None and lo <= window_end else window_end
+    mark_interrupted(con)
+    warnings: list[str] = []
+    bad = plausible.implausible_values(con)
+    window_start, window_end = _window(con, as_of, lookback_days, warnings, bad)
     scan_id = "SC-" + now_utc().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     started = now_utc()
     params_json = json.dumps({tid: p.model_dump() for tid, p in resolved.items()}, default=str)
-    con.execute(
-        "INSERT INTO scans (scan_id, started_at, as_of, window_start, window_end, typologies, params, "
-        "status, triggered_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
-        [scan_id, started, window_end, window_start, window_end, [t.id for t in selected],
-         params_json, triggered_by],
-    )
-    result = ScanResult(scan_id=scan_id, status="running", window_start=window_start, window_end=window_end)
-    log.info("scan %s: %d typologies over %s .. %s", scan_id, len(selected), window_start, window_end)
+    with _ACTIVE_GUARD:
+        _ACTIVE_SCANS.add(scan_id)
     try:
+        con.execute(
+            "INSERT INTO scans (scan_id, started_at, as_of, window_start, window_end, typologies, params, "
+            "status, triggered_by, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)",
+            [scan_id, started, window_end, window_start, window_end, [t.id for t in selected],
+             params_json, triggered_by, json.dumps(warnings)],
+        )
+        result = ScanResult(scan_id=scan_id, status="running", window_start=window_start,
+                            window_end=window_end, warnings=warnings)
         typology_catalogue.record(con, {t: resolved[t.id] for t in selected})
-        prepare_scan_views(con, window_start, window_end)
-        for typ in selected:
+        with plausible.plausible_tables(con, bad):
+            _run_typologies(con, result, selected, resolved, on_progress)
+        counts = {tid: {"alerts": result.counts.get(tid, 0), "new": result.new_alerts.get(tid, 0)}
+                  for tid in [t.id for t in selected]}
+        con.execute(
+            "UPDATE scans SET finished_at = ?, status = ?, counts = ?, timings = ?, errors = ? WHERE scan_id = ?",
+            [now_utc(), result.status, json.dumps(counts), json.dumps(result.timings),
+             json.dumps(result.errors), scan_id],
+        )
+    finally:
+        with _ACTIVE_GUARD:
+            _ACTIVE_SCANS.discard(scan_id)
+    return result
+
+
+def _run_typologies(
+    con: duckdb.DuckDBPyConnection,
+    result: ScanResult,
+    selected: list[type[Typology]],
+    resolved: dict[str, Params],
+    on_progress: Callable[[str, str, int, int], None] | None,
+) -> None:
+    scan_id = result.scan_id
+    log.info("scan %s: %d typologies over %s .. %s", scan_id, len(selected), result.window_start,
+             result.window_end)
+    try:
+        prepare_scan_views(con, result.window_start, result.window_end)
+        for done, typ in enumerate(selected):
+            if on_progress is not None:
+                on_progress(typ.id, "start", done, len(selected))
             t0 = time.perf_counter()
             try:
-                ctx = ScanContext(con=con, scan_id=scan_id, window_start=window_start,
-                                  window_end=window_end, params=resolved[typ.id])
+                ctx = ScanContext(con=con, scan_id=scan_id, window_start=result.window_start,
+                                  window_end=result.window_end, params=resolved[typ.id])
                 alerts = list(typ().detect(ctx))
                 _reattribute(con, alerts)
                 frame = _alert_frame(typ.id, scan_id, alerts, now_utc())
@@ -483,6 +630,8 @@ def run_scan(
             result.timings[typ.id] = round(time.perf_counter() - t0, 3)
             log.info("scan %s: %s -> %d alerts (%d new) in %.2fs", scan_id, typ.id,
                      result.counts[typ.id], result.new_alerts[typ.id], result.timings[typ.id])
+            if on_progress is not None:
+                on_progress(typ.id, "done", done + 1, len(selected))
         if not result.errors:
             result.status = "completed"
         elif len(result.errors) < len(selected):
@@ -493,11 +642,3 @@ def run_scan(
         result.status = "failed"
         result.errors["scan"] = f"{type(exc).__name__}: {exc}"
         log.exception("scan %s failed", scan_id)
-    counts = {tid: {"alerts": result.counts.get(tid, 0), "new": result.new_alerts.get(tid, 0)}
-              for tid in [t.id for t in selected]}
-    con.execute(
-        "UPDATE scans SET finished_at = ?, status = ?, counts = ?, timings = ?, errors = ? WHERE scan_id = ?",
-        [now_utc(), result.status, json.dumps(counts), json.dumps(result.timings),
-         json.dumps(result.errors), scan_id],
-    )
-    return result

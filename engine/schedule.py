@@ -6,7 +6,10 @@ the server starts and kept in step by every create/update/delete.
 
 Each run calls :func:`engine.scan.run_scan` with ``triggered_by="schedule:<id>"`` over the
 typology catalogue the service was given, then :func:`engine.cases.sync_cases`, and records
-its outcome on the schedule row.
+its outcome on the schedule row and in the audit log (``schedule.run``).  A run that cannot
+even start a scan (parameters stored by an older version that no longer validate, an
+unreadable table ...) is stored as a failed scan with its reason, so every run leaves a scan
+row.
 
 Overlap: two runs of one schedule never overlap — the job has ``max_instances=1`` and the
 run itself holds a per-schedule lock (a run that finds the lock taken is skipped and
@@ -33,6 +36,8 @@ from typing import Any
 
 import duckdb
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -119,7 +124,68 @@ class SharedDatabase:
 
 
 # --------------------------------------------------------------------------- validation
-def build_trigger(spec: dict[str, Any]) -> CronTrigger | IntervalTrigger:
+#: Standard crontab numbers weekdays from Sunday = 0 (7 is Sunday too); APScheduler 3.x from
+#: Monday = 0.  Weekday fields are translated to APScheduler's day names.
+_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _weekday(token: str, expr: str, *, end: bool) -> int:
+    if token.isdigit() and int(token) <= 7:
+        return int(token)
+    if token in _CRON_DAYS:
+        return 7 if end and token == "sun" else _CRON_DAYS.index(token)
+    raise CtfmonError(
+        f"cron {expr!r}: weekday {token!r} is not 0-7 (0 and 7 are Sunday) or a day name sun..sat",
+        http_status=422,
+    )
+
+
+def crontab_weekdays(field: str, expr: str = "") -> str:
+    """A crontab day-of-week field (``0``/``7`` Sunday, names, ranges, lists, steps) as the
+    APScheduler expression naming the same days (``"0"`` -> ``"sun"``, ``"1-5"`` ->
+    ``"mon,tue,wed,thu,fri"``, ``"*/2"`` -> ``"sun,tue,thu,sat"``)."""
+    expr = expr or field
+    days: set[int] = set()
+    for part in field.lower().split(","):
+        rng, slash, step_s = part.partition("/")
+        if not rng or (slash and not step_s.isdigit()) or (slash and int(step_s) < 1):
+            raise CtfmonError(f"cron {expr!r}: weekday part {part!r} is not valid", http_status=422)
+        step = int(step_s) if slash else 1
+        if rng == "*":
+            lo, hi = 0, 7
+        elif "-" in rng:
+            a, _, b = rng.partition("-")
+            lo, hi = _weekday(a, expr, end=False), _weekday(b, expr, end=True)
+        else:
+            lo = _weekday(rng, expr, end=False)
+            hi = 7 if slash else lo
+        if lo > hi:
+            raise CtfmonError(f"cron {expr!r}: weekday range {rng!r} goes backwards", http_status=422)
+        days.update(d % 7 for d in range(lo, hi + 1, step))
+    return ",".join(_CRON_DAYS[d] for d in sorted(days))
+
+
+def cron_trigger(expr: str) -> BaseTrigger:
+    """The trigger of a 5-field crontab expression, read as crontab(5) reads it, in UTC.
+
+    Weekdays count from Sunday = 0 (7 is Sunday too).  When both the day of the month and the
+    day of the week are restricted, crontab fires on either (``0 2 1 * 1``: the 1st and every
+    Monday), so the trigger is the union of the two."""
+    minute, hour, dom, month, dow = expr.split()
+    try:
+        if dow == "*":
+            return CronTrigger(minute=minute, hour=hour, day=dom, month=month, timezone=UTC)
+        days = crontab_weekdays(dow, expr)
+        by_weekday = CronTrigger(minute=minute, hour=hour, month=month, day_of_week=days, timezone=UTC)
+        if dom == "*":
+            return by_weekday
+        by_day = CronTrigger(minute=minute, hour=hour, day=dom, month=month, timezone=UTC)
+        return OrTrigger([by_day, by_weekday])
+    except ValueError as exc:
+        raise CtfmonError(f"cron {expr!r} is not valid: {exc}", http_status=422) from None
+
+
+def build_trigger(spec: dict[str, Any]) -> BaseTrigger:
     """The APScheduler trigger of a schedule; refuses an invalid spec with a clear message."""
     kind = spec.get("trigger")
     if kind == "cron":
@@ -130,10 +196,7 @@ def build_trigger(spec: dict[str, Any]) -> CronTrigger | IntervalTrigger:
             raise CtfmonError(
                 f"cron {expr!r}: expected 5 fields (minute hour day month weekday)", http_status=422
             )
-        try:
-            return CronTrigger.from_crontab(expr, timezone=UTC)
-        except ValueError as exc:
-            raise CtfmonError(f"cron {expr!r} is not valid: {exc}", http_status=422) from None
+        return cron_trigger(expr)
     if kind == "interval":
         secs = spec.get("interval_seconds")
         if not isinstance(secs, int) or isinstance(secs, bool) or secs < 1 or secs > 366 * 86400:
@@ -167,6 +230,20 @@ def _validate(spec: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
     return spec
 
 
+def _check_params(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, typology_ids: list[str] | None) -> None:
+    """Refuse a schedule whose typologies' stored parameters do not validate (every run would fail)."""
+    from engine import scan
+
+    for typ in catalogue.select(typology_ids):
+        try:
+            scan.resolve_params(con, typ)
+        except CtfmonError as exc:
+            raise CtfmonError(
+                f"{exc.message}; fix it with `ctfmon typologies set {typ.id} NAME=VALUE` (or `NAME=default`) "
+                "before scheduling it", http_status=422,
+            ) from None
+
+
 # --------------------------------------------------------------------------- storage
 def _row(r: tuple[Any, ...]) -> dict[str, Any]:
     d = dict(zip(_COLS, r, strict=True))
@@ -194,6 +271,8 @@ def create_schedule(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], *, act
                     catalogue: Catalogue) -> dict[str, Any]:
     """Store a new schedule; its typology ids must be in ``catalogue``."""
     s = _validate(spec, catalogue)
+    if s["enabled"]:
+        _check_params(con, catalogue, s["typology_ids"])
     sid = "SCH-" + secrets.token_hex(4)
     now = now_utc()
     with transaction(con):
@@ -215,6 +294,8 @@ def update_schedule(
         before = get_schedule(con, schedule_id)
         merged = {**{k: before[k] for k in _EDITABLE}, **{k: v for k, v in changes.items() if k in _EDITABLE}}
         s = _validate(merged, catalogue)
+        if s["enabled"]:
+            _check_params(con, catalogue, s["typology_ids"])
         sets = ", ".join(f"{k} = ?" for k in _EDITABLE)
         con.execute(
             f"UPDATE schedules SET {sets}, updated_at = ? WHERE schedule_id = ?",
@@ -335,13 +416,27 @@ class ScheduleService:
                 if result.errors:
                     error = "; ".join(f"{k}: {v}" for k, v in result.errors.items())[:2000]
             except Exception as exc:  # a failing run is recorded, the scheduler keeps going
-                log.exception("schedule %s run failed", schedule_id)
-                error = f"{type(exc).__name__}: {exc}"[:2000]
+                status = "failed"
+                if isinstance(exc, CtfmonError):
+                    log.warning("schedule %s run failed: %s", schedule_id, exc.message)
+                    error = exc.message[:2000]
+                else:
+                    log.exception("schedule %s run failed", schedule_id)
+                    error = f"{type(exc).__name__}: {exc}"[:2000]
+                if scan_id is None:  # the scan could not start: record it as a failed scan
+                    scan_id = scan.record_failed_scan(
+                        con, error=error, typology_ids=sched["typology_ids"],
+                        lookback_days=sched["lookback_days"], triggered_by=actor,
+                    )
             con.execute(
                 "UPDATE schedules SET last_run_at = ?, last_scan_id = ?, last_status = ?, last_error = ? "
                 "WHERE schedule_id = ?",
                 [now_utc(), scan_id, status, error, schedule_id],
             )
+            audit.record(con, audit.AuditEvent(
+                actor, "schedule.run", "schedule", schedule_id, None,
+                {"scan_id": scan_id, "status": status, "error": error},
+            ))
         outcome.update(status=status, scan_id=scan_id, error=error)
         log.info("schedule %s ran: %s (scan %s)", schedule_id, status, scan_id)
         return outcome

@@ -36,6 +36,9 @@ class Column:
     values: tuple[str, ...] = ()  # enum members
     pattern: str | None = None  # extra regex a non-empty value must match
     pattern_hint: str = ""  # what the pattern means, for error messages
+    # Free text (names, addresses, references): control characters are removed at ingest
+    # with a note.  In every other text column (identifiers, codes) they quarantine the row.
+    free_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,15 +92,15 @@ PARTIES = Table(
     (
         C("party_id", "str", True),
         C("party_type", "enum", True, PARTY_TYPES),
-        C("name", "str", True),
-        C("alt_names", "list_str"),
+        C("name", "str", True, free_text=True),
+        C("alt_names", "list_str", free_text=True),
         C("date_of_birth", "date"),
         C("nationality", "country"),
         C("country", "country", True),
-        C("city", "str"),
-        C("address", "str"),
+        C("city", "str", free_text=True),
+        C("address", "str", free_text=True),
         C("id_number", "str"),
-        C("occupation", "str"),
+        C("occupation", "str", free_text=True),
         C("registered_on", "date"),
         C("npo_purpose", "enum", False, NPO_PURPOSES),
         C("npo_operating_countries", "list_country"),
@@ -132,14 +135,14 @@ TRANSACTIONS = Table(
         C("to_account", "str"),
         C("amount", "amount", True),
         C("currency", "currency", True),
-        C("originator_name", "str"),
+        C("originator_name", "str", free_text=True),
         C("originator_country", "country"),
-        C("beneficiary_name", "str"),
+        C("beneficiary_name", "str", free_text=True),
         C("beneficiary_country", "country"),
         C("location_country", "country"),
-        C("location_city", "str"),
+        C("location_city", "str", free_text=True),
         C("merchant_category", "str", pattern=r"^[0-9]{4}$", pattern_hint="a 4-digit ISO 18245 MCC"),
-        C("reference", "str"),
+        C("reference", "str", free_text=True),
     ),
     money=(("amount", "amount_base", "currency", "timestamp"),),
 )
@@ -150,7 +153,7 @@ CASH_DECLARATIONS = Table(
     (
         C("declaration_id", "str", True),
         C("timestamp", "timestamp", True),
-        C("traveller_name", "str", True),
+        C("traveller_name", "str", True, free_text=True),
         C("party_id", "str"),
         C("document_number", "str"),
         C("nationality", "country"),
@@ -162,7 +165,7 @@ CASH_DECLARATIONS = Table(
         C("currency", "currency", True),
         C("declared", "bool", True),
         C("transport_ref", "str"),
-        C("purpose", "str"),
+        C("purpose", "str", free_text=True),
     ),
     money=(("amount", "amount_base", "currency", "timestamp"),),
 )
@@ -176,7 +179,7 @@ TRADE_DOCUMENTS = Table(
         C("exporter_party_id", "str", True),
         C("importer_party_id", "str", True),
         C("hs_code", "str", True, pattern=r"^[0-9]{6}$", pattern_hint="a 6-digit HS code"),
-        C("goods_description", "str"),
+        C("goods_description", "str", free_text=True),
         C("quantity", "decimal", True),
         C("unit", "enum", True, TRADE_UNITS),
         C("invoice_value", "amount", True),
@@ -320,6 +323,15 @@ INTERNAL_DDL: tuple[str, ...] = (
   column_name VARCHAR,
   reason VARCHAR NOT NULL,
   raw JSON
+)""",
+    # Values changed at ingest in rows that were loaded (control characters removed from free text).
+    """CREATE TABLE IF NOT EXISTS ingest_notes (
+  batch_id BIGINT NOT NULL,
+  file VARCHAR NOT NULL,
+  table_name VARCHAR NOT NULL,
+  row_number BIGINT NOT NULL,
+  column_name VARCHAR NOT NULL,
+  note VARCHAR NOT NULL
 )""",
     # Account ids seen in transactions that are not (yet) in ``accounts``.
     """CREATE TABLE IF NOT EXISTS external_accounts (

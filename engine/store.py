@@ -2,6 +2,11 @@
 
 DuckDB allows one writing process per database file.  When another process holds it,
 :func:`connect` raises :class:`DatabaseBusy` with a one-line message instead of a trace.
+
+Migrations: every module in :data:`DDL_MODULES` lists idempotent statements (``CREATE ...
+IF NOT EXISTS``, ``ALTER TABLE ... ADD COLUMN IF NOT EXISTS``) run on every writable open;
+changes that need code (re-sealing the audit log) are named steps in :data:`MIGRATIONS`,
+each run once per database and recorded in ``schema_migrations``.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import importlib
 import logging
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -29,6 +35,16 @@ DDL_MODULES: tuple[str, ...] = (
     "engine.screening.lists",
     "engine.audit", "engine.auth", "engine.cases", "engine.schedule",
 )
+
+
+#: Named migration steps that need code: (name, "module:function(con)"), run once each, in order.
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    ("audit-keyed-chain", "engine.audit:seal_legacy"),
+)
+_MIGRATIONS_DDL = """CREATE TABLE IF NOT EXISTS schema_migrations (
+  name VARCHAR PRIMARY KEY,
+  applied_at TIMESTAMP NOT NULL
+)"""
 
 
 def _module_ddl(name: str) -> list[str]:
@@ -73,14 +89,33 @@ def connect(path: str | Path, *, read_only: bool = False, create: bool = True) -
         raise CtfmonError(f"cannot open database {p}: {exc}") from None
     if not read_only:
         migrate(con)
+    else:
+        pending = pending_migrations(con)
+        if pending:
+            con.close()
+            raise CtfmonError(
+                f"database {p} was written by an older ctfmon and needs migrating ({', '.join(pending)}): "
+                f"run `ctfmon init --db {p}` once"
+            )
     return con
 
 
+def pending_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Named migration steps not applied to this database yet."""
+    try:
+        done = {r[0] for r in con.execute("SELECT name FROM schema_migrations").fetchall()}
+    except duckdb.CatalogException:
+        done = set()
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table that is missing and record the schema version."""
+    """Create every table that is missing, run the named migration steps not yet applied and
+    record the schema version."""
     with transaction(con):
         for stmt in all_ddl():
             con.execute(stmt)
+        con.execute(_MIGRATIONS_DDL)
         row = con.execute("SELECT max(version) FROM schema_version").fetchone()
         current = row[0] if row else None
         if current is None or current < schema.SCHEMA_VERSION:
@@ -92,19 +127,44 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             raise CtfmonError(
                 f"database schema version {current} is newer than this ctfmon ({schema.SCHEMA_VERSION})"
             )
+        done = {r[0] for r in con.execute("SELECT name FROM schema_migrations").fetchall()}
+        for name, target in MIGRATIONS:
+            if name in done:
+                continue
+            module, _, func = target.partition(":")
+            getattr(importlib.import_module(module), func)(con)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?)", [name, now_utc()])
+            log.info("migration %s applied", name)
+
+
+#: Connections inside :func:`transaction` (by id): a nested block joins the outer transaction.
+_IN_TRANSACTION: set[int] = set()
+_TX_GUARD = threading.Lock()
 
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """BEGIN ... COMMIT, rolling back on any exception."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    """BEGIN ... COMMIT, rolling back on any exception.  Inside another ``transaction`` block
+    on the same connection it joins that transaction (DuckDB has no nested transactions)."""
+    key = id(con)
+    with _TX_GUARD:
+        nested = key in _IN_TRANSACTION
+        _IN_TRANSACTION.add(key)
+    if nested:
         yield con
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    else:
-        con.execute("COMMIT")
+        return
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        else:
+            con.execute("COMMIT")
+    finally:
+        with _TX_GUARD:
+            _IN_TRANSACTION.discard(key)
 
 
 def now_utc() -> datetime:

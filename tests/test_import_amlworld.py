@@ -99,3 +99,38 @@ def test_cli_import_then_ingest(tmp_path: Path) -> None:
     assert con.sql("SELECT count(*) FROM quarantine").fetchall()[0][0] == 0
     eur = con.sql("SELECT CAST(amount_base AS DOUBLE) FROM transactions WHERE txn_id = 'AW7'").fetchall()[0][0]
     assert eur == pytest.approx(1100.0)
+
+
+def test_every_currency_gets_a_rate_so_no_row_is_lost(tmp_path: Path) -> None:
+    """Brazil Real paired only with Euro, Euro with US Dollar, Saudi Riyal never paired."""
+    from engine import reference, store
+    from engine.ingest import ingest_paths
+
+    header = (DATA / "aw_trans.csv").read_text().splitlines()[0]
+    rows = [
+        "2022/09/01 00:10,0070,800BR0001,0011,800BR0002,500.00,Brazil Real,500.00,Brazil Real,Wire,0",
+        "2022/09/01 00:11,0070,800BR0001,0011,800EU0001,90.00,Euro,500.00,Brazil Real,Wire,0",
+        "2022/09/01 00:12,0070,800BR0003,0011,800EU0002,180.00,Euro,1000.00,Brazil Real,Wire,0",
+        "2022/09/01 00:13,0070,800EU0001,0011,800US0001,110.00,US Dollar,100.00,Euro,Wire,0",
+        "2022/09/01 00:14,0070,800SA0001,0011,800SA0002,750.00,Saudi Riyal,750.00,Saudi Riyal,ACH,0",
+        "2022/09/01 00:15,0070,800BR0002,0011,800BR0004,100.00,Brazil Real,100.00,Brazil Real,Cash,0",
+    ]
+    src = tmp_path / "aw.csv"
+    src.write_text("\n".join([header, *rows]) + "\n")
+    out = tmp_path / "out"
+    import_amlworld(src, out)
+    with store.connect(tmp_path / "db.duckdb") as con:
+        results, failed, _ = ingest_paths(con, [out])
+        assert not failed
+        tx = next(r for r in results if r.table == "transactions")
+        assert (tx.rows_read, tx.rows_loaded, tx.rows_quarantined) == (6, 6, 0)
+        brl = con.sql("SELECT CAST(amount_base AS DOUBLE) FROM transactions WHERE currency = 'BRL' "
+                      "AND amount = 500 AND to_account LIKE '%BR0002'").fetchall()[0][0]
+    # BRL is never received in US dollars: BRL -> EUR (median 0.18) chained with EUR -> USD (1.1)
+    assert brl == pytest.approx(500 * 0.18 * 1.1)
+    fx = dict(pl.read_csv(out / "fx_rates.csv").select("currency", "rate_to_base").iter_rows())
+    assert fx["EUR"] == pytest.approx(1.1) and fx["BRL"] == pytest.approx(0.198)
+    assert "SAR" not in fx
+    m = __import__("json").loads((out / "manifest.json").read_text())
+    assert m["fx_rates_from_defaults"] == ["SAR"]
+    assert "SAR" in set(reference.fx_defaults()["currency"])

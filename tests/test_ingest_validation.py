@@ -241,3 +241,17 @@ def test_table_from_stem_prefix():
     assert ingest.table_for(Path("cash_declarations.csv")) == "cash_declarations"
     assert ingest.table_for(Path("labels.parquet")) is None
     assert ingest.table_for(Path("x.csv"), "parties") == "parties"
+
+
+def test_fx_defaults_cover_every_circulating_currency():
+    import pycountry
+
+    from engine import reference
+    from engine.reference.make_fx_defaults import NOT_CURRENCIES
+
+    fx = reference.fx_defaults()
+    circulating = {c.alpha_3 for c in pycountry.currencies} - NOT_CURRENCIES
+    assert circulating <= set(fx["currency"]), sorted(circulating - set(fx["currency"]))
+    assert fx["rate_to_base"].min() > 0 and fx.filter(currency="USD")["rate_to_base"][0] == 1.0
+    assert fx["as_of"].is_not_null().all() and fx["source"].is_not_null().all()
+    assert set(fx["currency"]) <= reference.currency_codes()

@@ -14,7 +14,7 @@ from test_ui_support import EXTRA_CASES, add_users, seed
 
 from api.app import create_app
 from api.ui.session import COOKIE, csrf_for
-from engine import cases
+from engine import auth, cases
 
 
 class World:
@@ -24,14 +24,28 @@ class World:
             self.ids = seed(con)
             self.tokens = add_users(con)
         self.anon = TestClient(self.app, follow_redirects=False)
+        self.sessions: dict[str, str] = {}
+
+    def session(self, role: str) -> str:
+        """A signed-in page session of the role's user (its id, as the cookie holds it)."""
+        if role not in self.sessions:
+            with self.app.state.db.writing() as con:
+                self.sessions[role] = auth.start_session(con, self.tokens[role], hours=1)[0]
+        return self.sessions[role]
 
     def client(self, role: str) -> TestClient:
         c = TestClient(self.app, follow_redirects=False)
-        c.cookies.set(COOKIE, self.tokens[role])
+        c.cookies.set(COOKIE, self.session(role))
         return c
 
     def csrf(self, role: str) -> str:
-        return csrf_for(self.tokens[role])
+        return csrf_for(self.session(role))
+
+    def sign_in(self, client: TestClient, token: str, next: str = "/ui/cases") -> Any:
+        """Sign in through the form, as a browser does (the form's CSRF field and cookie)."""
+        form = client.get("/ui/login").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+        return client.post("/ui/login", data={"token": token, "next": next, "csrf": csrf})
 
     def case(self, case_id: str) -> dict[str, Any]:
         with self.app.state.db.reading() as con:
@@ -75,20 +89,22 @@ def test_every_page_answers_200_signed_in_and_redirects_to_sign_in_without(w: Wo
 
 
 def test_sign_in_with_a_token_sets_an_httponly_cookie_and_returns_to_the_page(w: World) -> None:
-    r = w.anon.post("/ui/login", data={"token": w.tokens["supervisor"], "next": "/ui/dashboard"})
+    c = TestClient(w.app, follow_redirects=False)
+    r = w.sign_in(c, w.tokens["supervisor"], "/ui/dashboard")
     assert r.status_code == 303 and r.headers["location"] == "/ui/dashboard"
     cookie = r.headers["set-cookie"]
-    assert cookie.startswith(f"{COOKIE}=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert f"{COOKIE}=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     # an off-site "next" is never followed
-    r = w.anon.post("/ui/login", data={"token": w.tokens["supervisor"], "next": "https://evil.example/"})
+    r = w.sign_in(TestClient(w.app, follow_redirects=False), w.tokens["supervisor"], "https://evil.example/")
     assert r.headers["location"] == "/ui/cases"
 
 
 def test_a_bad_token_is_refused_in_words(w: World) -> None:
-    r = w.anon.post("/ui/login", data={"token": "ctf_nope", "next": "/ui/cases"})
+    c = TestClient(w.app, follow_redirects=False)
+    r = w.sign_in(c, "ctf_nope")
     assert r.status_code == 401
-    assert "That token is not valid" in r.text and "set-cookie" not in r.headers
-    r = w.anon.post("/ui/login", data={"token": "  "})
+    assert "That token is not valid" in r.text and f"{COOKIE}=" not in r.headers.get("set-cookie", "")
+    r = w.sign_in(c, "  ")
     assert r.status_code == 401 and "Enter your API token." in r.text
 
 
@@ -113,10 +129,10 @@ def test_demo_sign_in_exists_only_in_demo_mode() -> None:
     demo = World(demo=True)
     r = demo.anon.get("/ui/demo-login?as=analyst")
     assert r.status_code == 303 and r.headers["location"] == "/ui/cases"
-    token = r.cookies.get(COOKIE) or re.search(rf"{COOKIE}=([^;]+)", r.headers["set-cookie"]).group(1)
-    assert token == demo.app.state.demo_tokens["demo-analyst"]
+    session = r.cookies.get(COOKIE) or re.search(rf"{COOKIE}=([^;]+)", r.headers["set-cookie"]).group(1)
+    assert session != demo.app.state.demo_tokens["demo-analyst"]  # a session id, never the token
     c = TestClient(demo.app)
-    c.cookies.set(COOKIE, token)
+    c.cookies.set(COOKIE, session)
     page = c.get("/ui/cases")
     assert page.status_code == 200 and "demo-analyst" in page.text and ">analyst<" in page.text
     bad = demo.anon.get("/ui/demo-login?as=root")
@@ -269,7 +285,7 @@ def test_analyst_cannot_do_supervisor_actions(w: World) -> None:
     assert r.status_code == 403
     assert "Assigning cases needs the supervisor role; you are signed in as ana (analyst)." in text(r.text)
     assert w.case(cid)["assignee"] is None
-    r = c.get(f"/ui/cases/{cid}/goaml")
+    r = c.post(f"/ui/cases/{cid}/goaml", data={"csrf": csrf})
     assert r.status_code == 403 and "Exporting goAML reports needs the supervisor role" in text(r.text)
     # a disposition by an analyst is only a proposal, shown as such
     c.post(f"/ui/cases/{cid}/transition", data={"csrf": csrf, "to": "in_review"})
@@ -289,7 +305,7 @@ def test_analyst_cannot_do_supervisor_actions(w: World) -> None:
 def test_supervisor_assigns_rejects_and_exports_goaml(w: World) -> None:
     c = w.client("supervisor")
     cid, csrf = w.ids["structuring"], w.csrf("supervisor")
-    r = c.get(f"/ui/cases/{cid}/goaml")
+    r = c.post(f"/ui/cases/{cid}/goaml", data={"csrf": csrf})
     assert r.status_code == 409 and "escalated" in r.text
     assert c.post(f"/ui/cases/{cid}/assign", data={"csrf": csrf, "assignee": "ana"}).status_code == 303
     assert w.case(cid)["assignee"] == "ana"
@@ -301,7 +317,7 @@ def test_supervisor_assigns_rejects_and_exports_goaml(w: World) -> None:
         assert c.post(f"/ui/cases/{cid}/transition", data={"csrf": csrf, "to": to}).status_code == 303
     page = c.get(f"/ui/cases/{cid}").text
     assert 'data-testid="goaml"' in page
-    r = c.get(f"/ui/cases/{cid}/goaml")
+    r = c.post(f"/ui/cases/{cid}/goaml", data={"csrf": csrf})
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
     assert r.headers["content-disposition"] == f'attachment; filename="{cid}-goaml.xml"'
     assert r.content.startswith(b"<?xml") and b"<report" in r.content and b"Amina" in r.content

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Query
 
 from api.deps import Con, Reader
-from api.models import AlertOut, CaseState, Page
+from api.models import ERROR_RESPONSES, AlertOut, CaseState, Page
 from engine import alerts
 from engine.errors import CtfmonError
 
-router = APIRouter(prefix="/alerts", tags=["alerts"])
+router = APIRouter(prefix="/alerts", tags=["alerts"], responses=ERROR_RESPONSES)
 
 
 def naive_utc(ts: datetime | None) -> datetime | None:

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import Con, require
-from api.models import AuditEntry, AuditPage
+from api.models import ERROR_RESPONSES, AuditEntry, AuditPage, ChainCheck
 from engine import audit
 from engine.auth import User
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], responses=ERROR_RESPONSES)
 
 AuditReader = Annotated[User, Depends(require("audit.read"))]
 
@@ -24,7 +24,7 @@ def list_audit(
     object_id: str | None = Query(None, max_length=200),
     actor: str | None = Query(None, max_length=200),
     action: str | None = Query(None, max_length=64),
-    verify: bool = Query(False, description="recompute the hash chain over the whole log"),
+    verify: bool = Query(False, description="check the keyed chain over the whole log and its checkpoint"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=1_000_000_000),
 ) -> AuditPage:
@@ -32,6 +32,6 @@ def list_audit(
         con, object_type=object_type, object_id=object_id, actor=actor, action=action,
         limit=limit, offset=offset,
     )
-    intact = audit.verify_chain(con)[0] if verify else None
+    chain = ChainCheck(**audit.verify(con).as_dict()) if verify else None
     return AuditPage(items=[AuditEntry(**i) for i in items], total=total, limit=limit, offset=offset,
-                     chain_intact=intact)
+                     chain_intact=chain.intact if chain else None, chain=chain)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from api.deps import DB, Con, Reader, require
 from api.models import (
+    ERROR_RESPONSES,
     AssignIn,
     CaseDetail,
     CaseState,
@@ -22,7 +23,7 @@ from api.models import (
 from engine import cases
 from engine.auth import User
 
-router = APIRouter(prefix="/cases", tags=["cases"])
+router = APIRouter(prefix="/cases", tags=["cases"], responses=ERROR_RESPONSES)
 
 Worker = Annotated[User, Depends(require("case.work"))]
 Proposer = Annotated[User, Depends(require("case.propose"))]

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import re
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 
 from api.deps import DB, require
-from api.models import IngestOut
+from api.models import ERROR_RESPONSES, ErrorOut, IngestOut
+from api.uploads import saved_upload
 from engine import audit, ingest
 from engine.auth import User
-from engine.errors import CtfmonError
 
-router = APIRouter(prefix="/ingest", tags=["ingest"])
+router = APIRouter(prefix="/ingest", tags=["ingest"], responses=ERROR_RESPONSES)
 
 Admin = Annotated[User, Depends(require("ingest"))]
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-@router.post("", response_model=IngestOut, summary="Upload and load one contract file (admin)")
+@router.post(
+    "", response_model=IngestOut, summary="Upload and load one contract file (admin)",
+    responses={413: {"model": ErrorOut, "description": "the file is larger than CTFMON_UPLOAD_MAX_MB"},
+               422: {"model": ErrorOut, "description": "not a contract file name, or the file cannot be loaded"}},
+)
 def upload(
     db: DB,
     user: Admin,
@@ -30,17 +29,8 @@ def upload(
     table: Annotated[str | None, Form(max_length=64, description="table name when the file name does not say")] = None,
     upsert: Annotated[bool, Form(description="replace rows whose id exists with different content")] = False,
 ) -> IngestOut:
-    name = Path(file.filename or "").name
-    safe = _SAFE.sub("_", name).lstrip(".")
-    if not safe or Path(safe).suffix.lower() not in ingest.FORMATS:
-        raise CtfmonError(
-            f"upload {name!r}: expected a file named like TABLE.csv, TABLE.parquet or TABLE.jsonl",
-            http_status=422,
-        )
-    with tempfile.TemporaryDirectory(prefix="ctfmon-upload-") as tmp:
-        path = Path(tmp) / safe
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out, length=1 << 20)
+    with saved_upload(file, suffixes=tuple(ingest.FORMATS),
+                      expected="a file named like TABLE.csv, TABLE.parquet or TABLE.jsonl") as (path, name):
         with db.writing() as con:
             result = ingest.ingest_file(con, path, table or None, upsert=upsert, display_name=name)
             audit.record(con, audit.AuditEvent(user.name, "ingest.file", "ingest_batch",

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from api.deps import DB, require
+from api.models import ERROR_RESPONSES
 from engine import audit
 from engine.auth import User
 from engine.reports import goaml
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(prefix="/reports", tags=["reports"], responses=ERROR_RESPONSES)
 
 Filer = Annotated[User, Depends(require("report.file"))]
 

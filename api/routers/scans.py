@@ -8,23 +8,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import DB, Con, Reader, Typologies, require
-from api.models import CaseSync, ScanIn, ScanOut, ScanRow
+from api.models import ERROR_RESPONSES, CaseSync, ScanIn, ScanOut, ScanRow
 from api.routers.alerts import naive_utc
 from engine import audit, cases, scan
 from engine.auth import User
 from engine.errors import NotFound
 
-router = APIRouter(prefix="/scans", tags=["scans"])
+router = APIRouter(prefix="/scans", tags=["scans"], responses=ERROR_RESPONSES)
 
 Runner = Annotated[User, Depends(require("scan.run"))]
 
 _COLS = ("scan_id", "started_at", "finished_at", "as_of", "window_start", "window_end", "typologies",
-         "status", "counts", "timings", "errors", "triggered_by")
+         "status", "counts", "timings", "errors", "warnings", "triggered_by")
 
 
 def _row(r: tuple[Any, ...]) -> ScanRow:
     d = dict(zip(_COLS, r, strict=True))
-    for k in ("counts", "timings", "errors"):
+    for k in ("counts", "timings", "errors", "warnings"):
         if isinstance(d[k], str):
             d[k] = json.loads(d[k])
     d["typologies"] = list(d["typologies"] or [])

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response, status
 
 from api.deps import DB, Con, Reader, get_scheduler, require
-from api.models import ScheduleIn, ScheduleOut, SchedulePatch, ScheduleRunOut
+from api.models import ERROR_RESPONSES, ScheduleIn, ScheduleOut, SchedulePatch, ScheduleRunOut
 from engine import schedule
 from engine.auth import User
 from engine.schedule import ScheduleService
 
-router = APIRouter(prefix="/schedules", tags=["schedules"])
+router = APIRouter(prefix="/schedules", tags=["schedules"], responses=ERROR_RESPONSES)
 
 Admin = Annotated[User, Depends(require("schedule.manage"))]
 Scheduler = Annotated[ScheduleService, Depends(get_scheduler)]

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import Con, Reader
+from api.deps import DB, Con, Reader, Typologies, require
+from api.models import ERROR_RESPONSES, ErrorOut, UtcDatetime
+from api.uploads import saved_upload
+from engine import audit, cases, scan
+from engine.auth import User
 from engine.screening import lists, service
 from engine.screening.matcher import DEFAULT_THRESHOLD
 
-router = APIRouter(prefix="/screening", tags=["screening"])
+router = APIRouter(prefix="/screening", tags=["screening"], responses=ERROR_RESPONSES)
+
+ListLoader = Annotated[User, Depends(require("lists.load"))]
 
 
 class MatchQuery(BaseModel):
@@ -64,9 +70,9 @@ class ListVersionOut(BaseModel):
     list_name: str
     source_format: str
     file: str
-    generated_at: datetime | None
+    generated_at: UtcDatetime | None
     content_hash: str
-    loaded_at: datetime
+    loaded_at: UtcDatetime
     entries: int
     persons: int
     entities: int
@@ -102,3 +108,55 @@ def match(body: MatchRequest, con: Con, _user: Reader) -> MatchResponse:
 @router.get("/lists", response_model=list[ListVersionOut], summary="Loaded list versions (active marked)")
 def get_lists(con: Con, _user: Reader) -> list[ListVersionOut]:
     return [ListVersionOut(**r) for r in lists.list_versions(con).iter_rows(named=True)]
+
+
+class ListLoadOut(BaseModel):
+    version_id: int
+    list_name: str
+    entries: int
+    persons: int
+    entities: int
+    names: int
+    content_hash: str
+    already_loaded: bool = Field(description="the same file was loaded before: that version is active again")
+    previous_version_id: int | None
+    added: int
+    removed: int
+    changed: int
+    rescreen_scan_id: str | None = Field(description="the SAN-01/SAN-02 scan re-screening everything")
+
+
+@router.post(
+    "/lists", response_model=ListLoadOut, summary="Load a sanctions list file as the new active version (admin)",
+    responses={409: {"model": ErrorOut, "description": "the file would drop more of the active entries than allowed; "
+                                    "send confirm=true if intended"},
+               413: {"model": ErrorOut, "description": "the file is larger than CTFMON_UPLOAD_MAX_MB"},
+               400: {"model": ErrorOut, "description": "malformed list file (the message names the line)"},
+               422: {"model": ErrorOut, "description": "not a .xml or .csv file"}},
+)
+def load_list(
+    db: DB,
+    user: ListLoader,
+    catalogue: Typologies,
+    file: Annotated[UploadFile, File(description="UN Consolidated List XML or a list CSV")],
+    name: Annotated[str | None, Form(max_length=64, description="list name (default UN, or the CSV's stem)")] = None,
+    confirm: Annotated[bool, Form(description="load although it drops more than list_max_drop_share")] = False,
+    rescreen: Annotated[bool, Form(description="re-screen parties and payments (SAN-01, SAN-02)")] = True,
+) -> ListLoadOut:
+    with saved_upload(file, suffixes=(".xml", ".csv", ".txt"),
+                      expected="a UN list .xml or a list .csv") as (path, shown), db.writing() as con:
+        res = lists.load_list(con, path, list_name=name or None, confirm=confirm, display_name=shown)
+        audit.record(con, audit.AuditEvent(user.name, "list.load", "screening_list", res.list_name, None, {
+            "version_id": res.version_id, "file": shown, "entries": res.entries,
+            "previous_version_id": res.previous_version_id, "confirmed": confirm,
+            "removed": len(res.diff.get("removed", [])), "already_loaded": res.already_loaded}))
+        scan_id = None
+        if rescreen:
+            result = scan.run_scan(con, catalogue, typology_ids=["SAN-01", "SAN-02"],
+                                   triggered_by=f"api:{user.name}")
+            cases.sync_cases(con, actor=f"api:{user.name}")
+            scan_id = result.scan_id
+    changes = {k: len(v) for k, v in res.diff.items()}
+    return ListLoadOut(**{k: v for k, v in asdict(res).items() if k != "diff"}, added=changes.get("added", 0),
+                       removed=changes.get("removed", 0), changed=changes.get("changed", 0),
+                       rescreen_scan_id=scan_id)

@@ -8,12 +8,12 @@ import duckdb
 from fastapi import APIRouter, Depends
 
 from api.deps import DB, Con, Reader, Typologies, require
-from api.models import ParamsIn, TypologyOut
+from api.models import ERROR_RESPONSES, ParamsIn, TypologyOut
 from engine import audit, scan
 from engine.auth import User
 from engine.detect.typology import Typology
 
-router = APIRouter(prefix="/typologies", tags=["typologies"])
+router = APIRouter(prefix="/typologies", tags=["typologies"], responses=ERROR_RESPONSES)
 
 Admin = Annotated[User, Depends(require("typology.params"))]
 

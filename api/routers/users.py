@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from api.deps import DB, Con, current_user, forget_tokens, require
-from api.models import TokenOut, UserIn, UserOut
+from api.models import ERROR_RESPONSES, TokenOut, UserIn, UserOut
 from engine import auth
 from engine.auth import User
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], responses=ERROR_RESPONSES)
 
 Admin = Annotated[User, Depends(require("users.manage"))]
 

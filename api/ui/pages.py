@@ -23,13 +23,18 @@ from api.ui import views
 from api.ui.jobs import ScanJob, ScanJobs
 from api.ui.session import (
     COOKIE,
-    COOKIE_MAX_AGE,
+    LOGIN_COOKIE,
     FormUser,
     PageUser,
+    current_page_user,
     db_of,
+    login_csrf,
+    login_csrf_ok,
     need,
     safe_next,
-    token_of,
+    session_hours,
+    session_of,
+    set_login_cookie,
 )
 from engine import audit, auth, cases, schedule
 from engine.auth import User
@@ -163,44 +168,58 @@ root_router = APIRouter(include_in_schema=False)
 
 @root_router.get("/")
 def site_root(request: Request) -> RedirectResponse:
-    token = token_of(request)
-    if token is not None:
-        with db_of(request).reading() as cur:
-            if auth.authenticate(cur, token) is not None:
-                return RedirectResponse("/ui/cases", status_code=303)
+    if current_page_user(request) is not None:
+        return RedirectResponse("/ui/cases", status_code=303)
     if request.app.state.demo_tokens:
         return RedirectResponse("/ui/demo-login?as=analyst", status_code=303)
     return RedirectResponse("/ui/login", status_code=303)
 
 
+def _login_page(request: Request, next: str | None, *, error: str | None = None, status: int = 200) -> HTMLResponse:
+    resp = _render(request, "login.html", None, status=status, next=safe_next(next), error=error,
+                   login_csrf=login_csrf(request))
+    set_login_cookie(request, resp)
+    return resp
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str | None = None) -> HTMLResponse:
-    return _render(request, "login.html", None, next=safe_next(next), error=None)
+    return _login_page(request, next)
 
 
-def _signed_in(token: str, target: str, request: Request) -> RedirectResponse:
+def _signed_in(request: Request, token: str, target: str) -> Response:
+    """Open a server-side session for ``token`` and send its id in the cookie; None token: refused."""
+    with db_of(request).writing() as con:
+        started = auth.start_session(con, token, hours=session_hours())
+    if started is None:
+        return _login_page(request, target, status=401, error=(
+            "That token is not valid: it is unknown, revoked, or its user is deactivated. "
+            "An admin can issue a new one with `ctfmon users token NAME`."))
+    session_id, user = started
+    log.info("ui sign-in: %s (%s)", user.name, user.role)
     resp = _redirect(target)
-    resp.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE, path="/", httponly=True, samesite="lax",
-                    secure=request.url.scheme == "https")
+    resp.set_cookie(COOKIE, session_id, max_age=int(session_hours() * 3600), path="/", httponly=True,
+                    samesite="lax", secure=request.url.scheme == "https")
+    resp.delete_cookie(LOGIN_COOKIE, path="/ui")
     return resp
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
+def login(request: Request, token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "",
+          csrf: Annotated[str, Form()] = "") -> Response:
+    if not login_csrf_ok(request, csrf):
+        return _login_page(request, next, status=403, error=(
+            "The sign-in form expired or came from another site; sign in again with this form."))
     token = token.strip()
-    with db_of(request).reading() as cur:
-        user = auth.authenticate(cur, token) if token else None
-    if user is None:
-        msg = ("Enter your API token." if not token else
-               "That token is not valid: it is unknown, revoked, or its user is deactivated. "
-               "An admin can issue a new one with `ctfmon users token NAME`.")
-        return _render(request, "login.html", None, status=401, next=safe_next(next), error=msg)
-    log.info("ui sign-in: %s (%s)", user.name, user.role)
-    return _signed_in(token, safe_next(next), request)
+    if not token:
+        return _login_page(request, next, status=401, error="Enter your API token.")
+    return _signed_in(request, token, safe_next(next))
 
 
 @router.post("/logout")
 def logout(request: Request, _user: FormUser) -> RedirectResponse:
+    with db_of(request).writing() as con:
+        auth.end_session(con, session_of(request) or "")
     resp = _redirect("/ui/login", "You are signed out.")
     resp.delete_cookie(COOKIE, path="/")
     return resp
@@ -217,7 +236,7 @@ def demo_login(request: Request, as_: Annotated[str, Query(alias="as")] = "analy
         roles = ", ".join(sorted(n.removeprefix("demo-") for n in tokens))
         return _render(request, "error.html", None, status=422, title="No such demo user",
                        message=f"There is no demo user for role {as_!r}; try one of: {roles}.")
-    return _signed_in(token, "/ui/cases", request)
+    return _signed_in(request, token, "/ui/cases")
 
 
 # --------------------------------------------------------------------------- queue
@@ -381,8 +400,10 @@ def reject(request: Request, case_id: str, user: FormUser, reason: Annotated[str
     return _case_action(request, user, case_id, act, "Proposal rejected.")
 
 
-@router.get("/cases/{case_id}/goaml")
-def goaml_export(request: Request, case_id: str, user: PageUser) -> Response:
+@router.post("/cases/{case_id}/goaml")
+def goaml_export(request: Request, case_id: str, user: FormUser) -> Response:
+    """The goAML STR as a download: a form post with the CSRF field (it writes an audit entry,
+    so it is never a GET another site could trigger)."""
     try:
         need(user, "report.file")
         with db_of(request).writing() as con:

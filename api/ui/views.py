@@ -159,7 +159,7 @@ def recent_scans(con: duckdb.DuckDBPyConnection, *, limit: int = 20) -> list[dic
 
 
 _SCAN_COLS = ("scan_id", "started_at", "finished_at", "as_of", "window_start", "window_end", "typologies",
-              "status", "counts", "timings", "errors", "triggered_by")
+              "status", "counts", "timings", "errors", "warnings", "triggered_by")
 
 
 def scan_detail(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, Any] | None:
@@ -171,6 +171,7 @@ def scan_detail(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, Any] 
     row = dict(zip(_SCAN_COLS, rows[0], strict=True))
     for k in ("counts", "timings", "errors"):
         row[k] = json.loads(row[k]) if isinstance(row[k], str) else (row[k] or {})
+    row["warnings"] = json.loads(row["warnings"]) if isinstance(row["warnings"], str) else (row["warnings"] or [])
     row["typologies"] = list(row["typologies"] or [])
     row["so_far"] = scan_alerts_so_far(con, scan_id) if row["status"] == "running" else {}
     return row

@@ -20,8 +20,10 @@ Mapping:
   Ruble RUB, Canadian Dollar CAD, Australian Dollar AUD, Swiss Franc CHF, Mexican Peso
   MXN, Brazil Real BRL, Shekel ILS, Saudi Riyal SAR.  Bitcoin has no ISO 4217 code and is
   not mapped (see above).  ``fx_rates.csv`` is written with the exchange rates implied by
-  the file itself (median of received/paid over rows paid in a currency and received in
-  US dollars), so amounts convert as AMLworld converted them;
+  the file itself: the median of received/paid per currency pair, chained from the base
+  currency along the shortest path of pairs, so amounts convert as AMLworld converted them;
+  a currency with no such chain gets the shipped default rate (every circulating ISO 4217
+  currency has one), so no row is lost for want of a rate;
 - payment formats: Wire -> wire, ACH -> domestic_transfer, Cheque -> cheque, Credit Card
   -> card_payment, Reinvestment -> internal, Bitcoin -> mobile_transfer (no crypto channel
   in the contract; the reference says ``bitcoin``), Cash -> cash_deposit into the
@@ -48,6 +50,7 @@ from typing import Any
 import polars as pl
 
 from datagen.importers.common import PATTERN_TYPOLOGY, finish, labels_frame, norm_pattern, pattern_roles
+from engine.config import get_settings
 from engine.errors import CtfmonError
 
 log = logging.getLogger(__name__)
@@ -192,7 +195,10 @@ def import_amlworld(trans_csv: str | Path, out: str | Path, *, patterns: str | P
         ("Account holder " + pl.col("account_id")).alias("name"), pl.lit(country).alias("country"),
     )
     fx = _implied_rates(df)
+    used = set(df["currency"].unique().to_list()) - {get_settings().base_currency}
     manifest: dict[str, Any] = {
+        "fx_rates_from_file": sorted(fx["currency"].to_list()),
+        "fx_rates_from_defaults": sorted(used - set(fx["currency"].to_list())),
         "source": str(trans_csv), "patterns": str(patterns) if patterns else None, "format": "amlworld",
         "country": country, "dropped_self_transfers": n_self, "dropped_no_iso_currency": n_no_iso,
         "unmapped_currency_names": unknown_cur, "unmapped_patterns": {},
@@ -205,18 +211,46 @@ def import_amlworld(trans_csv: str | Path, out: str | Path, *, patterns: str | P
 
 
 def _implied_rates(df: pl.DataFrame) -> pl.DataFrame:
-    """Per currency, the median USD value of one unit implied by rows received in USD."""
+    """Rates implied by the file's own paired amounts, in the base currency, as ``fx_rates`` rows.
+
+    A row paid in one currency and received in another carries an exchange rate
+    (received / paid); the median over a currency pair is that pair's rate.  Each
+    currency's value in the base currency (``CTFMON_BASE_CURRENCY``, USD by default) is
+    found along the shortest chain of pairs from the base, so a currency never received in
+    the base itself (AMLworld's Brazil Real, paired with other currencies) still gets one.
+    Currencies with no chain to the base get the shipped default rate at ingest.
+    """
+    empty = pl.DataFrame(schema={"date": pl.String, "currency": pl.String, "rate_to_base": pl.Float64})
     first_day = df.select(pl.col("_ts").min().dt.date()).item()
-    rates = (
-        df.filter((pl.col("_cr") == "USD") & pl.col("_cp").is_not_null() & (pl.col("_cp") != "USD")
+    pairs = (
+        df.filter(pl.col("_cp").is_not_null() & pl.col("_cr").is_not_null() & (pl.col("_cp") != pl.col("_cr"))
                   & (pl.col("_ap") > 0) & (pl.col("_ar") > 0))
-        .group_by("_cp").agg((pl.col("_ar") / pl.col("_ap")).median().alias("rate_to_base"))
-        .sort("_cp")
+        .group_by("_cp", "_cr").agg((pl.col("_ar") / pl.col("_ap")).median().alias("r"))
+        .sort("_cp", "_cr")
     )
-    if rates.is_empty() or first_day is None:
-        return pl.DataFrame(schema={"date": pl.String, "currency": pl.String, "rate_to_base": pl.Float64})
-    return rates.select(pl.lit(first_day.isoformat()).alias("date"), pl.col("_cp").alias("currency"),
-                        pl.col("rate_to_base").round(8))
+    if pairs.is_empty() or first_day is None:
+        return empty
+    # r = units of _cr per unit of _cp, so value(_cp) = r * value(_cr).
+    edges: dict[str, list[tuple[str, float]]] = {}
+    for paid, received, r in pairs.iter_rows():
+        edges.setdefault(received, []).append((paid, r))
+        edges.setdefault(paid, []).append((received, 1.0 / r))
+    base = get_settings().base_currency
+    value = {base: 1.0}
+    frontier = [base]
+    while frontier:  # breadth first: the shortest chain of pairs wins
+        nxt = []
+        for cur in frontier:
+            for other, factor in edges.get(cur, []):
+                if other not in value:
+                    value[other] = factor * value[cur]
+                    nxt.append(other)
+        frontier = nxt
+    rows = sorted((c, v) for c, v in value.items() if c != base)
+    if not rows:
+        return empty
+    return pl.DataFrame({"date": [first_day.isoformat()] * len(rows), "currency": [c for c, _ in rows],
+                         "rate_to_base": [round(v, 8) for _, v in rows]})
 
 
 def _labels(df: pl.DataFrame, patterns: str | Path | None, manifest: dict[str, Any]) -> pl.DataFrame:

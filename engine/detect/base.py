@@ -12,21 +12,40 @@ be transpiled for another engine.  Python only post-processes the small candidat
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar, get_origin
 
 import duckdb
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
+
+from engine import schema
 
 
 class Params(BaseModel):
     """Base for typology parameters: unknown names are refused, values are validated.
 
     A list parameter also takes a JSON list or one comma-separated string (``--param
-    TF-PASS-01.excluded_account_types=correspondent,money_service``)."""
+    TF-PASS-01.excluded_account_types=correspondent,money_service``).
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True)
+    Rules every typology's parameters follow, so that no stored value can switch detection
+    off (a scan would otherwise record the typology as failed on every run):
+
+    - numbers are finite (no ``inf``, ``nan``, ``1e309``) and at most :data:`MAX_NUMBER`
+      in size; whole numbers (counts, steps) at most :data:`MAX_COUNT`;
+    - a period named ``*_days`` is at most :data:`MAX_DAYS` (a decay ``half_life_days`` is
+      not a period), ``*_hours`` at most ``MAX_DAYS * 24``, ``*_share`` within 0..1;
+    - text and list items are codes (letters, digits, ``_``; at most 64 characters); a list
+      named ``channels`` holds transaction channels, ``*account_types`` account types,
+      ``*party_types`` / ``*counterparty_types`` party types of the data contract;
+    - a list whose default is not empty (the channels or party types that count) must not
+      be empty; exclusion lists (``excluded_*``, ``excused_*``) may be.
+
+    A typology adds tighter bounds on its own fields (``Field(le=...)``)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True, allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -46,6 +65,74 @@ class Params(BaseModel):
                         pass
                 out[name] = tuple(v.strip() for v in text.split(",") if v.strip())
         return out
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _sensible(cls, value: Any, info: ValidationInfo) -> Any:
+        name = info.field_name or ""
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int | float):
+            return _check_number(name, value)
+        if isinstance(value, str):
+            _check_code(name, value)
+            return value
+        if isinstance(value, tuple | list):
+            for item in value:
+                if not isinstance(item, str):
+                    raise ValueError(f"expected a list of codes, got the item {item!r}")
+                _check_code(name, item)
+            vocab = _vocabulary(name)
+            if vocab is not None:
+                unknown = [v for v in value if v not in vocab]
+                if unknown:
+                    raise ValueError(f"{unknown[0]!r} is not one of {', '.join(vocab)}")
+            field = cls.model_fields.get(name)
+            exclusion = name.startswith(("excluded_", "excused_"))
+            if not value and field is not None and field.default and not exclusion:
+                raise ValueError("must not be empty: an empty list would switch the detection off")
+        return value
+
+
+#: Largest number a parameter may hold (amounts: DECIMAL(18,2) holds less than 1e16).
+MAX_NUMBER = 1e15
+#: Largest whole number (a count of transactions, parties, search steps or graph nodes).
+MAX_COUNT = 10_000_000
+#: Longest period in days (``*_days``), about ten years.
+MAX_DAYS = 3660
+_CODE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+
+
+def _check_number(name: str, value: int | float) -> int | float:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    if name.endswith("_days") and not name.startswith("half_life") and value > MAX_DAYS:
+        raise ValueError(f"{value:g} days is longer than {MAX_DAYS:,} days (about ten years)")
+    if name.endswith("_hours") and value > MAX_DAYS * 24:
+        raise ValueError(f"{value:g} hours is longer than {MAX_DAYS * 24:,} hours (about ten years)")
+    if name.endswith("_share") and not 0 <= value <= 1:
+        raise ValueError(f"{value:g} is not a share between 0 and 1")
+    if abs(value) > MAX_NUMBER:
+        raise ValueError(f"{value:g} is too large (at most {MAX_NUMBER:g})")
+    if isinstance(value, int) and abs(value) > MAX_COUNT:
+        raise ValueError(f"{value:,} is too large for a count (at most {MAX_COUNT:,})")
+    return value
+
+
+def _check_code(name: str, value: str) -> None:
+    if not _CODE.match(value):
+        raise ValueError(f"{value!r} is not a code (letters, digits and _, at most 64 characters)")
+
+
+def _vocabulary(name: str) -> tuple[str, ...] | None:
+    """The codes a list parameter may hold, by its name (None: any code)."""
+    if name == "channels":
+        return schema.CHANNELS
+    if name.endswith("account_types"):
+        return schema.ACCOUNT_TYPES
+    if name.endswith("party_types") or name.endswith("counterparty_types"):
+        return schema.PARTY_TYPES
+    return None
 
 
 @dataclass

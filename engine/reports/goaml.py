@@ -45,7 +45,7 @@ import xmlschema
 from lxml import etree
 from normality import ascii_text
 
-from engine import cases
+from engine import cases, plausible
 from engine.config import get_settings
 from engine.detect.catalogue import FALLBACK_INDICATORS, goaml_indicators
 from engine.errors import Conflict, CtfmonError
@@ -116,8 +116,18 @@ def indicators_for(con: duckdb.DuckDBPyConnection, typology_ids: Iterable[str]) 
 def _sub(parent: etree._Element, tag: str, text: Any = None) -> etree._Element:
     el = etree.SubElement(parent, tag)
     if text is not None:
-        el.text = _fmt(text)
+        el.text = xml_text(_fmt(text))
     return el
+
+
+#: Characters XML 1.0 cannot hold (C0 controls but tab/LF/CR, surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with every character XML cannot hold replaced by U+FFFD (shown as �), so that no
+    stored value (a NUL or an escape in a name, a reference ...) can stop an STR export."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def _fmt(v: Any) -> str:
@@ -133,8 +143,9 @@ def _fmt(v: Any) -> str:
 
 
 def _clean_name(name: str | None, fallback: str = "UNKNOWN", limit: int = 100) -> str:
-    """ASCII-fold a name to the schema's pattern ``[a-zA-Z0-9 .'-]*``."""
-    text = ascii_text(name or "") or ""
+    """ASCII-fold a name to the schema's pattern ``[a-zA-Z0-9 .'-]*`` (characters XML cannot
+    hold are dropped)."""
+    text = ascii_text(_NOT_XML.sub("", name or "")) or ""
     text = " ".join(_NAME_BAD.sub(" ", text).split())[:limit].strip()
     return text or fallback
 
@@ -456,7 +467,8 @@ def export_case(con: duckdb.DuckDBPyConnection, case_id: str, *,
         raise Conflict(
             f"case {case_id} is {case['state']}: an STR is exported for {' or '.join(require_state)} cases"
         )
-    xml = build_report(con, case_id)
+    with plausible.plausible_tables(con):  # a year-0 date stored long ago must not block the STR
+        xml = build_report(con, case_id)
     validate_xml(xml)
     log.info("goAML STR for %s: %d bytes", case_id, len(xml))
     return xml

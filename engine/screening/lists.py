@@ -48,6 +48,7 @@ from lxml import etree
 from rigour.territories import lookup_territory
 
 from engine import store
+from engine.config import get_settings
 from engine.errors import CtfmonError, NotFound
 
 log = logging.getLogger(__name__)
@@ -442,23 +443,25 @@ def parse_csv(data: bytes, file: str) -> ParsedList:
     return ParsedList("csv", None, entries)
 
 
-def parse_file(path: Path, fmt: str | None = None) -> tuple[ParsedList, str]:
-    """Parse ``path`` (format from ``fmt`` or the extension); returns the list and its hash."""
+def parse_file(path: Path, fmt: str | None = None, *, display_name: str | None = None) -> tuple[ParsedList, str]:
+    """Parse ``path`` (format from ``fmt`` or the extension); returns the list and its hash.
+    Messages name the file ``display_name`` (default: the path)."""
+    shown = display_name or str(path)
     if fmt is not None and fmt not in FORMATS:
         raise CtfmonError(f"unknown list format {fmt!r}; expected one of {', '.join(FORMATS)}")
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise CtfmonError(f"cannot read list file {path}: {exc.strerror}") from None
+        raise CtfmonError(f"cannot read list file {shown}: {exc.strerror}") from None
     if fmt is None:
-        ext = path.suffix.lower()
+        ext = Path(shown).suffix.lower()
         if ext == ".xml":
             fmt = "un-xml"
         elif ext in (".csv", ".txt"):
             fmt = "csv"
         else:
-            raise CtfmonError(f"{path}: cannot tell the format from {ext!r}; pass --format un-xml or csv")
-    parsed = parse_un_xml(data, str(path)) if fmt == "un-xml" else parse_csv(data, str(path))
+            raise CtfmonError(f"{shown}: cannot tell the format from {ext!r}; pass --format un-xml or csv")
+    parsed = parse_un_xml(data, shown) if fmt == "un-xml" else parse_csv(data, shown)
     return parsed, hashlib.sha256(data).hexdigest()
 
 
@@ -477,22 +480,59 @@ class LoadResult:
     diff: dict[str, list[str]] = field(default_factory=dict)
 
 
+class ListShrinks(CtfmonError):
+    """A load that would drop more of the active entries than ``list_max_drop_share`` allows."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, exit_code=2, http_status=409)
+
+
+def check_drop(con: duckdb.DuckDBPyConnection, name: str, prev: int | None, references: set[str], *,
+               file: str, confirm: bool) -> None:
+    """Refuse (unless ``confirm``) a new version that drops more than the setting
+    ``list_max_drop_share`` (default 20%) of the active version's entries, naming the counts.
+    Dropping a single entry (one delisting from a small list) is never refused."""
+    if prev is None or confirm:
+        return
+    active = {r[0] for r in con.execute(
+        "SELECT reference FROM screening_entries WHERE version_id = ?", [prev]).fetchall()}
+    if not active:
+        return
+    dropped = len(active - references)
+    share = dropped / len(active)
+    limit = get_settings().list_max_drop_share
+    if share > limit and dropped > 1:
+        raise ListShrinks(
+            f"{file}: loading it as list {name} would drop {dropped:,} of the {len(active):,} entries of the "
+            f"active version {prev} ({share:.0%}; more than {limit:.0%} needs confirming) and leave "
+            f"{len(references):,} entries. If that is intended, load it again with --confirm "
+            "(API: confirm=true); otherwise check that the file is complete"
+        )
+
+
 def load_list(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     *,
     fmt: str | None = None,
     list_name: str | None = None,
+    confirm: bool = False,
+    display_name: str | None = None,
 ) -> LoadResult:
     """Parse ``path`` and store it as the new active version of its list.
 
     The file is parsed completely first; on any error nothing is written and the active
-    version stays active.  Loading a file whose content hash is already stored for the
-    list re-activates that version instead of storing a copy.
+    version stays active.  A file that would drop more than ``list_max_drop_share`` of the
+    active entries (a truncated or one-entry list replacing the full one) is refused unless
+    ``confirm`` (:func:`check_drop`).  Loading a file whose content hash is already stored
+    for the list re-activates that version instead of storing a copy.  ``display_name`` is
+    the file name recorded and shown (an upload's name rather than its temporary path).
     """
-    parsed, content_hash = parse_file(path, fmt)
-    name = list_name or ("UN" if parsed.source_format == "un-xml" else path.stem)
+    parsed, content_hash = parse_file(path, fmt, display_name=display_name)
+    shown = display_name or str(path)
+    name = list_name or ("UN" if parsed.source_format == "un-xml" else Path(shown).stem)
     prev = active_version(con, name)
+    check_drop(con, name, prev, {e.reference for e in parsed.entries}, file=shown, confirm=confirm)
     existing = con.execute(
         "SELECT version_id FROM screening_list_versions WHERE list_name = ? AND content_hash = ? "
         "ORDER BY version_id DESC LIMIT 1",
@@ -541,7 +581,7 @@ def load_list(
         con.execute("UPDATE screening_list_versions SET active = false WHERE list_name = ?", [name])
         con.execute(
             "INSERT INTO screening_list_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true)",
-            [vid, name, parsed.source_format, str(path), parsed.generated_at, content_hash,
+            [vid, name, parsed.source_format, shown, parsed.generated_at, content_hash,
              store.now_utc(), len(parsed.entries), persons, len(parsed.entries) - persons, n_names],
         )
         con.register("_scr_entries", entries_df.to_arrow())

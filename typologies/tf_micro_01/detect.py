@@ -58,7 +58,7 @@ class MicroParams(Params):
     max_abroad_transfers: int = Field(3, ge=1, description="the share must go in at most this many transfers")
     forward_days: int = Field(14, ge=0, description="days after the last small credit to send it abroad")
     channels: tuple[str, ...] = Field(
-        TRANSFER_CHANNELS, min_length=1, description="transaction channels that count as transfers"
+        TRANSFER_CHANNELS, description="transaction channels that count as transfers"
     )
     excluded_account_types: tuple[str, ...] = Field(
         ("business", "npo", "correspondent"), description="account types that are not personal accounts"

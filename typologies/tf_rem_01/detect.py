@@ -49,10 +49,10 @@ class RemParams(Params):
     min_individuals: int = Field(4, ge=1, description="distinct individual beneficiaries within window_days")
     window_days: int = Field(60, ge=1, le=366, description="length of the sliding window in days")
     channels: tuple[str, ...] = Field(
-        ("remittance", "wire"), min_length=1, description="channels that count as remittances"
+        ("remittance", "wire"), description="channels that count as remittances"
     )
     sender_party_types: tuple[str, ...] = Field(
-        ("individual", "business", "npo"), min_length=1, description="party types monitored as senders"
+        ("individual", "business", "npo"), description="party types monitored as senders"
     )
 
 

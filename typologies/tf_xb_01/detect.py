@@ -66,11 +66,11 @@ class XbParams(Params):
     )
     window_days: int = Field(30, ge=1, le=366, description="length of the sliding window in days")
     party_types: tuple[str, ...] = Field(
-        ("individual", "business"), min_length=1,
+        ("individual", "business"),
         description="party types monitored (accounts without owner on file too)"
     )
     channels: tuple[str, ...] = Field(
-        TRANSFER_CHANNELS, min_length=1, description="transaction channels that count as transfers"
+        TRANSFER_CHANNELS, description="transaction channels that count as transfers"
     )
     trade_reference_words: tuple[str, ...] = Field(
         (),
