@@ -1,9 +1,10 @@
 """The FastAPI application factory.
 
-``create_app(db_path)`` opens the database (the serving process owns it), wires the
-routers and starts the scan scheduler with the app's lifespan.  Optional modules are
-included when present: ``api.routers.screening`` (sanctions screening) and ``api.ui``
-(analyst pages); each exposes ``router``.
+``create_app(db_path)`` opens the database (the serving process owns it), takes the
+typology catalogue from the registry (``app.state.catalogue``: every scan of the API, the
+pages and the scheduler runs it), wires the routers (including the sanctions screening
+router and the analyst pages of ``api.ui``) and starts the scan scheduler with the app's
+lifespan.
 
 Errors: :class:`engine.errors.CtfmonError` answers its ``http_status`` with
 ``{"detail": message}``; request validation answers 422; missing/invalid token 401;
@@ -12,8 +13,6 @@ a role without the permission 403.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,13 +22,15 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api import ui
 from api.deps import TokenCache
 from api.models import Health
-from api.routers import alerts, audit, cases, ingest, reports, scans, schedules, typologies, users
+from api.routers import alerts, audit, cases, ingest, reports, scans, schedules, screening, typologies, users
 from api.uploads import BodySizeLimit
 from engine import auth, scan
 from engine.errors import CtfmonError
 from engine.schedule import ScheduleService, SharedDatabase
+from typologies import registry
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,6 @@ DEMO_USERS: tuple[tuple[str, str], ...] = (
     ("demo-admin", "admin"),
     ("demo-auditor", "auditor"),
 )
-OPTIONAL_ROUTERS: tuple[str, ...] = ("api.routers.screening", "api.ui")
 
 
 def _version() -> str:
@@ -72,7 +72,8 @@ def create_app(
     db = SharedDatabase(db_path)
     with db.writing() as con:  # scans left running by a server that was killed
         scan.mark_interrupted(con, actor="server start")
-    svc = ScheduleService(db)
+    catalogue = registry.catalogue()
+    svc = ScheduleService(db, catalogue)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -96,6 +97,7 @@ def create_app(
     )
     app.add_middleware(BodySizeLimit)
     app.state.db = db
+    app.state.catalogue = catalogue
     app.state.scheduler = svc
     app.state.token_cache = TokenCache()
     app.state.demo_tokens = create_demo_users(db) if demo else {}
@@ -108,13 +110,6 @@ def create_app(
     def health() -> Health:
         return Health(status="ok", version=_version(), database=Path(db.path).name)
 
-    for mod in (alerts, cases, scans, ingest, typologies, schedules, reports, audit, users):
+    for mod in (alerts, cases, scans, ingest, typologies, schedules, reports, audit, users, screening, ui):
         app.include_router(mod.router)
-    for name in OPTIONAL_ROUTERS:
-        if importlib.util.find_spec(name) is None:
-            continue
-        router = getattr(importlib.import_module(name), "router", None)
-        if router is not None:
-            app.include_router(router)
-            log.info("included optional router %s", name)
     return app

@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from engine import auth
 from engine.auth import User
+from engine.detect.catalogue import Catalogue
 from engine.schedule import ScheduleService, SharedDatabase
 
 bearer = HTTPBearer(auto_error=False, description="API token from `ctfmon users token NAME`")
@@ -30,6 +31,11 @@ def get_db(request: Request) -> SharedDatabase:
 
 def get_scheduler(request: Request) -> ScheduleService:
     return request.app.state.scheduler
+
+
+def get_catalogue(request: Request) -> Catalogue:
+    """The typologies this app runs (the registry's catalogue, set by ``create_app``)."""
+    return request.app.state.catalogue
 
 
 def get_con(db: Annotated[SharedDatabase, Depends(get_db)]) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -114,5 +120,6 @@ def require(permission: str) -> Callable[[User], User]:
 
 
 Con = Annotated[duckdb.DuckDBPyConnection, Depends(get_con)]
+Typologies = Annotated[Catalogue, Depends(get_catalogue)]
 DB = Annotated[SharedDatabase, Depends(get_db)]
 Reader = Annotated[User, Depends(require("read"))]

@@ -30,12 +30,13 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+
 from datagen.importers.amlsim import import_amlsim  # noqa: E402
 from engine import store  # noqa: E402
+from engine.detect.base import ScanContext  # noqa: E402
 from engine.ingest import ingest_paths  # noqa: E402
 from engine.scan import prepare_scan_views  # noqa: E402
 from typologies import registry  # noqa: E402
-from typologies.base import ScanContext  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "fixtures" / "amlsim" / "20K_fanin200cycle200.tgz"
 RESULTS = ROOT / "benchmarks" / "results" / "bench_amlsim.json"
@@ -80,7 +81,7 @@ def run(src: Path) -> dict:
                         "import_s": round(t_import, 2), "ingest_s": round(t_ingest, 2), "detectors": {}}
         union: set[str] = set()
         for tid, roles in DETECTORS.items():
-            cls = registry.get(tid)
+            cls = registry.catalogue().typology(tid)
             t0 = time.perf_counter()
             alerts = cls().detect(ScanContext(con, "bench-amlsim", lo, hi, cls.Params()))
             secs = time.perf_counter() - t0

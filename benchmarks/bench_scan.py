@@ -161,8 +161,9 @@ if mem:
     con.execute(f"SET memory_limit = '{mem}'")
 n = con.execute("SELECT count(*) FROM transactions").fetchone()[0]
 t = time.perf_counter()
-ids = [t for t in registry.all_typologies() if t not in skip and (not only or t in only)]
-res = run_scan(con, typology_ids=ids, triggered_by="benchmark")
+catalogue = registry.catalogue()
+ids = [t for t in catalogue if t not in skip and (not only or t in only)]
+res = run_scan(con, catalogue, typology_ids=ids, triggered_by="benchmark")
 total = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"transactions": n, "seconds": total, "peak_rss_mb": rss, "status": res.status,

@@ -10,9 +10,10 @@ false positive of a detector that is right.
 
 So after planting, every party taking part in a planted instance (any role but ``evidence``
 and ``donor``: donors are ordinary people giving money) is checked against the party-level
-readings of ``datagen.verify`` (over the generated tables, taken literally from the
-catalogue rather than from the detectors' interpretations, so a detector's narrower reading
-shows as a missed instance).  A party meeting a definition it is not already labelled for becomes an instance
+literal readings of the typologies that have one (their folders' ``party_reading.sql`` or
+``reading.py``, run by ``datagen.verify``: over the generated tables, taken literally from
+the catalogue rather than from the detectors' interpretations, so a detector's narrower
+reading shows as a missed instance).  A party meeting a definition it is not already labelled for becomes an instance
 of that typology: ``instance_id`` ``<that typology>:<its planted instance>/<party id>`` (one
 instance per party), a ``party`` row with role ``subject`` and ``transaction`` rows with role
 ``evidence`` for the transactions that show it.  These are real instances of that typology,
@@ -27,13 +28,14 @@ show.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import duckdb
 import polars as pl
 
 from datagen.finalize import contract_schema
-from datagen.verify import PARTY_CHECKS, derive, party_check
+from datagen.verify import ReadContext, Reading, derive, has_party_reading, parties_meeting
 
 SKIPPED_ROLES = ("evidence", "donor")
 
@@ -50,9 +52,11 @@ def _participants(labels: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([direct, owned]).unique()
 
 
-def cross_labels(tables: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, dict[str, Any]]:
+def cross_labels(tables: dict[str, pl.DataFrame], readings: Mapping[str, Reading]
+                 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """The extra label rows for ``tables`` (the generated frames with their ``labels``) and a report
-    ``{"cross_labelled": {typology: parties}, "lookalikes_meeting": {look-alike: [typology, ...]}}``."""
+    ``{"cross_labelled": {typology: parties}, "lookalikes_meeting": {look-alike: [typology, ...]}}``,
+    by the party readings among ``readings`` (typology id -> its literal reading)."""
     labels, accounts = tables["labels"], tables["accounts"]
     part = _participants(labels, accounts)
     benign = part.filter(pl.col("typology_id").str.starts_with("benign:"))
@@ -67,7 +71,8 @@ def cross_labels(tables: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, dict[st
         con.register("transactions", txns)
         con.register("cand", cand)
         derive(con)
-        met = {tid: party_check(con, tid) for tid in PARTY_CHECKS}
+        rc = ReadContext(con)
+        met = {tid: parties_meeting(rc, r) for tid, r in sorted(readings.items()) if has_party_reading(r)}
     met_df = pl.DataFrame(
         [{"typology_id": tid, "party_id": party, "evidence": txns}
          for tid, found in met.items() for party, txns in found.items()],
@@ -84,7 +89,7 @@ def cross_labels(tables: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, dict[st
     extra = (pl.concat([subjects, evidence]).cast(contract_schema("labels"))
              .sort(["instance_id", "entity_type", "role", "entity_id"]))
     counts = dict(new.group_by("typology_id").len().sort("typology_id").iter_rows())
-    order = {tid: i for i, tid in enumerate(PARTY_CHECKS)}
+    order = {tid: i for i, tid in enumerate(met)}
     meeting: dict[str, list[str]] = {}
     hits = (met_df.join(benign.select(pl.col("typology_id").alias("lookalike"), "party_id"), on="party_id")
             .select("lookalike", "typology_id").unique())

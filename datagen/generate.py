@@ -1,20 +1,28 @@
-"""``ctfmon generate``: population, planters, normal activity, ids, errors, files, manifest."""
+"""``ctfmon generate``: population, planters, normal activity, ids, errors, files, manifest.
+
+The typologies to plant come from the caller as a mapping of typology id to its parts
+(:class:`TypologyParts`: the registry's typology folders, ``typologies.registry.units()``):
+each one's planter plants it, and the party-level literal readings cross-label planted
+parties that also meet another definition (:mod:`datagen.crosslabel`).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import polars as pl
 
 from datagen import DATAGEN_VERSION, crosslabel, errors, normal, planters, population, trade
 from datagen.finalize import Finalizer
-from datagen.planters import PlantContext
+from datagen.planters import PlantContext, Planter
+from datagen.verify import Reading
 from datagen.world import GenConfig, World, sub_rng
 from datagen.writer import FORMATS, write_table
 from engine.errors import CtfmonError
@@ -25,11 +33,22 @@ PROFILES = ("default", "hard")
 DEFAULT_START = date(2026, 1, 1)
 
 
-def typology_ids() -> list[str]:
-    return list(planters.modules())
+class TypologyParts(Protocol):
+    """What the generator uses of one typology folder: its planter and its literal reading."""
+
+    @property
+    def planter(self) -> Planter | None: ...
+
+    @property
+    def reading(self) -> Reading | None: ...
 
 
-def make_config(*, seed: int, transactions: int, parties: int | None = None, start: date | None = None,
+def typology_ids(units: Mapping[str, TypologyParts]) -> list[str]:
+    """The typologies that can be planted (those with a planter), in id order."""
+    return sorted(tid for tid, u in units.items() if u.planter is not None)
+
+
+def make_config(units: Mapping[str, TypologyParts], *, seed: int, transactions: int, parties: int | None = None, start: date | None = None,
                 days: int = 365, fmt: str = "parquet", typologies: str | list[str] | None = None,
                 profile: str = "default", inject_errors: float = 0.0) -> GenConfig:
     """Validate arguments (raising :class:`CtfmonError` naming the bad one) into a config."""
@@ -46,7 +65,7 @@ def make_config(*, seed: int, transactions: int, parties: int | None = None, sta
         raise CtfmonError(f"--profile {profile!r}: expected one of {', '.join(PROFILES)}")
     if not 0.0 <= inject_errors <= 0.5:
         raise CtfmonError(f"--inject-errors {inject_errors}: expected a rate between 0 and 0.5")
-    known = typology_ids()
+    known = typology_ids(units)
     if typologies is None or typologies == "" or typologies == "all":
         sel = tuple(known)
     else:
@@ -62,12 +81,12 @@ def make_config(*, seed: int, transactions: int, parties: int | None = None, sta
                      inject_errors=inject_errors)
 
 
-def build(cfg: GenConfig) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
+def build(cfg: GenConfig, units: Mapping[str, TypologyParts]) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
     """All tables (typed frames, contract columns) and the manifest, without writing."""
     t0 = time.perf_counter()
     w = World.create(cfg)
     parties, accounts = population.build(w)
-    mods = planters.modules()
+    mods: dict[str, Planter] = {tid: u.planter for tid, u in units.items() if u.planter is not None}
     n_inst = planters.instances_for(cfg.transactions)
     n_benign = max(2, n_inst // 2) * (2 if cfg.hard else 1)
     benign_for: dict[str, list[str]] = {}
@@ -99,7 +118,8 @@ def build(cfg: GenConfig) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
         n = grp["instance_id"].n_unique()
         (benign if str(tid).startswith("benign:") else planted)[str(tid)] = n
     t1 = time.perf_counter()
-    extra, overlap = crosslabel.cross_labels(tables)
+    extra, overlap = crosslabel.cross_labels(tables, {tid: u.reading for tid, u in units.items()
+                                                      if u.reading is not None})
     tables["labels"] = pl.concat([tables["labels"], extra]).sort(["instance_id", "entity_type", "role", "entity_id"])
     labels = tables["labels"]
     log.info("cross-labelled %d planted parties in %.1fs", extra.height, time.perf_counter() - t1)
@@ -159,9 +179,9 @@ def fx_table(w: World) -> pl.DataFrame:
                         schema={"date": pl.Date, "currency": pl.String, "rate_to_base": pl.Float64})
 
 
-def write(out: Path, cfg: GenConfig) -> dict[str, Any]:
+def write(out: Path, cfg: GenConfig, units: Mapping[str, TypologyParts]) -> dict[str, Any]:
     """Generate and write every table, ``labels`` and ``manifest.json`` into ``out``."""
-    tables, manifest = build(cfg)
+    tables, manifest = build(cfg, units)
     out.mkdir(parents=True, exist_ok=True)
     files = {}
     for name in (*INGEST_ORDER, "labels"):

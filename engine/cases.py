@@ -5,7 +5,9 @@ open case of its subject (``subject_type``, ``subject_id``); a subject with no o
 gets a new case in state ``new``.  A closed case is never reopened by a new alert.
 
 Risk score of a case: per typology, the strongest alert's ``score`` times the typology's
-weight (:data:`TYPOLOGY_WEIGHTS`, by id prefix); then the noisy-or across typologies,
+weight (its ``case_weight``, which every scan records in ``typology_catalogue``, see
+:mod:`engine.detect.catalogue`; :data:`~engine.detect.typology.DEFAULT_CASE_WEIGHT` for a
+typology with no record); then the noisy-or across typologies,
 ``risk = 1 - prod(1 - w_t * max score_t)``.  Independent typologies pointing at the
 same subject raise the risk; many alerts of one typology count once.
 
@@ -38,10 +40,12 @@ from typing import Any
 
 import duckdb
 
-from engine import audit
+from engine import audit, graph
 from engine.alerts import ALERT_SELECT, alert_dict
 from engine.auth import User, get_user
 from engine.config import get_settings
+from engine.detect.catalogue import case_weights
+from engine.detect.typology import DEFAULT_CASE_WEIGHT
 from engine.errors import Conflict, CtfmonError, NotFound
 from engine.store import now_utc, transaction
 
@@ -52,17 +56,6 @@ STATES: tuple[str, ...] = (
 )
 OPEN_STATES: tuple[str, ...] = ("new", "in_review", "escalated")
 DISPOSITIONS: tuple[str, ...] = ("str_filed", "closed_false_positive", "closed_no_action")
-
-#: Typology weight in the case risk score, by id prefix (longest prefix wins).
-TYPOLOGY_WEIGHTS: dict[str, float] = {
-    "SAN-": 1.0,
-    "TF-": 0.9,
-    "TF-TBML-": 0.8,
-    "ML-NET-06": 0.85,
-    "ML-NET-": 0.8,
-    "": 0.8,
-}
-
 
 @dataclass(frozen=True)
 class Rule:
@@ -150,22 +143,9 @@ def _case_dict(row: tuple[Any, ...], extra: tuple[str, ...] = ()) -> dict[str, A
     return out
 
 
-def typology_weight(typology_id: str) -> float:
-    best = ""
-    for prefix in TYPOLOGY_WEIGHTS:
-        if typology_id.startswith(prefix) and len(prefix) >= len(best):
-            best = prefix
-    return TYPOLOGY_WEIGHTS[best]
-
-
-def _weight_sql(col: str) -> str:
-    """A CASE expression giving the weight of typology id ``col`` (longest prefix first)."""
-    parts = [
-        f"WHEN {col} LIKE '{p}%' THEN {w}"
-        for p, w in sorted(TYPOLOGY_WEIGHTS.items(), key=lambda kv: -len(kv[0]))
-        if p
-    ]
-    return f"CASE {' '.join(parts)} ELSE {TYPOLOGY_WEIGHTS['']} END"
+def typology_weight(con: duckdb.DuckDBPyConnection, typology_id: str) -> float:
+    """The case weight recorded for ``typology_id`` (the default weight when none is)."""
+    return case_weights(con).get(typology_id, DEFAULT_CASE_WEIGHT)
 
 
 def allowed_transitions(state: str) -> dict[str, dict[str, list[str]]]:
@@ -284,13 +264,14 @@ def _refresh_scores(con: duckdb.DuckDBPyConnection, case_ids_sql: str, now: date
                      list(typology_id ORDER BY typology_id) AS typs
               FROM (
                 SELECT ca.case_id, a.typology_id,
-                       max(a.score * {_weight_sql('a.typology_id')}) AS m, count(*) AS n
+                       max(a.score * COALESCE(tc.case_weight, ?)) AS m, count(*) AS n
                 FROM case_alerts ca JOIN alerts a ON a.alert_id = ca.alert_id
+                LEFT JOIN typology_catalogue tc ON tc.typology_id = a.typology_id
                 WHERE ca.case_id IN ({case_ids_sql})
                 GROUP BY ca.case_id, a.typology_id) per_typology
               GROUP BY case_id) agg
             WHERE cases.case_id = agg.case_id""",
-        [now],
+        [now, DEFAULT_CASE_WEIGHT],
     )
 
 
@@ -498,18 +479,11 @@ def case_graph(con: duckdb.DuckDBPyConnection, case: dict[str, Any],
     if nodes or edges:
         return {"source": "alerts", "nodes": list(nodes.values()), "edges": edges}
     try:
-        from engine import graph  # optional module
-    except ImportError:
-        return None
-    neighbourhood = getattr(graph, "neighbourhood", None)
-    if neighbourhood is None:
-        return None
-    try:
-        g = neighbourhood(con, case["subject_id"], hops=2, max_nodes=200)
+        g = graph.neighbourhood(con, case["subject_id"], hops=2, max_nodes=200)
     except CtfmonError as exc:
         log.info("no neighbourhood for %s: %s", case["subject_id"], exc)
         return None
-    except Exception:  # an optional view must not break the case page
+    except Exception:  # the drawing is an aid: a failure must not break the case page
         log.exception("neighbourhood of %s failed", case["subject_id"])
         return None
     return {"source": "neighbourhood", **g}

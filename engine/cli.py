@@ -231,20 +231,21 @@ def typologies_list(db: DbOption = None) -> None:
 
     from typologies import registry
 
+    catalogue = registry.catalogue()
     overrides: dict[str, int] = {}
     if _optional_db(db):
         with _reading(db) as (con, api):
             if con is not None:
                 from engine import scan as scan_mod
 
-                overrides = {tid: len(scan_mod.get_typology_overrides(con, tid)) for tid in registry.all_typologies()}
+                overrides = {tid: len(scan_mod.get_typology_overrides(con, cls)) for tid, cls in catalogue.items()}
             else:
                 overrides = {t["id"]: sum(t["effective"][k] != _default(v) for k, v in t["params"].items())
                              for t in api.get("/typologies")}
     out = Table(title="typologies")
     for col in ("id", "name", "parameters", *(("overrides",) if overrides else ())):
         out.add_column(col)
-    for tid, cls in registry.all_typologies().items():
+    for tid, cls in catalogue.items():
         out.add_row(tid, cls.name, str(len(cls.Params.model_fields)),
                     *((str(overrides.get(tid, 0) or ""),) if overrides else ()))
     console.print(out)
@@ -277,13 +278,14 @@ def typologies_show(
     from engine import scan as scan_mod
     from typologies import registry
 
-    cls = registry.get(typology_id)
-    d = cls.describe()
-    current: dict[str, object] = {}
+    cls = registry.catalogue().typology(typology_id)
+    params = cls.Params()
     if _optional_db(db):
         with _reading(db) as (con, api):
-            current = (scan_mod.get_typology_params(con, typology_id) if con is not None
-                       else api.get(f"/typologies/{typology_id}")["effective"])
+            params = (scan_mod.effective_params(con, cls) if con is not None
+                      else cls.Params.model_validate(api.get(f"/typologies/{typology_id}")["effective"]))
+    current: dict[str, object] = params.model_dump()
+    d = cls.describe(params)
     console.print(f"[bold]{d['id']}[/] {d['name']}")
     console.print(d["description"], highlight=False)
     out = Table(title="parameters")
@@ -310,6 +312,7 @@ def typologies_set(
 ) -> None:
     """Store parameter overrides used by every later scan."""
     from engine import scan as scan_mod
+    from typologies import registry
 
     values: dict[str, object] = {}
     for item in assignments:
@@ -318,7 +321,7 @@ def typologies_set(
             raise CtfmonError(f"{item!r}: expected name=value")
         values[name.strip()] = None if raw.strip() == "default" else raw.strip()
     with store.connect(db_path(db)) as con:
-        effective = scan_mod.set_typology_params(con, typology_id, values)
+        effective = scan_mod.set_typology_params(con, registry.catalogue().typology(typology_id), values)
     console.print(f"{typology_id}: " + ", ".join(f"{k}={v}" for k, v in effective.items()), highlight=False)
 
 
@@ -349,12 +352,13 @@ def scan(
 
     from engine import cases
     from engine import scan as scan_mod
+    from typologies import registry
 
     ids = [t.strip() for t in typologies.split(",") if t.strip()] if typologies else None
     per_scan = scan_mod.parse_param_assignments(param or [])
     with store.connect(db_path(db)) as con, _scan_progress() as on_progress:
-        result = scan_mod.run_scan(con, as_of=_parse_as_of(as_of), lookback_days=lookback, typology_ids=ids,
-                                   params=per_scan, triggered_by="cli", on_progress=on_progress)
+        result = scan_mod.run_scan(con, registry.catalogue(), as_of=_parse_as_of(as_of), lookback_days=lookback,
+                                   typology_ids=ids, params=per_scan, triggered_by="cli", on_progress=on_progress)
         synced = cases.sync_cases(con, actor="cli")
     out = Table(title=f"scan {result.scan_id}: {result.window_start} .. {result.window_end} ({result.status})")
     for col in ("typology", "alerts", "new", "seconds", "error"):
@@ -395,7 +399,7 @@ def _scan_progress() -> Iterator[Callable[[str, str, int, int], None] | None]:
         task = progress.add_task("scan: reading the window", total=None)
 
         def on_progress(typology_id: str, stage: str, done: int, total: int) -> None:
-            text = f"scan: {typology_id} {registry.get(typology_id).name}" if stage == "start" else None
+            text = f"scan: {typology_id} {registry.catalogue().typology(typology_id).name}" if stage == "start" else None
             progress.update(task, total=total, completed=done, description=text)
 
         yield on_progress
@@ -769,8 +773,10 @@ def lists_load(
             )
         if rescreen:
             from engine import scan as scan_mod
+            from typologies import registry
 
-            result = scan_mod.run_scan(con, typology_ids=["SAN-01", "SAN-02"], triggered_by="lists load")
+            result = scan_mod.run_scan(con, registry.catalogue(), typology_ids=["SAN-01", "SAN-02"],
+                                       triggered_by="lists load")
             console.print(
                 f"re-screened ({result.scan_id}, {result.status}): "
                 + ", ".join(f"{t} {result.counts.get(t, 0)} alerts ({result.new_alerts.get(t, 0)} new)"
@@ -918,20 +924,47 @@ def generate(
     from datetime import date
 
     from datagen.generate import make_config, write
+    from typologies import registry
 
     try:
         start_d = date.fromisoformat(start)
     except ValueError:
         raise CtfmonError(f"--start {start!r}: expected a date YYYY-MM-DD") from None
-    cfg = make_config(seed=seed, transactions=transactions, parties=parties, start=start_d, days=days, fmt=fmt,
-                      typologies=typologies, profile=profile, inject_errors=inject_errors)
+    units = registry.units()
+    cfg = make_config(units, seed=seed, transactions=transactions, parties=parties, start=start_d, days=days,
+                      fmt=fmt, typologies=typologies, profile=profile, inject_errors=inject_errors)
     t0 = time.perf_counter()
-    manifest = write(out, cfg)
+    manifest = write(out, cfg, units)
     counts = manifest["row_counts"]
     console.print(", ".join(f"{k} {v:,}" for k, v in counts.items()), highlight=False)
     console.print(f"planted {sum(manifest['planted'].values())} instances of {len(manifest['planted'])} typologies, "
                   f"{sum(manifest['benign'].values())} look-alikes; written to {out} in "
                   f"{time.perf_counter() - t0:.1f}s", highlight=False)
+
+
+@app.command()
+def verify(
+    data: Annotated[Path, typer.Argument(help="a directory written by ctfmon generate")],
+) -> None:
+    """Check that planted instances meet their typology's literal reading and look-alikes do not."""
+    from rich.table import Table
+
+    from datagen.verify import verify as check
+    from typologies import registry
+
+    if not (data / "manifest.json").is_file():
+        raise CtfmonError(f"{data}: no manifest.json; expected a directory written by `ctfmon generate`")
+    res = check(data, {tid: u.reading for tid, u in registry.units().items() if u.reading is not None})
+    out = Table(title=f"literal readings of {data}")
+    for col in ("typology", "positives meeting it", "look-alikes meeting it", "failing"):
+        out.add_column(col)
+    for tid, r in res.items():
+        failing = r["failing"]
+        out.add_row(tid, f"{r['positives_ok']}/{r['positives']}", f"{r['lookalikes_ok']}/{r['lookalikes']}",
+                    ", ".join(str(i) for i in failing) if isinstance(failing, list) else "")
+    console.print(out)
+    if any(r["positives_ok"] != r["positives"] or r["lookalikes_ok"] for r in res.values()):
+        raise typer.Exit(1)
 
 
 # ---- graph

@@ -42,19 +42,6 @@ EDGE_CONDITION = (
 )
 
 
-def edges_sql(source: str = "scan_transactions", where: str = "") -> str:
-    """A SELECT of money-flow edges ``txn_id, ts, src, dst, amount`` from ``source``.
-
-    ``amount`` is the base-currency amount as DOUBLE; ``where`` adds conditions on ``t``.
-    """
-    extra = f" AND ({where})" if where else ""
-    return (
-        "SELECT t.txn_id, t.timestamp AS ts, t.from_account AS src, t.to_account AS dst, "
-        "CAST(t.amount_base AS DOUBLE) AS amount "
-        f"FROM {source} t WHERE {EDGE_CONDITION}{extra}"
-    )
-
-
 def drop_recurring(con: duckdb.DuckDBPyConnection, table: str, tolerance: float = 0.2,
                    min_gap_days: float = 7.0, source: str = "scan_transactions") -> None:
     """Delete from ``table`` (``txn_id, ts, src, dst, amount``) the recurring payments.
@@ -65,17 +52,16 @@ def drop_recurring(con: duckdb.DuckDBPyConnection, table: str, tolerance: float 
     supplier invoices); same-day duplicates are not repeats.  Only the rows of ``table``
     are probed, so the candidate table should already be narrowed.
     """
-    tol = 1.0 + tolerance
-    gap = float(min_gap_days) * 86400.0
     con.execute(
         f"""
 DELETE FROM {table} WHERE txn_id IN (
   SELECT e.txn_id FROM {table} e
   JOIN {source} o ON o.from_account = e.src AND o.to_account = e.dst
   WHERE o.txn_id <> e.txn_id
-    AND abs(EXTRACT(EPOCH FROM o.timestamp) - EXTRACT(EPOCH FROM e.ts)) >= {gap}
-    AND CAST(o.amount_base AS DOUBLE) <= e.amount * {tol} AND CAST(o.amount_base AS DOUBLE) * {tol} >= e.amount
-)"""
+    AND abs(EXTRACT(EPOCH FROM o.timestamp) - EXTRACT(EPOCH FROM e.ts)) >= $gap
+    AND CAST(o.amount_base AS DOUBLE) <= e.amount * $ratio AND CAST(o.amount_base AS DOUBLE) * $ratio >= e.amount
+)""",
+        {"gap": float(min_gap_days) * 86400.0, "ratio": 1.0 + tolerance},
     )
 
 
@@ -89,7 +75,8 @@ class Owner:
 
 
 def owners(con: duckdb.DuckDBPyConnection, account_ids: Iterable[str]) -> dict[str, Owner]:
-    """Owner of each account in ``account_ids`` (accounts not on file get no party)."""
+    """Owner of each account in ``account_ids``: its party when that party is on file (the same
+    reading as the scan view ``scan_accounts``), else none."""
     ids = sorted({a for a in account_ids if a is not None})
     out: dict[str, Owner] = {a: Owner(a, None, None) for a in ids}
     if not ids:
@@ -97,7 +84,7 @@ def owners(con: duckdb.DuckDBPyConnection, account_ids: Iterable[str]) -> dict[s
     con.register("_graph_ids", pl.DataFrame({"account_id": ids}, schema={"account_id": pl.String}).to_arrow())
     try:
         rows = con.sql(
-            "SELECT a.account_id, a.party_id, p.name FROM _graph_ids i "
+            "SELECT a.account_id, p.party_id, p.name FROM _graph_ids i "
             "JOIN accounts a ON a.account_id = i.account_id "
             "LEFT JOIN parties p ON p.party_id = a.party_id"
         ).fetchall()

@@ -1,7 +1,10 @@
 """Scans: run selected typologies over an as-of window, store the scan and its alerts.
 
-Tables: ``scans`` (one row per scan run) and ``alerts`` (the contract's alert shape, one
-row per distinct alert id; re-running a scan adds nothing new).
+The typologies come from the caller as a :class:`engine.detect.catalogue.Catalogue` (the
+registry of the typology folders lives above the engine).  Tables: ``scans`` (one row per
+scan run), ``alerts`` (the contract's alert shape, one row per distinct alert id;
+re-running a scan adds nothing new) and ``typology_params`` (stored parameter overrides);
+every scan also records the metadata of the typologies it ran in ``typology_catalogue``.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ import polars as pl
 from pydantic import ValidationError
 
 from engine import plausible, reference
+from engine.detect import catalogue as typology_catalogue
+from engine.detect.base import Alert, Params, ScanContext
+from engine.detect.catalogue import Catalogue
+from engine.detect.typology import Typology
 from engine.errors import CtfmonError
+from engine.graph import EDGE_CONDITION
 from engine.store import now_utc, transaction
-from typologies import registry
-from typologies.base import Alert, Params, ScanContext, Typology
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +94,52 @@ def prepare_scan_views(
         "CREATE OR REPLACE TEMP VIEW scan_trade_documents AS SELECT * FROM trade_documents "
         f"WHERE date >= CAST(TIMESTAMP '{ws}' AS DATE) AND date <= CAST(TIMESTAMP '{we}' AS DATE)"
     )
+    # the one account -> subject mapping: the owning party when it is on file, else the account
+    con.execute(
+        """CREATE OR REPLACE TEMP VIEW scan_accounts AS
+SELECT a.account_id, a.account_type, a.country AS account_country, a.opened_on, a.closed_on,
+       p.party_id, p.party_type, p.name AS party_name, p.country AS party_country,
+       CASE WHEN p.party_id IS NULL THEN 'account' ELSE 'party' END AS subject_type,
+       COALESCE(p.party_id, a.account_id) AS subject_id
+FROM accounts a LEFT JOIN parties p ON p.party_id = a.party_id"""
+    )
+    # the scan window's transactions with both sides resolved through scan_accounts
+    con.execute(
+        """CREATE OR REPLACE TEMP VIEW scan_transfers AS
+SELECT t.txn_id, t.timestamp AS ts, t.channel, CAST(t.amount_base AS DOUBLE) AS amt,
+       t.from_account, t.to_account, t.originator_name, t.beneficiary_name, t.originator_country,
+       t.beneficiary_country, t.reference, t.location_country,
+       (fo.account_id IS NOT NULL) AS f_on_file, fo.party_id AS f_party, fo.party_type AS f_ptype,
+       fo.account_country AS f_acct_country, fo.account_type AS f_acct_type,
+       COALESCE(fo.subject_type, 'account') AS f_stype, COALESCE(fo.subject_id, t.from_account) AS f_sid,
+       (tt.account_id IS NOT NULL) AS t_on_file, tt.party_id AS t_party, tt.party_type AS t_ptype,
+       tt.account_country AS t_acct_country, tt.account_type AS t_acct_type,
+       COALESCE(tt.subject_type, 'account') AS t_stype, COALESCE(tt.subject_id, t.to_account) AS t_sid,
+       COALESCE(t.beneficiary_country, tt.account_country) AS dest_country,
+       COALESCE(t.originator_country, fo.account_country) AS orig_country,
+       (COALESCE(fo.subject_type, 'account') = COALESCE(tt.subject_type, 'account')
+        AND COALESCE(fo.subject_id, t.from_account) = COALESCE(tt.subject_id, t.to_account)) AS self_transfer
+FROM scan_transactions t
+LEFT JOIN scan_accounts fo ON fo.account_id = t.from_account
+LEFT JOIN scan_accounts tt ON tt.account_id = t.to_account"""
+    )
+    # money-flow edges of the window (engine.graph): the candidate rows of the graph typologies
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW scan_edges AS SELECT t.txn_id, t.timestamp AS ts, t.from_account AS src, "
+        f"t.to_account AS dst, CAST(t.amount_base AS DOUBLE) AS amount FROM scan_transactions t WHERE {EDGE_CONDITION}"
+    )
+    # supplied reference prices per HS code and unit (TF-TBML-01), when a table
+    # trade_reference_prices(hs_code, unit, price) is loaded; else empty
+    supplied = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'trade_reference_prices'"
+    ).fetchall()} >= {"hs_code", "unit", "price"}
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW ref_trade_prices AS "
+        + ("SELECT hs_code, unit, CAST(price AS DOUBLE) AS price FROM trade_reference_prices WHERE price > 0"
+           if supplied else
+           "SELECT CAST(NULL AS VARCHAR) AS hs_code, CAST(NULL AS VARCHAR) AS unit, CAST(NULL AS DOUBLE) AS price "
+           "WHERE FALSE")
+    )
     jr = reference.jurisdiction_risk().select("country", "category", "weight")
     mcc = reference.mcc_groups().select("mcc_from", "mcc_to", "mcc_group")
     con.register("_ref_jr", jr.to_arrow())
@@ -137,20 +189,23 @@ def _stored_overrides(con: duckdb.DuckDBPyConnection, typology_id: str) -> dict[
     return dict(value)
 
 
-def get_typology_params(con: duckdb.DuckDBPyConnection, typology_id: str) -> dict[str, Any]:
+def get_typology_params(con: duckdb.DuckDBPyConnection, typology: type[Typology]) -> dict[str, Any]:
     """The effective parameters of a typology: catalogue defaults overlaid by stored overrides."""
-    typ = registry.get(typology_id)
-    return validate_params(typ, _stored_overrides(con, typology_id)).model_dump()
+    return effective_params(con, typology).model_dump()
 
 
-def get_typology_overrides(con: duckdb.DuckDBPyConnection, typology_id: str) -> dict[str, Any]:
+def effective_params(con: duckdb.DuckDBPyConnection, typology: type[Typology]) -> Params:
+    """The typology's Params in force: catalogue defaults overlaid by stored overrides."""
+    return validate_params(typology, _stored_overrides(con, typology.id))
+
+
+def get_typology_overrides(con: duckdb.DuckDBPyConnection, typology: type[Typology]) -> dict[str, Any]:
     """Only the stored overrides of a typology (names whose value differs from the catalogue)."""
-    registry.get(typology_id)
-    return _stored_overrides(con, typology_id)
+    return _stored_overrides(con, typology.id)
 
 
 def set_typology_params(
-    con: duckdb.DuckDBPyConnection, typology_id: str, values: dict[str, Any]
+    con: duckdb.DuckDBPyConnection, typology: type[Typology], values: dict[str, Any]
 ) -> dict[str, Any]:
     """Store parameter overrides for a typology and return its effective parameters.
 
@@ -158,7 +213,7 @@ def set_typology_params(
     override (back to the catalogue default).  Everything is validated with the typology's
     Params model before anything is stored.
     """
-    typ = registry.get(typology_id)
+    typ, typology_id = typology, typology.id
     merged = _stored_overrides(con, typology_id)
     for k, v in values.items():
         if v is None:
@@ -474,6 +529,7 @@ def _window(
 
 def run_scan(
     con: duckdb.DuckDBPyConnection,
+    catalogue: Catalogue,
     *,
     as_of: datetime | None = None,
     lookback_days: int | None = None,
@@ -482,7 +538,8 @@ def run_scan(
     triggered_by: str = "cli",
     on_progress: Callable[[str, str, int, int], None] | None = None,
 ) -> ScanResult:
-    """Run the selected typologies (all by default) over an as-of window and store the alerts.
+    """Run the selected typologies of ``catalogue`` (all by default) over an as-of window and
+    store the alerts.
 
     The window ends at ``as_of`` (default: the latest plausible loaded timestamp) and starts
     ``lookback_days`` earlier (default: the earliest plausible loaded timestamp); timestamps
@@ -495,12 +552,12 @@ def run_scan(
     around each typology, ``done`` of ``total`` typologies finished (the CLI draws its
     progress display with it).
     """
-    selected = _dependency_order(registry.select(typology_ids))
+    selected = _dependency_order(catalogue.select(typology_ids))
     params = params or {}
     sel_ids = {t.id for t in selected}
     for tid in params:
         if tid not in sel_ids:
-            registry.get(tid)  # unknown id -> NotFound
+            catalogue.typology(tid)  # unknown id -> NotFound
             raise CtfmonError(f"parameters given for typology {tid}, which is not selected for this scan")
     resolved = {t.id: resolve_params(con, t, params.get(t.id)) for t in selected}
     if lookback_days is not None and lookback_days <= 0:
@@ -524,6 +581,7 @@ def run_scan(
         )
         result = ScanResult(scan_id=scan_id, status="running", window_start=window_start,
                             window_end=window_end, warnings=warnings)
+        typology_catalogue.record(con, {t: resolved[t.id] for t in selected})
         with plausible.plausible_tables(con, bad):
             _run_typologies(con, result, selected, resolved, on_progress)
         counts = {tid: {"alerts": result.counts.get(tid, 0), "new": result.new_alerts.get(tid, 0)}
@@ -584,12 +642,3 @@ def _run_typologies(
         result.status = "failed"
         result.errors["scan"] = f"{type(exc).__name__}: {exc}"
         log.exception("scan %s failed", scan_id)
-
-
-def list_scans(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pl.DataFrame:
-    """The most recent scans, newest first."""
-    return con.sql(
-        "SELECT scan_id, started_at, finished_at, as_of, window_start, window_end, typologies, status, "
-        "counts, timings, errors, warnings, triggered_by FROM scans ORDER BY started_at DESC LIMIT ?",
-        params=[limit],
-    ).pl()

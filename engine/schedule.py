@@ -4,11 +4,12 @@ Schedules live in the ``schedules`` table (the source of truth); the in-process
 :class:`ScheduleService` (an APScheduler ``BackgroundScheduler``) is rebuilt from it when
 the server starts and kept in step by every create/update/delete.
 
-Each run calls :func:`engine.scan.run_scan` with ``triggered_by="schedule:<id>"`` and then
-:func:`engine.cases.sync_cases`, and records its outcome on the schedule row and in the audit
-log (``schedule.run``).  A run that cannot even start a scan (parameters stored by an older
-version that no longer validate, an unreadable table ...) is stored as a failed scan with
-its reason, so every run leaves a scan row.
+Each run calls :func:`engine.scan.run_scan` with ``triggered_by="schedule:<id>"`` over the
+typology catalogue the service was given, then :func:`engine.cases.sync_cases`, and records
+its outcome on the schedule row and in the audit log (``schedule.run``).  A run that cannot
+even start a scan (parameters stored by an older version that no longer validate, an
+unreadable table ...) is stored as a failed scan with its reason, so every run leaves a scan
+row.
 
 Overlap: two runs of one schedule never overlap — the job has ``max_instances=1`` and the
 run itself holds a per-schedule lock (a run that finds the lock taken is skipped and
@@ -42,6 +43,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from engine import audit, cases, store
 from engine.config import get_settings
+from engine.detect.catalogue import Catalogue
 from engine.errors import CtfmonError, NotFound
 from engine.store import now_utc, transaction
 
@@ -206,7 +208,7 @@ def build_trigger(spec: dict[str, Any]) -> BaseTrigger:
     raise CtfmonError(f"trigger {kind!r}: expected one of {', '.join(TRIGGERS)}", http_status=422)
 
 
-def _validate(spec: dict[str, Any]) -> dict[str, Any]:
+def _validate(spec: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
     name = (spec.get("name") or "").strip()
     if not name or len(name) > 200:
         raise CtfmonError("a schedule needs a name (1-200 characters)", http_status=422)
@@ -221,21 +223,18 @@ def _validate(spec: dict[str, Any]) -> dict[str, Any]:
         raise CtfmonError(f"lookback_days {lb!r}: expected 1 to 3650", http_status=422)
     ids = spec.get("typology_ids")
     if ids:
-        from typologies import registry
-
         for tid in ids:
-            registry.get(tid)
+            catalogue.typology(tid)
     spec["typology_ids"] = list(ids) if ids else None
     spec["enabled"] = bool(spec.get("enabled", True))
     return spec
 
 
-def _check_params(con: duckdb.DuckDBPyConnection, typology_ids: list[str] | None) -> None:
+def _check_params(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, typology_ids: list[str] | None) -> None:
     """Refuse a schedule whose typologies' stored parameters do not validate (every run would fail)."""
     from engine import scan
-    from typologies import registry
 
-    for typ in registry.select(typology_ids):
+    for typ in catalogue.select(typology_ids):
         try:
             scan.resolve_params(con, typ)
         except CtfmonError as exc:
@@ -268,10 +267,12 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
 
 
-def create_schedule(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], *, actor: str) -> dict[str, Any]:
-    s = _validate(spec)
+def create_schedule(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], *, actor: str,
+                    catalogue: Catalogue) -> dict[str, Any]:
+    """Store a new schedule; its typology ids must be in ``catalogue``."""
+    s = _validate(spec, catalogue)
     if s["enabled"]:
-        _check_params(con, s["typology_ids"])
+        _check_params(con, catalogue, s["typology_ids"])
     sid = "SCH-" + secrets.token_hex(4)
     now = now_utc()
     with transaction(con):
@@ -287,14 +288,14 @@ def create_schedule(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], *, act
 
 
 def update_schedule(
-    con: duckdb.DuckDBPyConnection, schedule_id: str, changes: dict[str, Any], *, actor: str
+    con: duckdb.DuckDBPyConnection, schedule_id: str, changes: dict[str, Any], *, actor: str, catalogue: Catalogue
 ) -> dict[str, Any]:
     with transaction(con):
         before = get_schedule(con, schedule_id)
         merged = {**{k: before[k] for k in _EDITABLE}, **{k: v for k, v in changes.items() if k in _EDITABLE}}
-        s = _validate(merged)
+        s = _validate(merged, catalogue)
         if s["enabled"]:
-            _check_params(con, s["typology_ids"])
+            _check_params(con, catalogue, s["typology_ids"])
         sets = ", ".join(f"{k} = ?" for k in _EDITABLE)
         con.execute(
             f"UPDATE schedules SET {sets}, updated_at = ? WHERE schedule_id = ?",
@@ -316,10 +317,11 @@ def delete_schedule(con: duckdb.DuckDBPyConnection, schedule_id: str, *, actor: 
 
 # --------------------------------------------------------------------------- running
 class ScheduleService:
-    """The scheduler inside the serve process."""
+    """The scheduler inside the serve process; its scans run the typologies of ``catalogue``."""
 
-    def __init__(self, db: SharedDatabase, *, misfire_grace_seconds: int | None = None) -> None:
+    def __init__(self, db: SharedDatabase, catalogue: Catalogue, *, misfire_grace_seconds: int | None = None) -> None:
         self.db = db
+        self.catalogue = catalogue
         self.grace = misfire_grace_seconds or get_settings().schedule_misfire_grace_seconds
         self.scheduler = self._new_scheduler()
         self._locks: dict[str, threading.Lock] = {}
@@ -402,7 +404,7 @@ class ScheduleService:
             outcome: dict[str, Any] = {"schedule_id": schedule_id}
             try:
                 result = scan.run_scan(
-                    con, lookback_days=sched["lookback_days"], typology_ids=sched["typology_ids"],
+                    con, self.catalogue, lookback_days=sched["lookback_days"], typology_ids=sched["typology_ids"],
                     triggered_by=actor,
                 )
                 scan_id, status = result.scan_id, result.status

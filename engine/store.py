@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 #: (``CREATE ... IF NOT EXISTS``).  Adding an area with tables means adding it here.
 DDL_MODULES: tuple[str, ...] = (
     "engine.schema",
-    "engine.scan",
+    "engine.scan", "engine.detect.catalogue",
     "engine.screening.lists",
     "engine.audit", "engine.auth", "engine.cases", "engine.schedule",
 )

@@ -65,12 +65,15 @@ def test_typology_params_admin_only_and_validated(c: Clients) -> None:
     assert c["supervisor"].put("/typologies/TF-CASH-01/params", json={"values": {name: new}}).status_code == 403
     r = c["admin"].put("/typologies/TF-CASH-01/params", json={"values": {name: new}})
     assert r.status_code == 200 and r.json()["effective"][name] == new
+    r = c["admin"].put("/typologies/TF-CASH-01/params", json={"values": {"min_transactions": 5}})
+    assert r.json()["description"].startswith("At least 5 cash deposits")  # the template, filled
+    assert c["analyst"].get("/typologies/TF-CASH-01").json()["description"].startswith("At least 5 ")
     bad = c["admin"].put("/typologies/TF-CASH-01/params", json={"values": {"no_such_param": 1}})
     assert bad.status_code == 400 and "no_such_param" in bad.json()["detail"]
     assert c["admin"].put("/typologies/NOPE/params", json={"values": {}}).status_code == 404
     assert c["admin"].put("/typologies/TF-CASH-01/params", json={"vals": {}}).status_code == 422
     audit = c["auditor"].get("/audit", params={"action": "typology.params"}).json()
-    assert audit["total"] == 1 and audit["items"][0]["actor"] == "admin"
+    assert audit["total"] == 2 and audit["items"][0]["actor"] == "admin"
 
 
 def test_schedules_crud(c: Clients) -> None:

@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from engine import auth
+from engine.detect import catalogue
+from typologies import registry
 
 T0 = datetime(2026, 3, 2, 9, 0, 0)
 ROLES = ("analyst", "supervisor", "admin", "auditor")
@@ -26,7 +28,9 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]
 
 def seed_world(con: duckdb.DuckDBPyConnection) -> None:
     """Parties, accounts, transactions, a declaration, a trade document and alerts of
-    several kinds (cash, transfer, graph, declaration-only, trade)."""
+    several kinds (cash, transfer, graph, declaration-only, trade), with the typology
+    catalogue on record as a scan leaves it."""
+    catalogue.record(con, {t: t.Params() for t in registry.catalogue().values()})
     insert(con, "parties", [
         {"party_id": "P1", "party_type": "individual", "name": "Amina Yusuf", "country": "SG",
          "date_of_birth": "1990-04-01", "nationality": "SG", "id_number": "S9012345A", "_batch_id": 1},

@@ -8,6 +8,7 @@ import pytest
 from test_api_support import add_alert, seed_world
 
 from engine import audit, auth, cases, store
+from engine.detect.typology import DEFAULT_CASE_WEIGHT
 from engine.errors import Conflict, CtfmonError
 
 
@@ -48,11 +49,20 @@ def test_risk_is_noisy_or_of_weighted_best_alert_per_typology(con) -> None:
     add_alert(con, "AL-CASH-weak", "TF-CASH-01", "P1", 0.3)  # weaker repeat of a typology: no effect
     cases.sync_cases(con)
     p1 = next(c for c in cases.list_cases(con)[0] if c["subject_id"] == "P1")
-    w_cash, w_xb = cases.typology_weight("TF-CASH-01"), cases.typology_weight("TF-XB-01")
+    w_cash, w_xb = cases.typology_weight(con, "TF-CASH-01"), cases.typology_weight(con, "TF-XB-01")
     expected = 1 - (1 - w_cash * 0.9) * (1 - w_xb * 0.6)
     assert math.isclose(p1["risk_score"], expected, rel_tol=1e-9)
-    assert cases.typology_weight("SAN-01") == 1.0 and cases.typology_weight("TF-TBML-02") == 0.8
-    assert cases.typology_weight("XYZ") == cases.TYPOLOGY_WEIGHTS[""]
+
+
+def test_weights_are_the_typologies_case_weights_recorded_by_scans(con) -> None:
+    # seed_world records the catalogue as a scan does; the weights come from each typology.yaml
+    assert cases.typology_weight(con, "SAN-01") == 1.0 and cases.typology_weight(con, "TF-TBML-02") == 0.8
+    assert cases.typology_weight(con, "TF-CASH-01") == 0.9 and cases.typology_weight(con, "ML-NET-06") == 0.85
+    assert cases.typology_weight(con, "XYZ") == DEFAULT_CASE_WEIGHT  # no metadata on record
+    con.execute("UPDATE typology_catalogue SET case_weight = 0.5 WHERE typology_id = 'TF-CASH-01'")
+    cases.sync_cases(con)
+    p1 = next(c for c in cases.list_cases(con)[0] if c["subject_id"] == "P1")
+    assert math.isclose(p1["risk_score"], 1 - (1 - 0.5 * 0.9) * (1 - 0.9 * 0.6), rel_tol=1e-9)
 
 
 def test_due_date_from_sla(con, monkeypatch: pytest.MonkeyPatch) -> None:

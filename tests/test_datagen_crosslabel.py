@@ -13,6 +13,10 @@ import pytest
 from datagen.crosslabel import cross_labels
 from datagen.finalize import contract_schema
 from datagen.generate import make_config, write
+from typologies import registry
+
+UNITS = registry.units()
+READINGS = {tid: u.reading for tid, u in UNITS.items() if u.reading is not None}
 
 T0 = datetime(2026, 3, 2, 9, 0)
 
@@ -72,7 +76,7 @@ def test_a_planted_party_meeting_another_definition_is_labelled_for_it() -> None
     t.label("ML-NET-04", "ML-NET-04:0002", "SLOW")
     plain = t.party("PLAIN")  # ordinary population: never labelled, whatever it does
     _pass_through(t, plain, T0)
-    extra, report = cross_labels(t.frames())
+    extra, report = cross_labels(t.frames(), READINGS)
     hop_txns = sorted(r["txn_id"] for r in t.rows["transactions"] if hop in (r["from_account"], r["to_account"]))
     inst = "TF-PASS-01:ML-NET-04:0001/HOP"
     assert extra.filter(pl.col("role") == "subject").to_dicts() == [
@@ -91,7 +95,7 @@ def test_the_pass_through_reading_follows_the_catalogue_threshold(share: float, 
     acct = t.party("M1")
     t.txn(T0, "EXT-IN", acct, 22000)
     t.txn(T0 + timedelta(hours=20), acct, "EXT-OUT", round(22000 * share, 2))
-    extra, _ = cross_labels(t.frames())
+    extra, _ = cross_labels(t.frames(), READINGS)
     assert extra.filter(pl.col("role") == "subject").height == expected
 
 
@@ -106,14 +110,14 @@ def test_the_pass_through_reading_lets_money_arrived_first_leave_first() -> None
     t.txn(T0 + timedelta(days=2), acct, "EXT-OUT", 14000)
     t.txn(T0 + timedelta(days=3, hours=6), acct, "EXT-OUT", 16000)
     # both credits left within 72 hours; the last 6,000 came out of the earlier balance
-    extra, _ = cross_labels(t.frames())
+    extra, _ = cross_labels(t.frames(), READINGS)
     assert extra.filter(pl.col("role") == "subject")["entity_id"].to_list() == ["H1"]
     late = Tables()
     late.label("ML-NET-05", "ML-NET-05:0001", "H1")
     acct = late.party("H1")
     late.txn(T0, "EXT-IN", acct, 24000)
     late.txn(T0 + timedelta(days=3, hours=1), acct, "EXT-OUT", 24000)  # one hour too late
-    assert cross_labels(late.frames())[0].height == 0
+    assert cross_labels(late.frames(), READINGS)[0].height == 0
 
 
 def test_corridor_npo_diversion_and_listed_names() -> None:
@@ -135,7 +139,7 @@ def test_corridor_npo_diversion_and_listed_names() -> None:
     payer = t.party("S1")
     t.txn(T0, payer, "EXT-X", 900, beneficiary_name=listed()[0].full.title())
     t.label("ML-NET-06", "ML-NET-06:0001", "S1")
-    extra, report = cross_labels(t.frames())
+    extra, report = cross_labels(t.frames(), READINGS)
     got = {(r["typology_id"], r["entity_id"]) for r in extra.filter(pl.col("role") == "subject").to_dicts()}
     assert got == {("TF-XB-01", "F1"), ("TF-NPO-01", "N1"), ("SAN-02", "S1")}
     evidence = {(r["typology_id"], r["entity_id"]) for r in extra.filter(pl.col("role") == "evidence").to_dicts()}
@@ -148,7 +152,7 @@ def test_a_party_already_labelled_for_the_typology_gets_no_second_label() -> Non
     _pass_through(t, t.party("P1"), T0)
     t.label("TF-PASS-01", "TF-PASS-01:0001", "P1")
     t.label("ML-NET-04", "ML-NET-04:0001", "P1")
-    extra, _ = cross_labels(t.frames())
+    extra, _ = cross_labels(t.frames(), READINGS)
     assert extra.height == 0
 
 
@@ -156,14 +160,14 @@ def test_a_lookalike_meeting_a_definition_is_reported_not_labelled() -> None:
     t = Tables()
     _pass_through(t, t.party("L1"), T0)
     t.label("benign:chain_with_retention", "benign:chain_with_retention:0001", "L1")
-    extra, report = cross_labels(t.frames())
+    extra, report = cross_labels(t.frames(), READINGS)
     assert extra.height == 0
     assert report["lookalikes_meeting"] == {"benign:chain_with_retention": ["TF-PASS-01"]}
 
 
 @pytest.mark.parametrize("profile", ["default", "hard"])
 def test_generated_lookalikes_meet_no_definition(tmp_path: Path, profile: str) -> None:
-    m = write(tmp_path, make_config(seed=5, transactions=60_000, profile=profile))
+    m = write(tmp_path, make_config(UNITS, seed=5, transactions=60_000, profile=profile), UNITS)
     assert m["lookalikes_meeting_other_definitions"] == {}
     assert m["cross_labelled"].get("TF-PASS-01", 0) > 0  # layering hops and cycle members pass money on
     lab = pl.read_parquet(tmp_path / "labels.parquet")

@@ -7,7 +7,6 @@ documented in the README's generator section.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -18,27 +17,22 @@ from datagen.generate import make_config, write
 from datagen.verify import verify
 from engine.errors import CtfmonError
 from engine.schema import ACCOUNT_TYPES, CHANNELS, LABELS, PARTY_TYPES, TABLES
+from typologies import registry
 
-SHARED = Path(__file__).parents[2] / "shared"
+UNITS = registry.units()
+READINGS = {tid: u.reading for tid, u in UNITS.items() if u.reading is not None}
 N = 20_000
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("gen")
-    write(out, make_config(seed=42, transactions=N))
+    write(out, make_config(UNITS, seed=42, transactions=N), UNITS)
     return out
 
 
 def _read(d: Path, table: str) -> pl.DataFrame:
     return pl.read_parquet(d / f"{table}.parquet")
-
-
-def _catalogue_ids() -> list[str]:
-    path = SHARED / "TYPOLOGIES.md"
-    if not path.exists():
-        pytest.skip("shared/TYPOLOGIES.md not beside the checkout")
-    return sorted(set(re.findall(r"^\| ((?:TF|ML|SAN)-[A-Z0-9-]+) \|", path.read_text(), flags=re.M)))
 
 
 def test_files_and_columns_follow_the_contract(data: Path) -> None:
@@ -58,9 +52,9 @@ def test_files_and_columns_follow_the_contract(data: Path) -> None:
 def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path) -> None:
     args = dict(transactions=5_000, days=120, fmt="csv")
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
-    write(a, make_config(seed=9, **args))
-    write(b, make_config(seed=9, **args))
-    write(c, make_config(seed=10, **args))
+    write(a, make_config(UNITS, seed=9, **args), UNITS)
+    write(b, make_config(UNITS, seed=9, **args), UNITS)
+    write(c, make_config(UNITS, seed=10, **args), UNITS)
     names = sorted(p.name for p in a.iterdir())
     assert names == sorted(p.name for p in b.iterdir())
     for n in names:
@@ -70,7 +64,7 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path) -> None:
 
 def test_parquet_is_byte_identical(tmp_path: Path, data: Path) -> None:
     again = tmp_path / "again"
-    write(again, make_config(seed=42, transactions=N))
+    write(again, make_config(UNITS, seed=42, transactions=N), UNITS)
     for p in sorted(data.iterdir()):
         assert p.read_bytes() == (again / p.name).read_bytes(), p.name
 
@@ -100,7 +94,8 @@ def test_labels_reference_existing_rows(data: Path) -> None:
 
 
 def test_every_catalogue_typology_is_planted_with_a_lookalike(data: Path) -> None:
-    ids = _catalogue_ids()
+    # the registered typologies: tests/test_catalogue.py checks them against docs/catalogue.md
+    ids = sorted(UNITS)
     assert len(ids) == 23
     manifest = json.loads((data / "manifest.json").read_text())
     labels = _read(data, "labels")
@@ -113,7 +108,7 @@ def test_every_catalogue_typology_is_planted_with_a_lookalike(data: Path) -> Non
 
 
 def test_planted_instances_satisfy_and_lookalikes_do_not(data: Path) -> None:
-    res = verify(data)
+    res = verify(data, READINGS)
     assert len(res) >= 15
     for tid, r in res.items():
         assert r["positives"] >= 3 and r["positives_ok"] == r["positives"], (tid, r)
@@ -182,8 +177,8 @@ def test_mcc_and_timestamps_are_well_formed(data: Path) -> None:
 
 def test_inject_errors_counts_match_the_rows_written(tmp_path: Path) -> None:
     clean, dirty = tmp_path / "clean", tmp_path / "dirty"
-    write(clean, make_config(seed=4, transactions=5_000, fmt="csv"))
-    m = write(dirty, make_config(seed=4, transactions=5_000, fmt="csv", inject_errors=0.03))
+    write(clean, make_config(UNITS, seed=4, transactions=5_000, fmt="csv"), UNITS)
+    m = write(dirty, make_config(UNITS, seed=4, transactions=5_000, fmt="csv", inject_errors=0.03), UNITS)
     inj = m["injected_errors"]
     assert set(inj) == {"parties", "accounts", "transactions", "cash_declarations", "trade_documents"}
     for table, kinds in inj.items():
@@ -206,17 +201,18 @@ def test_inject_errors_counts_match_the_rows_written(tmp_path: Path) -> None:
 
 def test_bad_arguments_raise_a_user_error() -> None:
     with pytest.raises(CtfmonError, match="--typologies"):
-        make_config(seed=1, transactions=5000, typologies="TF-NOPE-01")
+        make_config(UNITS, seed=1, transactions=5000, typologies="TF-NOPE-01")
     with pytest.raises(CtfmonError, match="--format"):
-        make_config(seed=1, transactions=5000, fmt="xlsx")
+        make_config(UNITS, seed=1, transactions=5000, fmt="xlsx")
     with pytest.raises(CtfmonError, match="--profile"):
-        make_config(seed=1, transactions=5000, profile="extreme")
-    cfg = make_config(seed=1, transactions=5000, typologies="tf-cash-01, SAN-01")
+        make_config(UNITS, seed=1, transactions=5000, profile="extreme")
+    cfg = make_config(UNITS, seed=1, transactions=5000, typologies="tf-cash-01, SAN-01")
     assert cfg.typologies == ("SAN-01", "TF-CASH-01")
 
 
 def test_selected_typologies_only(tmp_path: Path) -> None:
-    m = write(tmp_path, make_config(seed=3, transactions=5_000, typologies="TF-CASH-01,ML-NET-03", fmt="jsonl"))
+    m = write(tmp_path, make_config(UNITS, seed=3, transactions=5_000, typologies="TF-CASH-01,ML-NET-03", fmt="jsonl"),
+              UNITS)
     assert set(m["planted"]) == {"TF-CASH-01", "ML-NET-03"}
     lab = pl.read_ndjson(tmp_path / "labels.jsonl")
     # plus TF-PASS-01: cycle members pass the money straight on
@@ -228,11 +224,11 @@ def test_selected_typologies_only(tmp_path: Path) -> None:
 
 
 def test_hard_profile_is_subtler_and_has_more_lookalikes(tmp_path: Path, data: Path) -> None:
-    m = write(tmp_path, make_config(seed=42, transactions=N, profile="hard"))
+    m = write(tmp_path, make_config(UNITS, seed=42, transactions=N, profile="hard"), UNITS)
     base = json.loads((data / "manifest.json").read_text())
     assert m["arguments"]["profile"] == "hard"
     assert sum(m["benign"].values()) == 2 * sum(base["benign"].values())
-    res = verify(tmp_path)
+    res = verify(tmp_path, READINGS)
     pos = sum(int(r["positives"]) for r in res.values())  # type: ignore[call-overload]
     ok = sum(int(r["positives_ok"]) for r in res.values())  # type: ignore[call-overload]
     assert ok >= 0.85 * pos

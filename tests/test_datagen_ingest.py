@@ -9,6 +9,9 @@ import pytest
 
 from datagen.generate import make_config, write
 from engine import ingest, store
+from typologies import registry
+
+UNITS = registry.units()
 
 #: error kind -> text the quarantine reason must contain
 REASONS = {
@@ -32,7 +35,7 @@ REASONS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
 def test_generated_data_ingests_without_quarantine(tmp_path: Path, fmt: str) -> None:
-    m = write(tmp_path / "data", make_config(seed=21, transactions=20_000, fmt=fmt))
+    m = write(tmp_path / "data", make_config(UNITS, seed=21, transactions=20_000, fmt=fmt), UNITS)
     con = store.connect(":memory:")
     results, failed, _skipped = ingest.ingest_paths(con, [tmp_path / "data"])
     assert not failed
@@ -47,7 +50,8 @@ def test_generated_data_ingests_without_quarantine(tmp_path: Path, fmt: str) -> 
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_injected_errors_are_all_quarantined_with_their_reason(tmp_path: Path, fmt: str) -> None:
-    m = write(tmp_path / "data", make_config(seed=22, transactions=8_000, fmt=fmt, inject_errors=0.02))
+    m = write(tmp_path / "data", make_config(UNITS, seed=22, transactions=8_000, fmt=fmt, inject_errors=0.02),
+              UNITS)
     con = store.connect(":memory:")
     results, failed, _ = ingest.ingest_paths(con, [tmp_path / "data"])
     assert not failed

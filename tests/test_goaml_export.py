@@ -114,10 +114,12 @@ def test_state_gate_and_unknown_case(con) -> None:
         goaml.export_case(con, "NOPE")
 
 
-def test_indicator_table_codes_are_schema_codes() -> None:
-    table = goaml.indicator_map()
-    assert "*" in table and table["TF-CASH-01"][0] == "STRUC"
-    assert goaml.indicators_for(["UNKNOWN-1"]) == list(table["*"])
+def test_indicators_come_from_the_recorded_typology_metadata(con) -> None:
+    assert goaml.indicators_for(con, ["TF-CASH-01", "TF-XB-01"]) == ["STRUC", "ML002", "TFFTH", "HRJWT"]
+    assert goaml.indicators_for(con, ["UNKNOWN-1"]) == ["SCTFS"]  # no metadata on record: the fallback
+    con.execute("UPDATE typology_catalogue SET goaml_indicators = ['NOPE'] WHERE typology_id = 'TF-CASH-01'")
+    with pytest.raises(CtfmonError, match="'NOPE' of typologies TF-CASH-01 is not a code of report_indicator_type"):
+        goaml.indicators_for(con, ["TF-CASH-01"])
 
 
 def test_invalid_xml_is_refused() -> None:

@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from test_graph_detectors import T0, World, days
+from graph_support import T0, World, days
 from typer.testing import CliRunner
 
 from engine import graph

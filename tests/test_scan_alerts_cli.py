@@ -71,8 +71,9 @@ def test_scan_command_rejects_bad_params(dbfile):
 
 
 def test_scan_command_exits_1_when_a_typology_fails(dbfile, monkeypatch):
+    from engine.detect.catalogue import Catalogue
+    from engine.detect.typology import Typology
     from typologies import registry
-    from typologies.base import Typology
 
     class Boom(Typology):
         id = "TEST-BOOM"
@@ -82,8 +83,8 @@ def test_scan_command_exits_1_when_a_typology_fails(dbfile, monkeypatch):
         def detect(self, ctx):
             raise RuntimeError("no")
 
-    fake = {**registry.all_typologies(), "TEST-BOOM": Boom}
-    monkeypatch.setattr(registry, "all_typologies", lambda: fake)
+    fake = Catalogue([*registry.catalogue().values(), Boom])
+    monkeypatch.setattr(registry, "catalogue", lambda: fake)
     r = runner.invoke(app, ["scan", "--db", str(dbfile), "--typologies", "TEST-BOOM,TF-CASH-01"])
     assert r.exit_code == 1
 

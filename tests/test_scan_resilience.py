@@ -15,8 +15,10 @@ from api.app import create_app
 from engine import audit, scan, schedule, store
 from engine.cli import app
 from engine.schedule import ScheduleService, SharedDatabase
+from typologies import registry
 
 runner = CliRunner()
+CATALOGUE = registry.catalogue()
 
 
 def _poison(con) -> None:  # type: ignore[no-untyped-def]
@@ -44,7 +46,7 @@ def poisoned(tmp_path: Path) -> Path:
 
 def test_implausible_timestamps_are_left_out_of_the_window_with_a_warning(poisoned: Path) -> None:
     with store.connect(poisoned) as con:
-        result = scan.run_scan(con)
+        result = scan.run_scan(con, CATALOGUE)
         stored = con.execute("SELECT status, warnings FROM scans WHERE scan_id = ?", [result.scan_id]).fetchone()
     assert result.status == "completed" and result.errors == {}
     assert (result.window_start.year, result.window_end.year) == (2026, 2026)
@@ -57,7 +59,7 @@ def test_implausible_timestamps_are_left_out_of_the_window_with_a_warning(poison
 def test_every_typology_runs_although_history_holds_year_0(poisoned: Path) -> None:
     """TF-DORM-01 reads the whole history and the accounts' opening dates."""
     with store.connect(poisoned) as con:
-        result = scan.run_scan(con, typology_ids=["TF-DORM-01", "TF-CASH-01", "TF-PASS-01"])
+        result = scan.run_scan(con, CATALOGUE, typology_ids=["TF-DORM-01", "TF-CASH-01", "TF-PASS-01"])
         raw = con.execute("SELECT CAST(opened_on AS VARCHAR) FROM accounts WHERE account_id = 'A0'").fetchone()
     assert result.errors == {}
     assert raw[0].startswith("0001-01-01")  # nothing changed on disk: the scan read through views
@@ -89,8 +91,9 @@ def test_a_scheduled_run_over_implausible_rows_completes(poisoned: Path) -> None
     try:
         with db.writing() as con:
             sid = schedule.create_schedule(
-                con, {"name": "n", "trigger": "interval", "interval_seconds": 60}, actor="t")["schedule_id"]
-        out = ScheduleService(db).run(sid)
+                con, {"name": "n", "trigger": "interval", "interval_seconds": 60}, actor="t",
+                catalogue=CATALOGUE)["schedule_id"]
+        out = ScheduleService(db, CATALOGUE).run(sid)
         assert out is not None and out["status"] == "completed" and out["error"] is None
     finally:
         db.close()
@@ -102,10 +105,11 @@ def test_a_scheduled_run_that_cannot_start_is_a_failed_scan_with_an_audit_entry(
         with db.writing() as con:
             seed_world(con)
             sid = schedule.create_schedule(con, {"name": "cash", "trigger": "interval", "interval_seconds": 60,
-                                                 "typology_ids": ["TF-CASH-01"]}, actor="t")["schedule_id"]
+                                                 "typology_ids": ["TF-CASH-01"]}, actor="t",
+                                                 catalogue=CATALOGUE)["schedule_id"]
             # an override stored by an older version that today's validation refuses
             con.execute("INSERT INTO typology_params VALUES ('TF-CASH-01', '{\"threshold\": -5}', now())")
-        out = ScheduleService(db).run(sid)
+        out = ScheduleService(db, CATALOGUE).run(sid)
         assert out is not None and out["status"] == "failed" and "threshold" in out["error"]
         with db.reading() as con:
             row = con.execute("SELECT status, errors, triggered_by FROM scans WHERE scan_id = ?",
@@ -156,7 +160,7 @@ def test_a_scan_start_marks_earlier_running_scans_failed_but_not_its_own(tmp_pat
             # a second scan starting meanwhile (same process) must not mark this one
             assert scan.mark_interrupted(con) == []
 
-        result = scan.run_scan(con, typology_ids=["TF-CASH-01"], on_progress=progress)
+        result = scan.run_scan(con, CATALOGUE, typology_ids=["TF-CASH-01"], on_progress=progress)
         rows = dict(con.execute("SELECT scan_id, status FROM scans").fetchall())
     assert rows == {"SC-KILLED": "failed", result.scan_id: "completed"}
     assert seen == ["running", "running"]  # start and done of the one typology

@@ -12,6 +12,9 @@ from test_api_support import seed_world
 from engine import schedule
 from engine.errors import CtfmonError
 from engine.schedule import ScheduleService, SharedDatabase
+from typologies import registry
+
+CATALOGUE = registry.catalogue()
 
 SPEC = {"name": "cash hourly", "trigger": "interval", "interval_seconds": 3600, "typology_ids": ["TF-CASH-01"]}
 
@@ -29,16 +32,16 @@ def test_schedules_survive_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "r.duckdb"
     db = SharedDatabase(path)
     with db.writing() as con:
-        sid = schedule.create_schedule(con, {**SPEC, "trigger": "cron", "cron": "30 3 * * *"}, actor="t")["schedule_id"]
-        off = schedule.create_schedule(con, {**SPEC, "name": "off", "enabled": False}, actor="t")["schedule_id"]
-    svc = ScheduleService(db)
+        sid = schedule.create_schedule(con, {**SPEC, "trigger": "cron", "cron": "30 3 * * *"}, actor="t", catalogue=CATALOGUE)["schedule_id"]
+        off = schedule.create_schedule(con, {**SPEC, "name": "off", "enabled": False}, actor="t", catalogue=CATALOGUE)["schedule_id"]
+    svc = ScheduleService(db, CATALOGUE)
     assert svc.start() == 1
     first = svc.next_run(sid)
     assert first is not None and first.endswith("03:30:00+00:00")
     svc.shutdown()
     db.close()
     db2 = SharedDatabase(path)  # a new process would do the same
-    svc2 = ScheduleService(db2)
+    svc2 = ScheduleService(db2, CATALOGUE)
     try:
         assert svc2.start() == 1
         assert svc2.next_run(sid) == first and svc2.next_run(off) is None
@@ -51,8 +54,8 @@ def test_schedules_survive_a_restart(tmp_path: Path) -> None:
 
 def test_interval_schedule_fires_and_records_scan(db: SharedDatabase) -> None:
     with db.writing() as con:
-        sid = schedule.create_schedule(con, {**SPEC, "interval_seconds": 1}, actor="t")["schedule_id"]
-    svc = ScheduleService(db)
+        sid = schedule.create_schedule(con, {**SPEC, "interval_seconds": 1}, actor="t", catalogue=CATALOGUE)["schedule_id"]
+    svc = ScheduleService(db, CATALOGUE)
     svc.start()
     try:
         deadline = time.time() + 60
@@ -80,15 +83,15 @@ def test_two_runs_of_one_schedule_never_overlap(db: SharedDatabase, monkeypatch:
     started = threading.Event()
     release = threading.Event()
 
-    def slow_scan(con, **kw):
+    def slow_scan(con, catalogue, **kw):
         started.set()
         release.wait(30)
-        return real(con, **kw)
+        return real(con, catalogue, **kw)
 
     monkeypatch.setattr(scan, "run_scan", slow_scan)
     with db.writing() as con:
-        sid = schedule.create_schedule(con, SPEC, actor="t")["schedule_id"]
-    svc = ScheduleService(db)
+        sid = schedule.create_schedule(con, SPEC, actor="t", catalogue=CATALOGUE)["schedule_id"]
+    svc = ScheduleService(db, CATALOGUE)
     results: list[object] = []
     t = threading.Thread(target=lambda: results.append(svc.run(sid)))
     t.start()
@@ -108,8 +111,8 @@ def test_validation_and_missing_schedule(db: SharedDatabase) -> None:
                     {**SPEC, "trigger": "cron", "cron": "* * *"}, {**SPEC, "name": " "},
                     {**SPEC, "lookback_days": 0}):
             with pytest.raises(CtfmonError):
-                schedule.create_schedule(con, bad, actor="t")
+                schedule.create_schedule(con, bad, actor="t", catalogue=CATALOGUE)
         with pytest.raises(CtfmonError):
-            schedule.update_schedule(con, "SCH-none", {"name": "x"}, actor="t")
-    svc = ScheduleService(db)
+            schedule.update_schedule(con, "SCH-none", {"name": "x"}, actor="t", catalogue=CATALOGUE)
+    svc = ScheduleService(db, CATALOGUE)
     assert svc.run("SCH-none") is None

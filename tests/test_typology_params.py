@@ -12,8 +12,10 @@ from typer.testing import CliRunner
 from engine import scan, schedule, store
 from engine.cli import app
 from engine.errors import CtfmonError
+from typologies import registry
 
 runner = CliRunner()
+CATALOGUE = registry.catalogue()
 
 #: (typology, parameter, value as typed on the command line, words the refusal must contain)
 BAD = [
@@ -47,7 +49,7 @@ def test_typologies_set_refuses_values_that_break_detection(dbfile: Path, tid: s
     assert r.exit_code == 2, r.output
     assert f"typology {tid}: parameter {name!r}" in r.output and words in r.output.replace("\n", "")
     with store.connect(dbfile, read_only=True) as con:
-        assert scan.get_typology_overrides(con, tid) == {}
+        assert scan.get_typology_overrides(con, CATALOGUE.typology(tid)) == {}
 
 
 @pytest.mark.parametrize(("tid", "name", "raw", "words"), BAD[:6])
@@ -64,7 +66,7 @@ def test_sensible_values_and_exclusion_lists_still_pass(dbfile: Path) -> None:
                             "trade_reference_words=INVOICE,SUPPLIER", "--db", str(dbfile)])
     assert r.exit_code == 0, r.output
     with store.connect(dbfile, read_only=True) as con:
-        assert scan.get_typology_params(con, "TF-XB-01")["channels"] == ("wire", "remittance")
+        assert scan.get_typology_params(con, CATALOGUE.typology("TF-XB-01"))["channels"] == ("wire", "remittance")
 
 
 def test_put_params_answers_4xx_and_stores_nothing() -> None:
@@ -95,6 +97,7 @@ def test_a_schedule_over_a_typology_with_broken_stored_params_is_refused(dbfile:
         con.execute("INSERT INTO typology_params VALUES ('TF-XB-01', '{\"channels\": []}', now())")
         with pytest.raises(CtfmonError, match="parameter 'channels': must not be empty") as err:
             schedule.create_schedule(con, {"name": "xb", "trigger": "cron", "cron": "0 2 * * *",
-                                           "typology_ids": ["TF-XB-01"]}, actor="t")
+                                           "typology_ids": ["TF-XB-01"]}, actor="t",
+                                   catalogue=CATALOGUE)
         assert err.value.http_status == 422
         assert schedule.list_schedules(con) == []

@@ -45,34 +45,5 @@ def txn(con: duckdb.DuckDBPyConnection, txn_id: str, ts: datetime, channel: str,
     return txn_id
 
 
-def decl(con: duckdb.DuckDBPyConnection, declaration_id: str, ts: datetime, amount: float,
-         traveller_name: str = "Traveller", direction: str = "inbound", origin: str = "AE",
-         destination: str = "US", declared: bool = True, **kw: Any) -> str:
-    _insert(con, "cash_declarations", {
-        "declaration_id": declaration_id, "timestamp": ts, "traveller_name": traveller_name,
-        "direction": direction, "port": "JFK", "origin_country": origin,
-        "destination_country": destination, "amount": amount, "currency": "USD",
-        "amount_base": amount, "declared": declared, **kw})
-    return declaration_id
-
-
 def days(n: float) -> timedelta:
     return timedelta(days=n)
-
-
-def scan_alerts(con: duckdb.DuckDBPyConnection, typology_id: str, **params: Any) -> list[dict[str, Any]]:
-    """Run one typology over all loaded data and return its stored alerts (subject order)."""
-    import json
-
-    from engine.scan import run_scan
-
-    res = run_scan(con, typology_ids=[typology_id], params={typology_id: params} if params else None)
-    assert not res.errors, res.errors
-    rows = con.sql(
-        "SELECT alert_id, subject_type, subject_id, score, window_start, window_end, evidence, explanation, "
-        "CAST(details AS VARCHAR) AS details FROM alerts WHERE typology_id = ? AND scan_id = ? "
-        "ORDER BY subject_id, window_start", params=[typology_id, res.scan_id]).pl().to_dicts()
-    for r in rows:
-        r["details"] = json.loads(r["details"])
-        r["evidence"] = sorted(r["evidence"])
-    return rows

@@ -1,1 +1,2 @@
-"""Typology detectors: one module per typology id (see typologies.base)."""
+"""Detection content: one folder per typology (``typologies/<id>/``), discovered by
+:mod:`typologies.registry`; ``_common`` holds helpers the detectors share."""

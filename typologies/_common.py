@@ -1,4 +1,5 @@
-"""Small helpers shared by detectors: number and country formatting for explanations, score shaping."""
+"""Small helpers shared by detectors: number and country formatting for explanations, score
+shaping, the base currency and the organisation-name pattern their SQL binds."""
 
 from __future__ import annotations
 
@@ -7,7 +8,38 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import duckdb
 import pycountry
+
+from engine.config import get_settings
+
+#: Words that make an unknown counterparty's name look like an organisation rather than a
+#: person (legal forms and common organisation nouns, matched as whole words, upper case).
+ORG_NAME_WORDS: tuple[str, ...] = (
+    "LTD", "LIMITED", "LLC", "LLP", "INC", "INCORPORATED", "CORP", "CORPORATION", "CO", "COMPANY",
+    "GMBH", "AG", "SA", "SAS", "SARL", "SRL", "SPA", "BV", "NV", "PLC", "PTE", "PTY", "KG", "OY", "AB",
+    "AS", "JSC", "PJSC", "OOO", "ZAO", "FZE", "FZCO", "WLL", "TRADING", "GROUP", "HOLDING",
+    "HOLDINGS", "INDUSTRIES", "ENTERPRISES", "INTERNATIONAL", "BANK", "FOUNDATION", "ASSOCIATION",
+    "CHARITY", "TRUST", "SOCIETY", "INSTITUTE", "UNIVERSITY", "SCHOOL", "HOSPITAL", "CLINIC",
+    "MINISTRY", "AGENCY", "COUNCIL", "FUND", "RELIEF", "MISSION", "CHURCH", "MOSQUE", "SERVICES",
+    "SOLUTIONS", "LOGISTICS", "IMPORT", "EXPORT", "SUPPLIES", "STORE", "SHOP", "MARKET",
+)
+#: Regular expression (bound as ``$org_name_pattern``) matching such a name, upper-cased.
+ORG_NAME_PATTERN = r"(^|[^A-Z])(" + "|".join(ORG_NAME_WORDS) + r")([^A-Z]|$)"
+
+
+def part_count(con: duckdb.DuckDBPyConnection, table: str, rows_per_part: int) -> int:
+    """How many parts of about ``rows_per_part`` rows to take the temp table ``table`` in (at
+    least 1).  A grouped step run part by part (rows split by ``hash(key) % $parts = $part``,
+    on a key the groups never straddle) keeps its hash tables the same size, and its time per
+    row, as the data grows."""
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    return max(1, math.ceil(rows / rows_per_part))
+
+
+def base_currency() -> str:
+    """The currency of the ``*_base`` columns (settings ``base_currency``)."""
+    return get_settings().base_currency
 
 
 def money(x: float | int | Any, currency: str = "USD") -> str:
@@ -48,52 +80,6 @@ def combine(base: float, *boosts: float) -> float:
     for b in boosts:
         s = 1.0 - (1.0 - s) * (1.0 - clamp01(b))
     return clamp01(s)
-
-
-# --------------------------------------------------------------------------- SQL helpers
-#: Party subject of an account: its owner when on file, else the account itself.
-def subject_columns(account_expr: str, owner_expr: str) -> str:
-    """SQL select-list fragment giving ``subject_type`` and ``subject_id`` for an account.
-
-    ``account_expr`` is the account id column, ``owner_expr`` the joined ``accounts.party_id``.
-    """
-    return (
-        f"CASE WHEN {owner_expr} IS NOT NULL AND {owner_expr} <> '' THEN 'party' ELSE 'account' END "
-        f"AS subject_type, "
-        f"CASE WHEN {owner_expr} IS NOT NULL AND {owner_expr} <> '' THEN {owner_expr} "
-        f"ELSE {account_expr} END AS subject_id"
-    )
-
-
-def islands_sql(source: str, keys: str, start: str = "s", end: str = "e") -> str:
-    """Merge overlapping intervals ``[start, end]`` per ``keys`` into maximal bursts.
-
-    ``source`` is a relation (CTE name) with columns ``keys``, ``start`` and ``end``; the
-    result has ``keys``, ``burst_no``, ``burst_start`` and ``burst_end``.  Standard
-    gaps-and-islands: an interval opens a new burst when it starts after every earlier
-    interval of the same key has ended.
-    """
-    return f"""
-    SELECT {keys}, burst_no, min({start}) AS burst_start, max({end}) AS burst_end
-    FROM (
-      SELECT {keys}, {start}, {end},
-             sum(new_burst) OVER (PARTITION BY {keys} ORDER BY {start}, {end}
-                                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS burst_no
-      FROM (
-        SELECT {keys}, {start}, {end},
-               CASE WHEN {start} <= max({end}) OVER (PARTITION BY {keys} ORDER BY {start}, {end}
-                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                    THEN 0 ELSE 1 END AS new_burst
-        FROM {source}
-      ) AS flagged
-    ) AS numbered
-    GROUP BY {keys}, burst_no
-    """
-
-
-def risky_countries_sql() -> str:
-    """Countries of the high-risk jurisdiction list (all categories, incl. border/transit)."""
-    return "SELECT country, max(weight) AS weight, min(category) AS category FROM ref_jurisdiction_risk GROUP BY country"
 
 
 def money_range(lo: float, hi: float, currency: str = "USD") -> str:

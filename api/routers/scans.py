@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import DB, Con, Reader, require
+from api.deps import DB, Con, Reader, Typologies, require
 from api.models import ERROR_RESPONSES, CaseSync, ScanIn, ScanOut, ScanRow
 from api.routers.alerts import naive_utc
 from engine import audit, cases, scan
@@ -32,10 +32,10 @@ def _row(r: tuple[Any, ...]) -> ScanRow:
 
 
 @router.post("", response_model=ScanOut, summary="Run a scan now and sync cases (waits for the result)")
-def start_scan(body: ScanIn, db: DB, user: Runner) -> ScanOut:
+def start_scan(body: ScanIn, db: DB, user: Runner, catalogue: Typologies) -> ScanOut:
     with db.writing() as con:
         result = scan.run_scan(
-            con, as_of=naive_utc(body.as_of), lookback_days=body.lookback_days,
+            con, catalogue, as_of=naive_utc(body.as_of), lookback_days=body.lookback_days,
             typology_ids=body.typology_ids, params=body.params, triggered_by=f"api:{user.name}",
         )
         synced = cases.sync_cases(con, actor=f"api:{user.name}")

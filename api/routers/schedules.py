@@ -31,7 +31,7 @@ def list_schedules(con: Con, _user: Reader, svc: Scheduler) -> list[ScheduleOut]
              summary="Create a schedule (admin)")
 def create_schedule(body: ScheduleIn, db: DB, user: Admin, svc: Scheduler) -> ScheduleOut:
     with db.writing() as con:
-        row = schedule.create_schedule(con, body.model_dump(), actor=user.name)
+        row = schedule.create_schedule(con, body.model_dump(), actor=user.name, catalogue=svc.catalogue)
     svc.apply(row)
     return _out(row, svc)
 
@@ -44,7 +44,8 @@ def get_schedule(schedule_id: str, con: Con, _user: Reader, svc: Scheduler) -> S
 @router.patch("/{schedule_id}", response_model=ScheduleOut, summary="Change a schedule (admin)")
 def update_schedule(schedule_id: str, body: SchedulePatch, db: DB, user: Admin, svc: Scheduler) -> ScheduleOut:
     with db.writing() as con:
-        row = schedule.update_schedule(con, schedule_id, body.model_dump(exclude_unset=True), actor=user.name)
+        row = schedule.update_schedule(con, schedule_id, body.model_dump(exclude_unset=True), actor=user.name,
+                                       catalogue=svc.catalogue)
     svc.apply(row)
     return _out(row, svc)
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import DB, Con, Reader, require
+from api.deps import DB, Con, Reader, Typologies, require
 from api.models import ERROR_RESPONSES, ErrorOut, UtcDatetime
 from api.uploads import saved_upload
 from engine import audit, cases, scan
@@ -218,6 +218,7 @@ class ListLoadOut(BaseModel):
 def load_list(
     db: DB,
     user: ListLoader,
+    catalogue: Typologies,
     file: Annotated[UploadFile, File(description="UN Consolidated List XML or a list CSV")],
     name: Annotated[str | None, Form(max_length=64, description="list name (default UN, or the CSV's stem)")] = None,
     confirm: Annotated[bool, Form(description="load although it drops more than list_max_drop_share")] = False,
@@ -232,7 +233,8 @@ def load_list(
             "removed": len(res.diff.get("removed", [])), "already_loaded": res.already_loaded}))
         scan_id = None
         if rescreen:
-            result = scan.run_scan(con, typology_ids=["SAN-01", "SAN-02"], triggered_by=f"api:{user.name}")
+            result = scan.run_scan(con, catalogue, typology_ids=["SAN-01", "SAN-02"],
+                                   triggered_by=f"api:{user.name}")
             cases.sync_cases(con, actor=f"api:{user.name}")
             scan_id = result.scan_id
     changes = {k: len(v) for k, v in res.diff.items()}

@@ -4,40 +4,41 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import duckdb
 from fastapi import APIRouter, Depends
 
-from api.deps import DB, Con, Reader, require
+from api.deps import DB, Con, Reader, Typologies, require
 from api.models import ERROR_RESPONSES, ParamsIn, TypologyOut
 from engine import audit, scan
 from engine.auth import User
-from typologies import registry
+from engine.detect.typology import Typology
 
 router = APIRouter(prefix="/typologies", tags=["typologies"], responses=ERROR_RESPONSES)
 
 Admin = Annotated[User, Depends(require("typology.params"))]
 
 
-def _out(con: object, typology_id: str) -> TypologyOut:
-    typ = registry.get(typology_id)
-    return TypologyOut(**typ.describe(), effective=scan.get_typology_params(con, typology_id))
+def _out(con: duckdb.DuckDBPyConnection, typ: type[Typology]) -> TypologyOut:
+    params = scan.effective_params(con, typ)
+    return TypologyOut(**typ.describe(params), effective=params.model_dump())
 
 
 @router.get("", response_model=list[TypologyOut], summary="Every typology with its parameters")
-def list_typologies(con: Con, _user: Reader) -> list[TypologyOut]:
-    return [_out(con, tid) for tid in registry.all_typologies()]
+def list_typologies(con: Con, _user: Reader, catalogue: Typologies) -> list[TypologyOut]:
+    return [_out(con, typ) for typ in catalogue.values()]
 
 
 @router.get("/{typology_id}", response_model=TypologyOut, summary="One typology")
-def get_typology(typology_id: str, con: Con, _user: Reader) -> TypologyOut:
-    return _out(con, typology_id)
+def get_typology(typology_id: str, con: Con, _user: Reader, catalogue: Typologies) -> TypologyOut:
+    return _out(con, catalogue.typology(typology_id))
 
 
 @router.put("/{typology_id}/params", response_model=TypologyOut, summary="Set parameter values (admin)")
-def set_params(typology_id: str, body: ParamsIn, db: DB, user: Admin) -> TypologyOut:
+def set_params(typology_id: str, body: ParamsIn, db: DB, user: Admin, catalogue: Typologies) -> TypologyOut:
+    typ = catalogue.typology(typology_id)
     with db.writing() as con:
-        registry.get(typology_id)
-        before = scan.get_typology_params(con, typology_id)
-        after = scan.set_typology_params(con, typology_id, body.values)
+        before = scan.get_typology_params(con, typ)
+        after = scan.set_typology_params(con, typ, body.values)
         audit.record(con, audit.AuditEvent(user.name, "typology.params", "typology", typology_id,
                                            before, after))
-        return _out(con, typology_id)
+        return _out(con, typ)

@@ -17,6 +17,7 @@ from typing import Any
 
 from engine import audit, cases, scan
 from engine.auth import User
+from engine.detect.catalogue import Catalogue
 from engine.errors import CtfmonError
 from engine.schedule import SharedDatabase
 from engine.store import now_utc
@@ -42,8 +43,9 @@ class ScanJob:
 
 
 class ScanJobs:
-    def __init__(self, db: SharedDatabase) -> None:
+    def __init__(self, db: SharedDatabase, catalogue: Catalogue) -> None:
         self.db = db
+        self.catalogue = catalogue
         self._jobs: dict[str, ScanJob] = {}
         self._guard = threading.Lock()
 
@@ -74,7 +76,7 @@ class ScanJobs:
         try:
             with self.db.writing() as con:
                 job.status = "running"
-                result = scan.run_scan(con, as_of=as_of, lookback_days=lookback_days,
+                result = scan.run_scan(con, self.catalogue, as_of=as_of, lookback_days=lookback_days,
                                        typology_ids=typology_ids, triggered_by=job.tag)
                 job.scan_id = result.scan_id
                 synced = cases.sync_cases(con, actor=f"ui:{user.name}")

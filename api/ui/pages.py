@@ -42,7 +42,6 @@ from engine.cases import DISPOSITIONS, OPEN_STATES, STATES
 from engine.errors import CtfmonError, NotFound
 from engine.reports import goaml
 from engine.store import now_utc
-from typologies import registry
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +138,7 @@ def _error(request: Request, user: User | None, exc: CtfmonError, *, title: str 
 def _scan_jobs(request: Request) -> ScanJobs:
     jobs = getattr(request.app.state, "ui_scan_jobs", None)
     if jobs is None:
-        jobs = ScanJobs(db_of(request))
+        jobs = ScanJobs(db_of(request), request.app.state.catalogue)
         request.app.state.ui_scan_jobs = jobs
     return jobs
 
@@ -426,15 +425,15 @@ def dashboard(request: Request, user: PageUser) -> HTMLResponse:
 
 
 # --------------------------------------------------------------------------- scans
-def _typology_choices() -> list[dict[str, str]]:
-    return [{"id": tid, "name": t.name} for tid, t in sorted(registry.all_typologies().items())]
+def _typology_choices(request: Request) -> list[dict[str, str]]:
+    return [{"id": tid, "name": t.name} for tid, t in request.app.state.catalogue.items()]
 
 
 @router.get("/scans", response_class=HTMLResponse)
 def scans_page(request: Request, user: PageUser) -> HTMLResponse:
     with db_of(request).reading() as con:
         rows = views.recent_scans(con, limit=30)
-    return _render(request, "scans.html", user, scans=rows, typologies=_typology_choices(),
+    return _render(request, "scans.html", user, scans=rows, typologies=_typology_choices(request),
                    can_run=user.can("scan.run"), error=None, form={})
 
 
@@ -469,14 +468,14 @@ def start_scan(
     ids = [t for t in (typology_ids or []) if t] or None
     try:
         need(user, "scan.run")
-        registry.select(ids)
+        request.app.state.catalogue.select(ids)
         job = _scan_jobs(request).start(user, as_of=_parse_as_of(as_of),
                                         lookback_days=_parse_days(lookback_days, "lookback"), typology_ids=ids)
     except CtfmonError as exc:
         with db_of(request).reading() as con:
             rows = views.recent_scans(con, limit=30)
         return _render(request, "scans.html", user, status=exc.http_status, scans=rows,
-                       typologies=_typology_choices(), can_run=user.can("scan.run"), error=exc.message,
+                       typologies=_typology_choices(request), can_run=user.can("scan.run"), error=exc.message,
                        form={"typology_ids": ids or [], "lookback_days": lookback_days, "as_of": as_of})
     return _redirect(f"/ui/scans/run/{job.job_id}")
 
@@ -531,7 +530,7 @@ def _schedules_page(request: Request, user: User, *, error: str | None = None, s
     for r in rows:
         r["next_run_at"] = svc.next_run(r["schedule_id"])
     return _render(request, "schedules.html", user, status=status, schedules=rows,
-                   can_manage=user.can("schedule.manage"), typologies=_typology_choices(), error=error,
+                   can_manage=user.can("schedule.manage"), typologies=_typology_choices(request), error=error,
                    form=form or {"trigger": "cron"})
 
 
@@ -576,7 +575,7 @@ def create_schedule(
                 "typology_ids": [t for t in (typology_ids or []) if t] or None,
                 "lookback_days": _parse_days(lookback_days, "lookback"), "enabled": True}
         with db_of(request).writing() as con:
-            row = schedule.create_schedule(con, spec, actor=user.name)
+            row = schedule.create_schedule(con, spec, actor=user.name, catalogue=request.app.state.catalogue)
         svc.apply(row)
 
     return _schedule_action(request, user, act, f"Schedule {name.strip()!r} created.", form)
@@ -590,7 +589,8 @@ def toggle_schedule(request: Request, schedule_id: str, user: FormUser) -> Respo
     def act() -> None:
         with db_of(request).writing() as con:
             current = schedule.get_schedule(con, schedule_id)
-            row = schedule.update_schedule(con, schedule_id, {"enabled": not current["enabled"]}, actor=user.name)
+            row = schedule.update_schedule(con, schedule_id, {"enabled": not current["enabled"]}, actor=user.name,
+                                           catalogue=request.app.state.catalogue)
         svc.apply(row)
         result.update(row)
 

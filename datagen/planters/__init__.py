@@ -1,17 +1,20 @@
-"""One planter module per typology id (``datagen/planters/<id>.py``), discovered here.
+"""The machinery planters use: :class:`PlantContext` and the toolkit it hands them.
 
-A planter module defines ``TYPOLOGY_ID``, ``plant(ctx)`` (positive instances satisfying the
-catalogue definition, labelled) and ``benign(ctx)`` (look-alikes that come close but do not
-satisfy it, labelled ``benign:<name>``).  Planted subjects are fresh parties with a little
-ordinary background activity.
+A planter is the ``plant.py`` of a typology folder (``typologies/<id>/plant.py``): it defines
+``TYPOLOGY_ID``, ``plant(ctx)`` (positive instances satisfying the catalogue definition,
+labelled) and ``benign(ctx)`` (look-alikes that come close but do not satisfy it, labelled
+``benign:<name>``).  Planted subjects are fresh parties with a little ordinary background
+activity.  Planters import nothing from ``datagen``: everything they build with comes
+through their ``ctx`` (the world's builders, and the toolkit properties ``geo``, ``goods``,
+``listed`` and ``trading``), and the generator receives them from its caller
+(:func:`datagen.generate.build`).
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Protocol
 
 import numpy as np
 
@@ -90,16 +93,42 @@ class PlantContext:
                       if (categories is None or cat in categories) and c in geo.BY_CODE)
         return str(self.choice(pool))
 
+    # -------------------------------------------------------------- toolkit
+    @property
+    def geo(self) -> ModuleType:
+        """:mod:`datagen.geo`: countries with their cities, airports, currencies and regions."""
+        return geo
 
-def modules() -> dict[str, ModuleType]:
-    """Typology id -> planter module, for every module in this package."""
-    out: dict[str, ModuleType] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
-            continue
-        mod = importlib.import_module(f"{__name__}.{info.name}")
-        out[mod.TYPOLOGY_ID] = mod
-    return dict(sorted(out.items()))
+    @property
+    def goods(self) -> ModuleType:
+        """:mod:`datagen.trade`: the traded goods (``GOODS``, ``good(hs)``) and ``AIRLINES``."""
+        from datagen import trade
+
+        return trade
+
+    @property
+    def listed(self) -> ModuleType:
+        """:mod:`datagen.planters._names`: listed names, their variations, ``designated_party``."""
+        from datagen.planters import _names
+
+        return _names
+
+    @property
+    def trading(self) -> ModuleType:
+        """:mod:`datagen.planters._trade`: trader pairs and invoices with their payments."""
+        from datagen.planters import _trade
+
+        return _trade
+
+
+class Planter(Protocol):
+    """What the generator needs of a typology's planter (its ``plant.py`` module)."""
+
+    TYPOLOGY_ID: str
+
+    def plant(self, ctx: PlantContext) -> None: ...
+
+    def benign(self, ctx: PlantContext) -> None: ...
 
 
 def instances_for(transactions: int) -> int:

@@ -1,13 +1,22 @@
-"""Listed names (a small extract of the UN Consolidated List shipped in ``datagen/data``) and
-the realistic variations planters apply to them."""
+"""Listed names (a small extract of the UN Consolidated List shipped in ``datagen/data``),
+the realistic variations planters apply to them, and a designated party made from one (the
+SAN-01 subject that ML-NET-06 also plants as its seed)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from datagen import geo
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
+    from datagen.world import Instance
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "un_names.tsv"
 
@@ -119,3 +128,34 @@ def one_token(entry: Listed, rng: np.random.Generator) -> str:
         if max(a[1] if a else 0, b[1] if b else 0) < 75:
             return name
     return name
+
+
+def _dob(ctx: PlantContext, dob: str) -> date:
+    if len(dob) == 10:
+        return date.fromisoformat(dob)
+    return date(int(dob[:4]), 1, 1) + timedelta(days=int(ctx.rng.integers(0, 365)))
+
+
+def designated_party(ctx: PlantContext, inst: Instance, entity: bool = False) -> tuple[int, int]:
+    """Create a listed party (labelled as a SAN-01 subject on ``inst``); returns (party, account)."""
+    w = ctx.w
+    if entity and entities():
+        e = entities()[int(ctx.rng.integers(len(entities())))]
+        name, _how = vary(e, ctx.rng, "exact" if ctx.rng.random() < 0.5 else "typo")
+        country = e.nationality if e.nationality in geo.BY_CODE else ctx.resident_country()
+        pk, ak = ctx.business(country=country, background=3, name=name, alt_names=list(e.aliases[:1]) or None,
+                              risk_rating="high")
+    else:
+        e = individuals()[int(ctx.rng.integers(len(individuals())))]
+        name, _how = vary(e, ctx.rng)
+        residence = e.nationality if e.nationality in geo.BY_CODE and ctx.rng.random() < 0.4 else ctx.resident_country()
+        alts = [x for x in (e.original_script, e.full.title()) if x and x != name]
+        kw: dict[str, object] = {"name": name, "alt_names": alts[:2] or None, "date_of_birth": _dob(ctx, e.dob),
+                                 "risk_rating": "medium"}
+        if e.document and ctx.rng.random() < 0.5:
+            kw["id_number"] = e.document
+        pk = w.new_person(ctx.rng, residence, e.nationality, locale="en", **kw)
+        ak = w.new_account(pk, "current", residence)
+        w.background(ctx.rng, pk, ak, 0, ctx.days, 6 * (2 if ctx.hard else 1), ("card", "atm"))
+    inst.subject(pk)
+    return pk, ak

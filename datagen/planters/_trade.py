@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from datagen.planters import PlantContext
 from datagen.trade import GOODS
+
+if TYPE_CHECKING:
+    from datagen.planters import PlantContext
 
 #: the most common goods in normal trade: enough comparable documents for a robust median
 COMMON = tuple(g for g in GOODS if g[4] >= 4)

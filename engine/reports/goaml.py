@@ -12,10 +12,10 @@ The report carries:
 - an ``activity`` listing report parties when the case has evidence that is not a
   transaction (cash declarations, unpaid trade documents) or no evidence at all: the
   traveller / exporter / importer / subject, each with the reason;
-- ``report_indicators`` mapped from the alerts' typology ids by the editable table
-  ``goaml_indicators.csv`` beside this module (columns ``typology_id, indicator,
-  meaning``; ``*`` is the fallback for unlisted typologies; every indicator must be a
-  code of the schema's ``report_indicator_type``);
+- ``report_indicators``: the goAML indicator codes of the case's typologies, from each
+  typology's metadata (``goaml_indicators`` in its ``typology.yaml``) as the scan recorded
+  it in ``typology_catalogue`` (:mod:`engine.detect.catalogue`; ``SCTFS`` for a typology
+  with no record); every code must be one of the schema's ``report_indicator_type``;
 - a ``reason`` built from the alert explanations, and an ``action`` from the case's
   dispositions.
 
@@ -31,7 +31,6 @@ beside this module) before it is returned.
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 from collections.abc import Iterable
@@ -48,6 +47,7 @@ from normality import ascii_text
 
 from engine import cases, plausible
 from engine.config import get_settings
+from engine.detect.catalogue import FALLBACK_INDICATORS, goaml_indicators
 from engine.errors import Conflict, CtfmonError
 from engine.store import now_utc
 
@@ -55,7 +55,6 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 XSD_PATH = HERE / "goAMLSchema-5.0.2.xsd"
-INDICATORS_PATH = HERE / "goaml_indicators.csv"
 EXPORTABLE_STATES: tuple[str, ...] = ("escalated", "str_filed")
 MAX_TRANSACTIONS = 5000
 
@@ -96,30 +95,20 @@ def _enum(type_name: str) -> frozenset[str]:
     return frozenset(schema().types[type_name].enumeration or ())
 
 
-@lru_cache(maxsize=1)
-def indicator_map() -> dict[str, tuple[str, ...]]:
-    """typology id -> goAML indicator codes, from ``goaml_indicators.csv``."""
-    valid = _enum("report_indicator_type")
-    out: dict[str, list[str]] = {}
-    with INDICATORS_PATH.open(newline="", encoding="utf-8") as fh:
-        for n, row in enumerate(csv.DictReader(fh), start=2):
-            tid, code = (row.get("typology_id") or "").strip(), (row.get("indicator") or "").strip()
-            if not tid or code not in valid:
-                raise CtfmonError(
-                    f"{INDICATORS_PATH}, line {n}: expected typology_id and a goAML indicator code "
-                    f"of report_indicator_type, got {tid!r}, {code!r}"
-                )
-            out.setdefault(tid, []).append(code)
-    return {k: tuple(v) for k, v in out.items()}
+def indicator_codes() -> frozenset[str]:
+    """The codes of the schema's ``report_indicator_type``."""
+    return _enum("report_indicator_type")
 
 
-def indicators_for(typology_ids: Iterable[str]) -> list[str]:
-    table = indicator_map()
-    codes: list[str] = []
-    for tid in typology_ids:
-        for code in table.get(tid, table.get("*", ())):
-            if code not in codes:
-                codes.append(code)
+def indicators_for(con: duckdb.DuckDBPyConnection, typology_ids: Iterable[str]) -> list[str]:
+    """goAML indicator codes of the typologies (recorded metadata), each once, in order."""
+    ids = list(typology_ids)
+    codes = goaml_indicators(con, ids) or list(FALLBACK_INDICATORS)
+    valid = indicator_codes()
+    bad = [c for c in codes if c not in valid]
+    if bad:
+        raise CtfmonError(f"goAML indicator {bad[0]!r} of typologies {', '.join(ids)} is not a code of "
+                          "report_indicator_type in the goAML schema; correct the typology's goaml_indicators")
     return codes
 
 
@@ -456,7 +445,7 @@ def build_report(con: duckdb.DuckDBPyConnection, case_id: str) -> bytes:
             _report_party(rps, subject, subject_name, (subject or {}).get("country"), significance,
                           _reason(case, subject_name))
     ind = _sub(report, "report_indicators")
-    for code in indicators_for(case["typologies"]) or list(indicator_map().get("*", ())):
+    for code in indicators_for(con, case["typologies"]):
         _sub(ind, "indicator", code)
     return etree.tostring(report, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

@@ -75,7 +75,8 @@ def screen_transaction_names(
     source: str = "scan_transactions",
     index: ListIndex | None = None,
 ) -> pl.DataFrame:
-    """Hits on originator/beneficiary names of ``source`` attributed to our-side owners.
+    """Hits on originator/beneficiary names of ``source`` attributed to our-side owners
+    (their subject in the scan view ``scan_accounts``: run inside a scan).
 
     Columns: subject_type, subject_id, account_id, side (originator|beneficiary),
     txn_id, timestamp, amount_base, currency, query_name, list_name, reference,
@@ -112,15 +113,13 @@ def screen_transaction_names(
                      t.beneficiary_name, 'beneficiary', t.from_account
               FROM {source} t
             )
-            SELECT CASE WHEN a.party_id IS NOT NULL AND a.party_id <> '' THEN 'party' ELSE 'account' END
-                     AS subject_type,
-                   CASE WHEN a.party_id IS NOT NULL AND a.party_id <> '' THEN a.party_id ELSE s.account_id END
-                     AS subject_id,
+            SELECT COALESCE(a.subject_type, 'account') AS subject_type,
+                   COALESCE(a.subject_id, s.account_id) AS subject_id,
                    s.account_id, s.side, s.txn_id, s.timestamp, s.amount_base, s.currency, s.query_name,
                    h.list_name, h.reference
             FROM sides s
             JOIN _san_hits h ON h.qid = s.query_name
-            LEFT JOIN accounts a ON a.account_id = s.account_id
+            LEFT JOIN scan_accounts a ON a.account_id = s.account_id
             WHERE s.account_id IS NOT NULL AND s.account_id <> ''
             """
         ).pl()

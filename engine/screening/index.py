@@ -616,7 +616,9 @@ def screen_frame(
         eff = cmp.score * (0.85 if n.quality == "low" else 1.0)
         key = (gid, n.entry_key)
         cur = best.get(key)
-        if cur is None or eff > cur[0]:
+        # equal scores: the name listed first (an entry's primary name before its aliases), so
+        # the reported match does not depend on the order the candidate pairs come in
+        if cur is None or eff > cur[0] or (eff == cur[0] and li < cur[1]):
             best[key] = (eff, li, cmp)
     log.info("screen: scored %d pairs (%.2fs)", pairs.height, time.perf_counter() - t_pre)
     # Keep name-level survivors that could still reach the threshold with qualifiers.

@@ -1,0 +1,5 @@
+"""ML-NET-05 Bipartite / stacked layering.
+
+The whole typology: metadata (typology.yaml), detector (detect.py, *.sql), planter (plant.py),
+literal reading and example cases (examples.yaml); see typologies.registry.
+"""

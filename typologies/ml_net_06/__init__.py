@@ -1,0 +1,5 @@
+"""ML-NET-06 Network exposure.
+
+The whole typology: metadata (typology.yaml), detector (detect.py, *.sql), planter (plant.py),
+literal reading and example cases (examples.yaml); see typologies.registry.
+"""

@@ -1,0 +1,5 @@
+"""TF-DORM-01 Dormant account reactivation.
+
+The whole typology: metadata (typology.yaml), detector (detect.py, *.sql), planter (plant.py),
+literal reading and example cases (examples.yaml); see typologies.registry.
+"""

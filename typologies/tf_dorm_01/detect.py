@@ -1,0 +1,82 @@
+"""TF-DORM-01 Dormant account reactivation.
+
+An account with no activity for at least 180 days (counted from its last transaction on
+file, or from ``opened_on`` when none is on file) that, within 14 days of the transaction
+ending the dormancy, receives at least 10,000 and moves out at least 10,000.  Activity is
+any transaction debiting or crediting the account, over the whole history on file (not
+only the scan window); the reactivating transaction must fall inside the scan window.
+An account with neither earlier transactions nor an opening date is never counted dormant.
+
+Score: 0.5 at the minimum, raised (noisy-or) by the length of the dormancy (180 -> 720
+days), the amount moved (the smaller of in and out, 1x -> 5x the minimum) and how much of
+what came in went out again (50% -> 100%).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pydantic import Field
+
+from engine.detect.base import Params, ScanContext
+from engine.detect.typology import Row, Typology
+from typologies._common import combine, days_between, money, num, pct, plural, ramp
+
+
+class DormantParams(Params):
+    dormant_days: int = Field(180, ge=1, description="days without any transaction that make an account dormant")
+    min_amount: float = Field(
+        10_000, gt=0, description="minimum received and minimum moved out after reactivation (base currency)"
+    )
+    window_days: int = Field(14, ge=1, description="days after reactivation in which the money must come in and go out")
+
+
+Ctx = ScanContext[DormantParams]
+
+
+class DormantReactivation(Typology[DormantParams]):
+    Params = DormantParams
+
+    def bind(self, ctx: Ctx) -> dict[str, Any]:
+        p = ctx.params
+        return {**super().bind(ctx), "dormant": timedelta(days=p.dormant_days),
+                "window": timedelta(days=p.window_days)}
+
+    def details(self, row: Row, ctx: Ctx) -> dict[str, Any]:
+        out_share = row["amt_out"] / row["amt_in"] if row["amt_in"] else 0.0
+        return {
+            "account_id": row["account_id"],
+            "dormant_days": round(days_between(row["idle_since"], row["r_ts"]), 1),
+            "dormant_since": str(row["idle_since"]),
+            "dormant_since_kind": "last transaction" if row["prev_ts"] is not None else "opening",
+            "reactivated_at": str(row["r_ts"]),
+            "received": round(row["amt_in"], 2),
+            "moved_out": round(row["amt_out"], 2),
+            "inflows": int(row["n_in"]),
+            "outflows": int(row["n_out"]),
+            "out_share": round(out_share, 4),
+            "window_days": ctx.params.window_days,
+        }
+
+    def score(self, row: Row, details: dict[str, Any], ctx: Ctx) -> float:
+        p = ctx.params
+        idle = days_between(row["idle_since"], row["r_ts"])
+        moved = min(row["amt_in"], row["amt_out"])
+        out_share = row["amt_out"] / row["amt_in"] if row["amt_in"] else 0.0
+        return combine(
+            0.5,
+            0.4 * ramp(idle, p.dormant_days, 4 * p.dormant_days),
+            0.4 * ramp(moved, p.min_amount, 5 * p.min_amount),
+            0.2 * ramp(out_share, 0.5, 1.0),
+        )
+
+    def explanation(self, row: Row, details: dict[str, Any], ctx: Ctx) -> str:
+        idle = days_between(row["idle_since"], row["r_ts"])
+        out_share = row["amt_out"] / row["amt_in"] if row["amt_in"] else 0.0
+        return (
+            f"Account {row['account_id']} was dormant for {num(round(idle))} days "
+            f"(since its {details['dormant_since_kind']}), then received {money(row['amt_in'])} in "
+            f"{plural(int(row['n_in']), 'transfer')} and moved out {money(row['amt_out'])} ({pct(out_share)}) "
+            f"within {ctx.params.window_days} days of reactivation."
+        )

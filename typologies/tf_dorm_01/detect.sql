@@ -1,0 +1,44 @@
+-- TF-DORM-01: the transaction ending $dormant of silence (since the account's previous
+-- transaction on file, else its opening), then what came in and went out within $window.
+WITH legs AS (
+  SELECT from_account AS account_id, timestamp AS ts FROM transactions WHERE from_account IS NOT NULL
+  UNION ALL
+  SELECT to_account, timestamp FROM transactions WHERE to_account IS NOT NULL
+),
+gaps AS (
+  SELECT account_id, ts, lag(ts) OVER (PARTITION BY account_id ORDER BY ts) AS prev_ts
+  FROM legs
+),
+react AS (
+  SELECT g.account_id, g.ts AS r_ts, g.prev_ts,
+         coalesce(g.prev_ts, CAST(a.opened_on AS TIMESTAMP)) AS idle_since,
+         COALESCE(a.subject_type, 'account') AS subject_type, COALESCE(a.subject_id, g.account_id) AS subject_id
+  FROM gaps g LEFT JOIN scan_accounts a ON a.account_id = g.account_id
+  WHERE g.ts >= $window_start AND g.ts <= $window_end
+    AND coalesce(g.prev_ts, CAST(a.opened_on AS TIMESTAMP)) IS NOT NULL
+    AND g.ts >= coalesce(g.prev_ts, CAST(a.opened_on AS TIMESTAMP)) + $dormant
+),
+moves AS (
+  SELECT r.account_id, r.r_ts, t.txn_id, t.timestamp AS ts, 'in' AS dir, CAST(t.amount_base AS DOUBLE) AS amt
+  FROM react r JOIN transactions t ON t.to_account = r.account_id
+   AND t.timestamp >= r.r_ts AND t.timestamp <= r.r_ts + $window
+  UNION ALL
+  SELECT r.account_id, r.r_ts, t.txn_id, t.timestamp, 'out', CAST(t.amount_base AS DOUBLE)
+  FROM react r JOIN transactions t ON t.from_account = r.account_id
+   AND t.timestamp >= r.r_ts AND t.timestamp <= r.r_ts + $window
+),
+agg AS (
+  SELECT account_id, r_ts,
+         sum(CASE WHEN dir = 'in' THEN amt ELSE 0 END) AS amt_in,
+         sum(CASE WHEN dir = 'out' THEN amt ELSE 0 END) AS amt_out,
+         sum(CASE WHEN dir = 'in' THEN 1 ELSE 0 END) AS n_in,
+         sum(CASE WHEN dir = 'out' THEN 1 ELSE 0 END) AS n_out,
+         max(ts) AS last_ts,
+         array_agg(txn_id ORDER BY ts, txn_id) AS evidence
+  FROM moves GROUP BY account_id, r_ts
+)
+SELECT g.*, g.r_ts AS window_start, g.last_ts AS window_end, r.idle_since, r.prev_ts,
+       r.subject_type, r.subject_id
+FROM agg g JOIN react r ON r.account_id = g.account_id AND r.r_ts = g.r_ts
+WHERE g.amt_in >= $min_amount AND g.amt_out >= $min_amount
+ORDER BY g.account_id, g.r_ts

@@ -1,0 +1,5 @@
+"""TF-NPO-02 NPO used as a pass-through.
+
+The whole typology: metadata (typology.yaml), detector (detect.py, *.sql), planter (plant.py),
+literal reading and example cases (examples.yaml); see typologies.registry.
+"""

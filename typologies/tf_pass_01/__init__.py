@@ -1,0 +1,5 @@
+"""TF-PASS-01 Rapid pass-through.
+
+The whole typology: metadata (typology.yaml), detector (detect.py, *.sql), planter (plant.py),
+literal reading and example cases (examples.yaml); see typologies.registry.
+"""

@@ -1,0 +1,105 @@
+"""TF-PASS-01 Rapid pass-through.
+
+Definition (catalogue): >= 90% of an account's inflows (total >= 20,000 in 30 days) leave
+within 72 hours, leaving a residual under 10%.
+
+Reading of the data: money leaves first in, first out.  Over the account's history up to
+the end of the scan window, every credit is a slice of the running inflow total and every
+debit consumes that total in order; the balance the account must already have held (the
+largest shortfall of cumulative debits over cumulative credits, never negative) is placed
+in front of the queue.  A credit has been *forwarded within 72 hours* for the part of its
+slice that cumulative debits have consumed by ``credit time + 72 h``, where the account
+may keep back up to ``max_residual_share`` (10%) of what it received in the previous
+``window_days`` without that counting against newer credits (a pass-through account that
+leaves a few percent of each credit behind still forwards each credit).  So an account
+that keeps a working balance (a business that holds money for weeks) does not qualify,
+while one that empties itself after each credit does.
+
+For every window of 30 days opening at a credit inside the scan window: credits total
+>= 20,000, the forwarded part >= 90% of them, and the residual (the part of those credits
+still in the account 72 hours after the window's last credit, first in first out) < 10%.
+Overlapping qualifying windows of an account merge into one burst and one alert.  All
+channels count (transfers, cash, card); accounts of ``excluded_account_types``
+(correspondent accounts exist to pass money through) are skipped.  The subject is the
+account's owner party, or the account when its owner is not on file.
+
+Score: ``0.4 + 0.3 * ramp(forwarded share, 90%, 100%) + 0.3 * ramp(credits, 20,000, 100,000)``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pydantic import Field
+
+from engine.detect.base import Params, ScanContext
+from engine.detect.typology import Row, Typology
+from typologies._common import base_currency, clamp01, money, pct, plural, ramp
+
+
+class PassParams(Params):
+    min_inflow: float = Field(20_000, gt=0, description="credits into the account within window_days")
+    window_days: int = Field(30, ge=1, le=366, description="length of the sliding window in days")
+    max_hours: int = Field(72, ge=1, description="hours within which credits must leave")
+    min_forwarded_share: float = Field(
+        0.9, gt=0, le=1, description="share of the window's credits that left within max_hours"
+    )
+    max_residual_share: float = Field(
+        0.1, ge=0, le=1, description="residual of the window's credits must be under this share"
+    )
+    excluded_account_types: tuple[str, ...] = Field(
+        ("correspondent",), description="account types not monitored (built to pass money through)"
+    )
+
+
+Ctx = ScanContext[PassParams]
+
+
+def _share(row: Row) -> float:
+    in_amt = float(row["in_amt"])
+    return clamp01(float(row["fwd_amt"]) / in_amt) if in_amt else 0.0
+
+
+class RapidPassThrough(Typology[PassParams]):
+    Params = PassParams
+
+    def bind(self, ctx: Ctx) -> dict[str, Any]:
+        p = ctx.params
+        return {**super().bind(ctx), "window": timedelta(days=int(p.window_days)),
+                "hold": timedelta(hours=int(p.max_hours))}
+
+    def evidence(self, row: Row, ctx: Ctx) -> list[str]:
+        return list(row["in_ids"]) + list(row["out_ids"] or [])
+
+    def details(self, row: Row, ctx: Ctx) -> dict[str, Any]:
+        return {
+            "account_id": row["account_id"],
+            "inflow_amount": round(float(row["in_amt"]), 2),
+            "inflow_count": int(row["n_in"]),
+            "forwarded_amount": round(float(row["fwd_amt"]), 2),
+            "forwarded_share": round(_share(row), 4),
+            "residual_share": round(clamp01(float(row["residual"])), 4),
+            "outflow_amount": round(float(row["out_amt"]), 2),
+            "outflow_count": int(row["n_out"]),
+            "max_hours": int(ctx.params.max_hours),
+            "currency": base_currency(),
+        }
+
+    def score(self, row: Row, details: dict[str, Any], ctx: Ctx) -> float:
+        p = ctx.params
+        in_amt = float(row["in_amt"])
+        return round(clamp01(
+            0.4
+            + 0.3 * ramp(_share(row), float(p.min_forwarded_share), 1.0)
+            + 0.3 * ramp(in_amt, float(p.min_inflow), 5 * float(p.min_inflow))
+        ), 4)
+
+    def explanation(self, row: Row, d: dict[str, Any], ctx: Ctx) -> str:
+        ccy = d["currency"]
+        return (
+            f"Account {d['account_id']} received {money(d['inflow_amount'], ccy)} in "
+            f"{plural(d['inflow_count'], 'credit')} and {pct(d['forwarded_share'])} of it "
+            f"({money(d['forwarded_amount'], ccy)}) left within {d['max_hours']} hours in "
+            f"{plural(d['outflow_count'], 'debit')}, leaving a residual of {pct(d['residual_share'])}."
+        )

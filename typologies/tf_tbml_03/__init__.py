@@ -1,0 +1,5 @@
+"""TF-TBML-03 Illogical trade route / circular trade.
+
+The whole typology: metadata (typology.yaml), detector (detect.py, *.sql), planter (plant.py),
+literal reading and example cases (examples.yaml); see typologies.registry.
+"""

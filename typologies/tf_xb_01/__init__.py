@@ -1,0 +1,5 @@
+"""TF-XB-01 High-risk corridor.
+
+The whole typology: metadata (typology.yaml), detector (detect.py, *.sql), planter (plant.py),
+literal reading and example cases (examples.yaml); see typologies.registry.
+"""
