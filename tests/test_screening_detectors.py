@@ -105,6 +105,7 @@ def test_new_list_version_raises_only_new_alerts(con: duckdb.DuckDBPyConnection)
 def test_payment_name_hits_carry_rarity_and_the_common_name_flag(con: duckdb.DuckDBPyConnection) -> None:
     from engine.screening.detect import screen_transaction_names
 
+    scan.prepare_scan_views(con, datetime(2026, 1, 1), datetime(2026, 12, 31))  # it runs inside a scan
     hits = screen_transaction_names(con, 0.8, source="transactions")
     assert {"name_rarity", "name_only_common_tokens"} <= set(hits.columns)
     assert hits.height and hits["name_rarity"].min() > 0  # every hit agrees on some token
