@@ -23,7 +23,7 @@ def cases_sync(db: DbOption = None) -> None:
     from engine import cases
 
     with store.connect(common.db_path(db)) as con:
-        r = cases.sync_cases(con, actor="cli")
+        r = cases.sync_cases(con, actor=f"cli:{common.actor()}")
     common.console.print(f"{r.alerts_added} alerts: {r.cases_created} cases created, {r.cases_joined} joined")
 
 

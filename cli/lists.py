@@ -44,6 +44,7 @@ def lists_load(
 
     with store.connect(common.db_path(db)) as con:
         loaded = list_service.load_list(con, catalogue(), file, actor=common.actor(), triggered_by="lists load",
+                                        case_actor=f"cli:{common.actor()}",
                                         fmt=fmt, list_name=name, confirm=confirm, rescreen=rescreen)
     res = loaded.loaded
     if res.already_loaded:

@@ -36,7 +36,8 @@ def scan(
     as_of_ts, days = window.parse_as_of(as_of), window.parse_lookback(lookback)
     cat = catalogue()
     with store.connect(common.db_path(db)) as con, _scan_progress(cat) as on_progress:
-        outcome = scans.run_scan(con, cat, actor=common.actor(), triggered_by="cli", as_of=as_of_ts,
+        outcome = scans.run_scan(con, cat, actor=common.actor(), triggered_by="cli",
+                                 case_actor=f"cli:{common.actor()}", as_of=as_of_ts,
                                  lookback_days=days, typology_ids=ids, params=per_scan, on_progress=on_progress)
     result, synced = outcome.result, outcome.cases
     out = Table(title=f"scan {result.scan_id}: {result.window_start} .. {result.window_end} ({result.status})")

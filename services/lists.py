@@ -31,6 +31,7 @@ def load_list(
     *,
     actor: str,
     triggered_by: str,
+    case_actor: str | None = None,
     fmt: str | None = None,
     list_name: str | None = None,
     confirm: bool = False,
@@ -45,6 +46,6 @@ def load_list(
         "removed": len(res.diff.get("removed", [])), "already_loaded": res.already_loaded}))
     outcome = None
     if rescreen:
-        outcome = scans.run_scan(con, catalogue, actor=actor, triggered_by=triggered_by,
+        outcome = scans.run_scan(con, catalogue, actor=actor, triggered_by=triggered_by, case_actor=case_actor,
                                  typology_ids=RESCREEN_TYPOLOGIES)
     return ListLoadOutcome(res, outcome)

@@ -148,6 +148,7 @@ def test_lists_load_turns_its_rescreen_alerts_into_cases(dbfile: Path) -> None:
         assert case and "SAN-01" in case[0][0]
         assert [e["actor"] for e in _entries(con, "list.load")] == ["lists-admin"]
         assert [e["actor"] for e in _entries(con, "scan.run")] == ["lists-admin"]
+        assert audit.list_entries(con, action="case.create", actor="cli:lists-admin")[1] == 1
 
 
 def test_cli_changes_are_audited_under_the_acting_user(tmp_path: Path) -> None:
