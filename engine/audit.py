@@ -52,7 +52,7 @@ import polars as pl
 
 from engine.config import get_settings
 from engine.errors import CtfmonError
-from engine.store import now_utc, transaction
+from engine.store import now_utc, one_row, transaction
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ def _checkpoint_mac(key: bytes, seq: int, head: str, kid: str) -> str:
 
 
 def _sealed_entries(con: duckdb.DuckDBPyConnection) -> int:
-    return int(con.execute("SELECT count(*) FROM audit_log WHERE seq IS NOT NULL").fetchone()[0])
+    return int(one_row(con, "SELECT count(*) FROM audit_log WHERE seq IS NOT NULL")[0])
 
 
 def _last(con: duckdb.DuckDBPyConnection) -> tuple[int, str] | None:
@@ -373,7 +373,7 @@ MAX_LISTED = 20
 
 def verify(con: duckdb.DuckDBPyConnection) -> ChainReport:
     """Check every entry's seal, the links, the numbering and the checkpoint; say what is wrong."""
-    total = int(con.execute("SELECT count(*) FROM audit_log").fetchone()[0])
+    total = int(one_row(con, "SELECT count(*) FROM audit_log")[0])
     if total == 0 and _checkpoint(con) is None:
         return ChainReport(entries=0, head_seq=None, head=None, key_id="")
     key = audit_key(con)
@@ -390,7 +390,7 @@ def verify(con: duckdb.DuckDBPyConnection) -> ChainReport:
         if row_problems <= MAX_LISTED:
             problems.append(text)
 
-    unsealed = con.execute("SELECT count(*), min(audit_id) FROM audit_log WHERE seq IS NULL").fetchone()
+    unsealed = one_row(con, "SELECT count(*), min(audit_id) FROM audit_log WHERE seq IS NULL")
     if unsealed[0]:
         row_problem(int(unsealed[1]), f"{unsealed[0]} entries are not sealed (written before the keyed chain): "
                                       "open the database for writing once (e.g. `ctfmon init`) to seal them")
@@ -466,7 +466,7 @@ def seal_legacy(con: duckdb.DuckDBPyConnection) -> None:
     ``audit.sealed`` entry (so a break that happened before the migration stays visible);
     then every entry gets its ``seq`` and keyed seal in ``audit_id`` order, and the
     checkpoint is written."""
-    n = int(con.execute("SELECT count(*) FROM audit_log WHERE seq IS NULL").fetchone()[0])
+    n = int(one_row(con, "SELECT count(*) FROM audit_log WHERE seq IS NULL")[0])
     if n == 0:
         return
     with transaction(con):
@@ -476,7 +476,8 @@ def seal_legacy(con: duckdb.DuckDBPyConnection) -> None:
             "SELECT audit_id, occurred_at, actor, action, object_type, object_id, CAST(before_state AS VARCHAR), "
             "CAST(after_state AS VARCHAR) FROM audit_log ORDER BY audit_id"
         ).fetchall()
-        prev, out = GENESIS, {"audit_id": [], "prev_hash": [], "entry_hash": [], "seq": []}
+        prev = GENESIS
+        out: dict[str, list[Any]] = {"audit_id": [], "prev_hash": [], "entry_hash": [], "seq": []}
         for seq, r in enumerate(rows, start=1):
             h = _mac(key, seq, int(r[0]), r[1], AuditEvent(r[2], r[3], r[4], r[5]), _normalise_json(r[6]),
                      _normalise_json(r[7]), prev)

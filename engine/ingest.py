@@ -168,8 +168,12 @@ _EXPECTED = {
 }
 
 
-def _is_text(dt: pl.DataType) -> bool:
+def _is_text(dt: object) -> bool:
     return dt == pl.String or isinstance(dt, (pl.Categorical, pl.Enum))
+
+
+def _is_list_of_text(dt: pl.DataType) -> bool:
+    return isinstance(dt, pl.List) and dt.inner == pl.String
 
 
 def _accepts(kind: str, dt: pl.DataType) -> bool:
@@ -228,7 +232,7 @@ def _clean_controls(
     """
     contract = {c.name: c for c in t.columns}
     cols = [c for c in (*t.column_names, *extra_cols)
-            if df.schema[c] == pl.String or (isinstance(df.schema[c], pl.List) and df.schema[c].inner == pl.String)]
+            if df.schema[c] == pl.String or _is_list_of_text(df.schema[c])]
     if not cols or not df.height:
         return df, [], _empty_notes()
 

@@ -92,7 +92,9 @@ def schema() -> xmlschema.XMLSchema11:
 
 @lru_cache(maxsize=1)
 def _enum(type_name: str) -> frozenset[str]:
-    return frozenset(schema().types[type_name].enumeration or ())
+    xsd_type = schema().types[type_name]
+    values = getattr(xsd_type, "enumeration", None) or ()  # simple types carry the enumeration
+    return frozenset(str(v) for v in values)
 
 
 def indicator_codes() -> frozenset[str]:

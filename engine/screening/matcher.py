@@ -407,7 +407,7 @@ def compare_tokens(
     if not a or not b:
         return NameComparison(0.0, [], list(a), list(b), "tokens")
     if sorted(a) == sorted(b):
-        pairs = [TokenPair(t, t, 1.0, weight(t), "exact") for t in a]
+        pairs: list[TokenPair] = [TokenPair(t, t, 1.0, weight(t), "exact") for t in a]
         return NameComparison(1.0, pairs, [], [], "identical", sum(p.weight for p in pairs))
     a, b = resegment(a, b)
     if sorted(a) == sorted(b):
@@ -422,7 +422,7 @@ def compare_tokens(
     cands.sort(key=lambda c: (-c[0], -c[1], c[2], c[3]))
     used_a: set[int] = set()
     used_b: set[int] = set()
-    pairs: list[TokenPair] = []
+    pairs = []
     for s, w, i, j, rule in cands:
         if i in used_a or j in used_b:
             continue
