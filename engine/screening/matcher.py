@@ -64,15 +64,11 @@ from engine.screening.tokens import (
     token_rule,
     token_similarity,
 )
-from engine.screening.weights import (
-    GENERIC_GIVEN,
-    GENERIC_TOKENS,
-    PopulationWeights,
-    TokenWeights,
-)
+from engine.screening.weights import GENERIC_GIVEN, GENERIC_TOKENS, PopulationWeights, TokenWeights
 
-__all__ = [  # token rules, weights, qualifiers and entry scoring live in their own modules; named here too
-    "DEFAULT_THRESHOLD", "GENERIC_TOKENS", "EntryScore", "NameComparison", "NameForm", "PopulationWeights",
+__all__ = [  # some of these live in modules of their own; named here too
+    "ABJADS", "DEFAULT_THRESHOLD", "GENERIC_TOKENS", "MISSING_END_FACTOR", "MISSING_PART_EVIDENCE",
+    "MISSING_PART_FACTOR", "SYLLABARIES", "EntryScore", "NameComparison", "NameForm", "PopulationWeights",
     "Query", "TokenPair", "TokenWeights", "birth_date_feature", "compare_forms", "compare_readings",
     "compare_tokens", "doc_norm", "gender_flip", "resegment", "score_entry", "slavic_key", "token_rule",
     "token_similarity",
@@ -86,6 +82,7 @@ MISSING_PART_FACTOR = 0.35
 MISSING_END_FACTOR = 0.7
 #: ... provided the matched tokens carry at least this much weight (not only common tokens).
 MISSING_PART_EVIDENCE = 0.8
+
 
 def _missing_weight(tokens: tuple[str, ...], used: set[int], weight: Callable[[str], float]) -> float:
     """Weight of the unmatched tokens of the longer name: a missing middle part (between
@@ -129,6 +126,9 @@ def resegment(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[tuple[str, ...], 
     return join(a, b), join(b, a)
 
 
+#: Scripts that write a foreign name syllable by syllable.
+SYLLABARIES = frozenset({"Kana"})
+
 #: Scripts written without short vowels: their readings cannot show a feminine ending.
 ABJADS = frozenset({"Arabic", "Hebrew", "Syriac", "Thaana"})
 
@@ -136,6 +136,7 @@ ABJADS = frozenset({"Arabic", "Hebrew", "Syriac", "Thaana"})
 def compare_tokens(
     a: tuple[str, ...], b: tuple[str, ...], weight: Callable[[str], float], *, loose: bool = False,
     vowels: bool = True,
+    letters: bool = True,
 ) -> NameComparison:
     """Symmetric weighted similarity of two token tuples (see the module docstring)."""
     if not a or not b:
@@ -150,7 +151,7 @@ def compare_tokens(
     cands: list[tuple[float, float, int, int, str]] = []
     for i, ta in enumerate(a):
         for j, tb in enumerate(b):
-            s, rule = token_rule(ta, tb, loose, vowels)
+            s, rule = token_rule(ta, tb, loose, vowels, letters)
             if s > 0.0:
                 cands.append((s, min(weight(ta), weight(tb)), i, j, rule))
     cands.sort(key=lambda c: (-c[0], -c[1], c[2], c[3]))
@@ -260,7 +261,10 @@ def compare_forms(a: NameForm, b: NameForm, weight: Callable[[str], float]) -> N
     names compared letter by letter."""
     loose = a.script != b.script and a.loose_ok and b.loose_ok
     vowels = not ({a.script, b.script} & ABJADS)
-    cmp = compare_tokens(a.tokens, b.tokens, weight, loose=loose, vowels=vowels)
+    # A syllabary spells a foreign name with a vowel after every consonant (*kurisutofa*):
+    # its letters cannot be held against the original spelling, only its sounds.
+    letters = not ({a.script, b.script} & SYLLABARIES)
+    cmp = compare_tokens(a.tokens, b.tokens, weight, loose=loose, vowels=vowels, letters=letters)
     if a.logo and b.logo:
         if a.logo == b.logo:
             return NameComparison(1.0, cmp.pairs, [], [], "original script", max(cmp.matched_weight, 1.0))
@@ -308,5 +312,3 @@ def compare_readings(
                 best = c
     assert best is not None
     return best
-
-

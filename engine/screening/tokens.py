@@ -36,6 +36,10 @@ SLAVIC_SIM = 0.9
 #: Similarity of two tokens read from different scripts whose consonant classes agree.
 LOOSE_SIM = 0.85
 LOOSE_SHORT_SIM = 0.8
+#: least letter similarity (OSA, normalised) two tokens agreeing by sound class must also have
+LOOSE_MIN_LETTERS = 0.4
+#: the same for the consonants of a reading of an abjad (Arabic, Hebrew) against a spelling
+LOOSE_MIN_CONSONANTS = 0.5
 #: A single acronym against the initials of a longer organisation name.
 ACRONYM_SIM = 0.9
 #: A title with a family name (*General Haftar*) against the full name holding it.
@@ -113,7 +117,7 @@ def gender_flip(a: str, b: str) -> bool:
     return skeleton(fem) == skeleton(masc) or OSA.distance(stem, masc) <= 2
 
 
-def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True) -> tuple[float, str]:
+def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True, letters: bool = True) -> tuple[float, str]:
     """Similarity of two tokens in 0..1 (symmetric) and the rule that gave it.
 
     ``loose``: the names come from different scripts (see :func:`loose_key`); ``vowels``:
@@ -167,7 +171,9 @@ def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True) -> tupl
                 best, rule = 0.85, "phonetic"
     if loose and best < LOOSE_SIM and a.isalpha() and b.isalpha():
         ka, kb = loose_key(a), loose_key(b)
-        if ka == kb and len(ka) >= 2:
+        # The sound classes are coarse (l/r, d/t, k/g/q share one): the spellings must also
+        # share a good part of their letters (*khalid* / *karate*, *aly* / *ullah* do not).
+        if ka == kb and len(ka) >= 2 and (not letters or _letters_agree(a, b, vowels)):
             sim = LOOSE_SIM if len(ka) >= 3 else LOOSE_SHORT_SIM
             if sim > best:
                 best, rule = sim, "cross-script sound"
@@ -175,6 +181,22 @@ def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True) -> tupl
 
 
 _SURNAME_FEM = ("ova", "eva", "ina", "yna", "aya", "ska", "kaya")
+
+
+def _consonants(t: str) -> str:
+    """A token's first letter and its consonants: what a reading of an abjad keeps (a final
+    *t* is the feminine ending the Latin spelling writes as a vowel: *khlyft* / *khalifa*)."""
+    if len(t) > 3 and t.endswith("t"):
+        t = t[:-1]
+    return t[:1] + "".join(c for c in t[1:] if c not in "aeiouyw")
+
+
+def _letters_agree(a: str, b: str, vowels: bool) -> bool:
+    """Two tokens of one sound key that also share enough of their letters (of their
+    consonants, when one was read from an abjad) to be one name."""
+    if vowels:
+        return OSA.normalized_similarity(a, b) >= LOOSE_MIN_LETTERS
+    return OSA.normalized_similarity(_consonants(a), _consonants(b)) >= LOOSE_MIN_CONSONANTS
 
 
 def token_similarity(a: str, b: str, loose: bool = False) -> float:
