@@ -138,6 +138,7 @@ def screen(
         with db_of(request).reading() as con:
             ranked = service.match(con, [query], threshold=limit, limit=LIMIT)[0]
             hits = [_hit_row(c, limit) for c in ranked]
+            show = show.replace("\r\n", "\n")  # browsers send a value's newline as CRLF
             chosen = next((h for h in hits if h["key"] == show), hits[0] if hits else None)
             side = _side(con, chosen["list_name"], chosen["reference"], query, limit) if chosen else None
     except CtfmonError as exc:
