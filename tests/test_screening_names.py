@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
 from engine.screening.index import ListIndex, screen_frame
 from engine.screening.lists import BirthDate, ListEntry, ListName
-from engine.screening.matcher import DEFAULT_THRESHOLD, Query, gender_flip, slavic_key
+from engine.screening import matcher
+from engine.screening.matcher import (
+    DEFAULT_THRESHOLD,
+    Query,
+    distinct_given_names,
+    gender_flip,
+    nicknames_of,
+    slavic_key,
+)
 from engine.screening.normalize import normalize_name
 
 T = DEFAULT_THRESHOLD
@@ -26,6 +36,10 @@ ENTRIES: list[tuple[str, str, str, list[str], dict[str, object]]] = [
     ("P11", "person", "Yevgeny Prigozhin", [], {}),
     ("P12", "person", "Mohamed Hassan", [], {"birth_dates": [BirthDate("exact", date="1970-05-01")]}),
     ("P13", "person", "Zephyrine Okonkwo", [], {}),
+    ("P14", "person", "Mikhail Sergeyevich Gorbunov", [], {}),
+    ("P15", "person", "Francisco Iturbide Arriaga", [], {}),
+    ("P16", "person", "Thomas Fenwick", [], {}),
+    ("P17", "person", "Muhammad Zulkifli bin Osman", [], {}),
     ("E1", "entity", "Romashka LLC", [], {}),
     ("E2", "entity", "OOO Vasilek", [], {}),
     ("E3", "entity", "Second Avenue Holdings", [], {}),
@@ -115,6 +129,33 @@ def test_titles_nicknames_and_gendered_names(idx: ListIndex) -> None:
     assert gender_flip("salma", "salim") and gender_flip("aleksandra", "aleksandr")
     assert not gender_flip("hamza", "hamzah") and not gender_flip("osama", "usama")
     assert slavic_key("lavrova") == slavic_key("lavrovs") == slavic_key("lawrow") == slavic_key("lavrov")
+
+
+def test_diminutives_beyond_english_and_known_names_kept_apart(idx: ListIndex) -> None:
+    assert score(idx, "Misha Gorbunov", "P14", "person") >= T  # Russian diminutive, patronymic left out
+    assert score(idx, "Миша Горбунов", "P14", "person") >= T
+    assert score(idx, "Paco Iturbide Arriaga", "P15", "person") >= T  # Spanish hypocorism
+    assert score(idx, "Mohd Zulkifli Osman", "P17", "person") >= T  # Malay abbreviation
+    assert score(idx, "Md Zulkifli bin Osman", "P17", "person") >= T  # Bangladeshi abbreviation
+    # two known given names that are no variants of each other: other people
+    assert score(idx, "Masha Gorbunova", "P14", "person") < T
+    assert score(idx, "Tim Fenwick", "P16", "person") < T and score(idx, "Tom Fenwick", "P16", "person") >= T
+    assert score(idx, "Pedro Iturbide Arriaga", "P15", "person") < T
+    assert nicknames_of("slava") >= {"stanislav", "vladislav", "yaroslav"}
+    assert "stanislav" not in nicknames_of("vladislav")  # groups are never chained
+    assert distinct_given_names("tom", "tim") and not distinct_given_names("dima", "dmitry")
+
+
+def test_the_variant_table_is_checked_when_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "variants.tsv"
+    bad.write_text("ru\tsasha Aleksandr\tru\n", encoding="utf-8")
+    monkeypatch.setattr(matcher, "GIVEN_NAME_VARIANTS", bad)
+    matcher._variant_groups.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="variants.tsv: line 1: expected language, names, source"):
+            matcher._variant_groups()
+    finally:
+        matcher._variant_groups.cache_clear()
 
 
 def test_qualifiers_tell_branches_apart(idx: ListIndex) -> None:

@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 
 from nicknames import NickNamer
@@ -65,7 +66,7 @@ INITIAL_WEIGHT = 0.3
 GENERIC_WEIGHT_CAP = 0.25
 MIN_WEIGHT = 0.1
 #: Unmatched tokens of the longer name count this much when the shorter name is fully matched.
-MISSING_PART_FACTOR = 0.35
+MISSING_PART_FACTOR = 0.25
 MISSING_END_FACTOR = 0.7
 #: ... provided the matched tokens carry at least this much weight (not only common tokens).
 MISSING_PART_EVIDENCE = 0.8
@@ -188,13 +189,44 @@ def _nicknamer() -> NickNamer:
     return NickNamer()
 
 
+#: Short forms and diminutives beyond English: Russian, Polish, Spanish, Portuguese, Italian,
+#: German, Dutch, Arabic, Persian, Malay/Indonesian (hand-written, sources in the file).
+GIVEN_NAME_VARIANTS = Path(__file__).resolve().parent / "data" / "given_name_variants.tsv"
+
+
+@lru_cache(maxsize=1)
+def _variant_groups() -> dict[str, frozenset[str]]:
+    """Token -> every name sharing a group with it in :data:`GIVEN_NAME_VARIANTS`."""
+    out: dict[str, set[str]] = {}
+    for n, line in enumerate(GIVEN_NAME_VARIANTS.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = line.split("\t")
+        names = cells[1].split() if len(cells) == 3 else []
+        if len(names) < 2 or any(not t.isascii() or not t.isalpha() or t != t.lower() for t in names):
+            raise ValueError(f"{GIVEN_NAME_VARIANTS.name}: line {n}: expected language, names, source")
+        for t in names:
+            out.setdefault(t, set()).update(names)
+    return {t: frozenset(g - {t}) for t, g in out.items()}
+
+
 @lru_cache(maxsize=200_000)
 def nicknames_of(token: str) -> frozenset[str]:
-    """English diminutives and the names they stand for (the ``nicknames`` dataset)."""
+    """Diminutives and short forms of a given name and the names they stand for: English
+    from the ``nicknames`` dataset, other languages from :data:`GIVEN_NAME_VARIANTS`."""
     if len(token) < 2 or not token.isalpha():
         return frozenset()
     nn = _nicknamer()
-    return frozenset(nn.nicknames_of(token) | nn.canonicals_of(token))
+    return frozenset(nn.nicknames_of(token) | nn.canonicals_of(token) | _variant_groups().get(token, frozenset()))
+
+def distinct_given_names(a: str, b: str) -> bool:
+    """Two known given names, neither a variant of the other nor sharing one: *Tom*/*Tim*,
+    *Misha*/*Masha*, *Dan*/*Don* are different people however close their spellings."""
+    na, nb = nicknames_of(a), nicknames_of(b)
+    if not na or not nb or a in nb or b in na:
+        return False
+    return not (na & nb)
+
 
 _SLAVIC_ENDINGS = (
     ("skaya", "sk"), ("skiy", "sk"), ("skij", "sk"), ("skis", "sk"), ("skas", "sk"), ("sky", "sk"), ("ski", "sk"),
@@ -272,6 +304,8 @@ def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True) -> tupl
         if b in nicknames_of(a) or a in nicknames_of(b):
             return NAME_VARIANT_SIM, "name variant"
         return 0.0, ""
+    if not loose and distinct_given_names(a, b):
+        return 0.0, "different given names"
     if vowels and gender_flip(a, b):
         if min(la, lb) >= 4 and slavic_key(a) == slavic_key(b) and (a.endswith(_SURNAME_FEM) or b.endswith(
                 _SURNAME_FEM)):
