@@ -19,6 +19,7 @@ from engine.screening.matcher import (
     slavic_key,
 )
 from engine.screening.normalize import normalize_name
+from engine.screening.translit import romanize
 
 T = DEFAULT_THRESHOLD
 ENTRIES: list[tuple[str, str, str, list[str], dict[str, object]]] = [
@@ -40,6 +41,10 @@ ENTRIES: list[tuple[str, str, str, list[str], dict[str, object]]] = [
     ("P15", "person", "Francisco Iturbide Arriaga", [], {}),
     ("P16", "person", "Thomas Fenwick", [], {}),
     ("P17", "person", "Muhammad Zulkifli bin Osman", [], {}),
+    ("P18", "person", "Gulmurod Khalimov", [], {}),
+    ("P19", "person", "Khaleda Zia", [], {}),
+    ("P20", "person", "Sajeeb Wazed Joy", [], {}),
+    ("P21", "person", "Ri Pyong Ho", [], {}),
     ("E1", "entity", "Romashka LLC", [], {}),
     ("E2", "entity", "OOO Vasilek", [], {}),
     ("E3", "entity", "Second Avenue Holdings", [], {}),
@@ -144,6 +149,19 @@ def test_diminutives_beyond_english_and_known_names_kept_apart(idx: ListIndex) -
     assert nicknames_of("slava") >= {"stanislav", "vladislav", "yaroslav"}
     assert "stanislav" not in nicknames_of("vladislav")  # groups are never chained
     assert distinct_given_names("tom", "tim") and not distinct_given_names("dima", "dmitry")
+
+
+def test_foreign_names_in_hangul_and_bengali_spellings(idx: ListIndex) -> None:
+    # a foreign name written in Hangul keeps its words: each word read as one token
+    assert score(idx, "굴무롣 칼리모프", "P18", "person") >= T
+    assert romanize("굴무롣 크하리몹")[-2:] == ("gulmurot keuharimop", "kulmurot khuharimop")
+    # ... but a Korean name stays a syllable a token: Ri Pyong Chol is not Ri Pyong Ho
+    assert romanize("리병철") == ("ri pyong chol", "ri byeong cheol")
+    assert score(idx, "리병철", "P21", "person") < T
+    # Bengali: ওয়া is "wa", জ at the start of a word also "z", শেখ the honorific Sheikh
+    assert score(idx, "খালেদা জিয়া", "P19", "person") >= T
+    assert score(idx, "সজীব ওয়াজেদ জয়", "P20", "person") >= T
+    assert "sheikh hasina wajed" in romanize("শেখ হাসিনা ওয়াজেদ")
 
 
 def test_the_variant_table_is_checked_when_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

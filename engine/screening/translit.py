@@ -150,6 +150,22 @@ def _icu(text: str, trans: icu.Transliterator | None = None) -> str:
     return "".join(c for c in s if c.isascii())
 
 
+_BENGALI_READING = (
+    (r"(^|[\s-])oy'?a", r"\1wa"),  # ওয়া at the start of a word: Wazed, Wasim
+    (r"iy'?a", "ia"),  # জিয়া: Zia
+    (r"y'", "y"),
+    (r"(^|\s)sekh(?=\s|$)", r"\1sheikh"),  # শেখ, the honorific
+)
+
+
+def _bengali(reading: str, z: bool = False) -> str:
+    """A reading of a Bengali name as English spellings write it (see _BENGALI_READING);
+    ``z``: a word-initial জ read as *z* (Zia, Zaman) rather than *j* (Joy, Jamal)."""
+    for pat, rep in _BENGALI_READING:
+        reading = re.sub(pat, rep, reading)
+    return re.sub(r"(^|[\s-])j", r"\1z", reading) if z else reading
+
+
 @lru_cache(maxsize=100_000)
 def romanize(text: str) -> tuple[str, ...]:
     """Latin readings of ``text`` (lower case, de-duplicated, primary first)."""
@@ -157,11 +173,20 @@ def romanize(text: str) -> tuple[str, ...]:
     forms: list[str] = []
     if "Hangul" in scripts:
         forms = [_hangul(text, "mr"), _hangul(text, "rr"), _hangul(text, "rr", conventional=True)]
+        # A foreign name written in Hangul keeps its words apart (Korean names are read a
+        # syllable a token): each written word read as one token.
+        words = [w for w in text.split() if w]
+        syllables = [sum(_is_hangul_syllable(c) for c in w) for w in words]
+        korean = any(w[0] in KOREAN_SURNAMES and 2 <= n <= 4 for w, n in zip(words, syllables, strict=True))
+        if not korean and max(syllables, default=0) >= 3:
+            forms += [" ".join("".join(_hangul(w, t).split()) for w in words) for t in ("rr", "mr")]
     elif scripts & {"Hiragana", "Katakana"}:
         forms = [_japanese(text), _japanese(text, shorten=False)]
     elif "Han" in scripts:
         forms = [_pinyin(text), _japanese(text)]
-    elif scripts & {"Khmer", "Bengali", "Lao", "Myanmar", "Thai", "Tibetan", "Sinhala"}:
+    elif "Bengali" in scripts:
+        forms = [anyascii(text), _bengali(anyascii(text)), _bengali(anyascii(text), z=True)]
+    elif scripts & {"Khmer", "Lao", "Myanmar", "Thai", "Tibetan", "Sinhala"}:
         forms = [anyascii(text)]
     elif "Cyrillic" in scripts:
         forms = [_icu(text, _icu_bgn()), ascii_text(text)]
