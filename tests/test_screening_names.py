@@ -7,9 +7,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from engine.screening import matcher
 from engine.screening.index import ListIndex, screen_frame
 from engine.screening.lists import BirthDate, ListEntry, ListName
-from engine.screening import matcher
 from engine.screening.matcher import (
     DEFAULT_THRESHOLD,
     Query,
