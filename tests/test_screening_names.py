@@ -214,3 +214,20 @@ def test_bulk_screen_uses_the_same_readings(idx: ListIndex) -> None:
     assert common.height and common["name_only_common_tokens"].all()
     one = {r["qid"]: r["score"] for r in hits.iter_rows(named=True) if r["reference"] in ("P1", "E6", "P10")}
     assert one["a"] == score(idx, "김정은", "P1", "person")  # bulk and single query agree
+
+
+def test_the_vectorised_path_gives_what_the_rules_give() -> None:
+    from engine.screening import normalize as n
+
+    names = ["Blue Star Trading", "Acme Sociedad Anonima", "Sheikh Omar Trading", "MV Blue Star", "Unit Seven",
+             "Alpha II Shipping", "Dr Karim Haddad", "Romashka Obshchestvo s Ogranichennoy Otvetstvennostyu",
+             "Joint Stock Company Vostok", "Orchid Co", "I B C Holdings", "Second Avenue", "Karim Haddad"]
+    folded = n.join_theophoric(n.fold(pl.Series(names))).to_list()
+    for kind in ("unknown", "entity", "vessel", "person"):
+        got = n.tokenize_full(pl.Series(folded), pl.Series([kind] * len(folded)))
+        for i, f in enumerate(folded):
+            tokens, titled, legal, imo = n._tokens_one(f, kind)
+            assert (got["tokens"][i].to_list(), got["titled"][i], got["legal"][i], got["imo"][i]) == (
+                tokens, titled, legal, imo), (kind, f)
+    assert not n._plain_name("acme sociedad anonima") and not n._plain_name("unit seven")
+    assert n._plain_name("karim haddad")
