@@ -66,7 +66,7 @@ INITIAL_WEIGHT = 0.3
 GENERIC_WEIGHT_CAP = 0.25
 MIN_WEIGHT = 0.1
 #: Unmatched tokens of the longer name count this much when the shorter name is fully matched.
-MISSING_PART_FACTOR = 0.25
+MISSING_PART_FACTOR = 0.35
 MISSING_END_FACTOR = 0.7
 #: ... provided the matched tokens carry at least this much weight (not only common tokens).
 MISSING_PART_EVIDENCE = 0.8
@@ -167,7 +167,7 @@ def _max_edits(n: int) -> int:
 
 #: Similarity of two tokens that are the same given name by the ``nicknames`` dataset
 #: (diminutives *Bill*/*William*, *Peggy*/*Margaret*; *John*/*Ivan*/*Johannes*).
-NAME_VARIANT_SIM = 0.9
+NAME_VARIANT_SIM = 0.95
 #: Two tokens of the same script whose letters agree less than this in place are compared
 #: only as diminutives (every other rule needs closer spellings).
 QUICK_REJECT = 0.35
