@@ -162,6 +162,12 @@ def test_foreign_names_in_hangul_and_bengali_spellings(idx: ListIndex) -> None:
     assert score(idx, "খালেদা জিয়া", "P19", "person") >= T
     assert score(idx, "সজীব ওয়াজেদ জয়", "P20", "person") >= T
     assert "sheikh hasina wajed" in romanize("শেখ হাসিনা ওয়াজেদ")
+    # a nukta letter writes a borrowed sound (জ় z), the anusvara an n before a consonant
+    assert "khairullh brkzai khudai nzr" in romanize("খৈরুল্লহ্ বরক্জ়ৈ খুদৈ নজ়র্")
+    assert "ibrhim ali abu bkr tntous" in romanize("ইব্রহিম্ অলি অবু বক্র্ তংতোউশ্")
+    # -ullah and -shah are no feminine endings: Khairullah is not read as the feminine of Khairullh
+    assert not gender_flip("khairullah", "khairullh") and not gender_flip("padshah", "pdsh")
+    assert gender_flip("fatimah", "fatim")
 
 
 def test_the_variant_table_is_checked_when_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -268,7 +268,8 @@ def slavic_key(token: str) -> str:
 
 
 def _feminine(t: str) -> bool:
-    return t.endswith("a") or (t.endswith("ah") and len(t) > 3)
+    """A final -a or -ah, except in *-ullah*/*-allah* and *shah* (Khairullah, Padshah)."""
+    return t.endswith("a") or (t.endswith("ah") and len(t) > 3 and not t.endswith(("llah", "shah")))
 
 
 def gender_flip(a: str, b: str) -> bool:

@@ -158,6 +158,14 @@ _BENGALI_READING = (
 )
 
 
+def _bengali_letters(text: str) -> str:
+    """Bengali letters with a nukta that write the sounds of borrowed names (জ় *z*, ফ় *f*,
+    ক় *q*: anyascii drops the nukta), and the anusvara as *n* (before a consonant)."""
+    for a, b in (("\u099c\u09bc", "z"), ("\u09ab\u09bc", "f"), ("\u0995\u09bc", "q"), ("\u0982", "n")):
+        text = text.replace(a, b)
+    return text
+
+
 def _bengali(reading: str, z: bool = False) -> str:
     """A reading of a Bengali name as English spellings write it (see _BENGALI_READING);
     ``z``: a word-initial জ read as *z* (Zia, Zaman) rather than *j* (Joy, Jamal)."""
@@ -185,7 +193,8 @@ def romanize(text: str) -> tuple[str, ...]:
     elif "Han" in scripts:
         forms = [_pinyin(text), _japanese(text)]
     elif "Bengali" in scripts:
-        forms = [anyascii(text), _bengali(anyascii(text)), _bengali(anyascii(text), z=True)]
+        second = anyascii(_bengali_letters(text))
+        forms = [anyascii(text), _bengali(second), _bengali(second, z=True)]
     elif scripts & {"Khmer", "Lao", "Myanmar", "Thai", "Tibetan", "Sinhala"}:
         forms = [anyascii(text)]
     elif "Cyrillic" in scripts:
