@@ -45,6 +45,8 @@ ENTRIES: list[tuple[str, str, str, list[str], dict[str, object]]] = [
     ("P19", "person", "Khaleda Zia", [], {}),
     ("P20", "person", "Sajeeb Wazed Joy", [], {}),
     ("P21", "person", "Ri Pyong Ho", [], {}),
+    ("P22", "person", "أمينة يوسف", [], {}),
+    ("P23", "person", "جميلة محمد", [], {}),
     ("E1", "entity", "Romashka LLC", [], {}),
     ("E2", "entity", "OOO Vasilek", [], {}),
     ("E3", "entity", "Second Avenue Holdings", [], {}),
@@ -168,6 +170,15 @@ def test_foreign_names_in_hangul_and_bengali_spellings(idx: ListIndex) -> None:
     # -ullah and -shah are no feminine endings: Khairullah is not read as the feminine of Khairullh
     assert not gender_flip("khairullah", "khairullh") and not gender_flip("padshah", "pdsh")
     assert gender_flip("fatimah", "fatim")
+
+
+def test_a_ta_marbuta_ends_a_feminine_name(idx: ListIndex) -> None:
+    assert romanize("أمينة يوسف") == ("amynt ywsf", "amynah ywsf")
+    assert romanize("هيئة تحرير الشام")[0] == "hyyt thryr alsham"  # a construct keeps ICU's -t
+    assert score(idx, "Amina Yusuf", "P22", "person") >= T and score(idx, "Aminah Yusuf", "P22", "person") >= T
+    assert score(idx, "Jamila Mohammed", "P23", "person") >= T
+    # the ending tells the feminine name from the masculine one, across scripts too
+    assert score(idx, "Amin Yusuf", "P22", "person") < T and score(idx, "Jamil Mohammed", "P23", "person") < T
 
 
 def test_the_variant_table_is_checked_when_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -267,6 +267,12 @@ def slavic_key(token: str) -> str:
     return t.replace("z", "s").replace("c", "ch")
 
 
+def _ta_marbuta(t: str) -> bool:
+    """A token of an Arabic reading ending in the *-ah* a ta marbuta is read as
+    (:func:`engine.screening.translit.romanize`): the mark of a feminine name (*أمينة*)."""
+    return len(t) > 4 and t.endswith("ah") and not t.endswith(("llah", "shah"))
+
+
 def _feminine(t: str) -> bool:
     """A final -a or -ah, except in *-ullah*/*-allah* and *shah* (Khairullah, Padshah)."""
     return t.endswith("a") or (t.endswith("ah") and len(t) > 3 and not t.endswith(("llah", "shah")))
@@ -289,12 +295,14 @@ def gender_flip(a: str, b: str) -> bool:
     return skeleton(fem) == skeleton(masc) or OSA.distance(stem, masc) <= 2
 
 
-def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True, letters: bool = True) -> tuple[float, str]:
+def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True, letters: bool = True,
+               feminine: bool = False) -> tuple[float, str]:
     """Similarity of two tokens in 0..1 (symmetric) and the rule that gave it.
 
     ``loose``: the names come from different scripts (see :func:`loose_key`); ``vowels``:
     both were written with their vowels (not read from Arabic or Hebrew), so a final
-    *-a* tells a feminine name."""
+    *-a* tells a feminine name; ``feminine``: one token is an Arabic reading that ends in a
+    ta marbuta, the one feminine ending an unvowelled script writes (*أمينة* is not *Amin*)."""
     if a == b:
         return 1.0, "exact"
     la, lb = len(a), len(b)
@@ -311,7 +319,7 @@ def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True, letters
         return 0.0, ""
     if not loose and distinct_given_names(a, b):
         return 0.0, "different given names"
-    if vowels and gender_flip(a, b):
+    if (vowels or feminine) and gender_flip(a, b):
         if min(la, lb) >= 4 and slavic_key(a) == slavic_key(b) and (a.endswith(_SURNAME_FEM) or b.endswith(
                 _SURNAME_FEM)):
             return SLAVIC_SIM, "slavic ending"
@@ -463,6 +471,7 @@ def compare_tokens(
     a: tuple[str, ...], b: tuple[str, ...], weight: Callable[[str], float], *, loose: bool = False,
     vowels: bool = True,
     letters: bool = True,
+    abjad: tuple[bool, bool] = (False, False),
 ) -> NameComparison:
     """Symmetric weighted similarity of two token tuples (see the module docstring)."""
     if not a or not b:
@@ -477,7 +486,8 @@ def compare_tokens(
     cands: list[tuple[float, float, int, int, str]] = []
     for i, ta in enumerate(a):
         for j, tb in enumerate(b):
-            s, rule = token_rule(ta, tb, loose, vowels, letters)
+            s, rule = token_rule(ta, tb, loose, vowels, letters,
+                                 (abjad[0] and _ta_marbuta(ta)) or (abjad[1] and _ta_marbuta(tb)))
             if s > 0.0:
                 cands.append((s, min(weight(ta), weight(tb)), i, j, rule))
     cands.sort(key=lambda c: (-c[0], -c[1], c[2], c[3]))
@@ -590,7 +600,8 @@ def compare_forms(a: NameForm, b: NameForm, weight: Callable[[str], float]) -> N
     # A syllabary spells a foreign name with a vowel after every consonant (*kurisutofa*):
     # its letters cannot be held against the original spelling, only its sounds.
     letters = not ({a.script, b.script} & SYLLABARIES)
-    cmp = compare_tokens(a.tokens, b.tokens, weight, loose=loose, vowels=vowels, letters=letters)
+    cmp = compare_tokens(a.tokens, b.tokens, weight, loose=loose, vowels=vowels, letters=letters,
+                         abjad=(a.script in ABJADS, b.script in ABJADS))
     if a.logo and b.logo:
         if a.logo == b.logo:
             return NameComparison(1.0, cmp.pairs, [], [], "original script", max(cmp.matched_weight, 1.0))

@@ -18,7 +18,10 @@ the first being the primary one:
 - **Cyrillic**: ICU ``Russian-Latin/BGN`` (*Sergey*, *Basayev*, *Romashka*) and, as a
   second form, rigour's ASCII transliteration (*Sergei*, *Basaev*).
 - **Arabic, Greek, Hebrew, ...**: ICU ``Any-Latin`` then ``Latin-ASCII``; an
-  Arabic *ʿayn* at the start of a word is read ``a`` (*ʿAli* -> *ali*, *ʿAbd* -> *abd*).
+  Arabic *ʿayn* at the start of a word is read ``a`` (*ʿAli* -> *ali*, *ʿAbd* -> *abd*);
+  a word-final *ta marbuta* also as ``ah``, how it ends a name (*Amina*, *Hamza*), besides
+  ICU's ``t`` (a construct: *Hay'at Tahrir*); the matcher takes that ``ah`` as the feminine
+  ending it marks.
 
 :func:`loose_key` folds a Latin token to consonant classes (k/g/q, t/d, p/b, f/v/w,
 j/ch, s/z/sh, l/r) without vowels or ``h``, keeping the class of the first letter: the
@@ -201,6 +204,9 @@ def romanize(text: str) -> tuple[str, ...]:
         forms = [_icu(text, _icu_bgn()), ascii_text(text)]
     else:
         forms = [_icu(text)]
+        if any(w.endswith("\u0629") for w in text.split()):
+            # ta marbuta: ICU's -t is a construct (Hay'at Tahrir); ending a name it is -a/-ah
+            forms.append(" ".join(_icu(w[:-1]) + "ah" if w.endswith("\u0629") else _icu(w) for w in text.split()))
     out: list[str] = []
     for f in forms:
         f = " ".join(f.lower().replace("?", "").split())
