@@ -322,21 +322,25 @@ class World:
         for i in range(n):
             kind = kinds[int(rng.integers(len(kinds)))]
             day = float(day_from + (i + rng.random()) * step)
-            if kind == "card" and ev is not None and rng.random() < 0.3:
-                biller, ref, usd = ev.bill_for(owner_country, rng)
-                out.append(self.txn(self.ts(day), "domestic_transfer", ak, biller, usd=usd, reference=ref))
-            elif kind == "card":
+            if kind == "card":
                 mcc, med = CARD_MCCS[int(rng.integers(len(CARD_MCCS)))]
-                out.append(self.txn(self.ts(day), "card_payment", ak, None,
-                                    usd=round(float(med * rng.lognormal(0, 0.6)), 2), merchant_category=mcc,
+                usd = round(float(med * rng.lognormal(0, 0.6)), 2)
+                # the everyday world decides with its own generator, so that the planter's
+                # draws (and so every planted value) are the same in every profile
+                if ev is not None and ev.bg_rng.random() < 0.3:
+                    biller, ref, usd = ev.bill_for(owner_country, ev.bg_rng)
+                    out.append(self.txn(self.ts(day), "domestic_transfer", ak, biller, usd=usd, reference=ref))
+                    continue
+                out.append(self.txn(self.ts(day), "card_payment", ak, None, usd=usd, merchant_category=mcc,
                                     location_country=owner_country))
             elif kind == "atm":
                 out.append(self.txn(self.ts(day), "atm_withdrawal", ak, None,
                                     usd=float(20 * int(rng.integers(2, 15))), location_country=owner_country))
             elif kind == "salary":
-                employer = ev.employer_for(owner_country, rng) if ev is not None else None
+                name = self._employer_name(rng, owner_country)
+                employer = ev.employer_for(owner_country, ev.bg_rng) if ev is not None else None
                 if employer is None:
-                    employer = self.new_external(self._employer_name(rng, owner_country), owner_country, "business")
+                    employer = self.new_external(name, owner_country, "business")
                 out.append(self.txn(self.ts(day), "domestic_transfer", employer, ak,
                                     usd=round(float(2500 * rng.lognormal(0, 0.3)), 2), reference="SALARY"))
         return out

@@ -63,6 +63,7 @@ class Everyday:
         self.w = w
         self.p = params or EverydayParams()
         self.rng = sub_rng(w.cfg.seed, "everyday")
+        self.bg_rng = sub_rng(w.cfg.seed, "everyday-planted")  # planted parties' bills and employers
         self._parties: list[pl.DataFrame] = []
         self._acc: dict[str, list[np.ndarray]] = {k: [] for k in ("owner", "type", "country", "ccy", "internal",
                                                                   "name", "opened", "explicit")}
@@ -194,6 +195,7 @@ class Everyday:
         cs = bc[rng.integers(0, len(bc), k)]
         keys, acc = self._orgs(cs, "business", "import and export trading", "Trading")
         documented = rng.random(k) < p.xb_documented_share
+        documented[0], documented[-1] = True, False  # both kinds occur at every size
         self._kind(keys[documented], "xb_trader_documented")
         self._kind(keys[~documented], "xb_trader_undocumented")
         n_part = rng.integers(1, 4, k)
@@ -432,6 +434,18 @@ class Everyday:
         sec = self.g.integers(0, spread, len(day))
         return self.w.start_us + (day.astype(np.int64) * 86400 + hour.astype(np.int64) * 3600 + sec) * 1_000_000
 
+    def _fixed_local(self, usd: np.ndarray, acc: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """USD amounts whose value in ``acc``'s currency is the same every month: ``usd`` at the
+        window's first monthly rate, to the cent (salaries, premiums, benefits are fixed in
+        local currency, not in USD)."""
+        w, pop = self.w, self.w.pop
+        if len(getattr(self, "_ci", ())) != len(pop["acct_ccy"]):
+            self._ci = np.array([w.ccy_index[c] for c in pop["acct_ccy"].tolist()], dtype=np.int64)
+        ci = self._ci[acc]
+        m = w.month_of_us(w.start_us + day.astype(np.int64) * US_DAY)
+        m0 = int(w.month_of_us(np.array([w.start_us]))[0])
+        return np.round(usd / w.fx[ci, m0], 2) * w.fx[ci, m]
+
     def _ind_ok(self) -> np.ndarray:
         pop = self.w.pop
         return pop["acct_usable"][pop["ind_current"]]
@@ -444,7 +458,7 @@ class Everyday:
         payer = (g.random(pop["n_ind"]) < p.bill_payer_share) & self._ind_ok()
         self._kind(np.nonzero(payer)[0], "household")
         for kind, prob, med, sig, ref in (("utility", p.p_utility, 90.0, 0.15, "UTILITY BILL"),
-                                          ("telco", p.p_telco, 45.0, 0.03, "PHONE BILL"),
+                                          ("telco", p.p_telco, 45.0, 0.0, "PHONE BILL"),
                                           ("insurer", p.p_insurer, 120.0, 0.0, "INSURANCE PREMIUM"),
                                           ("biller", p.p_biller, 60.0, 0.3, "BILL PAYMENT")):
             acc, cs = self.role[kind]
@@ -455,12 +469,13 @@ class Everyday:
             biller = pick_weighted_in_country(g, ind_c[subs], acc, cs, rank_w)
             base = med * price[subs] * g.lognormal(0, 0.5, len(subs))
             e, day = self._monthly(g.integers(1, 29, len(subs)), g.integers(0, 3, len(subs)))
-            amt = base[e] * (g.lognormal(0, sig, len(e)) if sig > 0 else 1.0)
+            src = pop["ind_current"][subs][e]
+            amt = base[e] * g.lognormal(0, sig, len(e)) if sig > 0 else self._fixed_local(base[e], src, day)
             if kind == "utility":
                 peak = np.isin(self.m_num[np.searchsorted(self.m_first, day, side="right") - 1], [1, 2, 7, 8, 12])
                 amt = amt * np.where(peak, 1.2, 1.0)
             ch = np.where(g.random(len(subs)) < 0.75, CH["domestic_transfer"], CH["mobile_transfer"])[e]
-            self._add(Block(self._ts(day), ch, pop["ind_current"][subs][e], biller[e], np.round(amt, 2),
+            self._add(Block(self._ts(day), ch, src, biller[e], amt,
                             ref=np.full(len(e), REF[ref])), e)
 
     # ------------------------------------------------------------------ payroll
@@ -517,7 +532,7 @@ class Everyday:
         factor = g.lognormal(0, 0.3, n_emp)
         gr = np.minimum(g.choice(4, len(payee), p=[0.6, 0.25, 0.1, 0.05]), grades[emp] - 1)
         mult = np.array([1.0, 1.4, 2.0, 3.2])[gr]
-        salary = _wage(emp_c)[emp] * factor[emp] * mult
+        salary = _wage(emp_c)[emp] * factor[emp] * mult * g.lognormal(0, 0.04, len(payee))
         semi = g.random(n_emp) < 0.3
         dom = np.array([25, 28, 31, 1])[g.integers(0, 4, n_emp)]
         hour = g.integers(8, 12, n_emp)
@@ -529,9 +544,9 @@ class Everyday:
         day = self._weekday_back(np.concatenate([x[1] for x in parts]))
         okd = day >= 0
         e, day = e[okd], day[okd]
-        amt = salary[e] * np.where(semi[emp[e]], 0.5, 1.0) * g.lognormal(0, 0.04, len(e))
+        amt = self._fixed_local(salary[e] * np.where(semi[emp[e]], 0.5, 1.0), emp_acc[emp[e]], day)
         self._add(Block(self._ts(day, hour[emp[e]], 900), np.full(len(e), CH["domestic_transfer"]), emp_acc[emp[e]],
-                        pop["ind_current"][payee[e]], np.round(amt, 2), ref=np.full(len(e), REF["SALARY"])), emp[e])
+                        pop["ind_current"][payee[e]], amt, ref=np.full(len(e), REF["SALARY"])), emp[e])
 
     # ------------------------------------------------------------------ business to business
     def _b2b(self) -> None:
@@ -545,8 +560,8 @@ class Everyday:
         lg_acc, lg_c = self.role["logistics"]
         pool = np.concatenate([bacc, wh_acc, lg_acc])
         pool_c = np.concatenate([bc, wh_c.astype(str), lg_c.astype(str)])
-        weight = np.concatenate([g.pareto(1.2, len(bacc)) + 1, np.full(len(wh_acc) + len(lg_acc), 40.0)])
-        weight = np.minimum(weight, 200.0)
+        weight = np.concatenate([g.pareto(1.2, len(bacc)) + 1, np.full(len(wh_acc) + len(lg_acc), 150.0)])
+        weight = np.minimum(weight, 100.0 * np.ones(len(weight)) + 50.0 * (np.arange(len(weight)) >= len(bacc)))
         k = 1 + g.poisson(max(0.0, p.b2b_suppliers_mean - 1), len(dom_bus))
         buyer = np.repeat(np.arange(len(dom_bus)), k)
         sup = pick_weighted_in_country(g, bc[buyer], pool, pool_c, weight)
@@ -581,11 +596,11 @@ class Everyday:
         bc = pop["bus_country"].astype(str)[dom_bus]
         n_pools = max(1, int(round(p.pools_per_1000_businesses * len(dom_bus) / 1000)))
         src_l, dst_l, cust_l, supp_l = [], [], [], []
-        for _ in range(n_pools):
-            c = bc[int(g.integers(len(bc)))]
+        cs, cnt = np.unique(bc, return_counts=True)
+        cs, cnt = cs[cnt >= 6], cnt[cnt >= 6]  # a pool needs 3+ suppliers and 3+ customers
+        for _ in range(n_pools if len(cs) else 0):
+            c = cs[int(g.choice(len(cs), p=cnt / cnt.sum()))]
             local = dom_bus[bc == c]
-            if len(local) < 6:
-                continue
             n_s = int(g.integers(3, 9))
             n_c = int(min(g.integers(15, 61), len(local) - n_s))
             pick = g.permutation(local)
@@ -641,7 +656,7 @@ class Everyday:
             self._add(Block(self._ts(day), np.where(g.random(len(b)) < 0.6, CH["mobile_transfer"], CH["domestic_transfer"]),
                             src, to, np.round(60 * _price(ind_c[b]) * g.lognormal(0, 0.9, len(b)), 2)),
                       np.arange(len(b)))
-            sb = dom_bus[g.random(len(dom_bus)) < 0.05]
+            sb = dom_bus[g.random(len(dom_bus)) < 0.10]
             si = np.nonzero((g.random(pop["n_ind"]) < (0.01 if kind == "marketplace" else 0.0)) & self._ind_ok())[0]
             sellers = np.concatenate([pop["bus_account"][sb], pop["ind_current"][si]])
             sc = np.concatenate([pop["bus_country"][sb].astype(str), ind_c[si]])
@@ -664,7 +679,8 @@ class Everyday:
             scheme_day = np.where(pd_hash(ind_c[rec]) % 2 == 0, 3, 10)
             e, day = self._monthly(scheme_day)
             self._add(Block(self._ts(self._weekday_back(day), np.full(len(e), 5), 1800),
-                            np.full(len(e), CH["domestic_transfer"]), payer[e], pop["ind_current"][rec][e], rates[e],
+                            np.full(len(e), CH["domestic_transfer"]), payer[e], pop["ind_current"][rec][e],
+                            self._fixed_local(rates[e], payer[e], day),
                             ref=np.full(len(e), REF["BENEFIT"])), e)
             self._kind(rec, "benefit_recipient")
             self._kind(pop["acct_owner"][np.unique(payer)], "government_payer")
@@ -972,7 +988,8 @@ class Everyday:
         })
 
     def kinds(self) -> np.ndarray:
-        """Primary everyday kind (index into ``KINDS``) of every party key up to the planted ones."""
+        """Primary everyday kind (index into ``KINDS``) of every party key; parties the planters
+        created are ``instance_context`` (the caller drops those that labels name)."""
         pop = self.w.pop
         n = self.n_par_bg
         out = np.full(n, -1, dtype=np.int16)
@@ -983,6 +1000,7 @@ class Everyday:
         out[pop["o_npo"]: pop["o_npo"] + pop["n_npo"]] = KIND["npo"]
         out[pop["o_fi"]: pop["o_fi"] + pop["n_fi"]] = np.where(pop["fi_msb"], KIND["money_service_business"], KIND["bank"])
         out[pop["o_gov"]: pop["o_gov"] + pop["n_gov"]] = KIND["government"]
+        out = np.concatenate([out, np.full(self.w.n_parties - n, KIND["instance_context"], dtype=np.int16)])
         order = ("business", "household", "migrant_worker", "benefit_recipient", "remittance_family", "b2b_supplier",
                  "trade_customer", "payroll_employer", "government_payer", "student", "long_standing_account",
                  "namesake_customer")

@@ -19,6 +19,9 @@ KINDS: tuple[str, ...] = (
     "benefit_recipient", "long_standing_account", "seasonal_business", "namesake_customer",
     "xb_trader_documented", "xb_trader_undocumented", "foreign_trade_partner", "npo_congregation",
     "student", "university", "migrant_worker", "remittance_family",
+    # parties a planter created around an instance without giving them a role (a look-alike's
+    # counterparty, a trade partner): unlabelled, so background to the evaluation
+    "instance_context",
 )
 KIND = {k: i for i, k in enumerate(KINDS)}
 
@@ -44,15 +47,16 @@ class EverydayParams:
         ``utilities_per_country`` utilities, ``telcos_per_country`` telcos,
         ``insurers_per_country`` insurers and ``billers_per_country`` other billers; customers
         choose one by a Zipf(1.2) popularity, so one or two per economy serve most households.
-        Amounts: utility median 90 (lognormal sigma 0.15 month to month, +20% in the
-        economy's winter/summer peak months), telco 45 (sigma 0.03: a plan), insurer 120
-        (fixed premium), biller 60 (sigma 0.3).
+        Amounts (per customer lognormal(median, 0.5)): utility median 90 (sigma 0.15 month to
+        month, +20% in December-February and July-August), telco 45 (a plan: the same amount
+        in local currency every month), insurer 120 (a fixed premium), biller 60 (sigma 0.3).
     Payroll
         ``payroll_employee_share`` of individuals are paid by a payroll employer in their
         economy.  Employers have lognormal(median ``payroll_median_staff``, sigma 1.1) staff
         clipped to 5-500; each has 1-4 pay grades (x1, x1.4, x2, x3.2 of the economy's wage
         level times an employer factor lognormal(0, 0.3)); a payee's salary is its grade's
-        times lognormal(0, 0.04), so most payees of a run get nearly the same amount.  70% pay
+        times lognormal(0, 0.04), so most payees of a run get nearly the same amount, and the
+        same payee the same amount (in local currency) every month.  70% pay
         monthly on a fixed day (25th, 28th, last or 1st), 30% semi-monthly (15th and last,
         half the salary each); a run that falls on a weekend moves to the Friday before, and
         every payee of a run is paid within the same 15 minutes.
@@ -60,7 +64,7 @@ class EverydayParams:
         Each domestic business buys from 1 + Poisson(``b2b_suppliers_mean`` - 1) suppliers in
         its economy, drawn by popularity: ordinary businesses Pareto(1.2), and
         ``wholesalers_per_1000_businesses`` wholesalers plus ``logistics_per_1000_businesses``
-        logistics firms weigh 40x, so a few serve hundreds of businesses.  A relationship
+        logistics firms weigh 150 (ordinary ones at most 100), so a few serve hundreds of businesses.  A relationship
         repeats every 14-60 days (random phase) with a base invoice lognormal(2,500,
         sigma 1.0); each invoice is base x (1 + v x U(-1, 1)) with v per relationship
         uniform in 0.3-1.0 (amounts vary +-30-100%), at least 10% of base.
@@ -75,11 +79,13 @@ class EverydayParams:
         day's payouts plus 1-3%.  Marketplaces and payment processors (``marketplaces``,
         ``processors`` each at least 2) collect buyer payments from ``marketplace_buyer_share``
         of individuals (Poisson(6) purchases a year, lognormal(60, 0.9)) and pay weekly
-        payouts to sellers (10% of small businesses, 2% of individuals).
+        payouts (lognormal(350, 0.9)) to sellers (10% of domestic businesses each; marketplaces
+        also 1% of individuals).
     Government
         ``benefit_share`` of individuals receive a monthly pension or benefit on the
-        scheme's fixed day from a government body of their economy, at one of 3 fixed rates
-        per economy (many identical amounts); ``tax_share`` of individuals pay income tax
+        scheme's fixed day (3rd or 10th, before a weekend when it falls on one) from a
+        government body of their economy, at one of 3 fixed rates per economy (25, 35 or 50% of
+        the wage level; many identical amounts, the same in local currency every month); ``tax_share`` of individuals pay income tax
         quarterly and 20% of businesses pay VAT monthly to the tax authority.
     Long-standing accounts
         ``legacy_account_share`` of the population's accounts keep their opening date, years
@@ -105,7 +111,8 @@ class EverydayParams:
         ``xb_traders_per_1000_businesses`` domestic businesses trade every 20-45 days with 1-3
         partners in ``XB_TRADE_COUNTRIES`` (base lognormal(15,000, 0.8), +-30-100%; 70%
         imports); ``xb_documented_share`` of them have a trade document (invoice, bill of
-        lading) for every payment, the rest only a payment reference.
+        lading) for every payment, the rest only a payment reference (at every size at least
+        one trader of each).
     Congregations
         ``congregations_per_1000_individuals`` religious NPOs, each with lognormal(median 60,
         sigma 0.6) congregants (10-300) of its economy, 60% of whom give each week on the
@@ -121,7 +128,8 @@ class EverydayParams:
     Budget
         The everyday activity is at most ``max_share`` of the requested transactions (the
         rates above are scaled down together when they would exceed it); the clean world's
-        activity fills the rest, with its own payroll reduced to ``clean_salary_share``.
+        activity fills the rest, with its own (small-employer) payroll at ``clean_salary_share`` of it
+        (none by default: the everyday payroll pays every salary).
     """
 
     bill_payer_share: float = 0.55
@@ -133,7 +141,7 @@ class EverydayParams:
     telcos_per_country: int = 3
     insurers_per_country: int = 4
     billers_per_country: int = 3
-    payroll_employee_share: float = 0.30
+    payroll_employee_share: float = 0.35
     payroll_median_staff: float = 14.0
     b2b_suppliers_mean: float = 3.0
     wholesalers_per_1000_businesses: float = 8.0
@@ -155,5 +163,5 @@ class EverydayParams:
     congregations_per_1000_individuals: float = 0.6
     student_share: float = 0.02
     remit_family_share: float = 0.04
-    max_share: float = 0.70
-    clean_salary_share: float = 0.015
+    max_share: float = 0.75
+    clean_salary_share: float = 0.0
