@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import polars as pl
@@ -41,8 +42,8 @@ LABELS = pl.DataFrame(
 )
 
 
-def _db():
-    con = db()
+def _db(con=None):
+    con = con if con is not None else db()
     for p in ("P1", "P2", "P3", "P4", "P9"):
         party(con, p)
     account(con, "A4", "P4")
@@ -125,9 +126,9 @@ def test_json_written(tmp_path):
 BACKGROUND = pl.DataFrame({"party_id": ["P5", "P6", "P7"], "kind": ["payroll_employer", "biller", "payroll_employer"]})
 
 
-def _budget_db():
+def _budget_db(con=None):
     """P1-P4, P9 take part in labels; P5-P8 are background (P8 has no kind)."""
-    con = _db()
+    con = _db(con)
     for p in ("P5", "P6", "P7", "P8"):
         party(con, p)
     account(con, "A6", "P6")
@@ -179,3 +180,26 @@ def test_alert_budget_without_background_file(tmp_path):
     (tmp_path / "background.csv").write_text("who,what\n1,2\n")
     with pytest.raises(CtfmonError, match="background file .* lacks column"):
         ev.load_background(tmp_path)
+
+
+def test_cli_prints_and_writes_the_budget_with_kinds_from_the_labels_directory(tmp_path):
+    from typer.testing import CliRunner
+
+    from engine import store
+    from engine.cli import app
+
+    path = tmp_path / "x.duckdb"
+    con = store.connect(str(path))
+    _budget_db(con)
+    con.close()
+    labels = tmp_path / "gen"
+    labels.mkdir()
+    LABELS.write_parquet(labels / "labels.parquet")
+    BACKGROUND.write_parquet(labels / "background.parquet")
+    out = tmp_path / "eval.json"
+    r = CliRunner().invoke(app, ["evaluate", "--labels", str(labels), "--db", str(path), "--json", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "false positives by everyday kind" in r.output and "payroll_employer 2" in r.output
+    res = json.loads(out.read_text())
+    assert res["all"]["background_parties_alerted"] == 4
+    assert res["typologies"]["TF-CASH-01"]["false_positive_kinds"][0] == {"kind": "biller", "parties": 1}
