@@ -186,7 +186,7 @@ def test_cli_prints_and_writes_the_budget_with_kinds_from_the_labels_directory(t
     from typer.testing import CliRunner
 
     from engine import store
-    from engine.cli import app
+    from cli.main import app
 
     path = tmp_path / "x.duckdb"
     con = store.connect(str(path))
