@@ -185,8 +185,8 @@ def test_alert_budget_without_background_file(tmp_path):
 def test_cli_prints_and_writes_the_budget_with_kinds_from_the_labels_directory(tmp_path):
     from typer.testing import CliRunner
 
-    from engine import store
     from cli.main import app
+    from engine import store
 
     path = tmp_path / "x.duckdb"
     con = store.connect(str(path))

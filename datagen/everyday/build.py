@@ -342,7 +342,7 @@ class Everyday:
     def generate(self, budget: int) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Everyday transactions (at most ``budget``) and the trade documents of the documented
         grey-list trade; internal frames like :func:`datagen.normal.generate`."""
-        w, p = self.w, self.p
+        w = self.w
         rng = sub_rng(w.cfg.seed, "everyday-txns")
         self.g = rng
         self.clk = Clock(w)
@@ -480,7 +480,7 @@ class Everyday:
 
     # ------------------------------------------------------------------ payroll
     def _payroll(self) -> None:
-        g, p, w, pop = self.g, self.p, self.w, self.w.pop
+        g, p, pop = self.g, self.p, self.w.pop
         ind_c = pop["ind_country"].astype(str)
         dom_bus = np.nonzero(~pop["bus_foreign"])[0]
         bc = pop["bus_country"].astype(str)[dom_bus]
