@@ -51,13 +51,15 @@ from rapidfuzz.fuzz import ratio
 
 from engine.screening.normalize import PARTICLES
 from engine.screening.qualifiers import Query, birth_date_feature, doc_norm
-from engine.screening.scoring import EntryScore, score_entry
+from engine.screening.scoring import AGREEING, EntryScore, score_entry
 from engine.screening.tokens import (
     ACRONYM_SIM,
     TITLE_SURNAME_MIN_WEIGHT,
     TITLE_SURNAME_SIM,
     NameComparison,
     TokenPair,
+    _ta_marbuta,
+    distinct_given_names,
     gender_flip,
     nicknames_of,
     slavic_key,
@@ -67,7 +69,7 @@ from engine.screening.tokens import (
 from engine.screening.weights import GENERIC_GIVEN, GENERIC_TOKENS, PopulationWeights, TokenWeights
 
 __all__ = [  # some of these live in modules of their own; named here too
-    "ABJADS", "DEFAULT_THRESHOLD", "GENERIC_TOKENS", "MISSING_END_FACTOR", "MISSING_PART_EVIDENCE",
+    "ABJADS", "AGREEING", "distinct_given_names", "nicknames_of", "DEFAULT_THRESHOLD", "GENERIC_TOKENS", "MISSING_END_FACTOR", "MISSING_PART_EVIDENCE",
     "MISSING_PART_FACTOR", "SYLLABARIES", "EntryScore", "NameComparison", "NameForm", "PopulationWeights",
     "Query", "TokenPair", "TokenWeights", "birth_date_feature", "compare_forms", "compare_readings",
     "compare_tokens", "doc_norm", "gender_flip", "resegment", "score_entry", "slavic_key", "token_rule",
@@ -137,6 +139,7 @@ def compare_tokens(
     a: tuple[str, ...], b: tuple[str, ...], weight: Callable[[str], float], *, loose: bool = False,
     vowels: bool = True,
     letters: bool = True,
+    abjad: tuple[bool, bool] = (False, False),
 ) -> NameComparison:
     """Symmetric weighted similarity of two token tuples (see the module docstring)."""
     if not a or not b:
@@ -151,7 +154,8 @@ def compare_tokens(
     cands: list[tuple[float, float, int, int, str]] = []
     for i, ta in enumerate(a):
         for j, tb in enumerate(b):
-            s, rule = token_rule(ta, tb, loose, vowels, letters)
+            s, rule = token_rule(ta, tb, loose, vowels, letters,
+                                 (abjad[0] and _ta_marbuta(ta)) or (abjad[1] and _ta_marbuta(tb)))
             if s > 0.0:
                 cands.append((s, min(weight(ta), weight(tb)), i, j, rule))
     cands.sort(key=lambda c: (-c[0], -c[1], c[2], c[3]))
@@ -264,7 +268,8 @@ def compare_forms(a: NameForm, b: NameForm, weight: Callable[[str], float]) -> N
     # A syllabary spells a foreign name with a vowel after every consonant (*kurisutofa*):
     # its letters cannot be held against the original spelling, only its sounds.
     letters = not ({a.script, b.script} & SYLLABARIES)
-    cmp = compare_tokens(a.tokens, b.tokens, weight, loose=loose, vowels=vowels, letters=letters)
+    cmp = compare_tokens(a.tokens, b.tokens, weight, loose=loose, vowels=vowels, letters=letters,
+                         abjad=(a.script in ABJADS, b.script in ABJADS))
     if a.logo and b.logo:
         if a.logo == b.logo:
             return NameComparison(1.0, cmp.pairs, [], [], "original script", max(cmp.matched_weight, 1.0))

@@ -30,10 +30,17 @@ from functools import lru_cache
 import polars as pl
 from rigour import _core as rigour_core
 from rigour.names import extract_org_types, remove_org_types
-from rigour.text import ascii_text, metaphone
+from rigour.text import ascii_text
 
-from engine.screening.numerals import numerals
+from engine.screening.numerals import _ROMAN, _number_word, numerals
+from engine.screening.sounds import phonetic, skeleton
 from engine.screening.translit import logographic_form, romanize, script_of
+
+__all__ = [  # some of these live in modules of their own; named here too
+    "ENTITY", "PARTICLES", "PERSON", "UNKNOWN", "VESSEL", "VESSEL_PREFIXES", "NormName", "fold",
+    "honorifics", "is_legal_form", "join_theophoric", "non_latin", "normalize_many", "normalize_name",
+    "phonetic", "skeleton", "tokenize", "tokenize_full",
+]
 
 PERSON = "person"
 ENTITY = "entity"
@@ -85,46 +92,6 @@ def honorifics() -> frozenset[str]:
 def is_legal_form(token: str) -> bool:
     """True when ``token`` alone is a legal form (``llc``, ``gmbh``, ``ooo`` ...)."""
     return token in _EXTRA_LEGAL or (len(token) > 1 and remove_org_types(token).strip() == "")
-
-
-#: Spellings of one sound that transliterations of the same name alternate between.
-_SKELETON_DIGRAPHS = (("dj", "j"), ("kh", "h"), ("gh", "g"), ("ph", "f"), ("th", "t"), ("dh", "d"), ("q", "k"),
-                      ("ck", "k"))
-
-
-@lru_cache(maxsize=500_000)
-def skeleton(token: str) -> str:
-    """Consonant skeleton of a token: robust to vowel choice in transliteration.
-
-    ``hussein``/``husayn``/``hsyn`` -> ``hsn``; a leading ``al`` article is dropped from
-    longer tokens (``altikriti`` -> ``tkrt``); digraphs that alternate between
-    transliterations are folded (``dj`` -> ``j``, ``kh`` -> ``h``, ``q`` -> ``k`` ...); a
-    leading vowel becomes ``a`` (``ouday``/``uday`` -> ``ad``).
-    """
-    t = token
-    if len(t) > 5 and t.startswith(("al", "el")):
-        t = t[2:]
-    for a, b in _SKELETON_DIGRAPHS:
-        if a in t:
-            t = t.replace(a, b)
-    out: list[str] = []
-    for i, ch in enumerate(t):
-        if i > 0 and ch in "aeiouyw":
-            continue
-        if i == 0 and ch in "aeiou":
-            ch = "a"
-        if out and out[-1] == ch:
-            continue
-        out.append(ch)
-    return "".join(out)
-
-
-@lru_cache(maxsize=500_000)
-def phonetic(token: str) -> str:
-    """Metaphone key of a token ('' for digits or single letters)."""
-    if len(token) < 2 or token.isdigit():
-        return ""
-    return metaphone(token)
 
 
 def _clean(s: pl.Series, non_person: pl.Series) -> pl.Series:
@@ -287,6 +254,22 @@ def _tokens_one(folded: str, kind: str) -> tuple[list[str], bool, str, str]:
     return toks, titled, legal, imo
 
 
+@lru_cache(maxsize=500_000)
+def _plain_token(t: str) -> bool:
+    """A word :func:`_tokens_one` leaves as it is in any name of any kind."""
+    return (len(t) > 1 and t.isalpha() and t not in _ROMAN and _number_word(t) is None and t not in honorifics()
+            and t not in VESSEL_PREFIXES and not is_legal_form(t))
+
+
+_EXTRA_LEGAL_SEARCH = __import__("re").compile(_EXTRA_LEGAL_RE)
+
+
+def _plain_name(folded: str) -> bool:
+    """A name :func:`_tokens_one` only splits: plain words, no legal form of several words."""
+    return (all(_plain_token(t) for t in folded.split(" ") if t) and not extract_org_types(folded, generic=True)
+            and not _EXTRA_LEGAL_SEARCH.search(folded))
+
+
 def _legal_family(tokens: list[str]) -> str:
     found = extract_org_types(" ".join(tokens), generic=True)
     return found[0][1] if found else "other"
@@ -308,6 +291,11 @@ def tokenize_full(folded: pl.Series, kinds: pl.Series) -> pl.DataFrame:
     # the vectorised path: split, then leading honorifics dropped (up to three, keeping one
     # token); the same result as _tokens_one gives them.  The rest go through _tokens_one.
     simple = (pl.col("k") == PERSON) & ~pl.col("f").str.contains(r"\d| (?:ii|iii|iv|vii|viii|ix|xii|xiii|xiv|xv)$")
+    # Other names of plain words only (no digit, legal form, number word, Roman numeral,
+    # honorific, vessel prefix or single letter: see _plain_token) take it too.
+    others = distinct.filter((pl.col("k") != PERSON) & ~pl.col("f").str.contains(r"\d"))["f"].unique().to_list()
+    plain = [f for f in others if _plain_name(f)]
+    simple = simple | ((pl.col("k") != PERSON) & pl.col("f").is_in(plain))
     fast = distinct.filter(simple)
     slow = distinct.filter(~simple)
     hon = list(honorifics())

@@ -56,6 +56,8 @@ class EntryScore:
 
 
 _AGREEING = frozenset({"exact", "year", "range", "approximate", "match"})
+#: Qualifier outcomes that agree with the list entry (the rest disagree).
+AGREEING = _AGREEING
 
 
 def score_entry(
