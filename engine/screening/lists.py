@@ -50,10 +50,11 @@ from rigour.territories import lookup_territory
 from engine import store
 from engine.config import get_settings
 from engine.errors import CtfmonError, NotFound
+from engine.screening import documents
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("un-xml", "csv")
+FORMATS = ("un-xml", "csv", "documents-csv")  # documents-csv: engine.screening.documents
 ENTRY_TYPES = ("person", "entity", "vessel")
 
 DDL: list[str] = [
@@ -528,6 +529,8 @@ def load_list(
     for the list re-activates that version instead of storing a copy.  ``display_name`` is
     the file name recorded and shown (an upload's name rather than its temporary path).
     """
+    if fmt == documents.FORMAT or (fmt is None and _is_document_list(path)):
+        return documents.load(con, path, list_name=list_name, confirm=confirm, display_name=display_name)
     parsed, content_hash = parse_file(path, fmt, display_name=display_name)
     shown = display_name or str(path)
     name = list_name or ("UN" if parsed.source_format == "un-xml" else Path(shown).stem)
@@ -613,8 +616,20 @@ def active_version(con: duckdb.DuckDBPyConnection, list_name: str) -> int | None
     return int(rows[0][0]) if rows else None
 
 
+def _is_document_list(path: Path) -> bool:
+    """A .csv whose header is a travel-document list's (loaded without --format)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return documents.looks_like_document_list(head)
+
+
 def active_versions(con: duckdb.DuckDBPyConnection) -> list[int]:
-    rows = con.execute("SELECT version_id FROM screening_list_versions WHERE active ORDER BY version_id")
+    """The active sanctions-list versions (document lists are TF-DOC-01's, not screened by name)."""
+    rows = con.execute("SELECT version_id FROM screening_list_versions WHERE active "
+                       f"AND source_format <> '{documents.FORMAT}' ORDER BY version_id")
     return [int(r[0]) for r in rows.fetchall()]
 
 
@@ -637,6 +652,11 @@ def diff_versions(con: duckdb.DuckDBPyConnection, old: int, new: int) -> dict[st
     """References added, removed and changed (same reference, different content) from old to new."""
     _version_exists(con, old)
     _version_exists(con, new)
+    kinds = {documents.is_document_version(con, old), documents.is_document_version(con, new)}
+    if kinds == {True}:
+        return documents.diff_versions(con, old, new)
+    if len(kinds) > 1:
+        raise CtfmonError(f"versions {old} and {new}: one is a travel-document list, the other a sanctions list")
     df = con.sql(
         """
         WITH o AS (SELECT reference, record_hash FROM screening_entries WHERE version_id = ?),
