@@ -616,6 +616,11 @@ def active_version(con: duckdb.DuckDBPyConnection, list_name: str) -> int | None
     return int(rows[0][0]) if rows else None
 
 
+def rescreen_typologies(source_format: str) -> list[str]:
+    """The typologies that re-screen the data after a list of ``source_format`` is loaded."""
+    return ["TF-DOC-01"] if source_format == documents.FORMAT else ["SAN-01", "SAN-02"]
+
+
 def _is_document_list(path: Path) -> bool:
     """A .csv whose header is a travel-document list's (loaded without --format)."""
     try:
