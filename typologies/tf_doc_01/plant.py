@@ -15,8 +15,9 @@ the listed variants plant ``shared_number`` instead.
 Look-alikes: ``benign:valid_documents`` (a traveller whose number differs from a listed one by
 one digit), ``benign:reported_after_use`` (a traveller who crossed on a listed document 3-60
 days before it was reported; when no entry of the list falls inside the data, a name-variant
-traveller instead) and ``benign:same_traveller_variants`` (one traveller not on file declaring
-one number 3 times with the name written differently: upper case, family name first).
+traveller instead) and ``benign:same_traveller_variants`` (one traveller on file declaring one
+number 3 times with the name written differently: as on file, its Latin spelling in upper case,
+family name first; the third declaration is not linked to the party).
 """
 
 from __future__ import annotations
@@ -139,15 +140,18 @@ def benign(ctx: PlantContext) -> None:
                 inst.label("cash_declaration", _declare(ctx, pk, w.party_row(pk)["name"], e.document_number,
                                                         str(e.issuing_country), day), "evidence")
                 continue
-        # same traveller (not on file), one number, the name written three ways
+        # one traveller, one number, the name written three ways; the last crossing is not
+        # linked to the party on file
         inst = ctx.instance("benign:same_traveller_variants")
         nat = ctx.resident_country()
-        name, alt = w.person_name(ctx.geo.BY_CODE[nat].locale, ctx.rng)
-        name = alt[0] if alt else name  # the Latin spelling of a name in another script
+        pk, _ak = ctx.person(country=nat, nationality=nat, background=4)
+        inst.subject(pk)
+        row = w.party_row(pk)
+        name = (row.get("alt_names") or [row["name"]])[0]  # the Latin spelling of a name in another script
         parts = name.split()
-        variants = [name, name.upper(), (f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else name)]
+        variants = [row["name"], name.upper(), (f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else name)]
         number = f"{nat}{int(ctx.rng.integers(10_000_000, 99_999_999))}"
         day0 = ctx.anchor(80)
         for j, shown in enumerate(variants):
-            inst.label("cash_declaration", _declare(ctx, -1, shown, number, nat, day0 + 40 * j + ctx.uniform(0, 1)),
-                       "evidence")
+            inst.label("cash_declaration", _declare(ctx, pk if j < 2 else -1, shown, number, nat,
+                                                    day0 + 40 * j + ctx.uniform(0, 1)), "evidence")
