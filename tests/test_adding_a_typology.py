@@ -19,10 +19,10 @@ import typology_examples as ex
 from typer.testing import CliRunner
 
 import typologies
+from cli.main import app
 from datagen.generate import make_config, write
 from datagen.verify import verify
 from engine import ingest, scan, store
-from engine.cli import app
 from typologies import registry
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "ex_rnd_01"
@@ -46,7 +46,7 @@ def added(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, regist
 
 
 def test_the_folder_is_registered_as_a_complete_unit(added: dict[str, registry.Unit]) -> None:
-    assert TID in added and len(added) == len(registry.units()) == 24
+    assert TID in added and len(added) == len(registry.units()) == 26
     unit = added[TID]
     for check in (catalogue_checks.check_metadata, catalogue_checks.check_planter, catalogue_checks.check_reading,
                   catalogue_checks.check_examples, catalogue_checks.check_spark_sql):

@@ -158,3 +158,36 @@ def test_a_replacement_watch_list_with_a_bad_row_is_refused(tmp_path: Path, monk
     monkeypatch.setenv("CTFMON_STRATEGIC_GOODS_FILE", str(good))
     get_settings.cache_clear()
     assert reference.strategic_goods()["hs_code"].to_list() == ["8542"]
+
+
+def test_the_cli_loads_a_document_list_and_rescreens_declarations(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    runner = CliRunner()
+    db = tmp_path / "d.duckdb"
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "cash_declarations.csv").write_text(
+        "declaration_id,timestamp,traveller_name,document_number,nationality,direction,port,origin_country,"
+        "destination_country,amount,currency,declared\n"
+        "D1,2026-03-02T10:00:00,Somchai Rattanakorn,ab-123 4567,TH,outbound,BKK,TH,TR,14000,USD,true\n"
+        "D2,2026-01-05T10:00:00,Somchai Rattanakorn,AB1234567,TH,outbound,BKK,TH,TR,12000,USD,true\n")
+    r = runner.invoke(app, ["ingest", str(data), "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    doc_list = _write(tmp_path, "lost.csv", HEADER + "AB1234567,TH,passport,stolen,2026-01-10,police\n")
+    r = runner.invoke(app, ["lists", "load", str(doc_list), "--format", "documents-csv", "--name", "LOST", "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert "travel document list LOST: version 1 active: 1 documents" in out
+    assert "TF-DOC-01 1 alerts (1 new)" in out and "SAN-01" not in out
+    with store.connect(db, read_only=True) as con:
+        rows = con.execute("SELECT subject_id, evidence FROM alerts WHERE typology_id = 'TF-DOC-01'").fetchall()
+    # only the crossing after the report counts
+    assert rows == [("traveller:AB-123 4567", ["D1"])]
+    r = runner.invoke(app, ["lists", "show", "--db", str(db)])
+    assert r.exit_code == 0 and "documents-csv" in r.output
+    bad = _write(tmp_path, "bad.csv", HEADER + "AB1234567,TH,passport,misplaced,2026-01-10,police\n")
+    r = runner.invoke(app, ["lists", "load", str(bad), "--format", "documents-csv", "--db", str(db)])
+    assert r.exit_code == 2 and "bad.csv: line 2, column status: 'misplaced'" in " ".join(r.output.split())

@@ -259,7 +259,7 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, *, list_name: str | None = 
         with store.transaction(con):
             con.execute("UPDATE screening_list_versions SET active = (version_id = ?) WHERE list_name = ?",
                         [vid, name])
-        return LoadResult(vid, name, len(entries), 0, 0, 0, content_hash, True, prev)
+        return LoadResult(vid, name, len(entries), 0, 0, 0, content_hash, True, prev, source_format=FORMAT)
     frame = pl.DataFrame(
         {
             "document_number": [e.document_number for e in entries],
@@ -289,7 +289,7 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, *, list_name: str | None = 
                 "document_type, status, reported_on, source, record_hash FROM _doc_entries", [vid, name])
         finally:
             con.unregister("_doc_entries")
-    result = LoadResult(vid, name, len(entries), 0, 0, 0, content_hash, False, prev)
+    result = LoadResult(vid, name, len(entries), 0, 0, 0, content_hash, False, prev, source_format=FORMAT)
     if prev is not None:
         result.diff = diff_versions(con, prev, vid)
     return result

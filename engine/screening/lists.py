@@ -479,6 +479,7 @@ class LoadResult:
     already_loaded: bool
     previous_version_id: int | None
     diff: dict[str, list[str]] = field(default_factory=dict)
+    source_format: str = ""  # un-xml, csv or documents-csv
 
 
 class ListShrinks(CtfmonError):
@@ -549,7 +550,7 @@ def load_list(
             con.execute("UPDATE screening_list_versions SET active = (version_id = ?) WHERE list_name = ?",
                         [vid, name])
         return LoadResult(vid, name, len(parsed.entries), persons, len(parsed.entries) - persons, n_names,
-                          content_hash, True, prev)
+                          content_hash, True, prev, source_format=parsed.source_format)
     entries_df = pl.DataFrame(
         {
             "list_name": [name] * len(parsed.entries),
@@ -602,7 +603,7 @@ def load_list(
             con.unregister("_scr_entries")
             con.unregister("_scr_names")
     result = LoadResult(vid, name, len(parsed.entries), persons, len(parsed.entries) - persons, n_names,
-                        content_hash, False, prev)
+                        content_hash, False, prev, source_format=parsed.source_format)
     if prev is not None:
         result.diff = diff_versions(con, prev, vid)
     log.info("list %s version %s: %d entries", name, vid, len(parsed.entries))
