@@ -50,6 +50,8 @@ from engine.screening.documents import STATUSES
 from engine.screening.normalize import normalize_name, skeleton
 from typologies._common import combine, money, plural, ramp
 
+DOCUMENT_WORDS = {"passport": "Passport", "id_card": "ID card", "travel_document": "Travel document", "visa": "Visa",
+                  "residence_permit": "Residence permit"}
 STATUS_SCORE = {"stolen": 0.85, "stolen_blank": 0.85, "revoked": 0.75, "invalid": 0.75, "cancelled": 0.75,
                 "lost": 0.65}
 
@@ -182,9 +184,9 @@ class LostStolenDocument(Typology[DocumentParams]):
             if onboarding:
                 parts.append(f"the identity document of party {onboarding[0]['party_id']}, on file since "
                              f"{_day(onboarding[0]['used_at'])}")
-            kind = (e["document_type"] or "document").replace("_", " ")
+            kind = DOCUMENT_WORDS.get(e["document_type"], "Document")
             country = f", {e['issuing_country']}" if e["issuing_country"] else ""
-            explanation = (f"{kind.capitalize()} {listed_number}{country} was reported {e['status'].replace('_', ' ')} "
+            explanation = (f"{kind} {listed_number}{country} was reported {e['status'].replace('_', ' ')} "
                            f"on {reported} (list {list_name}) and used after that by {e['name']}: "
                            + "; ".join(parts) + ".")
             times = [u["used_at"] for u in uses]
