@@ -191,3 +191,14 @@ def test_the_cli_loads_a_document_list_and_rescreens_declarations(tmp_path: Path
     bad = _write(tmp_path, "bad.csv", HEADER + "AB1234567,TH,passport,misplaced,2026-01-10,police\n")
     r = runner.invoke(app, ["lists", "load", str(bad), "--format", "documents-csv", "--db", str(db)])
     assert r.exit_code == 2 and "bad.csv: line 2, column status: 'misplaced'" in " ".join(r.output.split())
+
+
+def test_the_screening_page_does_not_count_a_document_list_as_a_sanctions_list(tmp_path: Path) -> None:
+    from test_ui_pages import World, text
+
+    w = World()
+    path = _write(tmp_path, "lost.csv", HEADER + "AB1234567,TH,passport,stolen,2026-01-10,police\n")
+    with w.app.state.db.writing() as con:
+        lists.load_list(con, path, list_name="LOST")
+    page = text(w.client("analyst").get("/ui/screening").text)
+    assert "No sanctions list is loaded" in page and "LOST" not in page
