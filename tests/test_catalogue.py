@@ -31,10 +31,6 @@ UNITS = registry.units()
 
 #: Catalogue ids with no folder yet, and why.
 NOT_YET_IMPLEMENTED: dict[str, str] = {
-    "TF-DOC-01": "new in catalogue v2: needs a lost/stolen/invalid travel document list to load (none ships yet) "
-                 "and a planter for document numbers",
-    "TF-TBML-04": "new in catalogue v2: needs the shipped strategic-goods (dual-use HS code) watch list, which "
-                  "does not ship yet",
 }
 
 #: Typologies whose detection is not SQL at all (so there is nothing to transpile), and why.
@@ -65,6 +61,8 @@ CATALOGUE_DEFAULTS: dict[str, dict[str, float]] = {
     "TF-TBML-01": {"factor": 3, "min_comparables": 10},
     "TF-TBML-02": {"max_payment_deviation": 0.1},
     "TF-TBML-03": {"window_days": 180},
+    "TF-DOC-01": {},
+    "TF-TBML-04": {"min_sanctions_score": 0.6},
     "ML-NET-01": {"min_counterparties": 8, "window_days": 7, "amount_tolerance": 0.2},
     "ML-NET-02": {"min_intermediaries": 3, "window_days": 7},
     "ML-NET-03": {"min_length": 3, "max_length": 8, "min_return_ratio": 0.7, "window_days": 30},
