@@ -65,7 +65,7 @@ CATALOGUE_DEFAULTS: dict[str, dict[str, float]] = {
     "TF-TBML-01": {"factor": 3, "min_comparables": 10},
     "TF-TBML-02": {"max_payment_deviation": 0.1},
     "TF-TBML-03": {"window_days": 180},
-    "ML-NET-01": {"min_counterparties": 8, "window_days": 7, "amount_tolerance": 0.2},
+    "ML-NET-01": {"min_counterparties": 8, "window_days": 7, "amount_tolerance": 0.2, "min_amount": 1_000},
     "ML-NET-02": {"min_intermediaries": 3, "window_days": 7},
     "ML-NET-03": {"min_length": 3, "max_length": 8, "min_return_ratio": 0.7, "window_days": 30},
     "ML-NET-04": {"min_hops": 4, "forward_min_ratio": 0.8, "forward_max_ratio": 1.0, "max_hold_hours": 48},
