@@ -60,7 +60,7 @@ CATALOGUE_DEFAULTS: dict[str, dict[str, float]] = {
     "TF-REM-01": {"min_individuals": 4, "window_days": 60},
     "TF-DORM-01": {"dormant_days": 180, "min_amount": 10_000, "window_days": 14},
     "TF-FTF-01": {"min_drain_share": 0.8, "window_days": 30},
-    "TF-NPO-01": {"min_diverted_share": 0.2, "min_outflows": 10_000, "window_days": 90},
+    "TF-NPO-01": {"min_diverted_share": 0.2, "min_diverted_amount": 10_000, "window_days": 90},
     "TF-NPO-02": {"min_donors": 10, "forward_days": 7, "max_beneficiaries": 2, "min_forward_share": 0.7},
     "TF-TBML-01": {"factor": 3, "min_comparables": 10},
     "TF-TBML-02": {"max_payment_deviation": 0.1},
