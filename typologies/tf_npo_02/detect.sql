@@ -147,9 +147,11 @@ judged AS (
   SELECT w.*, COALESCE(a.top_amt, 0) AS top_amt, COALESCE(a.top_abroad, 0) AS top_abroad,
          COALESCE(a.n_top, 0) AS n_top, COALESCE(a.all_out, 0) AS all_out,
          COALESCE(r.rel_amt, 0) AS rel_amt, COALESCE(r.rel_abroad, 0) AS rel_abroad,
-         (COALESCE(a.top_amt, 0) > 0 AND a.top_amt >= $min_forward_share * w.donated AND a.top_amt >= $min_forward_share * a.all_out
+         (COALESCE(a.top_amt, 0) > 0 AND a.top_amt >= $min_forward_share * w.donated
+          AND a.top_amt <= $max_forward_share * w.donated AND a.top_amt >= $min_forward_share * a.all_out
           ) AS branch_a,
          (COALESCE(r.rel_amt, 0) > 0 AND r.rel_amt >= $min_forward_share * w.donated
+          AND r.rel_amt <= $max_forward_share * w.donated
           AND r.rel_abroad >= $min_onward_share * r.rel_amt) AS branch_b
   FROM win w
   LEFT JOIN a_top a ON a.npo_id = w.npo_id AND a.anchor = w.anchor

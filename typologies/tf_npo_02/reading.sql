@@ -8,5 +8,7 @@ agg AS (SELECT instance_id, account_id, count(DISTINCT from_account) AS donors, 
         FROM don GROUP BY 1, 2),
 outf AS (SELECT g.instance_id, count(DISTINCT t.to_account) AS bens, sum(t.usd) AS out_usd FROM agg g
          JOIN t ON t.from_account = g.account_id AND t.ts > g.t0 AND t.ts <= g.t1 + INTERVAL 7 DAY GROUP BY 1)
-SELECT s.instance_id, coalesce(bool_or(g.donors >= 10 AND o.bens <= 2 AND o.out_usd >= 0.7 * g.total), false) AS ok
+-- forwarded: 70% to 110% of the donations (paying out far more is spending reserves)
+SELECT s.instance_id, coalesce(bool_or(g.donors >= 10 AND o.bens <= 2 AND o.out_usd >= 0.7 * g.total
+                                       AND o.out_usd <= 1.1 * g.total), false) AS ok
 FROM subj s LEFT JOIN agg g USING (instance_id) LEFT JOIN outf o USING (instance_id) GROUP BY 1
