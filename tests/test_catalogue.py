@@ -41,7 +41,6 @@ NOT_YET_IMPLEMENTED: dict[str, str] = {
 NO_SPARK_SQL: dict[str, str] = {
     "SAN-01": "detection is the engine's name screening (engine.screening: normalisation, blocking keys and "
               "weighted token matching in Python), not a query",
-    "SAN-02": "detection is the engine's name screening of payment names (engine.screening), not a query",
 }
 
 #: The catalogue's numbers (docs/catalogue.md) as the parameters' defaults.
