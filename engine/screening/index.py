@@ -161,8 +161,11 @@ def slavic_keys(tokens: tuple[str, ...], changed_only: bool = False) -> set[str]
 
 
 def acronym_like(name: str, tokens: tuple[str, ...]) -> bool:
-    """A one-token name written as an acronym: capitals or dotted letters (*KIA*, *I.B.C.*)."""
+    """A one-token name written as an acronym: capitals or dotted letters (*KIA*, *I.B.C.*).
+    A name in a script without letter case (*郭丽*, read *kaku*) is no acronym."""
     if len(tokens) != 1 or not 2 <= len(tokens[0]) <= 8 or not tokens[0].isalpha():
+        return False
+    if not any(c.isupper() for c in name):
         return False
     return "." in name or not any(c.islower() for c in name)
 
