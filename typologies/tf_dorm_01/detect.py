@@ -11,7 +11,9 @@ lie inside the period the data on file cover (catalogue, "The data window"): fro
 ``history_start`` when configured, else from the first transaction on file (scan view
 ``scan_coverage``).  An account opened years before the data start whose first record is
 large is not dormant: its activity before the data is unknown.  An account with neither
-earlier transactions nor an opening date is never counted dormant.
+earlier transactions nor an opening date is never counted dormant, and with
+``accounts_on_file_only`` (default) neither is an account not on file: only its
+transactions with accounts on file are seen, so its silence is not known.
 
 Score: 0.5 at the minimum, raised (noisy-or) by the length of the dormancy (180 -> 720
 days), the amount moved (the smaller of in and out, 1x -> 5x the minimum) and how much of
@@ -39,6 +41,10 @@ class DormantParams(Params):
     min_covered_days: int = Field(
         120, ge=0, description="silence counted from opened_on (no transaction on file before) needs at least this "
         "many of its days inside the data on file"
+    )
+    accounts_on_file_only: bool = Field(
+        True, description="only accounts on file are read: an account not on file shows only its transactions with "
+        "accounts on file, so its silence is not known (catalogue: who is a subject)"
     )
     history_start: date | None = Field(
         None, description="first day the data on file cover (default: the first transaction on file); activity "

@@ -1,5 +1,7 @@
 -- TF-DORM-01: the transaction ending $dormant of silence (since the account's previous
 -- transaction on file, else its opening), then what came in and went out within $window.
+-- Only accounts on file when $accounts_on_file_only (an account not on file shows only its
+-- transactions with accounts on file: its silence is not known).
 -- Silence counted from the opening needs $min_covered of it inside the data on file (from
 -- $history_start, else the first transaction on file): before that, activity is unknown.
 WITH cov AS (
@@ -20,6 +22,7 @@ react AS (
          COALESCE(a.subject_type, 'account') AS subject_type, COALESCE(a.subject_id, g.account_id) AS subject_id
   FROM gaps g LEFT JOIN scan_accounts a ON a.account_id = g.account_id CROSS JOIN cov
   WHERE g.ts >= $window_start AND g.ts <= $window_end
+    AND (a.account_id IS NOT NULL OR NOT $accounts_on_file_only)
     AND coalesce(g.prev_ts, CAST(a.opened_on AS TIMESTAMP)) IS NOT NULL
     AND g.ts >= coalesce(g.prev_ts, CAST(a.opened_on AS TIMESTAMP)) + $dormant
     AND (g.prev_ts IS NOT NULL
