@@ -1,10 +1,21 @@
 -- TF-PASS-01: every account's credits and debits up to the window end, money leaving first in
 -- first out; windows of $window opening at a credit of the scan window in which >= $min_inflow
 -- came in, >= $min_forwarded_share of it left within $hold and the residual < $max_residual_share;
--- merged into bursts per account.
-WITH acc AS (
+-- merged into bursts per account.  Collectors and distributors (coll) are not read when
+-- $exclude_collectors: passing money on quickly is their business.
+WITH coll AS (
+  SELECT account_id FROM scan_account_counterparties
+  WHERE $exclude_collectors AND counterparties >= $collector_min_counterparties
+  UNION
+  SELECT account_id FROM scan_accounts
+  WHERE $exclude_collectors
+    AND (list_contains($excused_party_types, party_type)
+         OR COALESCE(regexp_matches(upper(party_occupation), $collector_pattern), FALSE))
+),
+acc AS (
   SELECT account_id, party_id, subject_type, subject_id
   FROM scan_accounts WHERE NOT list_contains($excluded_account_types, account_type)
+    AND account_id NOT IN (SELECT account_id FROM coll)
 ),
 flows AS (
   SELECT t.to_account AS account_id, t.txn_id, t.timestamp AS ts, 0 AS kind,

@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from datagen.verify import ReadContext
 
 
+COLLECTOR_WORDS = (r"(^|[^A-Z0-9])(UTILITY|UTILITIES|ELECTRICITY|TELECOM|TELECOMS|TELECOMMUNICATIONS|TELCO|INSURANCE|"
+                   r"INSURER|ACQUIRER|ACQUIRING|MARKETPLACE|PAYROLL|BILLER|BILLING|PSP)([^A-Z0-9]|$)")
+
+
 def parties(rc: ReadContext) -> dict[str, set[str]]:
     """TF-PASS-01 for the candidates: some 30 days in which an account's credits total >= 20,000
     and >= 90% of them left within 72 hours.  Debits take money from the credits first in, first
@@ -21,16 +25,26 @@ def parties(rc: ReadContext) -> dict[str, set[str]]:
     A credit that has kept less than 10% of itself 72 hours on has left that remainder behind as
     residual (it no longer stands in front of later credits), while a larger remainder is money
     the account holds and is spent before later credits.  (The detector reads balances more
-    cautiously: see ``detect.py``.)"""
+    cautiously: see ``detect.py``.)  Collectors and distributors (>= 100 distinct counterparties
+    over the data, a government or financial institution, or a biller/utility/telco/insurer/
+    acquirer/marketplace/payroll line of business) are not read: passing money on is their
+    business."""
     rows = rc.con.sql("""
-      WITH acc AS (SELECT a.party_id, a.account_id FROM cand JOIN accounts a USING (party_id)),
+      WITH acc0 AS (SELECT a.party_id, a.account_id FROM cand JOIN accounts a USING (party_id)
+                    JOIN parties p USING (party_id)
+                    WHERE p.party_type NOT IN ('government', 'financial_institution')
+                      AND NOT regexp_matches(upper(coalesce(p.occupation, '')), $collector_words)),
+      deg AS (SELECT x AS account_id, count(DISTINCT y) AS n FROM (
+                SELECT from_account AS x, to_account AS y FROM t WHERE from_account <> to_account
+                UNION ALL SELECT to_account, from_account FROM t WHERE from_account <> to_account) z GROUP BY 1),
+      acc AS (SELECT * FROM acc0 WHERE account_id NOT IN (SELECT account_id FROM deg WHERE n >= 100)),
       big AS (SELECT acc.account_id FROM acc JOIN t ON t.to_account = acc.account_id
               GROUP BY 1 HAVING sum(t.usd) >= 20000)
       SELECT acc.party_id, acc.account_id, epoch(t.ts) AS s, t.usd, t.to_account = acc.account_id AS credit,
              t.txn_id
       FROM acc JOIN big USING (account_id) JOIN t ON acc.account_id IN (t.from_account, t.to_account)
       WHERE t.from_account IS DISTINCT FROM t.to_account
-      ORDER BY acc.account_id, s, credit DESC, t.txn_id""").fetchall()
+      ORDER BY acc.account_id, s, credit DESC, t.txn_id""", params={"collector_words": COLLECTOR_WORDS}).fetchall()
     hold, span = 72 * 3600.0, 30 * 86400.0
     out: dict[str, set[str]] = {}
     for _account, grp in groupby(rows, key=lambda r: r[1]):
