@@ -16,8 +16,8 @@ Everyday activity (catalogue), each a parameter:
   holder on the other side (its owning party, or the account when on file without an
   owner); with ``customers_only`` (default) a payment whose other side is not on file
   either raises nothing;
-- common names: a payment name agreeing with a listed name only on common given and family
-  names, with nothing else agreeing (the screening's ``name_only_common_tokens``: the
+- common names: a payment name agreeing with a listed person's name only on common given
+  and family names, with nothing else agreeing (the screening's ``name_only_common_tokens``: the
   agreeing tokens carry little identity, e.g. *Salma Saleh* against *Salim Saleh*), is not a
   match unless ``common_names_match`` is set.
 
@@ -72,7 +72,9 @@ class DesignatedNamePayment(Typology[DesignatedNamePaymentParams]):
         finally:
             ctx.con.unregister("san_02_names")
         if hits.height and not ctx.params.common_names_match:
-            hits = hits.filter(~pl.col("name_only_common_tokens"))
+            # common given and family names: people's names (an organisation's name made of
+            # generic words is another matter, and matches in full)
+            hits = hits.filter(~(pl.col("name_only_common_tokens") & (pl.col("entry_type") == "person")))
         if hits.height == 0:
             return []
         rows: list[Row] = []

@@ -5,8 +5,8 @@ A payment's originator (or beneficiary) name counts when the side it names has n
 file (its account is not on file, or on file without an owner: a party on file is screened
 with its own qualifiers, SAN-01) and the other side, the customer who was paid (or paid), is
 an account on file.  The name matches when it scores >= 85 against a listed name or alias,
-unless every token of it that agrees with the listed name (token ratio >= 80) is a common
-given or family name: one of the world-wide common names of ``engine.screening.matcher``
+unless the listed name is a person's and every token of it that agrees with the listed name
+(token ratio >= 80) is a common given or family name: one of the world-wide common names of ``engine.screening.matcher``
 (*Mohammed*, *Ali*, *Kim*, *Maria* ...) or a token held by more than 0.1% (and at least 5) of
 the distinct names on file (party names and payment names).
 
@@ -73,11 +73,15 @@ def _matching(rc: ReadContext, names: list[str]) -> set[str]:
     if not hits:
         return set()
     common = _common(rc)
+    entities = {n.upper() for e in rc.listed() if e.kind != "individual" for n in (e.full, *e.aliases)}
     out = set()
     for q in hits:
         best = process.extractOne(q.upper(), listed, scorer=fuzz.token_sort_ratio)
         plain = process.extractOne(q.upper(), listed, scorer=fuzz.ratio)
         target = max((b for b in (best, plain) if b is not None), key=lambda b: b[1])[0]
+        if target in entities:  # the common-names rule is about people's given and family names
+            out.add(q)
+            continue
         lt = _tokens(target)
         agreeing = [tok for tok in _tokens(q) if any(fuzz.ratio(tok, x) >= TOKEN_AGREES for x in lt)]
         if agreeing and not all(tok in common for tok in agreeing):
