@@ -1,6 +1,6 @@
 -- TF-XB-01: transfers of monitored parties to or from risky countries abroad with no NPO or
 -- trade rationale (an NPO operating there, a paid invoice or trade documents between the two
--- parties on file, or an established recurring relationship of a trading party with that
+-- parties on file, or an established recurring relationship of the party with that
 -- counterparty account); windows of $window with >= $min_amount merged into bursts; then the
 -- share of the subject's transfer flows that went through the corridor.
 WITH hr_acc AS (
@@ -66,7 +66,8 @@ hr AS (
   WHERE l.cp_country <> l.own_country
     AND NOT EXISTS (SELECT 1 FROM trade_paid d WHERE d.payment_txn_id = l.txn_id)
     AND NOT EXISTS (SELECT 1 FROM trade_pairs d WHERE d.p1 = l.own_party AND d.p2 = l.cp_party)
-    AND NOT (list_contains($trade_party_types, COALESCE(l.own_type, ''))
+    AND NOT ((list_contains($established_party_types, COALESCE(l.own_type, ''))
+              OR (l.direction = 'in' AND list_contains($excused_inbound_party_types, COALESCE(l.own_type, ''))))
              AND EXISTS (SELECT 1 FROM rel r WHERE r.acc_a = least(l.own_account, l.cp_account)
                          AND r.acc_b = greatest(l.own_account, l.cp_account)))
     AND NOT EXISTS (SELECT 1 FROM npo_ops n WHERE n.party_id = l.cp_party AND n.country = l.cp_country)
