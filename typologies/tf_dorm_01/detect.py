@@ -13,7 +13,11 @@ lie inside the period the data on file cover (catalogue, "The data window"): fro
 large is not dormant: its activity before the data is unknown.  An account with neither
 earlier transactions nor an opening date is never counted dormant, and with
 ``accounts_on_file_only`` (default) neither is an account not on file: only its
-transactions with accounts on file are seen, so its silence is not known.
+transactions with accounts on file are seen, so its silence is not known.  Moves between the
+account and its owner's other accounts are neither received nor moved out
+(``exclude_own_transfers``: own-account transfers are routine), and accounts of parties of
+``excluded_party_types`` (financial institutions and government bodies, whose operational
+accounts settle irregularly) are not read.
 
 Score: 0.5 at the minimum, raised (noisy-or) by the length of the dormancy (180 -> 720
 days), the amount moved (the smaller of in and out, 1x -> 5x the minimum) and how much of
@@ -45,6 +49,14 @@ class DormantParams(Params):
     accounts_on_file_only: bool = Field(
         True, description="only accounts on file are read: an account not on file shows only its transactions with "
         "accounts on file, so its silence is not known (catalogue: who is a subject)"
+    )
+    exclude_own_transfers: bool = Field(
+        True, description="moves between the account and its owner's other accounts are neither money received nor "
+        "moved out (own-account transfers are routine)"
+    )
+    excluded_party_types: tuple[str, ...] = Field(
+        ("financial_institution", "government"), description="owners whose accounts are not read: banks, money "
+        "service businesses and public bodies hold operational accounts whose activity comes and goes"
     )
     history_start: date | None = Field(
         None, description="first day the data on file cover (default: the first transaction on file); activity "
