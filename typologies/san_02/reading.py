@@ -4,7 +4,8 @@ shipped extract of the UN list (``rc.listed_names()``), so in Python.
 A payment's originator (or beneficiary) name counts when the side it names has no party on
 file (its account is not on file, or on file without an owner: a party on file is screened
 with its own qualifiers, SAN-01) and the other side, the customer who was paid (or paid), is
-an account on file.  The name matches when it scores >= 85 against a listed name or alias,
+an account on file whose owner is not named so (the customer's own name, or one of its
+alternative names, is SAN-01's).  The name matches when it scores >= 85 against a listed name or alias,
 unless the listed name is a person's and every token of it that agrees with the listed name
 (token ratio >= 80) is a common given or family name: one of the world-wide common names of ``engine.screening.matcher``
 (*Mohammed*, *Ali*, *Kim*, *Maria* ...) or a token held by more than 0.1% (and at least 5) of
@@ -31,15 +32,20 @@ COMMON_MIN = 5
 #: the name side (debited account for the originator, credited for the beneficiary) has no party
 #: on file, and the other side is an account on file
 _SIDES = """
+  WITH own AS (SELECT a.account_id, upper(trim(n)) AS n FROM accounts a JOIN (
+                 SELECT party_id, name AS n FROM parties
+                 UNION ALL SELECT party_id, UNNEST(alt_names) FROM parties) p USING (party_id))
   SELECT t.txn_id, t.originator_name AS name, t.to_account AS customer_account
   FROM t LEFT JOIN accounts na ON na.account_id = t.from_account
   WHERE t.originator_name IS NOT NULL AND coalesce(na.party_id, '') = ''
     AND t.to_account IN (SELECT account_id FROM accounts)
+    AND NOT EXISTS (SELECT 1 FROM own WHERE own.account_id = t.to_account AND own.n = upper(trim(t.originator_name)))
   UNION ALL
   SELECT t.txn_id, t.beneficiary_name, t.from_account
   FROM t LEFT JOIN accounts na ON na.account_id = t.to_account
   WHERE t.beneficiary_name IS NOT NULL AND coalesce(na.party_id, '') = ''
     AND t.from_account IN (SELECT account_id FROM accounts)
+    AND NOT EXISTS (SELECT 1 FROM own WHERE own.account_id = t.from_account AND own.n = upper(trim(t.beneficiary_name)))
 """
 
 
