@@ -22,6 +22,10 @@ Reading of the data:
     two beneficiaries).  Transfers to organisations abroad in one of the NPO's declared
     ``npo_operating_countries`` are programme delivery (the rationale TF-XB-01 also
     accepts) and never count as one of the two beneficiaries (``excuse_declared_partners``);
+    nor do payees in a recurring relationship with the NPO (its account and theirs transact
+    in ``recurring_min_months`` (3) or more distinct calendar months over the data on file:
+    staff salaries, rent, regular suppliers are operations; ``excuse_recurring_beneficiaries``,
+    the catalogue's "Everyday activity" reading, as TF-NPO-01 reads salaries);
   * related parties: accounts of related parties received 70% to 110% of the donations, and
     that money went abroad: the share of it that was sent cross-border, directly (the
     credited account is held in another country) or onward by the credited accounts
@@ -49,7 +53,8 @@ from typing import Any
 
 from pydantic import Field
 
-from engine.detect.base import Params, ScanContext
+from engine.detect.base import ScanContext
+from engine.detect.everyday import RecurringParams
 from engine.detect.typology import Row, Typology
 from typologies._common import (
     ORG_NAME_PATTERN,
@@ -65,7 +70,7 @@ from typologies._common import (
 )
 
 
-class Npo02Params(Params):
+class Npo02Params(RecurringParams):
     min_donors: int = Field(10, ge=1, description="distinct donors within collection_days")
     collection_days: int = Field(30, ge=1, le=366, description="days over which the donations are counted")
     forward_days: int = Field(7, ge=0, description="days after the last donation within which it is forwarded")
@@ -82,6 +87,10 @@ class Npo02Params(Params):
         True,
         description="transfers to organisations abroad in the NPO's declared operating countries are "
         "programme delivery, not forwarding to beneficiaries",
+    )
+    excuse_recurring_beneficiaries: bool = Field(
+        True, description="payments to a beneficiary in a recurring relationship with the NPO (see "
+        "recurring_min_months: staff salaries, rent, regular suppliers) are its operations, not forwarding"
     )
     max_identifier_parties: int = Field(
         20, ge=2, description="an address/id number/phone shared by more parties than this links nobody"

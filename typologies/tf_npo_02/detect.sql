@@ -54,8 +54,13 @@ npo_ops AS (
   SELECT party_id, UNNEST(npo_operating_countries) AS country
   FROM parties WHERE party_type = 'npo' AND npo_operating_countries IS NOT NULL
 ),
+-- established relationships: pairs of accounts transacting in >= $recurring_min_months months
+estab AS (SELECT acc_a, acc_b FROM scan_relationships WHERE months >= $recurring_min_months),
 outs AS (
   SELECT x.f_sid AS npo_id, x.txn_id, x.ts, x.amt, x.to_account, x.self_transfer, x.t_party,
+         COALESCE($excuse_recurring_beneficiaries AND EXISTS (
+           SELECT 1 FROM estab r WHERE r.acc_a = least(x.from_account, x.to_account)
+             AND r.acc_b = greatest(x.from_account, x.to_account)), FALSE) AS recurring,
          COALESCE(x.t_party, x.to_account, upper(trim(x.beneficiary_name))) AS beneficiary,
          x.dest_country, (x.dest_country IS NOT NULL AND x.dest_country <> x.f_acct_country) AS xb,
          COALESCE($excuse_declared_partners
@@ -73,8 +78,8 @@ wo AS (
    AND o.ts >= w.w_start AND o.ts <= w.w_end + $forward_window
 ),
 recv AS (
-  SELECT npo_id, anchor, to_account, beneficiary, t_party, self_transfer, partner, SUM(amt) AS amt,
-         SUM(CASE WHEN xb THEN amt ELSE 0 END) AS xb_amt, MIN(ts) AS first_in
+  SELECT npo_id, anchor, to_account, beneficiary, t_party, self_transfer, partner, bool_or(recurring) AS recurring,
+         SUM(amt) AS amt, SUM(CASE WHEN xb THEN amt ELSE 0 END) AS xb_amt, MIN(ts) AS first_in
   FROM wo GROUP BY npo_id, anchor, to_account, beneficiary, t_party, self_transfer, partner
 ),
 onward AS (
@@ -96,7 +101,7 @@ recv2 AS (
 ben AS (
   SELECT npo_id, anchor, beneficiary, SUM(amt) AS amt, SUM(abroad_amt) AS abroad,
          ROW_NUMBER() OVER (PARTITION BY npo_id, anchor ORDER BY SUM(amt) DESC, beneficiary) AS rk
-  FROM recv2 WHERE NOT self_transfer AND NOT partner GROUP BY npo_id, anchor, beneficiary
+  FROM recv2 WHERE NOT self_transfer AND NOT partner AND NOT recurring GROUP BY npo_id, anchor, beneficiary
 ),
 all_out AS (
   SELECT npo_id, anchor, SUM(amt) AS all_out FROM recv2 WHERE NOT self_transfer GROUP BY npo_id, anchor
