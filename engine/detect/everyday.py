@@ -70,11 +70,12 @@ RECURRING_MIN_MONTHS = 3
 COLLECTOR_MIN_COUNTERPARTIES = 100
 #: Words of a party's line of business (``occupation``, upper case, whole words) that mark a
 #: collector or distributor: billers, utilities, telcos, insurers, acquirers, marketplaces,
-#: payment processors, payroll bureaus.
+#: payment processors, payroll bureaus, and schools and universities (which bill fees to
+#: many students at once, in the same weeks).
 COLLECTOR_BUSINESS_WORDS: tuple[str, ...] = (
     "UTILITY", "UTILITIES", "ELECTRICITY", "TELECOM", "TELECOMS", "TELECOMMUNICATIONS", "TELCO",
     "INSURANCE", "INSURER", "ACQUIRER", "ACQUIRING", "MARKETPLACE", "PAYROLL", "BILLER", "BILLING",
-    "PSP",
+    "PSP", "UNIVERSITY", "COLLEGE", "SCHOOL",
 )
 #: Party types that are collectors or distributors by what they are.
 COLLECTOR_PARTY_TYPES: tuple[str, ...] = ("government", "financial_institution")
@@ -124,5 +125,6 @@ class CollectorParams(Params):
     excused_business_words: tuple[str, ...] = Field(
         COLLECTOR_BUSINESS_WORDS,
         description="a party whose line of business (occupation) has one of these words is a collector or "
-        "distributor (biller, utility, telco, insurer, acquirer, marketplace, payroll bureau)",
+        "distributor (biller, utility, telco, insurer, acquirer, marketplace, payroll bureau, school or "
+        "university billing fees)",
     )

@@ -8,7 +8,7 @@
 -- with no recurring relationship (transacting in >= 3 distinct calendar months over the data)
 -- and between accounts that are not collectors or distributors (>= 100 distinct counterparties
 -- over the data, a government or financial institution, or a biller/utility/telco/insurer/
--- acquirer/marketplace/payroll line of business); and those transfers are the bulk (>= 50%)
+-- acquirer/marketplace/payroll/school line of business); and those transfers are the bulk (>= 50%)
 -- of every layer account's flows (any transaction in or out) from the first transfer to 14
 -- days after it (or the last, when later).
 WITH rel AS (SELECT least(from_account, to_account) AS a, greatest(from_account, to_account) AS b
@@ -21,7 +21,7 @@ coll AS (SELECT account_id FROM deg WHERE n >= 100
          UNION SELECT a.account_id FROM accounts a JOIN parties p USING (party_id)
          WHERE p.party_type IN ('government', 'financial_institution')
             OR regexp_matches(upper(coalesce(p.occupation, '')),
-               '(^|[^A-Z0-9])(UTILITY|UTILITIES|ELECTRICITY|TELECOM|TELECOMS|TELECOMMUNICATIONS|TELCO|INSURANCE|INSURER|ACQUIRER|ACQUIRING|MARKETPLACE|PAYROLL|BILLER|BILLING|PSP)([^A-Z0-9]|$)')),
+               '(^|[^A-Z0-9])(UTILITY|UTILITIES|ELECTRICITY|TELECOM|TELECOMS|TELECOMMUNICATIONS|TELCO|INSURANCE|INSURER|ACQUIRER|ACQUIRING|MARKETPLACE|PAYROLL|BILLER|BILLING|PSP|UNIVERSITY|COLLEGE|SCHOOL)([^A-Z0-9]|$)')),
 ev AS (SELECT l.instance_id, t.* FROM labels l JOIN t ON t.txn_id = l.entity_id
        WHERE l.typology_id = $tid AND l.role = 'evidence' AND t.from_account IS NOT NULL AND t.to_account IS NOT NULL
          AND t.from_account NOT IN (SELECT account_id FROM coll) AND t.to_account NOT IN (SELECT account_id FROM coll)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 COLLECTOR_WORDS = (r"(^|[^A-Z0-9])(UTILITY|UTILITIES|ELECTRICITY|TELECOM|TELECOMS|TELECOMMUNICATIONS|TELCO|INSURANCE|"
-                   r"INSURER|ACQUIRER|ACQUIRING|MARKETPLACE|PAYROLL|BILLER|BILLING|PSP)([^A-Z0-9]|$)")
+                   r"INSURER|ACQUIRER|ACQUIRING|MARKETPLACE|PAYROLL|BILLER|BILLING|PSP|UNIVERSITY|COLLEGE|SCHOOL)([^A-Z0-9]|$)")
 
 
 def parties(rc: ReadContext) -> dict[str, set[str]]:
@@ -27,7 +27,7 @@ def parties(rc: ReadContext) -> dict[str, set[str]]:
     the account holds and is spent before later credits.  (The detector reads balances more
     cautiously: see ``detect.py``.)  Collectors and distributors (>= 100 distinct counterparties
     over the data, a government or financial institution, or a biller/utility/telco/insurer/
-    acquirer/marketplace/payroll line of business) are not read: passing money on is their
+    acquirer/marketplace/payroll/school line of business) are not read: passing money on is their
     business.  Credits from a counterparty transacting with the account in >= 3 distinct calendar
     months over the data (an established relationship: family support, customers) stay in the
     queue but are not counted among the window's inflows."""
