@@ -10,9 +10,13 @@ YAML file (:data:`WEIGHTS_FILE`, or ``CTFMON_RISK_WEIGHTS_FILE``), validated by
   ``entity_rating`` (the reporting entity's own ``risk_rating``);
 - products and channels, as shares of the party's turnover in base currency over the last
   ``activity_days`` days of loaded data (transactions between the party's own accounts left
-  out; cross-border cash declarations of the party count as cash): ``cash_intensity``,
-  ``prepaid_cards``, ``cross_border`` and ``high_risk_corridors`` (turnover with listed
-  jurisdictions times their weight); level = share / ``saturate_at``, at most 1;
+  out; the party's cross-border cash declarations count as cash, its trade documents as
+  turnover with the partner's country): ``cash_intensity``,
+  ``prepaid_cards``, ``cross_border``, ``high_risk_corridors`` (turnover with listed
+  jurisdictions times their weight) and ``pass_through`` (the share of inflows paid out again
+  within about ``window_hours``: per bucket of that length, ``min(in, out of this and the next
+  bucket)``, summed, at most the outflow; 0 below ``min_inflow``); level = share /
+  ``saturate_at``, at most 1;
 - history: ``alert_history`` (noisy-or over typologies of the strongest alert score times
   the typology's case weight, as a case's risk), ``case_history`` (a level per case state;
   an STR filed weighs most), ``network_exposure`` and ``sanctions_match`` (the strongest
@@ -162,6 +166,11 @@ def _typology_ids(v: list[str]) -> list[str]:
     return v
 
 
+class PassThroughFactor(ShareFactor):
+    window_hours: float = Field(72, gt=0, le=24 * 31, description="money out within about this many hours of coming in")
+    min_inflow: float = Field(5000, ge=0, description="inflows (base currency) below this over the period give level 0")
+
+
 class AlertFactor(Factor):
     exclude_typologies: list[str] = Field(default_factory=list)
 
@@ -191,6 +200,7 @@ class Factors(_Strict):
     prepaid_cards: ShareFactor
     cross_border: ShareFactor
     high_risk_corridors: ShareFactor
+    pass_through: PassThroughFactor
     alert_history: AlertFactor
     case_history: CaseFactor
     network_exposure: TypologyFactor
@@ -200,7 +210,7 @@ class Factors(_Strict):
 FACTORS: tuple[str, ...] = tuple(Factors.model_fields)
 FactorName = Literal[
     "party_type", "npo_operations", "residence", "nationality", "pep", "entity_rating",
-    "cash_intensity", "prepaid_cards", "cross_border", "high_risk_corridors", "alert_history",
+    "cash_intensity", "prepaid_cards", "cross_border", "high_risk_corridors", "pass_through", "alert_history",
     "case_history", "network_exposure", "sanctions_match",
 ]
 
@@ -357,41 +367,65 @@ def _build(con: duckdb.DuckDBPyConnection, w: RiskWeights, ws: datetime | None, 
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _risk_activity AS
 WITH t AS (
-  SELECT channel, CAST(amount_base AS DOUBLE) AS amt, from_account, to_account, originator_country,
-         beneficiary_country, location_country
+  SELECT timestamp AS ts, channel, CAST(amount_base AS DOUBLE) AS amt, from_account, to_account,
+         originator_country, beneficiary_country, location_country
   FROM transactions WHERE timestamp > $ws AND timestamp <= $we AND amount_base IS NOT NULL),
 legs AS (
-  SELECT fa.party_id, t.amt, (t.channel IN ({cash})) AS is_cash,
+  SELECT fa.party_id, 'out' AS dir, t.ts, t.amt, (t.channel IN ({cash})) AS is_cash,
          (t.channel = 'prepaid_load' OR fa.account_type = 'prepaid_card') AS is_prepaid,
          fa.country AS own_country, COALESCE(t.location_country, t.beneficiary_country, ta.country) AS cp_country
   FROM t JOIN accounts fa ON fa.account_id = t.from_account
   LEFT JOIN accounts ta ON ta.account_id = t.to_account
   WHERE fa.party_id IS NOT NULL AND fa.party_id <> '' AND (ta.party_id IS NULL OR ta.party_id <> fa.party_id)
   UNION ALL
-  SELECT ta.party_id, t.amt, (t.channel IN ({cash})),
+  SELECT ta.party_id, 'in', t.ts, t.amt, (t.channel IN ({cash})),
          (t.channel = 'prepaid_load' OR ta.account_type = 'prepaid_card'),
          ta.country, COALESCE(t.location_country, t.originator_country, fa.country)
   FROM t JOIN accounts ta ON ta.account_id = t.to_account
   LEFT JOIN accounts fa ON fa.account_id = t.from_account
   WHERE ta.party_id IS NOT NULL AND ta.party_id <> '' AND (fa.party_id IS NULL OR fa.party_id <> ta.party_id)
   UNION ALL
-  SELECT d.party_id, CAST(d.amount_base AS DOUBLE), TRUE, FALSE, p.country,
+  SELECT d.party_id, NULL, d.timestamp, CAST(d.amount_base AS DOUBLE), TRUE, FALSE, p.country,
          CASE WHEN d.direction = 'outbound' THEN d.destination_country ELSE d.origin_country END
   FROM cash_declarations d JOIN parties p ON p.party_id = d.party_id
-  WHERE d.timestamp > $ws AND d.timestamp <= $we AND d.amount_base IS NOT NULL),
+  WHERE d.timestamp > $ws AND d.timestamp <= $we AND d.amount_base IS NOT NULL
+  UNION ALL
+  SELECT r.party_id, NULL, CAST(r.date AS TIMESTAMP), CAST(r.invoice_value_base AS DOUBLE), FALSE, FALSE,
+         p.country, r.cp_country
+  FROM (SELECT exporter_party_id AS party_id, destination_country AS cp_country, date, invoice_value_base
+        FROM trade_documents
+        UNION ALL
+        SELECT importer_party_id, origin_country, date, invoice_value_base FROM trade_documents) r
+  JOIN parties p ON p.party_id = r.party_id
+  WHERE CAST(r.date AS TIMESTAMP) > $ws AND CAST(r.date AS TIMESTAMP) <= $we AND r.invoice_value_base IS NOT NULL),
 per_country AS (
   SELECT party_id, cp_country, count(*) AS n, sum(amt) AS amt,
          sum(CASE WHEN is_cash THEN amt ELSE 0 END) AS cash_amt,
          sum(CASE WHEN is_prepaid THEN amt ELSE 0 END) AS prepaid_amt,
          sum(CASE WHEN cp_country <> own_country THEN amt ELSE 0 END) AS xb_amt
-  FROM legs GROUP BY party_id, cp_country)
+  FROM legs GROUP BY party_id, cp_country),
+buckets AS (
+  SELECT party_id, CAST(floor(epoch(ts) / $bucket) AS BIGINT) AS bk,
+         sum(CASE WHEN dir = 'in' THEN amt ELSE 0 END) AS i, sum(CASE WHEN dir = 'out' THEN amt ELSE 0 END) AS o
+  FROM legs WHERE dir IS NOT NULL GROUP BY party_id, CAST(floor(epoch(ts) / $bucket) AS BIGINT)),
+passing AS (
+  SELECT party_id, sum(i) AS inflow, sum(o) AS outflow,
+         sum(least(i, o + CASE WHEN next_bk = bk + 1 THEN next_o ELSE 0 END)) AS passed
+  FROM (SELECT party_id, bk, i, o, LEAD(bk) OVER w AS next_bk, LEAD(o) OVER w AS next_o
+        FROM buckets WINDOW w AS (PARTITION BY party_id ORDER BY bk)) b
+  GROUP BY party_id),
+activity AS (
 SELECT c.party_id, sum(c.n) AS n, sum(c.amt) AS turnover, sum(c.cash_amt) AS cash_amt,
        sum(c.prepaid_amt) AS prepaid_amt, sum(c.xb_amt) AS xb_amt,
        sum(c.amt * COALESCE(j.weight, 0)) AS corridor_amt,
        first(c.cp_country ORDER BY c.amt * j.weight DESC, c.cp_country) FILTER (WHERE j.weight > 0) AS corridor_top
 FROM per_country c LEFT JOIN _risk_jr j ON j.country = c.cp_country
-GROUP BY c.party_id""",
-        {"ws": ws or datetime(1, 1, 1), "we": we or datetime(1, 1, 1)},
+GROUP BY c.party_id)
+SELECT a.*, p.inflow, CASE WHEN p.inflow >= $min_inflow THEN least(p.passed, p.outflow) / p.inflow ELSE 0 END
+       AS pass_share
+FROM activity a LEFT JOIN passing p ON p.party_id = a.party_id""",
+        {"ws": ws or datetime(1, 1, 1), "we": we or datetime(1, 1, 1),
+         "bucket": w.factors.pass_through.window_hours * 3600.0, "min_inflow": w.factors.pass_through.min_inflow},
     )
     fa = w.factors
     con.execute(
@@ -438,7 +472,7 @@ FROM cases c WHERE c.subject_type = 'party' GROUP BY c.subject_id"""
     )
     k = 100.0 / w.total_weight
     share = {name: w.factor(name) for name in ("cash_intensity", "prepaid_cards", "cross_border",
-                                                 "high_risk_corridors")}
+                                                 "high_risk_corridors", "pass_through")}
 
     def sat(col: str, name: str) -> str:
         f = share[name]
@@ -456,6 +490,7 @@ FROM cases c WHERE c.subject_type = 'party' GROUP BY c.subject_id"""
         "prepaid_cards": sat("ac.prepaid_amt / nullif(ac.turnover, 0)", "prepaid_cards"),
         "cross_border": sat("ac.xb_amt / nullif(ac.turnover, 0)", "cross_border"),
         "high_risk_corridors": sat("ac.corridor_amt / nullif(ac.turnover, 0)", "high_risk_corridors"),
+        "pass_through": sat("ac.pass_share", "pass_through"),
         "alert_history": "COALESCE(al.hist, 0)",
         "case_history": "COALESCE(cs.lvl, 0)",
         "network_exposure": "COALESCE(al.net, 0)",
@@ -480,6 +515,10 @@ FROM cases c WHERE c.subject_type = 'party' GROUP BY c.subject_id"""
         "cross_border": pct("ac.xb_amt"),
         "high_risk_corridors": f"{pct('ac.corridor_amt')} || ' (jurisdiction-weighted)'"
                                " || COALESCE(', mostly ' || ac.corridor_top, '')",
+        "pass_through": "CASE WHEN COALESCE(ac.inflow, 0) < " + _num(fa.pass_through.min_inflow)
+                        + " THEN printf('inflows %.0f, under the %.0f counted', COALESCE(ac.inflow, 0), "
+                        + _num(fa.pass_through.min_inflow) + ") ELSE printf('%.1f%% of inflows %.0f left within ~"
+                        + f"{fa.pass_through.window_hours:g}" + " h', 100 * ac.pass_share, ac.inflow) END",
         "alert_history": "COALESCE(al.hist_obs, 'no alerts')",
         "case_history": "COALESCE(cs.obs || CASE WHEN cs.strs > 1 THEN printf(' (%d STRs)', cs.strs) ELSE '' END, "
                         "'no cases')",
