@@ -2,7 +2,7 @@
 
 ``create_app(db_path)`` opens the database (the serving process owns it), takes the
 typology catalogue from the registry (``app.state.catalogue``: every scan of the API, the
-pages and the scheduler runs it), wires the routers (including the sanctions screening
+pages and the scheduler runs it, through ``services.scans``), wires the routers (including the sanctions screening
 router and the analyst pages of ``api.ui``) and starts the scan scheduler with the app's
 lifespan.
 
@@ -42,7 +42,8 @@ from api.uploads import BodySizeLimit
 from engine import auth, scan
 from engine.errors import CtfmonError
 from engine.schedule import ScheduleService, SharedDatabase
-from typologies import registry
+from services import scans as scan_service
+from services import typologies as typology_service
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +85,8 @@ def create_app(
     db = SharedDatabase(db_path)
     with db.writing() as con:  # scans left running by a server that was killed
         scan.mark_interrupted(con, actor="server start")
-    catalogue = registry.catalogue()
-    svc = ScheduleService(db, catalogue)
+    catalogue = typology_service.catalogue()
+    svc = ScheduleService(db, catalogue, scan_service.run_scheduled)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

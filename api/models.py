@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from engine.auth import ROLES
 from engine.cases import CASE_SORTS, STATES
+from services import window
 
 T = TypeVar("T")
 
@@ -213,12 +214,25 @@ class TransitionOut(BaseModel):
 
 
 class ScanIn(Strict):
-    as_of: datetime | None = Field(None, description="window end (default: latest loaded timestamp)")
+    as_of: datetime | None = Field(
+        None, description="window end: a date YYYY-MM-DD means the end of that day (23:59:59.999999), "
+        "a timestamp itself (default: latest loaded timestamp)")
     lookback_days: int | None = Field(None, ge=1, le=3650, description="window length (default: all data)")
     typology_ids: list[str] | None = Field(None, max_length=100, description="default: all")
     params: dict[str, dict[str, Any]] | None = Field(
         None, description="per-scan parameter values: {typology_id: {name: value}}"
     )
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _whole_day(cls, v: Any) -> Any:
+        """A date alone ends the window at the end of that day, as everywhere (services.window)."""
+        if isinstance(v, str) and len(v.strip()) == 10:
+            try:
+                return window.as_of_value(v)
+            except ValueError:
+                return v
+        return v
 
     @field_validator("as_of")
     @classmethod

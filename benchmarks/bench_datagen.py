@@ -28,7 +28,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 def run(n: int, fmt: str, profile: str, seed: int) -> dict[str, object]:
     out = Path(tempfile.mkdtemp(prefix="bench_datagen_"))
-    cmd = [sys.executable, "-c", "from engine.cli import main; main()", "generate", "--out", str(out / "data"),
+    cmd = [sys.executable, "-c", "from cli.main import main; main()", "generate", "--out", str(out / "data"),
            "--seed", str(seed), "--transactions", str(n), "--format", fmt, "--profile", profile]
     t0 = time.perf_counter()
     proc = psutil.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -24,7 +24,7 @@ import duckdb
 import polars as pl
 from pydantic import ValidationError
 
-from engine import plausible, reference, risk
+from engine import plausible, reference
 from engine.detect import catalogue as typology_catalogue
 from engine.detect.base import Alert, Params, ScanContext
 from engine.detect.catalogue import Catalogue
@@ -591,7 +591,6 @@ def run_scan(
             [now_utc(), result.status, json.dumps(counts), json.dumps(result.timings),
              json.dumps(result.errors), scan_id],
         )
-        risk.rate_after_scan(con, scan_id)
     finally:
         with _ACTIVE_GUARD:
             _ACTIVE_SCANS.discard(scan_id)

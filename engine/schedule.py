@@ -4,9 +4,11 @@ Schedules live in the ``schedules`` table (the source of truth); the in-process
 :class:`ScheduleService` (an APScheduler ``BackgroundScheduler``) is rebuilt from it when
 the server starts and kept in step by every create/update/delete.
 
-Each run calls :func:`engine.scan.run_scan` with ``triggered_by="schedule:<id>"`` over the
-typology catalogue the service was given, then :func:`engine.cases.sync_cases`, and records
-its outcome on the schedule row and in the audit log (``schedule.run``).  A run that cannot
+Each run calls the scan runner the service was handed (the layer above passes
+``services.scans.run_scheduled``: scan, case sync and its ``scan.run`` audit entry; the engine
+does not import the services) with ``actor="schedule:<id>"`` over the typology catalogue the
+service was given, and records its outcome on the schedule row and in the audit log
+(``schedule.run``).  A run that cannot
 even start a scan (parameters stored by an older version that no longer validate, an
 unreadable table ...) is stored as a failed scan with its reason, so every run leaves a scan
 row.
@@ -28,7 +30,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
@@ -41,10 +43,12 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from engine import audit, cases, store
+from engine import audit, store
+from engine.cases import SyncResult
 from engine.config import get_settings
 from engine.detect.catalogue import Catalogue
 from engine.errors import CtfmonError, NotFound
+from engine.scan import ScanResult
 from engine.store import now_utc, transaction
 
 log = logging.getLogger(__name__)
@@ -75,6 +79,10 @@ _COLS = (
     "enabled", "created_by", "created_at", "updated_at", "last_run_at", "last_scan_id",
     "last_status", "last_error",
 )
+#: What a scheduled run calls: ``runner(con, catalogue, lookback_days=, typology_ids=, actor=)``
+#: scans, syncs cases and audits the scan, returning the scan and the case sync.
+ScanRunner = Callable[..., tuple[ScanResult, SyncResult]]
+
 _EDITABLE = ("name", "trigger", "cron", "interval_seconds", "typology_ids", "lookback_days", "enabled")
 
 
@@ -317,11 +325,14 @@ def delete_schedule(con: duckdb.DuckDBPyConnection, schedule_id: str, *, actor: 
 
 # --------------------------------------------------------------------------- running
 class ScheduleService:
-    """The scheduler inside the serve process; its scans run the typologies of ``catalogue``."""
+    """The scheduler inside the serve process; its scans run the typologies of ``catalogue``
+    through ``run_scan`` (:data:`ScanRunner`)."""
 
-    def __init__(self, db: SharedDatabase, catalogue: Catalogue, *, misfire_grace_seconds: int | None = None) -> None:
+    def __init__(self, db: SharedDatabase, catalogue: Catalogue, run_scan: ScanRunner, *,
+                 misfire_grace_seconds: int | None = None) -> None:
         self.db = db
         self.catalogue = catalogue
+        self.run_scan = run_scan
         self.grace = misfire_grace_seconds or get_settings().schedule_misfire_grace_seconds
         self.scheduler = self._new_scheduler()
         self._locks: dict[str, threading.Lock] = {}
@@ -403,12 +414,11 @@ class ScheduleService:
             status, scan_id, error = "failed", None, None
             outcome: dict[str, Any] = {"schedule_id": schedule_id}
             try:
-                result = scan.run_scan(
+                result, synced = self.run_scan(
                     con, self.catalogue, lookback_days=sched["lookback_days"], typology_ids=sched["typology_ids"],
-                    triggered_by=actor,
+                    actor=actor,
                 )
                 scan_id, status = result.scan_id, result.status
-                synced = cases.sync_cases(con, actor=actor)
                 outcome.update(scan=result.to_dict(), cases={
                     "alerts_added": synced.alerts_added, "cases_created": synced.cases_created,
                     "cases_joined": synced.cases_joined,

@@ -19,10 +19,10 @@ import typology_examples as ex
 from typer.testing import CliRunner
 
 import typologies
+from cli.main import app
 from datagen.generate import make_config, write
 from datagen.verify import verify
 from engine import ingest, scan, store
-from engine.cli import app
 from typologies import registry
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "ex_rnd_01"

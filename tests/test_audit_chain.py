@@ -13,8 +13,8 @@ import pytest
 from test_api_support import Clients
 from typer.testing import CliRunner
 
+from cli.main import app
 from engine import audit, auth, store
-from engine.cli import app
 from engine.config import get_settings
 from engine.errors import CtfmonError
 

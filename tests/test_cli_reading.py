@@ -15,8 +15,9 @@ from test_api_e2e import BIN, Server
 from test_api_support import seed_world
 from typer.testing import CliRunner
 
-from engine import auth, cases, cli, scan, store
-from engine.cli import app
+from cli import common
+from cli.main import app
+from engine import auth, cases, scan, store
 
 runner = CliRunner()
 
@@ -58,7 +59,7 @@ def test_scan_on_a_terminal_shows_progress_per_typology(tmp_path: Path, monkeypa
     with store.connect(db) as con:
         seed_world(con)
     screen = io.StringIO()
-    monkeypatch.setattr(cli, "err_console", Console(file=screen, force_terminal=True, width=120))
+    monkeypatch.setattr(common, "err_console", Console(file=screen, force_terminal=True, width=120))
     seen: list[tuple[str, str, int, int]] = []
     real = scan.run_scan
 

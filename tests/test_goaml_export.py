@@ -130,7 +130,7 @@ def test_invalid_xml_is_refused() -> None:
 def test_cli_report_and_cases_commands(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from engine.cli import app
+    from cli.main import app
 
     db = tmp_path / "cli.duckdb"
     con = store.connect(db)

@@ -71,8 +71,8 @@ def test_graphml_is_valid_xml(world: World) -> None:
 
 
 def test_cli_neighbourhood(world: World, tmp_path) -> None:
+    from cli.main import app
     from engine import store
-    from engine.cli import app
 
     db = tmp_path / "nb.duckdb"
     con = store.connect(db)

@@ -84,8 +84,8 @@ def test_errors_name_the_problem(tmp_path: Path) -> None:
 
 
 def test_cli_import_then_ingest(tmp_path: Path) -> None:
+    from cli.main import app
     from engine import store
-    from engine.cli import app
 
     out = tmp_path / "aw"
     res = CliRunner().invoke(app, ["import", "amlworld", str(DATA / "aw_trans.csv"), "--patterns",

@@ -367,7 +367,7 @@ def test_parquet_list_columns_where_the_contract_has_lists(tmp_path):
 def test_cli_reports_cleaned_values_and_lists_them(tmp_path):
     from typer.testing import CliRunner
 
-    from engine.cli import app
+    from cli.main import app
 
     f = _csv(tmp_path / "transactions.csv", TXN, [_txn(1, name="Ali\x00 Hassan")])
     db = str(tmp_path / "db.duckdb")

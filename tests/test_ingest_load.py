@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from cli.main import app
 from engine import ingest, store
-from engine.cli import app
 
 HEADER = "txn_id,timestamp,channel,from_account,to_account,amount,currency,reference"
 
@@ -211,7 +211,7 @@ def test_cli_exit_codes_and_messages(tmp_path):
 
 def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=120,
         env={**os.environ, **(env or {})},
     )
 
@@ -260,7 +260,7 @@ def test_sigkill_mid_ingest_leaves_a_consistent_database(tmp_path):
     db = tmp_path / "db.duckdb"
     store.connect(db).close()
     wal = Path(str(db) + ".wal")
-    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "ingest", str(f), "--db", str(db)],
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "ingest", str(f), "--db", str(db)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 90
     killed_mid_load = False

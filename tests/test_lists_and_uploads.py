@@ -10,8 +10,8 @@ from lxml import etree
 from test_api_support import Clients
 from typer.testing import CliRunner
 
+from cli.main import app
 from engine import store
-from engine.cli import app
 from engine.config import get_settings
 from engine.errors import CtfmonError
 from engine.screening import lists

@@ -222,7 +222,7 @@ def test_history_kept_across_ratings() -> None:
 
 
 def test_scan_rates_parties_when_it_finishes() -> None:
-    from engine import scan
+    from services import scans
     from typologies import registry
 
     con = db()
@@ -230,9 +230,14 @@ def test_scan_rates_parties_when_it_finishes() -> None:
     account(con, "A1", "P1")
     for i in range(4):
         txn(con, f"C{i}", T0 + days(i), "cash_deposit", 9500, to_account="A1")
-    result = scan.run_scan(con, registry.catalogue(), typology_ids=["TF-CASH-01"])
+    out = scans.run_scan(con, registry.catalogue(), actor="tester", triggered_by="cli",
+                         typology_ids=["TF-CASH-01"])
+    assert out.cases.cases_created == 1
     runs = con.execute("SELECT triggered_by, parties FROM party_risk_runs").fetchall()
-    assert runs == [(f"scan {result.scan_id}", 1)]
+    assert runs == [(f"scan {out.result.scan_id}", 1)]
+    # the rating saw the scan's alert
+    hist = {c["factor"]: c for c in risk.current_rating(con, "P1")["contributions"]}["alert_history"]
+    assert hist["observed"].startswith("TF-CASH-01")
 
 
 # --------------------------------------------------------------------------- API and pages

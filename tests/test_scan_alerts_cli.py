@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 from typo_fixtures import T0, account, days, party, txn
 
+from cli.main import app
 from engine import alerts as al
 from engine import store
-from engine.cli import app
 from engine.errors import CtfmonError, NotFound
 from engine.schema import ALERT_COLUMNS
 

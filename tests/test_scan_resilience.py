@@ -12,9 +12,10 @@ from test_api_support import Clients, seed_world
 from typer.testing import CliRunner
 
 from api.app import create_app
+from cli.main import app
 from engine import audit, scan, schedule, store
-from engine.cli import app
 from engine.schedule import ScheduleService, SharedDatabase
+from services.scans import run_scheduled
 from typologies import registry
 
 runner = CliRunner()
@@ -93,7 +94,7 @@ def test_a_scheduled_run_over_implausible_rows_completes(poisoned: Path) -> None
             sid = schedule.create_schedule(
                 con, {"name": "n", "trigger": "interval", "interval_seconds": 60}, actor="t",
                 catalogue=CATALOGUE)["schedule_id"]
-        out = ScheduleService(db, CATALOGUE).run(sid)
+        out = ScheduleService(db, CATALOGUE, run_scheduled).run(sid)
         assert out is not None and out["status"] == "completed" and out["error"] is None
     finally:
         db.close()
@@ -109,7 +110,7 @@ def test_a_scheduled_run_that_cannot_start_is_a_failed_scan_with_an_audit_entry(
                                                  catalogue=CATALOGUE)["schedule_id"]
             # an override stored by an older version that today's validation refuses
             con.execute("INSERT INTO typology_params VALUES ('TF-CASH-01', '{\"threshold\": -5}', now())")
-        out = ScheduleService(db, CATALOGUE).run(sid)
+        out = ScheduleService(db, CATALOGUE, run_scheduled).run(sid)
         assert out is not None and out["status"] == "failed" and "threshold" in out["error"]
         with db.reading() as con:
             row = con.execute("SELECT status, errors, triggered_by FROM scans WHERE scan_id = ?",

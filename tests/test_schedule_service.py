@@ -12,6 +12,7 @@ from test_api_support import seed_world
 from engine import schedule
 from engine.errors import CtfmonError
 from engine.schedule import ScheduleService, SharedDatabase
+from services.scans import run_scheduled
 from typologies import registry
 
 CATALOGUE = registry.catalogue()
@@ -34,14 +35,14 @@ def test_schedules_survive_a_restart(tmp_path: Path) -> None:
     with db.writing() as con:
         sid = schedule.create_schedule(con, {**SPEC, "trigger": "cron", "cron": "30 3 * * *"}, actor="t", catalogue=CATALOGUE)["schedule_id"]
         off = schedule.create_schedule(con, {**SPEC, "name": "off", "enabled": False}, actor="t", catalogue=CATALOGUE)["schedule_id"]
-    svc = ScheduleService(db, CATALOGUE)
+    svc = ScheduleService(db, CATALOGUE, run_scheduled)
     assert svc.start() == 1
     first = svc.next_run(sid)
     assert first is not None and first.endswith("03:30:00+00:00")
     svc.shutdown()
     db.close()
     db2 = SharedDatabase(path)  # a new process would do the same
-    svc2 = ScheduleService(db2, CATALOGUE)
+    svc2 = ScheduleService(db2, CATALOGUE, run_scheduled)
     try:
         assert svc2.start() == 1
         assert svc2.next_run(sid) == first and svc2.next_run(off) is None
@@ -55,7 +56,7 @@ def test_schedules_survive_a_restart(tmp_path: Path) -> None:
 def test_interval_schedule_fires_and_records_scan(db: SharedDatabase) -> None:
     with db.writing() as con:
         sid = schedule.create_schedule(con, {**SPEC, "interval_seconds": 1}, actor="t", catalogue=CATALOGUE)["schedule_id"]
-    svc = ScheduleService(db, CATALOGUE)
+    svc = ScheduleService(db, CATALOGUE, run_scheduled)
     svc.start()
     try:
         deadline = time.time() + 60
@@ -91,7 +92,7 @@ def test_two_runs_of_one_schedule_never_overlap(db: SharedDatabase, monkeypatch:
     monkeypatch.setattr(scan, "run_scan", slow_scan)
     with db.writing() as con:
         sid = schedule.create_schedule(con, SPEC, actor="t", catalogue=CATALOGUE)["schedule_id"]
-    svc = ScheduleService(db, CATALOGUE)
+    svc = ScheduleService(db, CATALOGUE, run_scheduled)
     results: list[object] = []
     t = threading.Thread(target=lambda: results.append(svc.run(sid)))
     t.start()
@@ -114,5 +115,5 @@ def test_validation_and_missing_schedule(db: SharedDatabase) -> None:
                 schedule.create_schedule(con, bad, actor="t", catalogue=CATALOGUE)
         with pytest.raises(CtfmonError):
             schedule.update_schedule(con, "SCH-none", {"name": "x"}, actor="t", catalogue=CATALOGUE)
-    svc = ScheduleService(db, CATALOGUE)
+    svc = ScheduleService(db, CATALOGUE, run_scheduled)
     assert svc.run("SCH-none") is None

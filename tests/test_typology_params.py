@@ -9,8 +9,8 @@ import pytest
 from test_api_support import Clients
 from typer.testing import CliRunner
 
+from cli.main import app
 from engine import scan, schedule, store
-from engine.cli import app
 from engine.errors import CtfmonError
 from typologies import registry
 

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from api.deps import DB, require
 from api.models import ERROR_RESPONSES, ErrorOut, IngestOut
 from api.uploads import saved_upload
-from engine import audit, ingest
+from engine import ingest
 from engine.auth import User
+from services import ingest as ingest_service
 
 router = APIRouter(prefix="/ingest", tags=["ingest"], responses=ERROR_RESPONSES)
 
@@ -32,7 +33,6 @@ def upload(
     with saved_upload(file, suffixes=tuple(ingest.FORMATS),
                       expected="a file named like TABLE.csv, TABLE.parquet or TABLE.jsonl") as (path, name):
         with db.writing() as con:
-            result = ingest.ingest_file(con, path, table or None, upsert=upsert, display_name=name)
-            audit.record(con, audit.AuditEvent(user.name, "ingest.file", "ingest_batch",
-                                               str(result.batch_id), None, result.as_dict()))
+            result = ingest_service.ingest_file(con, path, table or None, actor=user.name, upsert=upsert,
+                                                display_name=name)
     return IngestOut(**result.as_dict())

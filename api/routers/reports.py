@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends, Response
 
 from api.deps import DB, require
 from api.models import ERROR_RESPONSES
-from engine import audit
 from engine.auth import User
-from engine.reports import goaml
+from services import reports
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=ERROR_RESPONSES)
 
@@ -25,9 +24,7 @@ Filer = Annotated[User, Depends(require("report.file"))]
 )
 def goaml_report(case_id: str, db: DB, user: Filer) -> Response:
     with db.writing() as con:
-        xml = goaml.export_case(con, case_id, require_state=goaml.EXPORTABLE_STATES)
-        audit.record(con, audit.AuditEvent(user.name, "report.goaml", "case", case_id, None,
-                                           {"bytes": len(xml)}))
+        xml = reports.export_goaml(con, case_id, actor=user.name)
     return Response(
         content=xml, media_type="application/xml",
         headers={"Content-Disposition": f'attachment; filename="{case_id}-goaml.xml"'},

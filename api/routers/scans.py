@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Query
 
 from api.deps import DB, Con, Reader, Typologies, require
 from api.models import ERROR_RESPONSES, CaseSync, ScanIn, ScanOut, ScanRow
-from api.routers.alerts import naive_utc
-from engine import audit, cases, scan
 from engine.auth import User
 from engine.errors import NotFound
+from services import scans
+from services.window import parse_as_of
 
 router = APIRouter(prefix="/scans", tags=["scans"], responses=ERROR_RESPONSES)
 
@@ -33,20 +33,13 @@ def _row(r: tuple[Any, ...]) -> ScanRow:
 
 @router.post("", response_model=ScanOut, summary="Run a scan now and sync cases (waits for the result)")
 def start_scan(body: ScanIn, db: DB, user: Runner, catalogue: Typologies) -> ScanOut:
+    as_of = parse_as_of(body.as_of, field="as_of", http_status=422)
     with db.writing() as con:
-        result = scan.run_scan(
-            con, catalogue, as_of=naive_utc(body.as_of), lookback_days=body.lookback_days,
-            typology_ids=body.typology_ids, params=body.params, triggered_by=f"api:{user.name}",
+        out = scans.run_scan(
+            con, catalogue, actor=user.name, triggered_by=f"api:{user.name}", as_of=as_of,
+            lookback_days=body.lookback_days, typology_ids=body.typology_ids, params=body.params,
         )
-        synced = cases.sync_cases(con, actor=f"api:{user.name}")
-        audit.record(con, audit.AuditEvent(
-            user.name, "scan.run", "scan", result.scan_id, None,
-            {"status": result.status, "total_alerts": result.total_alerts, "total_new": result.total_new},
-        ))
-    return ScanOut(**result.to_dict(), cases=CaseSync(
-        alerts_added=synced.alerts_added, cases_created=synced.cases_created,
-        cases_joined=synced.cases_joined,
-    ))
+    return ScanOut(**out.result.to_dict(), cases=CaseSync(**out.cases_dict()))
 
 
 @router.get("", response_model=list[ScanRow], summary="Recent scans, newest first")

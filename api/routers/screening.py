@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import DB, Con, Reader, Typologies, require
 from api.models import ERROR_RESPONSES, ErrorOut, UtcDatetime
 from api.uploads import saved_upload
-from engine import audit, cases, scan
 from engine.auth import User
 from engine.screening import lists, service
 from engine.screening.matcher import DEFAULT_THRESHOLD
+from services import lists as list_service
 
 router = APIRouter(prefix="/screening", tags=["screening"], responses=ERROR_RESPONSES)
 
@@ -226,17 +226,11 @@ def load_list(
 ) -> ListLoadOut:
     with saved_upload(file, suffixes=(".xml", ".csv", ".txt"),
                       expected="a UN list .xml or a list .csv") as (path, shown), db.writing() as con:
-        res = lists.load_list(con, path, list_name=name or None, confirm=confirm, display_name=shown)
-        audit.record(con, audit.AuditEvent(user.name, "list.load", "screening_list", res.list_name, None, {
-            "version_id": res.version_id, "file": shown, "entries": res.entries,
-            "previous_version_id": res.previous_version_id, "confirmed": confirm,
-            "removed": len(res.diff.get("removed", [])), "already_loaded": res.already_loaded}))
-        scan_id = None
-        if rescreen:
-            result = scan.run_scan(con, catalogue, typology_ids=["SAN-01", "SAN-02"],
-                                   triggered_by=f"api:{user.name}")
-            cases.sync_cases(con, actor=f"api:{user.name}")
-            scan_id = result.scan_id
+        loaded = list_service.load_list(con, catalogue, path, actor=user.name, triggered_by=f"api:{user.name}",
+                                        list_name=name or None, confirm=confirm, display_name=shown,
+                                        rescreen=rescreen)
+    res = loaded.loaded
+    scan_id = loaded.rescreen.result.scan_id if loaded.rescreen is not None else None
     changes = {k: len(v) for k, v in res.diff.items()}
     return ListLoadOut(**{k: v for k, v in asdict(res).items() if k != "diff"}, added=changes.get("added", 0),
                        removed=changes.get("removed", 0), changed=changes.get("changed", 0),

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends
 
 from api.deps import DB, Con, Reader, Typologies, require
 from api.models import ERROR_RESPONSES, ParamsIn, TypologyOut
-from engine import audit, scan
+from engine import scan
 from engine.auth import User
 from engine.detect.typology import Typology
+from services import typologies as typology_service
 
 router = APIRouter(prefix="/typologies", tags=["typologies"], responses=ERROR_RESPONSES)
 
@@ -37,8 +38,5 @@ def get_typology(typology_id: str, con: Con, _user: Reader, catalogue: Typologie
 def set_params(typology_id: str, body: ParamsIn, db: DB, user: Admin, catalogue: Typologies) -> TypologyOut:
     typ = catalogue.typology(typology_id)
     with db.writing() as con:
-        before = scan.get_typology_params(con, typ)
-        after = scan.set_typology_params(con, typ, body.values)
-        audit.record(con, audit.AuditEvent(user.name, "typology.params", "typology", typology_id,
-                                           before, after))
+        typology_service.set_params(con, catalogue, typology_id, body.values, actor=user.name)
         return _out(con, typ)

@@ -1,7 +1,7 @@
 """Scans started from the pages run in a background thread so the page can poll them.
 
-A job runs exactly what ``POST /scans`` runs (scan, case sync, audit entry) under the
-shared write lock.  Its scan row is found by a ``triggered_by`` tag unique to the job, so
+A job runs exactly what ``POST /scans`` runs (:func:`services.scans.run_scan`: scan, case
+sync, audit entry) under the shared write lock.  Its scan row is found by a ``triggered_by`` tag unique to the job, so
 the page can show the scan (status ``running`` and the alerts stored so far) while it runs.
 Jobs live in memory: after a restart the scan itself is still in the scans list.
 """
@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine import audit, cases, scan
 from engine.auth import User
 from engine.detect.catalogue import Catalogue
 from engine.errors import CtfmonError
 from engine.schedule import SharedDatabase
 from engine.store import now_utc
+from services import scans
 
 log = logging.getLogger(__name__)
 
@@ -76,18 +76,12 @@ class ScanJobs:
         try:
             with self.db.writing() as con:
                 job.status = "running"
-                result = scan.run_scan(con, self.catalogue, as_of=as_of, lookback_days=lookback_days,
-                                       typology_ids=typology_ids, triggered_by=job.tag)
-                job.scan_id = result.scan_id
-                synced = cases.sync_cases(con, actor=f"ui:{user.name}")
-                audit.record(con, audit.AuditEvent(
-                    user.name, "scan.run", "scan", result.scan_id, None,
-                    {"status": result.status, "total_alerts": result.total_alerts,
-                     "total_new": result.total_new},
-                ))
-            job.result = result.to_dict()
-            job.cases = {"alerts_added": synced.alerts_added, "cases_created": synced.cases_created,
-                         "cases_joined": synced.cases_joined}
+                out = scans.run_scan(con, self.catalogue, actor=user.name, triggered_by=job.tag,
+                                     case_actor=f"ui:{user.name}", as_of=as_of, lookback_days=lookback_days,
+                                     typology_ids=typology_ids)
+                job.scan_id = out.result.scan_id
+            job.result = out.result.to_dict()
+            job.cases = out.cases_dict()
             job.status = "done"
         except CtfmonError as exc:
             job.error = exc.message

@@ -36,12 +36,13 @@ from api.ui.session import (
     session_of,
     set_login_cookie,
 )
-from engine import audit, auth, cases, risk, schedule
+from engine import auth, cases, risk, schedule
 from engine.auth import User
 from engine.cases import DISPOSITIONS, OPEN_STATES, STATES
 from engine.errors import CtfmonError, NotFound
 from engine.reports import goaml
 from engine.store import now_utc
+from services import reports, window
 
 log = logging.getLogger(__name__)
 
@@ -421,9 +422,7 @@ def goaml_export(request: Request, case_id: str, user: FormUser) -> Response:
     try:
         need(user, "report.file")
         with db_of(request).writing() as con:
-            xml = goaml.export_case(con, case_id, require_state=goaml.EXPORTABLE_STATES)
-            audit.record(con, audit.AuditEvent(user.name, "report.goaml", "case", case_id, None,
-                                               {"bytes": len(xml)}))
+            xml = reports.export_goaml(con, case_id, actor=user.name)
     except CtfmonError as exc:
         return _error(request, user, exc, title="The goAML report cannot be exported")
     return Response(content=xml, media_type="application/xml",
@@ -451,26 +450,6 @@ def scans_page(request: Request, user: PageUser) -> HTMLResponse:
                    can_run=user.can("scan.run"), error=None, form={})
 
 
-def _parse_as_of(v: str) -> datetime | None:
-    v = v.strip()
-    if not v:
-        return None
-    try:
-        return datetime.fromisoformat(v)
-    except ValueError:
-        raise CtfmonError(f"as-of {v!r} is not a date/time; expected e.g. 2026-05-24 or 2026-05-24T18:00",
-                          http_status=422) from None
-
-
-def _parse_days(v: str, field: str) -> int | None:
-    v = v.strip()
-    if not v:
-        return None
-    if not v.isdigit() or not 1 <= int(v) <= 3650:
-        raise CtfmonError(f"{field} {v!r}: expected a whole number of days from 1 to 3650", http_status=422)
-    return int(v)
-
-
 @router.post("/scans")
 def start_scan(
     request: Request,
@@ -483,8 +462,10 @@ def start_scan(
     try:
         need(user, "scan.run")
         request.app.state.catalogue.select(ids)
-        job = _scan_jobs(request).start(user, as_of=_parse_as_of(as_of),
-                                        lookback_days=_parse_days(lookback_days, "lookback"), typology_ids=ids)
+        job = _scan_jobs(request).start(user, as_of=window.parse_as_of(as_of, field="as-of", http_status=422),
+                                        lookback_days=window.parse_lookback(lookback_days, field="lookback",
+                                                                            http_status=422),
+                                        typology_ids=ids)
     except CtfmonError as exc:
         with db_of(request).reading() as con:
             rows = views.recent_scans(con, limit=30)
@@ -587,7 +568,7 @@ def create_schedule(
             interval = int(interval_seconds)
         spec = {"name": name, "trigger": trigger, "cron": cron.strip() or None, "interval_seconds": interval,
                 "typology_ids": [t for t in (typology_ids or []) if t] or None,
-                "lookback_days": _parse_days(lookback_days, "lookback"), "enabled": True}
+                "lookback_days": window.parse_lookback(lookback_days, field="lookback", http_status=422), "enabled": True}
         with db_of(request).writing() as con:
             row = schedule.create_schedule(con, spec, actor=user.name, catalogue=request.app.state.catalogue)
         svc.apply(row)

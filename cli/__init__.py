@@ -1,0 +1,1 @@
+"""The ``ctfmon`` command line (entry point :func:`cli.main.main`); see :mod:`cli.main`."""

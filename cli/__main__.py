@@ -1,0 +1,5 @@
+"""``python -m cli ...`` runs ``ctfmon ...``."""
+
+from cli.main import main
+
+main()

@@ -1,0 +1,61 @@
+"""`ctfmon evaluate`: precision, recall and F1 of stored alerts against labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from cli import common
+from cli.common import DbOption
+from engine import exports, store
+
+app = typer.Typer()
+
+
+@app.command()
+def evaluate(
+    labels: Annotated[Path, typer.Option("--labels", help="labels file (parquet/csv/jsonl) or a generated directory")],
+    db: DbOption = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="also write the figures as JSON here")] = None,
+    typologies: Annotated[str | None, typer.Option("--typologies", help="comma-separated ids (default: all seen)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite the --json file when it exists")] = False,
+) -> None:
+    """Precision, recall and F1 of the stored alerts against ground-truth labels."""
+    from rich.table import Table
+
+    from engine import evaluate as ev
+
+    if json_out is not None:
+        exports.check_target(json_out, force=force, db=common.db_path(db), option="--json")
+    lab = ev.load_labels(labels)
+    with store.connect(common.db_path(db), read_only=True) as con:
+        ids = [t.strip() for t in typologies.split(",") if t.strip()] if typologies else None
+        res = ev.evaluate(con, lab, typology_ids=ids)
+
+    def f(x: float | None) -> str:
+        return "-" if x is None else f"{x:.3f}"
+
+    from rich import box
+
+    out = Table(title=f"evaluation against {labels} (subject level, then evidence level)",
+                box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    cols = ("typology", "inst", "recall'd", "alerted", "true", "other", "P", "P*", "R", "F1",
+            "ev P", "ev R", "ev F1")
+    for col in cols:
+        out.add_column(col, justify="left" if col == "typology" else "right", no_wrap=True)
+    rows = list(res["typologies"].items()) + [("ALL", res["all"])]
+    for tid, r in rows:
+        s, e, x = r["subject"], r["evidence"], r["subject_excluding_other_planted"]
+        out.add_row(f"[bold]{tid}[/]" if tid == "ALL" else tid, str(r["instances"]), str(r["instances_recalled"]),
+                    str(r["alerted_subjects"]), str(r["true_subjects"]), str(r["other_planted_subjects"]),
+                    f(s["precision"]), f(x["precision"]), f(s["recall"]),
+                    f(s["f1"]), f(e["precision"]), f(e["recall"]), f(e["f1"]))
+    Console(width=max(common.console.width, 124)).print(out)
+    common.console.print("other: alerted subjects planted for another typology; P*: precision leaving them out")
+    if json_out is not None:
+        with exports.output_file(json_out, force=force, db=common.db_path(db), option="--json") as tmp:
+            ev.write_json(res, tmp)
+        common.console.print(f"wrote {json_out}")

@@ -1,0 +1,117 @@
+"""`ctfmon lists load|show|diff`: sanctions list versions; a load re-screens through services.lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli import common
+from cli.common import DbOption
+from engine import store
+
+app = typer.Typer()
+
+
+lists_app = typer.Typer(help="Sanctions lists: load versions, show them, compare them.", no_args_is_help=True)
+app.add_typer(lists_app, name="lists")
+
+
+@lists_app.command("load")
+def lists_load(
+    file: Annotated[Path, typer.Argument(help="UN Consolidated List XML or a list CSV")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="un-xml or csv (default: from the file extension)")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="list name (default: UN for the UN XML, the file stem for CSV)")
+    ] = None,
+    rescreen: Annotated[
+        bool, typer.Option("--rescreen/--no-rescreen", help="re-screen parties and transactions (SAN-01, SAN-02)")
+    ] = True,
+    confirm: Annotated[
+        bool, typer.Option("--confirm", help="load although it drops more than list_max_drop_share of the active entries")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Load a list file as the new active version of its list, then re-screen everything.
+
+    A file that would drop more than 20% (setting list_max_drop_share) of the active
+    version's entries is refused unless --confirm."""
+    from services import lists as list_service
+    from services.typologies import catalogue
+
+    with store.connect(common.db_path(db)) as con:
+        loaded = list_service.load_list(con, catalogue(), file, actor=common.actor(), triggered_by="lists load",
+                                        case_actor=f"cli:{common.actor()}",
+                                        fmt=fmt, list_name=name, confirm=confirm, rescreen=rescreen)
+    res = loaded.loaded
+    if res.already_loaded:
+        common.console.print(f"list {res.list_name}: this file is version {res.version_id} (re-activated, not copied)")
+    else:
+        common.console.print(
+            f"list {res.list_name}: version {res.version_id} active: {res.entries} entries "
+            f"({res.persons} persons, {res.entities} entities), {res.names} names, sha256 {res.content_hash[:12]}"
+        )
+    if res.previous_version_id is not None and not res.already_loaded:
+        d = res.diff
+        common.console.print(
+            f"changes since version {res.previous_version_id}: {len(d['added'])} added, "
+            f"{len(d['removed'])} removed, {len(d['changed'])} changed"
+        )
+    if loaded.rescreen is not None:
+        result, synced = loaded.rescreen.result, loaded.rescreen.cases
+        common.console.print(
+            f"re-screened ({result.scan_id}, {result.status}): "
+            + ", ".join(f"{t} {result.counts.get(t, 0)} alerts ({result.new_alerts.get(t, 0)} new)"
+                        for t in list_service.RESCREEN_TYPOLOGIES)
+        )
+        common.console.print(f"cases: {synced.cases_created} opened, {synced.cases_joined} joined by "
+                             f"{synced.alerts_added} new alerts")
+        if result.errors:
+            for t, err in result.errors.items():
+                common.err_console.print(f"[red]{t}[/]: {err}", highlight=False)
+            raise typer.Exit(1)
+
+
+@lists_app.command("show")
+def lists_show(db: DbOption = None) -> None:
+    """Every stored list version (active ones marked)."""
+    from rich.table import Table
+
+    from engine.screening import lists as screening_lists
+
+    with common.reading(db) as (con, api):
+        rows = screening_lists.list_versions(con).to_dicts() if con is not None else api.get("/screening/lists")
+    if not rows:
+        common.console.print("no lists loaded: use `ctfmon lists load FILE`")
+        return
+    out = Table(title="sanctions list versions")
+    for col in ("version", "list", "active", "format", "generated", "loaded", "entries", "persons",
+                "entities", "names", "sha256", "file"):
+        out.add_column(col)
+    for r in rows:
+        out.add_row(
+            str(r["version_id"]), r["list_name"], "yes" if r["active"] else "", r["source_format"],
+            str(r["generated_at"] or ""), str(r["loaded_at"])[:19], str(r["entries"]), str(r["persons"]),
+            str(r["entities"]), str(r["names"]), r["content_hash"][:12], r["file"],
+        )
+    common.console.print(out)
+
+
+@lists_app.command("diff")
+def lists_diff(
+    old: Annotated[int, typer.Argument(help="old version id (see `ctfmon lists show`)")],
+    new: Annotated[int, typer.Argument(help="new version id")],
+    db: DbOption = None,
+) -> None:
+    """Designations added, removed and changed between two list versions."""
+    from engine.screening import lists as screening_lists
+
+    with store.connect(common.db_path(db), read_only=True) as con:
+        d = screening_lists.diff_versions(con, old, new)
+    common.console.print(f"{len(d['added'])} added, {len(d['removed'])} removed, {len(d['changed'])} changed")
+    for change in ("added", "removed", "changed"):
+        for ref in d[change]:
+            common.console.print(f"{change:8} {ref}", highlight=False)
