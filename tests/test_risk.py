@@ -307,3 +307,49 @@ def test_pages_show_party_risk(c: Clients) -> None:
     assert party_page.status_code == 200
     assert 'data-testid="party-risk-history"' in party_page.text and "Amina Yusuf" in party_page.text
     assert ui.get("/ui/parties/NOPE").status_code == 404
+
+
+# --------------------------------------------------------------------------- command line
+def test_cli_rate_show_and_bad_weights(tmp_path) -> None:
+    from test_api_support import seed_world
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from engine import store
+
+    runner = CliRunner()
+
+    def flat(result) -> str:  # the console wraps long lines
+        return " ".join(result.output.split())
+    path = tmp_path / "r.duckdb"
+    with store.connect(path) as con:
+        seed_world(con)
+    r = runner.invoke(app, ["risk", "show", "P1", "--db", str(path)])
+    assert r.exit_code == 0 and "not rated yet" in flat(r)
+    r = runner.invoke(app, ["--as", "mlro", "risk", "rate", "--db", str(path)])
+    assert r.exit_code == 0, r.output
+    assert "5 parties rated with weights" in flat(r) and "5 new or changed" in flat(r)
+    r = runner.invoke(app, ["risk", "show", "P1", "--db", str(path), "--json"])
+    body = json.loads(r.output)
+    assert r.exit_code == 0 and body["current"]["party_id"] == "P1" and len(body["history"]) == 1
+    r = runner.invoke(app, ["risk", "show", "P1", "--db", str(path)])
+    assert "contributions" in flat(r) and "cash_intensity" in flat(r) and "history (1 shown)" in flat(r)
+    with store.connect(path, read_only=True) as con:
+        entry = con.execute("SELECT actor, action FROM audit_log WHERE action = 'risk.rate'").fetchall()
+    assert entry == [("mlro", "risk.rate")]
+    bad = tmp_path / "w.yaml"
+    data = yaml.safe_load(risk.WEIGHTS_FILE.read_text())
+    data["tiers"]["high"] = 500
+    bad.write_text(yaml.safe_dump(data))
+    r = runner.invoke(app, ["risk", "rate", "--db", str(path), "--weights", str(bad)])
+    assert r.exit_code == 2 and "tiers.high: Input should be less than or equal to 100 (got 500)" in flat(r)
+    with store.connect(path, read_only=True) as con:  # nothing written by the refused run
+        assert con.execute("SELECT count(*) FROM party_risk_runs").fetchall()[0][0] == 1
+    r = runner.invoke(app, ["risk", "weights", str(bad)])
+    assert r.exit_code == 2 and "tiers.high" in flat(r)
+    assert runner.invoke(app, ["risk", "weights"]).exit_code == 0
+    r = runner.invoke(app, ["risk", "show", "NOPE", "--db", str(path)])
+    assert r.exit_code == 2 and "no party 'NOPE'" in flat(r)
+    r = runner.invoke(app, ["risk", "show", "P1", "--db", str(tmp_path / "missing.duckdb")])
+    assert r.exit_code == 2 and "no database at" in flat(r)
+    assert not (tmp_path / "missing.duckdb").exists()
