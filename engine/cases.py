@@ -360,11 +360,14 @@ def list_cases(
     total = con.execute(f"SELECT count(*) FROM cases c {clause}", params).fetchall()[0][0]
     # page over the case ids first, then fetch the full rows of that page only
     rows = con.execute(
-        f"""WITH page AS (SELECT c.case_id FROM cases c {_PARTY_RISK_JOIN} {clause} ORDER BY {order}
-                          LIMIT ? OFFSET ?)
-            SELECT {_CASE_SELECT}, pt.name, pr.tier, pr.score FROM page JOIN cases c ON c.case_id = page.case_id
+        f"""WITH page AS (SELECT c.case_id FROM cases c {_PARTY_RISK_JOIN if sort == "party_risk" else ""}
+                          {clause} ORDER BY {order} LIMIT ? OFFSET ?),
+                 paged AS (SELECT c.* FROM page JOIN cases c ON c.case_id = page.case_id)
+            SELECT {_CASE_SELECT}, pt.name, pr.tier, pr.score FROM paged c
             LEFT JOIN parties pt ON c.subject_type = 'party' AND pt.party_id = c.subject_id
-            {_PARTY_RISK_JOIN}
+            LEFT JOIN (SELECT party_id, tier, score FROM party_risk_current
+                       WHERE party_id IN (SELECT subject_id FROM paged WHERE subject_type = 'party')) pr
+              ON c.subject_type = 'party' AND pr.party_id = c.subject_id
             ORDER BY {order}""",
         [*params, limit, offset],
     ).fetchall()
