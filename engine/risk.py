@@ -215,6 +215,9 @@ FactorName = Literal[
 ]
 
 
+assert set(FactorName.__args__) == set(FACTORS)  # type: ignore[attr-defined]
+
+
 class TierCutoffs(_Strict):
     medium: float = Field(gt=0, le=100)
     high: float = Field(gt=0, le=100)
