@@ -637,9 +637,11 @@ def rate_after_scan(con: duckdb.DuckDBPyConnection, scan_id: str) -> RatingRun |
     """Rate all parties again after a scan; a failure is logged and never fails the scan."""
     try:
         return rate_parties(con, triggered_by=f"scan {scan_id}")
+    except CtfmonError as exc:  # a bad weights file: the scan stands, the ratings stay as they were
+        log.warning("party risk rating after scan %s not made: %s", scan_id, exc.message)
     except Exception:
         log.exception("party risk rating after scan %s failed", scan_id)
-        return None
+    return None
 
 
 # --------------------------------------------------------------------------- reading

@@ -240,6 +240,25 @@ def test_scan_rates_parties_when_it_finishes() -> None:
     assert hist["observed"].startswith("TF-CASH-01")
 
 
+def test_a_bad_weights_file_does_not_fail_the_scan(tmp_path, monkeypatch, caplog) -> None:
+    from engine.config import get_settings
+    from services import scans
+    from typologies import registry
+
+    bad = tmp_path / "w.yaml"
+    bad.write_text("version: 1\n")
+    monkeypatch.setenv("CTFMON_RISK_WEIGHTS_FILE", str(bad))
+    get_settings.cache_clear()
+    con = db()
+    party(con, "P1")
+    out = scans.run_scan(con, registry.catalogue(), actor="tester", triggered_by="cli",
+                         typology_ids=["TF-CASH-01"])
+    assert out.result.status == "completed"
+    assert con.execute("SELECT count(*) FROM party_risk_runs").fetchall()[0][0] == 0
+    assert any("party risk rating after scan" in r.message and "as_of: missing" in r.message
+               for r in caplog.records)
+
+
 # --------------------------------------------------------------------------- API and pages
 @pytest.fixture()
 def c() -> Clients:
