@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -100,6 +101,7 @@ def main() -> None:
     results: dict[str, object] = {
         "transactions": a.transactions, "seed": a.seed, "profile": a.profile, "weights_version": full.version,
         "positives": len(pos_ids), "lookalikes": len(look_ids), "timings": timings, "variants": {},
+        "load_average_before": os.getloadavg(),
     }
     rows = []
     for name, w in (("full", full), ("profile only", profile_only)):
@@ -135,12 +137,14 @@ def main() -> None:
         }
         rows.append((name, a_bg, a_all, a_look, run_.tiers, seconds, run_.parties, tiers["planted"]))
     con.close()
+    results["load_average_after"] = os.getloadavg()
 
     def f(x: float | None) -> str:
         return "-" if x is None else f"{x:.3f}"
 
     print(f"\nparty risk rating, {a.transactions:,} transactions, seed {a.seed}, profile {a.profile}, "
-          f"{len(pos_ids)} planted subjects, {len(look_ids)} look-alike subjects")
+          f"{len(pos_ids)} planted subjects, {len(look_ids)} look-alike subjects; load average "
+          f"{results['load_average_before'][0]:.1f} -> {results['load_average_after'][0]:.1f}")
     print(f"{'variant':<14} {'AUC bg':>7} {'AUC bg+look':>12} {'AUC look':>9} {'parties':>8} "
           f"{'low':>7} {'medium':>7} {'high':>6} {'planted M/H':>12} {'median s':>8}")
     for name, a_bg, a_all, a_look, tiers, secs, n, pt in rows:
