@@ -13,7 +13,7 @@ Positives: parties labelled ``subject`` of a planted typology.  Background: part
 label at all.  Look-alikes: subjects of ``benign:`` look-alikes (reported separately: they are
 built to resemble the typologies).  Figures: ROC AUC (Mann-Whitney, ties count half) of
 positives vs background and of positives vs background plus look-alikes, the tier
-distribution per group, and rating seconds.  Results in benchmarks/results/bench_risk.json.
+distribution per group, and rating seconds (wall and CPU, median of ``--repeat``).  Results in benchmarks/results/bench_risk.json.
 
     .venv/bin/python benchmarks/bench_risk.py                       # 2M transactions, seed 7
     .venv/bin/python benchmarks/bench_risk.py --transactions 200000  # quick look
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -45,6 +46,12 @@ def run(*args: str) -> float:
     t0 = time.perf_counter()
     subprocess.run([CTFMON, *args], check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - t0
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process so far (DuckDB's threads included): a figure load on the machine does not inflate."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def auc(pos: np.ndarray, neg: np.ndarray) -> float | None:
@@ -105,9 +112,14 @@ def main() -> None:
     }
     rows = []
     for name, w in (("full", full), ("profile only", profile_only)):
-        runs = [risk.rate_parties(con, w, triggered_by="bench") for _ in range(a.repeat)]
+        runs, cpus = [], []
+        for _ in range(a.repeat):
+            c0 = cpu_seconds()
+            runs.append(risk.rate_parties(con, w, triggered_by="bench"))
+            cpus.append(round(cpu_seconds() - c0, 3))
         run_ = runs[-1]
         seconds = sorted(r.seconds for r in runs)[len(runs) // 2]  # median
+        cpu = sorted(cpus)[len(cpus) // 2]
         frame = con.sql("SELECT party_id, score, tier FROM party_risk_current").pl()
         group = (pl.when(pl.col("party_id").is_in(list(pos_ids))).then(pl.lit("planted"))
                  .when(pl.col("party_id").is_in(list(look_ids))).then(pl.lit("look-alike"))
@@ -132,10 +144,11 @@ def main() -> None:
         results["variants"][name] = {  # type: ignore[index]
             "auc_vs_background": a_bg, "auc_vs_background_and_lookalikes": a_all, "auc_vs_lookalikes": a_look,
             "tiers": tiers, "tiers_all": run_.tiers, "rating_seconds_median": seconds,
-            "rating_seconds_all": [r.seconds for r in runs], "parties": run_.parties,
+            "rating_seconds_all": [r.seconds for r in runs], "rating_cpu_seconds_median": cpu,
+            "rating_cpu_seconds_all": cpus, "parties": run_.parties,
             "per_typology": per_typ,
         }
-        rows.append((name, a_bg, a_all, a_look, run_.tiers, seconds, run_.parties, tiers["planted"]))
+        rows.append((name, a_bg, a_all, a_look, run_.tiers, seconds, cpu, run_.parties, tiers["planted"]))
     con.close()
     results["load_average_after"] = os.getloadavg()
 
@@ -146,11 +159,11 @@ def main() -> None:
           f"{len(pos_ids)} planted subjects, {len(look_ids)} look-alike subjects; load average "
           f"{results['load_average_before'][0]:.1f} -> {results['load_average_after'][0]:.1f}")
     print(f"{'variant':<14} {'AUC bg':>7} {'AUC bg+look':>12} {'AUC look':>9} {'parties':>8} "
-          f"{'low':>7} {'medium':>7} {'high':>6} {'planted M/H':>12} {'median s':>8}")
-    for name, a_bg, a_all, a_look, tiers, secs, n, pt in rows:
+          f"{'low':>7} {'medium':>7} {'high':>6} {'planted M/H':>12} {'wall s':>7} {'CPU s':>6}")
+    for name, a_bg, a_all, a_look, tiers, secs, cpu, n, pt in rows:
         mh = pt.get("medium", 0) + pt.get("high", 0)
         print(f"{name:<14} {f(a_bg):>7} {f(a_all):>12} {f(a_look):>9} {n:>8,} {tiers['low']:>7,} "
-              f"{tiers['medium']:>7,} {tiers['high']:>6,} {mh:>5}/{len(pos_ids):<6} {secs:>8.2f}")
+              f"{tiers['medium']:>7,} {tiers['high']:>6,} {mh:>5}/{len(pos_ids):<6} {secs:>7.2f} {cpu:>6.2f}")
     print("\nper typology (full / profile only): AUC vs background, subjects rated medium or high")
     full_t = {r["typology_id"]: r for r in results["variants"]["full"]["per_typology"]}  # type: ignore[index]
     prof_t = {r["typology_id"]: r for r in results["variants"]["profile only"]["per_typology"]}  # type: ignore[index]

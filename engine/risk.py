@@ -29,7 +29,8 @@ is at least its ``at_least`` (a near-exact sanctions match, an STR filed, a PEP)
 Everything is computed set-based in one pass of DuckDB SQL over all parties
 (:func:`rate_parties`).  Tables: ``party_risk`` keeps the history (a row when a party's
 rating first appears or changes: score, tier, weights version or contributions),
-``party_risk_current`` the latest rating of every party, ``party_risk_runs`` one row per
+``party_risk_current`` the latest run's score and tier of every party (small: the queue joins
+it; the contributions are in the party's latest history row), ``party_risk_runs`` one row per
 rating run.  Scans rate all parties again when they finish (:func:`rate_after_scan`).
 """
 
@@ -77,15 +78,17 @@ DDL: list[str] = [
   tier_reason VARCHAR NOT NULL,
   run_id VARCHAR NOT NULL
 )""",
+    # the latest run's rating of every party; its contributions are those of the party's latest
+    # history row (``contributions_md5`` tells a run whether they changed)
     """CREATE TABLE IF NOT EXISTS party_risk_current (
   party_id VARCHAR NOT NULL,
   rated_at TIMESTAMP NOT NULL,
   score DOUBLE NOT NULL,
   tier VARCHAR NOT NULL,
   weights_version VARCHAR NOT NULL,
-  contributions JSON NOT NULL,
   tier_reason VARCHAR NOT NULL,
-  run_id VARCHAR NOT NULL
+  run_id VARCHAR NOT NULL,
+  contributions_md5 VARCHAR NOT NULL
 )""",
     """CREATE TABLE IF NOT EXISTS party_risk_runs (
   run_id VARCHAR PRIMARY KEY,
@@ -366,11 +369,12 @@ def _build(con: duckdb.DuckDBPyConnection, w: RiskWeights, ws: datetime | None, 
     finally:
         con.unregister("_risk_jr_src")
     cash = ", ".join(f"'{c}'" for c in CASH_CHANNELS)
-    # the party's legs: each transfer counts for the party on either side (own-account moves left out)
+    # the party's legs: each transfer counts for the party on either side (own-account moves left out);
+    # money is summed as DECIMAL so that a run over the same data gives the same figures
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _risk_activity AS
 WITH t AS (
-  SELECT timestamp AS ts, channel, CAST(amount_base AS DOUBLE) AS amt, from_account, to_account,
+  SELECT timestamp AS ts, channel, CAST(amount_base AS DECIMAL(18, 2)) AS amt, from_account, to_account,
          originator_country, beneficiary_country, location_country
   FROM transactions WHERE timestamp > $ws AND timestamp <= $we AND amount_base IS NOT NULL),
 legs AS (
@@ -388,12 +392,12 @@ legs AS (
   LEFT JOIN accounts fa ON fa.account_id = t.from_account
   WHERE ta.party_id IS NOT NULL AND ta.party_id <> '' AND (fa.party_id IS NULL OR fa.party_id <> ta.party_id)
   UNION ALL
-  SELECT d.party_id, NULL, d.timestamp, CAST(d.amount_base AS DOUBLE), TRUE, FALSE, p.country,
+  SELECT d.party_id, NULL, d.timestamp, CAST(d.amount_base AS DECIMAL(18, 2)), TRUE, FALSE, p.country,
          CASE WHEN d.direction = 'outbound' THEN d.destination_country ELSE d.origin_country END
   FROM cash_declarations d JOIN parties p ON p.party_id = d.party_id
   WHERE d.timestamp > $ws AND d.timestamp <= $we AND d.amount_base IS NOT NULL
   UNION ALL
-  SELECT r.party_id, NULL, CAST(r.date AS TIMESTAMP), CAST(r.invoice_value_base AS DOUBLE), FALSE, FALSE,
+  SELECT r.party_id, NULL, CAST(r.date AS TIMESTAMP), CAST(r.invoice_value_base AS DECIMAL(18, 2)), FALSE, FALSE,
          p.country, r.cp_country
   FROM (SELECT exporter_party_id AS party_id, destination_country AS cp_country, date, invoice_value_base
         FROM trade_documents
@@ -420,12 +424,15 @@ passing AS (
 activity AS (
 SELECT c.party_id, sum(c.n) AS n, sum(c.amt) AS turnover, sum(c.cash_amt) AS cash_amt,
        sum(c.prepaid_amt) AS prepaid_amt, sum(c.xb_amt) AS xb_amt,
-       sum(c.amt * COALESCE(j.weight, 0)) AS corridor_amt,
+       sum(CAST(c.amt * COALESCE(j.weight, 0) AS DECIMAL(38, 4))) AS corridor_amt,
        first(c.cp_country ORDER BY c.amt * j.weight DESC, c.cp_country) FILTER (WHERE j.weight > 0) AS corridor_top
 FROM per_country c LEFT JOIN _risk_jr j ON j.country = c.cp_country
 GROUP BY c.party_id)
-SELECT a.*, p.inflow, CASE WHEN p.inflow >= $min_inflow THEN least(p.passed, p.outflow) / p.inflow ELSE 0 END
-       AS pass_share
+SELECT a.party_id, a.n, CAST(a.turnover AS DOUBLE) AS turnover, CAST(a.cash_amt AS DOUBLE) AS cash_amt,
+       CAST(a.prepaid_amt AS DOUBLE) AS prepaid_amt, CAST(a.xb_amt AS DOUBLE) AS xb_amt,
+       CAST(a.corridor_amt AS DOUBLE) AS corridor_amt, a.corridor_top, CAST(p.inflow AS DOUBLE) AS inflow,
+       CASE WHEN p.inflow >= $min_inflow
+            THEN CAST(least(p.passed, p.outflow) AS DOUBLE) / CAST(p.inflow AS DOUBLE) ELSE 0 END AS pass_share
 FROM activity a LEFT JOIN passing p ON p.party_id = a.party_id""",
         {"ws": ws or datetime(1, 1, 1), "we": we or datetime(1, 1, 1),
          "bucket": w.factors.pass_through.window_hours * 3600.0, "min_inflow": w.factors.pass_through.min_inflow},
@@ -448,7 +455,7 @@ SELECT party_id,
        max(h) AS hist, max(hist_obs) AS hist_obs, max(net) AS net, max(net_obs) AS net_obs,
        max(san) AS san, max(san_obs) AS san_obs
 FROM (
-  SELECT party_id, 1 - exp(sum(ln(1 - m))) AS h,
+  SELECT party_id, round(1 - exp(sum(ln(1 - m))), 9) AS h,
          string_agg(typology_id || ' ' || printf('%.2f', s), ', ' ORDER BY s DESC, typology_id) AS hist_obs,
          NULL AS net, NULL AS net_obs, NULL AS san, NULL AS san_obs
   FROM hist GROUP BY party_id
@@ -579,7 +586,7 @@ SELECT party_id, score,
             WHEN score >= {hi} THEN 'high: score ' || printf('%.1f', score) || ' >= {w.tiers.high:g}'
             WHEN score >= {med} THEN 'medium: score ' || printf('%.1f', score) || ' >= {w.tiers.medium:g}'
             ELSE 'low: score ' || printf('%.1f', score) || ' < {w.tiers.medium:g}' END AS tier_reason,
-       contributions
+       contributions, md5(CAST(contributions AS VARCHAR)) AS contributions_md5
 FROM s"""
     )
 
@@ -605,14 +612,14 @@ def rate_parties(
 SELECT n.party_id, $at, n.score, n.tier, $ver, n.contributions, n.tier_reason, $run
 FROM _risk_new n LEFT JOIN party_risk_current c ON c.party_id = n.party_id
 WHERE c.party_id IS NULL OR c.score <> n.score OR c.tier <> n.tier OR c.weights_version <> $ver
-   OR c.tier_reason <> n.tier_reason OR CAST(c.contributions AS VARCHAR) <> CAST(n.contributions AS VARCHAR)""",
+   OR c.tier_reason <> n.tier_reason OR c.contributions_md5 <> n.contributions_md5""",
                 {"at": rated_at, "ver": w.version, "run": run_id},
             ).fetchall()[0]
             n_changed = int(changed[0])
             con.execute("DELETE FROM party_risk_current")
             con.execute(
-                "INSERT INTO party_risk_current SELECT party_id, $at, score, tier, $ver, contributions, "
-                "tier_reason, $run FROM _risk_new",
+                "INSERT INTO party_risk_current SELECT party_id, $at, score, tier, $ver, tier_reason, $run, "
+                "contributions_md5 FROM _risk_new",
                 {"at": rated_at, "ver": w.version, "run": run_id},
             )
             tiers = {t: 0 for t in TIERS}
@@ -659,7 +666,11 @@ _COLS = "party_id, rated_at, score, tier, weights_version, contributions, tier_r
 
 def current_rating(con: duckdb.DuckDBPyConnection, party_id: str) -> dict[str, Any] | None:
     """The latest rating of a party, or None when it has not been rated."""
-    rows = con.execute(f"SELECT {_COLS} FROM party_risk_current WHERE party_id = ?", [party_id]).fetchall()
+    rows = con.execute(
+        """SELECT c.party_id, c.rated_at, c.score, c.tier, c.weights_version,
+                  (SELECT h.contributions FROM party_risk h WHERE h.party_id = c.party_id
+                   ORDER BY h.rated_at DESC, h.run_id DESC LIMIT 1), c.tier_reason, c.run_id
+           FROM party_risk_current c WHERE c.party_id = ?""", [party_id]).fetchall()
     return _rating(rows[0]) if rows else None
 
 

@@ -25,10 +25,9 @@ def _weights(**factor_weights: float) -> dict[str, Any]:
 
 
 def _contrib(con, party_id: str) -> tuple[float, str, dict[str, dict[str, Any]]]:
-    score, tier, contributions = con.execute(
-        "SELECT score, tier, contributions FROM party_risk_current WHERE party_id = ?", [party_id]
-    ).fetchall()[0]
-    return score, tier, {c["factor"]: c for c in json.loads(contributions)}
+    r = risk.current_rating(con, party_id)
+    assert r is not None
+    return r["score"], r["tier"], {c["factor"]: c for c in r["contributions"]}
 
 
 def test_factor_arithmetic_on_handmade_parties() -> None:
