@@ -164,7 +164,13 @@ def acronym_like(name: str, tokens: tuple[str, ...]) -> bool:
     """A one-token name written as an acronym: capitals or dotted letters (*KIA*, *I.B.C.*)."""
     if len(tokens) != 1 or not 2 <= len(tokens[0]) <= 8 or not tokens[0].isalpha():
         return False
-    return "." in name or not any(c.islower() for c in name)
+    # Only a script with capitals can write an acronym: a two-character Chinese name has no
+    # lower-case letters either, and read as pinyin it is no acronym (*李娜* is not *L.N.*).
+    return "." in name or (any(c.isupper() for c in name) and not any(c.islower() for c in name))
+
+
+#: Scripts whose readings are not compared by sound with names of other scripts.
+NO_SOUND_SCRIPTS = frozenset({"Han"})
 
 
 #: Keys that find a candidate whatever its quick string similarity: an acronym, a cross-
@@ -371,7 +377,12 @@ class ListIndex:
         if norm.imo and not query.document_number:
             query = Query(query.name, query.entry_type, query.birth_date, query.nationality, f"IMO {norm.imo}")
         acr = acronym_like(query.name, norm.tokens)
-        forms = [NameForm(f, norm.non_latin, norm.logo, norm.titled, kind == PERSON, norm.script, acronym=acr)
+        # A name written in Chinese characters reads as pinyin syllables, and pinyin compared by
+        # sound class with other romanisations matches half the list (*黄强* huang qiang /
+        # *Hong Kong*): it is compared by its letters, and with CJK list names by its characters.
+        loose = norm.script not in NO_SOUND_SCRIPTS
+        forms = [NameForm(f, norm.non_latin, norm.logo, norm.titled, kind == PERSON, norm.script,
+                          loose_ok=loose, acronym=acr)
                  for f in norm.forms if f]
         return query, forms
 

@@ -175,6 +175,10 @@ SLAVIC_SIM = 0.9
 #: Similarity of two tokens read from different scripts whose consonant classes agree.
 LOOSE_SIM = 0.85
 LOOSE_SHORT_SIM = 0.8
+#: least letter similarity (OSA, normalised) two tokens agreeing by sound class must also have
+LOOSE_MIN_LETTERS = 0.4
+#: the same for the consonants of a reading of an abjad (Arabic, Hebrew) against a spelling
+LOOSE_MIN_CONSONANTS = 0.5
 #: A single acronym against the initials of a longer organisation name.
 ACRONYM_SIM = 0.9
 #: A title with a family name (*General Haftar*) against the full name holding it.
@@ -252,7 +256,7 @@ def gender_flip(a: str, b: str) -> bool:
     return skeleton(fem) == skeleton(masc) or OSA.distance(stem, masc) <= 2
 
 
-def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True) -> tuple[float, str]:
+def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True, letters: bool = True) -> tuple[float, str]:
     """Similarity of two tokens in 0..1 (symmetric) and the rule that gave it.
 
     ``loose``: the names come from different scripts (see :func:`loose_key`); ``vowels``:
@@ -306,7 +310,9 @@ def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True) -> tupl
                 best, rule = 0.85, "phonetic"
     if loose and best < LOOSE_SIM and a.isalpha() and b.isalpha():
         ka, kb = loose_key(a), loose_key(b)
-        if ka == kb and len(ka) >= 2:
+        # The sound classes are coarse (l/r, d/t, k/g/q share one): the spellings must also
+        # share a good part of their letters (*khalid* / *karate*, *aly* / *ullah* do not).
+        if ka == kb and len(ka) >= 2 and (not letters or _letters_agree(a, b, vowels)):
             sim = LOOSE_SIM if len(ka) >= 3 else LOOSE_SHORT_SIM
             if sim > best:
                 best, rule = sim, "cross-script sound"
@@ -314,6 +320,22 @@ def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True) -> tupl
 
 
 _SURNAME_FEM = ("ova", "eva", "ina", "yna", "aya", "ska", "kaya")
+
+
+def _consonants(t: str) -> str:
+    """A token's first letter and its consonants: what a reading of an abjad keeps (a final
+    *t* is the feminine ending the Latin spelling writes as a vowel: *khlyft* / *khalifa*)."""
+    if len(t) > 3 and t.endswith("t"):
+        t = t[:-1]
+    return t[:1] + "".join(c for c in t[1:] if c not in "aeiouyw")
+
+
+def _letters_agree(a: str, b: str, vowels: bool) -> bool:
+    """Two tokens of one sound key that also share enough of their letters (of their
+    consonants, when one was read from an abjad) to be one name."""
+    if vowels:
+        return OSA.normalized_similarity(a, b) >= LOOSE_MIN_LETTERS
+    return OSA.normalized_similarity(_consonants(a), _consonants(b)) >= LOOSE_MIN_CONSONANTS
 
 
 def token_similarity(a: str, b: str, loose: bool = False) -> float:
@@ -395,6 +417,9 @@ def resegment(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[tuple[str, ...], 
     return join(a, b), join(b, a)
 
 
+#: Scripts that write a foreign name syllable by syllable.
+SYLLABARIES = frozenset({"Kana"})
+
 #: Scripts written without short vowels: their readings cannot show a feminine ending.
 ABJADS = frozenset({"Arabic", "Hebrew", "Syriac", "Thaana"})
 
@@ -402,6 +427,7 @@ ABJADS = frozenset({"Arabic", "Hebrew", "Syriac", "Thaana"})
 def compare_tokens(
     a: tuple[str, ...], b: tuple[str, ...], weight: Callable[[str], float], *, loose: bool = False,
     vowels: bool = True,
+    letters: bool = True,
 ) -> NameComparison:
     """Symmetric weighted similarity of two token tuples (see the module docstring)."""
     if not a or not b:
@@ -416,7 +442,7 @@ def compare_tokens(
     cands: list[tuple[float, float, int, int, str]] = []
     for i, ta in enumerate(a):
         for j, tb in enumerate(b):
-            s, rule = token_rule(ta, tb, loose, vowels)
+            s, rule = token_rule(ta, tb, loose, vowels, letters)
             if s > 0.0:
                 cands.append((s, min(weight(ta), weight(tb)), i, j, rule))
     cands.sort(key=lambda c: (-c[0], -c[1], c[2], c[3]))
@@ -526,7 +552,10 @@ def compare_forms(a: NameForm, b: NameForm, weight: Callable[[str], float]) -> N
     names compared letter by letter."""
     loose = a.script != b.script and a.loose_ok and b.loose_ok
     vowels = not ({a.script, b.script} & ABJADS)
-    cmp = compare_tokens(a.tokens, b.tokens, weight, loose=loose, vowels=vowels)
+    # A syllabary spells a foreign name with a vowel after every consonant (*kurisutofa*):
+    # its letters cannot be held against the original spelling, only its sounds.
+    letters = not ({a.script, b.script} & SYLLABARIES)
+    cmp = compare_tokens(a.tokens, b.tokens, weight, loose=loose, vowels=vowels, letters=letters)
     if a.logo and b.logo:
         if a.logo == b.logo:
             return NameComparison(1.0, cmp.pairs, [], [], "original script", max(cmp.matched_weight, 1.0))
