@@ -536,7 +536,9 @@ FROM cases c WHERE c.subject_type = 'party' GROUP BY c.subject_id"""
         "sanctions_match": "COALESCE(al.san_obs, 'no match')",
     }
     active = [f for f in FACTORS if w.factor(f).weight > 0]
-    cols = ",\n  ".join(f"{levels[f]} AS l_{f}, {observed[f]} AS o_{f}" for f in active)
+    # an override may name a factor at weight 0 (a knock-out rule that adds no points)
+    needed = [f for f in FACTORS if f in active or any(o.factor == f for o in w.overrides)]
+    cols = ",\n  ".join(f"{levels[f]} AS l_{f}, {observed[f]} AS o_{f}" for f in needed)
     points = {f: f"(l_{f} * {_num(w.factor(f).weight * k)})" for f in active}
     contribs = ", ".join(
         f"{{'factor': '{f}', 'observed': o_{f}, 'value': round(l_{f}, 4), "
@@ -546,7 +548,7 @@ FROM cases c WHERE c.subject_type = 'party' GROUP BY c.subject_id"""
     score = " + ".join(points[f] for f in active)
     hi, med = _num(w.tiers.high), _num(w.tiers.medium)
     rank = {"medium": 1, "high": 2}
-    ovs = sorted((o for o in w.overrides if o.factor in active), key=lambda o: -rank[o.tier])
+    ovs = sorted(w.overrides, key=lambda o: -rank[o.tier])
     ov_rank = "0"
     ov_reason = "NULL"
     if ovs:

@@ -123,6 +123,13 @@ def test_alerts_cases_sanctions_and_overrides() -> None:
     con.execute("UPDATE cases SET state = 'str_filed' WHERE subject_id = 'P1'")
     risk.rate_parties(con, w)
     assert _contrib(con, "P2")[1] == "low"
+    # an override on a factor that adds no points still sets the tier
+    data["factors"]["sanctions_match"]["weight"] = 0
+    risk.rate_parties(con, risk.parse_weights(data))
+    con.execute("UPDATE cases SET state = 'new' WHERE subject_id = 'P2'")
+    risk.rate_parties(con, risk.parse_weights(data))
+    score, tier, c = _contrib(con, "P2")
+    assert "sanctions_match" not in c and tier == "high"
     score, tier, c = _contrib(con, "P1")
     assert c["case_history"]["value"] == 1.0 and c["case_history"]["observed"].startswith("str_filed CASE-")
     assert tier == "high"
