@@ -6,8 +6,8 @@ rates the parties twice more, timed:
 
 - ``full``: the shipped weights (engine/reference/risk_weights.yaml);
 - ``profile only``: the same weights with the four factors that read alerts and cases
-  (alert_history, case_history, network_exposure, sanctions_match) set to 0, so that the
-  figure does not measure the detectors.
+  (alert_history, case_history, network_exposure, sanctions_match) set to 0 and their
+  override rules dropped, so that the figure does not measure the detectors.
 
 Positives: parties labelled ``subject`` of a planted typology.  Background: parties in no
 label at all.  Look-alikes: subjects of ``benign:`` look-alikes (reported separately: they are
@@ -102,6 +102,7 @@ def main() -> None:
     data_w = full.model_dump()
     for f in ALERT_FACTORS:
         data_w["factors"][f]["weight"] = 0
+    data_w["overrides"] = [o for o in data_w["overrides"] if o["factor"] not in ALERT_FACTORS]
     data_w["version"] = f"{full.version}+profile-only"
     profile_only = risk.parse_weights(data_w, "profile-only variant")
 
