@@ -4,7 +4,7 @@ Prints rows, wall seconds, CPU seconds, rows/s and the generating process's peak
 writes benchmarks/results/bench_datagen.json.  Targets (2 cores): 10M transactions in
 <= 60 s and <= 6 GB peak RSS.
 
-    .venv/bin/python benchmarks/bench_datagen.py --transactions 10000000 [--format parquet] [--profile hard]
+    .venv/bin/python benchmarks/bench_datagen.py --transactions 10000000 [--format parquet] [--profile realistic|clean|hard]
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--transactions", type=int, default=10_000_000)
     ap.add_argument("--format", default="parquet", choices=["parquet", "csv", "jsonl"])
-    ap.add_argument("--profile", default="default", choices=["default", "hard"])
+    ap.add_argument("--profile", default="realistic", choices=["realistic", "clean", "hard"])
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     r = run(args.transactions, args.format, args.profile, args.seed)

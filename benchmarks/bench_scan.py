@@ -134,7 +134,8 @@ def dataset(n: int, seed: int, force_synthetic: bool) -> tuple[Path, str]:
     data.mkdir(parents=True)
     t = time.perf_counter()
     if source == "generate":
-        subprocess.run([CTFMON, "generate", "--out", str(data), "--seed", str(seed), "--transactions", str(n)],
+        subprocess.run([CTFMON, "generate", "--out", str(data), "--seed", str(seed), "--transactions", str(n),
+                        "--profile", "clean"],
                        check=True)
     else:
         synthetic(data, n, seed)

@@ -1,6 +1,7 @@
 """Synthetic populations with planted, labelled typologies (``ctfmon generate``).
 
-Pipeline (:mod:`datagen.generate`): population (:mod:`datagen.population`), one planter per
+Pipeline (:mod:`datagen.generate`): population (:mod:`datagen.population`), in the realistic
+profile the everyday world built into it (:mod:`datagen.everyday`), one planter per
 typology id (:mod:`datagen.planters`), legitimate trade and cash declarations
 (:mod:`datagen.trade`), normal transactions (:mod:`datagen.normal`) filling the rest of
 ``--transactions``, ids and text columns (:mod:`datagen.finalize`), optional malformed rows
@@ -12,9 +13,10 @@ Randomness: every component draws from its own stream seeded by (seed, component
 so the same seed and arguments give byte-identical files, and a planter's output does
 not depend on which other typologies are selected.
 
-Profiles.  ``default``: positives sit comfortably inside each definition (amounts a few
-percent inside the band, counts above the minimum, windows well inside the limit);
-look-alikes are half as many as positives.  ``hard`` changes exactly this:
+Profiles.  ``realistic`` (the default) and ``clean``: positives sit comfortably inside each
+definition (amounts a few percent inside the band, counts above the minimum, windows well
+inside the limit); look-alikes are half as many as positives; ``realistic`` adds the
+everyday world of :mod:`datagen.everyday`.  ``hard`` (the clean world) changes exactly this:
 
 - amounts closer to the thresholds: structuring 8,050-9,990 (default 8,600-9,800) plus
   one deposit just under the band; declarations 8,020-9,990; prepaid loads 5,050-5,600 on
@@ -36,4 +38,4 @@ Because amounts are spread around the thresholds, a few hard positives fall just
 a definition (about 5% in the checks of :mod:`datagen.verify`); they stay labelled.
 """
 
-DATAGEN_VERSION = "1.1"
+DATAGEN_VERSION = "1.2"

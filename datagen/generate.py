@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 
 from datagen import DATAGEN_VERSION, crosslabel, errors, normal, planters, population, trade
+from datagen.everyday import KINDS, Everyday
 from datagen.finalize import Finalizer
 from datagen.planters import PlantContext, Planter
 from datagen.verify import Reading
@@ -29,7 +30,10 @@ from engine.errors import CtfmonError
 from engine.schema import INGEST_ORDER, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
-PROFILES = ("default", "hard")
+#: ``realistic`` (the default): the clean world plus the everyday world of
+#: :mod:`datagen.everyday`; ``clean``: the population and activity alone; ``hard``: the clean
+#: world with subtler positives and more look-alikes.
+PROFILES = ("realistic", "clean", "hard")
 DEFAULT_START = date(2026, 1, 1)
 
 
@@ -50,7 +54,7 @@ def typology_ids(units: Mapping[str, TypologyParts]) -> list[str]:
 
 def make_config(units: Mapping[str, TypologyParts], *, seed: int, transactions: int, parties: int | None = None, start: date | None = None,
                 days: int = 365, fmt: str = "parquet", typologies: str | list[str] | None = None,
-                profile: str = "default", inject_errors: float = 0.0) -> GenConfig:
+                profile: str = "realistic", inject_errors: float = 0.0) -> GenConfig:
     """Validate arguments (raising :class:`CtfmonError` naming the bad one) into a config."""
     if transactions < 1000:
         raise CtfmonError(f"--transactions {transactions}: expected at least 1000")
@@ -86,6 +90,9 @@ def build(cfg: GenConfig, units: Mapping[str, TypologyParts]) -> tuple[dict[str,
     t0 = time.perf_counter()
     w = World.create(cfg)
     parties, accounts = population.build(w)
+    ev = Everyday(w) if cfg.profile == "realistic" else None
+    if ev is not None:
+        parties, accounts = ev.extend(parties, accounts)
     mods: dict[str, Planter] = {tid: u.planter for tid, u in units.items() if u.planter is not None}
     n_inst = planters.instances_for(cfg.transactions)
     n_benign = max(2, n_inst // 2) * (2 if cfg.hard else 1)
@@ -100,14 +107,27 @@ def build(cfg: GenConfig, units: Mapping[str, TypologyParts]) -> tuple[dict[str,
     trades, trade_txns = trade.generate_trade(w, max(300, cfg.transactions // 300), clk)
     decls = trade.generate_declarations(w, max(60, cfg.transactions // 2000), clk)
     n_normal = max(0, cfg.transactions - len(w.p_txns) - trade_txns.height)
-    txns = normal.generate(w, n_normal)
+    frames = [trade_txns]
+    shares = None
+    if ev is not None:
+        ev_txns, ev_trades = ev.generate(int(ev.p.max_share * n_normal))
+        n_normal = max(0, n_normal - ev_txns.height)
+        frames.append(ev_txns)
+        if ev_trades.height:
+            trades = pl.concat([trades, ev_trades], how="diagonal_relaxed") if trades.height else ev_trades
+        late = ev.late_account_frame()
+        if late.height:
+            accounts = pl.concat([accounts, late], how="diagonal_relaxed")
+        shares = {"salary": ev.p.clean_salary_share}
+    txns = normal.generate(w, n_normal, shares)
+    frames.insert(0, txns)
     log.info("generated %d normal transactions in %.1fs", txns.height, time.perf_counter() - t0)
     fin = Finalizer(w)
     tables: dict[str, pl.DataFrame] = {}
     tables["parties"] = fin.parties(parties)
-    tables["accounts"] = fin.accounts(accounts, first_activity(w, [txns, trade_txns]))
-    tables["transactions"] = fin.transactions([txns, trade_txns])
-    del txns
+    tables["accounts"] = fin.accounts(accounts, first_activity(w, frames))
+    tables["transactions"] = fin.transactions(frames)
+    del txns, frames
     tables["cash_declarations"] = fin.declarations(decls)
     tables["trade_documents"] = fin.trades(trades)
     tables["fx_rates"] = fx_table(w)
@@ -122,6 +142,8 @@ def build(cfg: GenConfig, units: Mapping[str, TypologyParts]) -> tuple[dict[str,
                                                       if u.reading is not None})
     tables["labels"] = pl.concat([tables["labels"], extra]).sort(["instance_id", "entity_type", "role", "entity_id"])
     labels = tables["labels"]
+    if ev is not None:
+        tables["background"] = background_table(ev, fin, labels, tables["accounts"])
     log.info("cross-labelled %d planted parties in %.1fs", extra.height, time.perf_counter() - t1)
     manifest: dict[str, Any] = {
         "generator": "ctfmon generate",
@@ -144,6 +166,19 @@ def build(cfg: GenConfig, units: Mapping[str, TypologyParts]) -> tuple[dict[str,
         manifest["injected_errors"] = injected
     manifest["row_counts"] = {name: df.height for name, df in tables.items()}
     return tables, manifest
+
+
+def background_table(ev: Everyday, fin: Finalizer, labels: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
+    """``party_id, kind``: the everyday kind of every background party (one row each); parties
+    taking part in any planted instance or look-alike are left out."""
+    kinds = ev.kinds()
+    keys = np.nonzero(kinds >= 0)[0]
+    df = pl.DataFrame({"party_id": fin.party_id.gather(keys),
+                       "kind": pl.Series(list(KINDS)).gather(kinds[keys].astype(np.int64))})
+    owners = accounts.filter(pl.col("account_id").is_in(
+        labels.filter(pl.col("entity_type") == "account")["entity_id"].implode()))["party_id"].drop_nulls()
+    labelled = pl.concat([labels.filter(pl.col("entity_type") == "party")["entity_id"], owners])
+    return df.filter(~pl.col("party_id").is_in(labelled.implode())).sort("party_id")
 
 
 def first_activity(w: World, frames: list[pl.DataFrame]) -> np.ndarray:
@@ -184,8 +219,9 @@ def write(out: Path, cfg: GenConfig, units: Mapping[str, TypologyParts]) -> dict
     tables, manifest = build(cfg, units)
     out.mkdir(parents=True, exist_ok=True)
     files = {}
-    for name in (*INGEST_ORDER, "labels"):
-        files[name] = write_table(tables[name], out, name, cfg.fmt).name
+    for name in (*INGEST_ORDER, "labels", "background"):
+        if name in tables:
+            files[name] = write_table(tables[name], out, name, cfg.fmt).name
     manifest["files"] = files
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return manifest

@@ -44,6 +44,8 @@ MCC_CODES: tuple[str, ...] = tuple(m[0] for m in MCCS)
 REFERENCES: tuple[str, ...] = (
     "SALARY", "RENT", "FAMILY SUPPORT", "INVOICE PAYMENT", "DONATION", "PROGRAMME COSTS", "TAX PAYMENT",
     "LOAN DRAWDOWN", "SAVINGS", "GIFT", "SUPPLIER PAYMENT", "SETTLEMENT", "TUITION", "LOAN REPAYMENT",
+    # the realistic profile's everyday payments (datagen.everyday)
+    "UTILITY BILL", "PHONE BILL", "INSURANCE PREMIUM", "BILL PAYMENT", "BENEFIT",
 )
 REF = {r: i for i, r in enumerate(REFERENCES)}
 TRAVEL_DEST = ("JP", "TH", "SG", "KR", "AU", "US", "HK", "MY", "ID", "VN", "GB", "DE", "AE", "NZ", "TW", "TR")
@@ -166,8 +168,9 @@ def _pick(rng: np.random.Generator, pool: np.ndarray, n: int, weights: np.ndarra
     return pool[rng.choice(len(pool), n, p=p)]
 
 
-def generate(w: World, n_target: int) -> pl.DataFrame:
-    """``n_target`` normal transactions as an internal frame (keys, codes, local amounts)."""
+def generate(w: World, n_target: int, shares: dict[str, float] | None = None) -> pl.DataFrame:
+    """``n_target`` normal transactions as an internal frame (keys, codes, local amounts);
+    ``shares`` overrides some of :data:`SHARES`."""
     rng = w.rng
     pop = w.pop
     clk = Clock(w)
@@ -180,7 +183,7 @@ def generate(w: World, n_target: int) -> pl.DataFrame:
     cur = pop["ind_current"]
     ind_ok = usable[cur]
     blocks: list[Block] = []
-    want = {k: int(round(v * n_target)) for k, v in SHARES.items()}
+    want = {k: int(round(v * n_target)) for k, v in {**SHARES, **(shares or {})}.items()}
     months = clk.month_days(25)
 
     def ind_pool(mask: np.ndarray) -> np.ndarray:

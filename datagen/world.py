@@ -306,7 +306,10 @@ class World:
     def background(self, rng: np.random.Generator, pk: int, ak: int, day_from: float, day_to: float,
                    n: int, kinds: tuple[str, ...] = ("card", "atm")) -> list[int]:
         """Ordinary small activity on a planted party's account (card spending, ATM, salary),
-        spread evenly over ``[day_from, day_to)``."""
+        spread evenly over ``[day_from, day_to)``.  In the realistic profile a planted party
+        lives in the everyday world: 30% of its card spending is a bill paid to one of the
+        world's utilities or telcos, and its salary comes from one of the world's payroll
+        employers."""
         owner_country = self._party_country(pk)
         out: list[int] = []
         if day_to <= day_from or n <= 0:
@@ -315,19 +318,29 @@ class World:
         # not show long silent stretches that would read as dormancy
         n = max(n, int(np.ceil((day_to - day_from) / 90)))
         step = (day_to - day_from) / n
+        ev = self.pop.get("everyday")  # the realistic profile's everyday world, when there is one
         for i in range(n):
             kind = kinds[int(rng.integers(len(kinds)))]
             day = float(day_from + (i + rng.random()) * step)
             if kind == "card":
                 mcc, med = CARD_MCCS[int(rng.integers(len(CARD_MCCS)))]
-                out.append(self.txn(self.ts(day), "card_payment", ak, None,
-                                    usd=round(float(med * rng.lognormal(0, 0.6)), 2), merchant_category=mcc,
+                usd = round(float(med * rng.lognormal(0, 0.6)), 2)
+                # the everyday world decides with its own generator, so that the planter's
+                # draws (and so every planted value) are the same in every profile
+                if ev is not None and ev.bg_rng.random() < 0.3:
+                    biller, ref, usd = ev.bill_for(owner_country, ev.bg_rng)
+                    out.append(self.txn(self.ts(day), "domestic_transfer", ak, biller, usd=usd, reference=ref))
+                    continue
+                out.append(self.txn(self.ts(day), "card_payment", ak, None, usd=usd, merchant_category=mcc,
                                     location_country=owner_country))
             elif kind == "atm":
                 out.append(self.txn(self.ts(day), "atm_withdrawal", ak, None,
                                     usd=float(20 * int(rng.integers(2, 15))), location_country=owner_country))
             elif kind == "salary":
-                employer = self.new_external(self._employer_name(rng, owner_country), owner_country, "business")
+                name = self._employer_name(rng, owner_country)
+                employer = ev.employer_for(owner_country, ev.bg_rng) if ev is not None else None
+                if employer is None:
+                    employer = self.new_external(name, owner_country, "business")
                 out.append(self.txn(self.ts(day), "domestic_transfer", employer, ak,
                                     usd=round(float(2500 * rng.lognormal(0, 0.3)), 2), reference="SALARY"))
         return out

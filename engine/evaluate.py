@@ -17,6 +17,15 @@ Two levels:
   ``evidence`` labels of the same typology.
 
 An ``ALL`` row micro-averages over every evaluated typology.
+
+Alert budget: *background parties* are the parties on file that take part (any role) in no
+planted instance and no look-alike.  Per typology (and over all of them together, each
+party counted once) the evaluation reports the alert rows, the background parties alerted
+(count, per 1,000 background parties and as a share), the alerted accounts whose owner is
+not on file and that no label names, and - when the generator's ``background`` file gives
+each background party its everyday kind (``payroll_employer``, ``biller``, ``household``...)
+- how many alerted background parties there are of each kind, most first: the reasons
+false positives were raised.  Without that file the kinds read ``unknown``.
 """
 
 from __future__ import annotations
@@ -65,6 +74,31 @@ def load_labels(path: str | Path) -> pl.DataFrame:
     return df.select([pl.col(c).cast(pl.String) for c in LABEL_COLUMNS])
 
 
+BACKGROUND_COLUMNS = ("party_id", "kind")
+
+
+def load_background(path: str | Path) -> pl.DataFrame | None:
+    """The ``background`` file (party_id, kind) beside a labels file or in a generated
+    directory; ``None`` when there is none."""
+    p = Path(path)
+    folder = p if p.is_dir() else p.parent
+    found = sorted(x for x in folder.iterdir() if x.stem == "background" and x.suffix in _READERS) \
+        if folder.is_dir() else []
+    if not found:
+        return None
+    f = found[0]
+    try:
+        kind = _READERS[f.suffix.lower()]
+        df = pl.read_parquet(f) if kind == "parquet" else pl.read_csv(f, infer_schema=False) if kind == "csv" \
+            else pl.read_ndjson(f)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise CtfmonError(f"cannot read background file {f}: {exc}") from None
+    missing = [c for c in BACKGROUND_COLUMNS if c not in df.columns]
+    if missing:
+        raise CtfmonError(f"background file {f} lacks column(s) {', '.join(missing)}; expected party_id, kind")
+    return df.select([pl.col(c).cast(pl.String) for c in BACKGROUND_COLUMNS])
+
+
 def _prf(tp_p: int, n_p: int, tp_r: int, n_r: int) -> dict[str, Any]:
     precision = tp_p / n_p if n_p else None
     recall = tp_r / n_r if n_r else None
@@ -85,17 +119,92 @@ def evaluate(
     *,
     typology_ids: list[str] | None = None,
     scan_id: str | None = None,
+    background: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Score stored alerts against ``labels``; see the module docstring for the definitions.
 
     ``typology_ids`` restricts the evaluation (default: every typology that has planted
-    instances or alerts); ``scan_id`` restricts it to the alerts of one scan.
+    instances or alerts); ``scan_id`` restricts it to the alerts of one scan; ``background``
+    (party_id, kind) names the everyday kind of background parties.
     """
     con.register("_eval_labels", labels.select(LABEL_COLUMNS).to_arrow())
+    bg = background if background is not None else pl.DataFrame(schema={"party_id": pl.String, "kind": pl.String})
+    con.register("_eval_bg_kinds", bg.select(BACKGROUND_COLUMNS).unique("party_id", keep="first").to_arrow())
     try:
-        return _evaluate(con, typology_ids, scan_id)
+        res = _evaluate(con, typology_ids, scan_id)
+        _budget(con, res, scan_id, background is not None)
+        return res
     finally:
         con.unregister("_eval_labels")
+        con.unregister("_eval_bg_kinds")
+
+
+def _budget(con: duckdb.DuckDBPyConnection, res: dict[str, Any], scan_id: str | None, kinds_known: bool) -> None:
+    """Add the alert budget to ``res`` (see the module docstring)."""
+    scan_filter = "WHERE scan_id = ?" if scan_id else ""
+    params = [scan_id] if scan_id else []
+    con.execute("""
+      CREATE OR REPLACE TEMP TABLE _eval_labelled AS
+      SELECT DISTINCT CASE WHEN l.entity_type = 'account' AND o.party_id IS NOT NULL AND o.party_id <> ''
+                           THEN 'party' ELSE l.entity_type END AS ent_type,
+                      CASE WHEN l.entity_type = 'account' AND o.party_id IS NOT NULL AND o.party_id <> ''
+                           THEN o.party_id ELSE l.entity_id END AS ent_id
+      FROM _eval_labels l LEFT JOIN accounts o ON l.entity_type = 'account' AND o.account_id = l.entity_id
+      WHERE l.role <> 'evidence'
+    """)
+    n_parties = con.execute("SELECT count(*) FROM parties").fetchone()[0]
+    n_bg = con.execute("""
+      SELECT count(*) FROM parties p
+      WHERE NOT EXISTS (SELECT 1 FROM _eval_labelled l WHERE l.ent_type = 'party' AND l.ent_id = p.party_id)
+    """).fetchone()[0]
+    rows = dict(con.execute(f"SELECT typology_id, count(*) FROM alerts {scan_filter} GROUP BY 1", params).fetchall())
+    # alerted subjects no label names: background parties (on file) and unowned accounts
+    con.execute("""
+      CREATE OR REPLACE TEMP TABLE _eval_bg_alerted AS
+      SELECT s.typology_id, s.ent_type, s.ent_id, coalesce(k.kind, 'unknown') AS kind
+      FROM _eval_alert_subjects s
+      LEFT JOIN _eval_bg_kinds k ON s.ent_type = 'party' AND k.party_id = s.ent_id
+      WHERE NOT EXISTS (SELECT 1 FROM _eval_labelled l WHERE l.ent_type = s.ent_type AND l.ent_id = s.ent_id)
+        AND (s.ent_type <> 'party' OR EXISTS (SELECT 1 FROM parties p WHERE p.party_id = s.ent_id))
+    """)
+    wanted = list(res["typologies"])
+    per = con.execute("""
+      SELECT typology_id, count(*) FILTER (WHERE ent_type = 'party'), count(*) FILTER (WHERE ent_type <> 'party')
+      FROM _eval_bg_alerted GROUP BY 1
+    """).fetchall()
+    per_t = {r[0]: (int(r[1]), int(r[2])) for r in per}
+    kinds = con.execute("""
+      SELECT typology_id, kind, count(*) AS n FROM _eval_bg_alerted WHERE ent_type = 'party'
+      GROUP BY 1, 2 ORDER BY 1, n DESC, kind
+    """).fetchall()
+    kinds_t: dict[str, list[dict[str, Any]]] = {}
+    for tid, kind, n in kinds:
+        kinds_t.setdefault(tid, []).append({"kind": kind, "parties": int(n)})
+
+    def fill(r: dict[str, Any], alert_rows: int, parties: int, accounts: int, top: list[dict[str, Any]]) -> None:
+        r["alert_rows"] = int(alert_rows)
+        r["background_parties_alerted"] = parties
+        r["background_per_1000"] = round(1000 * parties / n_bg, 3) if n_bg else None
+        r["background_share"] = round(parties / n_bg, 6) if n_bg else None
+        r["background_accounts_alerted"] = accounts
+        r["false_positive_kinds"] = top
+
+    for tid in wanted:
+        p, a = per_t.get(tid, (0, 0))
+        fill(res["typologies"][tid], rows.get(tid, 0), p, a, kinds_t.get(tid, []))
+    marks = ",".join("?" * len(wanted)) or "NULL"
+    allp, alla = con.execute(f"""
+      SELECT count(DISTINCT ent_id) FILTER (WHERE ent_type = 'party'),
+             count(DISTINCT ent_id) FILTER (WHERE ent_type <> 'party')
+      FROM _eval_bg_alerted WHERE typology_id IN ({marks})
+    """, wanted).fetchone()
+    top_all = [{"kind": k, "parties": int(n)} for k, n in con.execute(f"""
+      SELECT kind, count(DISTINCT ent_id) AS n FROM _eval_bg_alerted
+      WHERE ent_type = 'party' AND typology_id IN ({marks}) GROUP BY 1 ORDER BY n DESC, kind
+    """, wanted).fetchall()]
+    fill(res["all"], sum(rows.get(t, 0) for t in wanted), int(allp or 0), int(alla or 0), top_all)
+    res["population"] = {"parties": int(n_parties), "background_parties": int(n_bg),
+                         "background_kinds_known": kinds_known}
 
 
 def _evaluate(con: duckdb.DuckDBPyConnection, typology_ids: list[str] | None, scan_id: str | None) -> dict[str, Any]:

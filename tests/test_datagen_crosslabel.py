@@ -165,7 +165,7 @@ def test_a_lookalike_meeting_a_definition_is_reported_not_labelled() -> None:
     assert report["lookalikes_meeting"] == {"benign:chain_with_retention": ["TF-PASS-01"]}
 
 
-@pytest.mark.parametrize("profile", ["default", "hard"])
+@pytest.mark.parametrize("profile", ["realistic", "clean", "hard"])
 def test_generated_lookalikes_meet_no_definition(tmp_path: Path, profile: str) -> None:
     m = write(tmp_path, make_config(UNITS, seed=5, transactions=60_000, profile=profile), UNITS)
     assert m["lookalikes_meeting_other_definitions"] == {}

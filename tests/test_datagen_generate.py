@@ -1,6 +1,6 @@
 """ctfmon generate: determinism, labels, coverage of the catalogue, population shape, errors.
 
-Population shape ranges checked here (default profile, 20k transactions) are the ones
+Population shape ranges checked here (clean profile, 20k transactions) are the ones
 documented in the README's generator section.
 """
 
@@ -27,7 +27,7 @@ N = 20_000
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("gen")
-    write(out, make_config(UNITS, seed=42, transactions=N), UNITS)
+    write(out, make_config(UNITS, seed=42, transactions=N, profile="clean"), UNITS)
     return out
 
 
@@ -64,7 +64,7 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path) -> None:
 
 def test_parquet_is_byte_identical(tmp_path: Path, data: Path) -> None:
     again = tmp_path / "again"
-    write(again, make_config(UNITS, seed=42, transactions=N), UNITS)
+    write(again, make_config(UNITS, seed=42, transactions=N, profile="clean"), UNITS)
     for p in sorted(data.iterdir()):
         assert p.read_bytes() == (again / p.name).read_bytes(), p.name
 

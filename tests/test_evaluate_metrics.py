@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import polars as pl
@@ -41,8 +42,8 @@ LABELS = pl.DataFrame(
 )
 
 
-def _db():
-    con = db()
+def _db(con=None):
+    con = con if con is not None else db()
     for p in ("P1", "P2", "P3", "P4", "P9"):
         party(con, p)
     account(con, "A4", "P4")
@@ -120,3 +121,85 @@ def test_json_written(tmp_path):
     res = ev.evaluate(_db(), LABELS)
     out = ev.write_json(res, tmp_path / "out" / "eval.json")
     assert '"TF-CASH-01"' in out.read_text()
+
+
+BACKGROUND = pl.DataFrame({"party_id": ["P5", "P6", "P7"], "kind": ["payroll_employer", "biller", "payroll_employer"]})
+
+
+def _budget_db(con=None):
+    """P1-P4, P9 take part in labels; P5-P8 are background (P8 has no kind)."""
+    con = _db(con)
+    for p in ("P5", "P6", "P7", "P8"):
+        party(con, p)
+    account(con, "A6", "P6")
+    _alert(con, "b1", "TF-CASH-01", "party", "P5", ["T20"])
+    _alert(con, "b2", "TF-CASH-01", "party", "P5", ["T21"])  # a second row on the same party
+    _alert(con, "b3", "TF-CASH-01", "account", "A6", ["T22"])  # counts for its owner P6
+    _alert(con, "b4", "TF-DORM-01", "party", "P7", ["T23"])
+    _alert(con, "b5", "TF-DORM-01", "party", "P5", ["T24"])  # P5 again, other typology
+    _alert(con, "b6", "TF-DORM-01", "party", "P8", ["T25"])
+    _alert(con, "b7", "TF-DORM-01", "account", "EXT9", ["T26"])  # unowned, unlabelled account
+    _alert(con, "b8", "TF-DORM-01", "account", "EXT1", ["T27"])  # unowned but labelled: not background
+    return con
+
+
+def test_alert_budget_counts_background_parties_and_their_kinds():
+    res = ev.evaluate(_budget_db(), LABELS, background=BACKGROUND)
+    # parties on file: P1-P9 except none missing = 9; labelled participants P1, P2, P3, P4, P9 -> 4 background
+    assert res["population"] == {"parties": 9, "background_parties": 4, "background_kinds_known": True}
+    cash = res["typologies"]["TF-CASH-01"]
+    assert cash["alert_rows"] == 6  # a1-a3 and b1-b3
+    assert cash["background_parties_alerted"] == 2  # P5, P6 (via A6); P3 is a look-alike, not background
+    assert cash["background_per_1000"] == 500.0 and cash["background_share"] == 0.5
+    assert cash["background_accounts_alerted"] == 0
+    assert cash["false_positive_kinds"] == [{"kind": "biller", "parties": 1}, {"kind": "payroll_employer", "parties": 1}]
+    dorm = res["typologies"]["TF-DORM-01"]
+    assert dorm["alert_rows"] == 6  # a4 and b4-b8
+    assert dorm["background_parties_alerted"] == 3  # P5, P7, P8
+    assert dorm["background_accounts_alerted"] == 1  # EXT9 only
+    assert dorm["false_positive_kinds"] == [{"kind": "payroll_employer", "parties": 2}, {"kind": "unknown", "parties": 1}]
+    tot = res["all"]
+    # each background party counted once over all typologies: P5, P6, P7, P8
+    assert tot["background_parties_alerted"] == 4 and tot["background_per_1000"] == 1000.0
+    assert tot["alert_rows"] == 12
+    assert tot["false_positive_kinds"][0] == {"kind": "payroll_employer", "parties": 2}
+    # restricted to one typology, the overall figures follow
+    only = ev.evaluate(_budget_db(), LABELS, typology_ids=["TF-CASH-01"], background=BACKGROUND)
+    assert only["all"]["background_parties_alerted"] == 2 and only["all"]["alert_rows"] == 6
+
+
+def test_alert_budget_without_background_file(tmp_path):
+    res = ev.evaluate(_budget_db(), LABELS)
+    assert res["population"]["background_kinds_known"] is False
+    assert res["all"]["false_positive_kinds"] == [{"kind": "unknown", "parties": 4}]
+    assert ev.load_background(tmp_path) is None
+    LABELS.write_parquet(tmp_path / "labels.parquet")
+    BACKGROUND.write_csv(tmp_path / "background.csv")
+    assert ev.load_background(tmp_path / "labels.parquet").height == 3
+    assert ev.load_background(tmp_path).height == 3
+    (tmp_path / "background.csv").write_text("who,what\n1,2\n")
+    with pytest.raises(CtfmonError, match="background file .* lacks column"):
+        ev.load_background(tmp_path)
+
+
+def test_cli_prints_and_writes_the_budget_with_kinds_from_the_labels_directory(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from engine import store
+
+    path = tmp_path / "x.duckdb"
+    con = store.connect(str(path))
+    _budget_db(con)
+    con.close()
+    labels = tmp_path / "gen"
+    labels.mkdir()
+    LABELS.write_parquet(labels / "labels.parquet")
+    BACKGROUND.write_parquet(labels / "background.parquet")
+    out = tmp_path / "eval.json"
+    r = CliRunner().invoke(app, ["evaluate", "--labels", str(labels), "--db", str(path), "--json", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "false positives by everyday kind" in r.output and "payroll_employer 2" in r.output
+    res = json.loads(out.read_text())
+    assert res["all"]["background_parties_alerted"] == 4
+    assert res["typologies"]["TF-CASH-01"]["false_positive_kinds"][0] == {"kind": "biller", "parties": 1}

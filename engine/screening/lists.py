@@ -25,6 +25,7 @@ nationality          no        ISO 3166-1 alpha-2 codes or country names (``;``)
 document_numbers     no        passport / id numbers; a vessel's ``IMO 1234567`` (``;``)
 program              no        sanctions programme or regime
 listed_on            no        ``YYYY-MM-DD``
+reason               no        the narrative of the designation (shown to analysts)
 ===================  ========  ==========================================================
 """
 
@@ -347,7 +348,7 @@ def _check_unique(refs: list[str], file: str) -> None:
 CSV_REQUIRED = ("reference", "name", "entry_type")
 CSV_COLUMNS = CSV_REQUIRED + (
     "aliases", "weak_aliases", "original_script", "date_of_birth", "nationality",
-    "document_numbers", "program", "listed_on",
+    "document_numbers", "program", "listed_on", "reason",
 )
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _YEAR_RE = re.compile(r"^\d{4}$")
@@ -433,6 +434,7 @@ def parse_csv(data: bytes, file: str) -> ParsedList:
                     birth_dates=[_csv_birth_date(d, where) for d in _csv_list(row.get("date_of_birth"))],
                     nationalities=nats,
                     documents=[{"number": d, "type": ""} for d in _csv_list(row.get("document_numbers"))],
+                    comments=(row.get("reason") or "").strip() or None,
                 )
             )
     except csv.Error as exc:

@@ -1,0 +1,106 @@
+"""Detection quality and alert budget on the generated world: generate, ingest, scan, evaluate.
+
+For each seed (default 7 and 11) it runs ``ctfmon generate --profile PROFILE`` (default
+realistic, 2M transactions), ``ctfmon ingest``, ``ctfmon lists load`` (the shipped UN list), ``ctfmon scan`` (all typologies) and
+``ctfmon evaluate --json``, each as its own process, and prints per typology: instances,
+recall, strict precision P, precision leaving out subjects planted for another typology
+P*, alert rows, background parties alerted (count and per 1,000 background parties) and
+the everyday kind most often alerted.  Results (with each stage's seconds) go to
+``benchmarks/results/bench_quality[_<profile>]_<n>.json``.  Data are kept under
+``benchmarks/data/quality/`` (ignored by git) and reused when ``--reuse`` is given.
+
+    .venv/bin/python benchmarks/bench_quality.py                           # seeds 7 and 11, 2M
+    .venv/bin/python benchmarks/bench_quality.py --seeds 7 --transactions 200000
+    .venv/bin/python benchmarks/bench_quality.py --profile clean
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+DATA = ROOT / "benchmarks" / "data" / "quality"
+UN_LIST = ROOT / "engine" / "screening" / "data" / "un_consolidated_2026-02-27.xml"
+CTFMON = str(Path(sys.executable).with_name("ctfmon"))
+
+
+def _run(args: list[str], ok: tuple[int, ...] = (0,)) -> float:
+    t = time.perf_counter()
+    r = subprocess.run([CTFMON, *args], capture_output=True, text=True, cwd=ROOT)
+    if r.returncode not in ok:
+        raise SystemExit(f"ctfmon {' '.join(args)} failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+    return round(time.perf_counter() - t, 1)
+
+
+def one(seed: int, n: int, profile: str, reuse: bool) -> dict[str, Any]:
+    d = DATA / f"{profile}-{n}-{seed}"
+    data, db, out = d / "data", d / "ctfmon.duckdb", d / "evaluation.json"
+    secs: dict[str, float] = {}
+    if not (reuse and (d / "scanned.ok").exists()):
+        if d.exists():
+            shutil.rmtree(d)
+        d.mkdir(parents=True)
+        secs["generate"] = _run(["generate", "--out", str(data), "--seed", str(seed), "--transactions", str(n),
+                                 "--profile", profile])
+        print(f"seed {seed}: generated in {secs['generate']}s", flush=True)
+        secs["ingest"] = _run(["ingest", str(data), "--db", str(db)], ok=(0, 3))
+        print(f"seed {seed}: ingested in {secs['ingest']}s", flush=True)
+        secs["lists_load"] = _run(["lists", "load", str(UN_LIST), "--db", str(db)])
+        secs["scan"] = _run(["scan", "--db", str(db)])
+        print(f"seed {seed}: scanned in {secs['scan']}s", flush=True)
+        (d / "scanned.ok").write_text(json.dumps(secs))
+    else:
+        secs = json.loads((d / "scanned.ok").read_text())
+    secs["evaluate"] = _run(["evaluate", "--labels", str(data), "--db", str(db), "--json", str(out), "--force"])
+    res = json.loads(out.read_text())
+    return {"seed": seed, "transactions": n, "profile": profile, "seconds": secs, "evaluation": res}
+
+
+def table(run: dict[str, Any]) -> str:
+    ev = run["evaluation"]
+    pop = ev["population"]
+
+    def f(x: float | None) -> str:
+        return "-" if x is None else f"{x:.3f}"
+
+    head = (f"seed {run['seed']}, {run['transactions']:,} transactions, profile {run['profile']}: "
+            f"{pop['parties']:,} parties, {pop['background_parties']:,} background")
+    lines = [head, f"{'typology':<12} {'inst':>5} {'R':>6} {'P':>6} {'P*':>6} {'rows':>8} {'bg':>6} {'bg/1k':>8}  top FP kind"]
+    for tid, r in [*ev["typologies"].items(), ("ALL", ev["all"])]:
+        top = r["false_positive_kinds"][0] if r["false_positive_kinds"] else None
+        lines.append(f"{tid:<12} {r['instances']:>5} {f(r['subject']['recall']):>6} {f(r['subject']['precision']):>6} "
+                     f"{f(r['subject_excluding_other_planted']['precision']):>6} {r['alert_rows']:>8,} "
+                     f"{r['background_parties_alerted']:>6,} {f(r['background_per_1000']):>8}  "
+                     + (f"{top['kind']} ({top['parties']:,})" if top else ""))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seeds", default="7,11", help="comma-separated seeds")
+    ap.add_argument("--transactions", type=int, default=2_000_000)
+    ap.add_argument("--profile", default="realistic", choices=["realistic", "clean", "hard"])
+    ap.add_argument("--reuse", action="store_true", help="reuse a scanned database from an earlier run")
+    args = ap.parse_args()
+    runs = []
+    for seed in [int(s) for s in args.seeds.split(",") if s.strip()]:
+        run = one(seed, args.transactions, args.profile, args.reuse)
+        print(table(run), flush=True)
+        runs.append(run)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tag = "" if args.profile == "realistic" else f"_{args.profile}"
+    out = RESULTS / f"bench_quality{tag}_{args.transactions}.json"
+    out.write_text(json.dumps({"command": " ".join(sys.argv), "runs": runs}, indent=2, sort_keys=True) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
