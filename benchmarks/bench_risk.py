@@ -17,7 +17,7 @@ distribution per group, and rating seconds (wall and CPU, median of ``--repeat``
 
     .venv/bin/python benchmarks/bench_risk.py                       # 2M transactions, seed 7
     .venv/bin/python benchmarks/bench_risk.py --transactions 200000  # quick look
-    .venv/bin/python benchmarks/bench_risk.py --profile realistic    # when the generator has it
+    .venv/bin/python benchmarks/bench_risk.py --profile clean        # or hard
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--transactions", type=int, default=2_000_000)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--profile", default="default", help="generator profile (ctfmon generate --profile)")
+    ap.add_argument("--profile", default="realistic", help="generator profile (ctfmon generate --profile)")
     ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "data" / "risk_cache")
     ap.add_argument("--out", type=Path, default=RESULTS / "bench_risk.json")
     ap.add_argument("--repeat", type=int, default=3, help="ratings per variant (the median time is shown)")
