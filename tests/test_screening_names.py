@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from engine.screening import matcher
-from engine.screening.index import ListIndex, screen_frame
+from engine.screening.index import ListIndex, acronym_like, screen_frame
 from engine.screening.lists import BirthDate, ListEntry, ListName
 from engine.screening.matcher import (
     DEFAULT_THRESHOLD,
@@ -122,6 +122,14 @@ def test_acronyms_initialisms_and_glued_words(idx: ListIndex) -> None:
     assert score(idx, "AlHuda Trading", "E8", "entity") >= T
     assert score(idx, "ALHUDA TRADING CO", "E8") >= T
     assert score(idx, "Mohammed Ali Khan", "E9") < T  # a person's name, not the words of an acronym
+
+
+def test_a_name_in_a_caseless_script_is_no_acronym(idx: ListIndex) -> None:
+    # 郭丽 has a one-token reading (kaku) that an acronym check would take for K.A.K.U.
+    assert not acronym_like("郭丽", ("kaku",))
+    assert acronym_like("KIA", ("kia",)) and acronym_like("I.B.C.", ("ibc",))
+    hits = screen_frame(idx, pl.DataFrame({"qid": ["a"], "name": ["郭丽"], "kind": ["unknown"]}), threshold=T)
+    assert hits.height == 0
 
 
 def test_titles_nicknames_and_gendered_names(idx: ListIndex) -> None:

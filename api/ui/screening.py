@@ -108,7 +108,8 @@ def _page(request: Request, user: User, *, status: int = 200, **ctx: Any) -> HTM
     base.update(ctx)
     if not base["lists"]:
         with db_of(request).reading() as con:
-            base["lists"] = [r for r in lists.list_versions(con).iter_rows(named=True) if r["active"]]
+            base["lists"] = [r for r in lists.list_versions(con).iter_rows(named=True)
+                             if r["active"] and r["source_format"] != "documents-csv"]  # names only
     return _render(request, "screening.html", user, status=status, **base)
 
 
