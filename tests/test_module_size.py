@@ -14,7 +14,7 @@ PACKAGES = ("engine", "api", "cli", "services")
 MAX_LINES = 400
 REASON = "This module is long because"
 #: Being changed on other branches right now; split (or given a reason) once those land.
-PENDING = {"engine/cases.py", "api/ui/pages.py"}
+PENDING: set[str] = set()
 
 
 def _too_long() -> dict[str, int]:
