@@ -302,3 +302,24 @@ def caused(con: duckdb.DuckDBPyConnection, old: int, new: int) -> dict[str, dict
         "WHERE version_id = ? AND previous_version_id = ? ORDER BY reference", [new, old]).fetchall()
     return {r[0]: {"change": r[1], "fields": list(r[2] or []), "listed_on": str(r[3]) if r[3] else None,
                    "alerts": list(r[4] or []), "cases_flagged": list(r[5] or [])} for r in rows}
+
+
+def diff_report(con: duckdb.DuckDBPyConnection, old: int, new: int) -> dict[str, Any]:
+    """``lists diff``: the references added, removed and changed from ``old`` to ``new``
+    (:func:`engine.screening.lists.diff_versions`) and, for a sanctions list, each new, amended
+    or removed entry with what it caused when ``new`` was loaded over ``old`` (alerts raised,
+    cases flagged; empty lists when ``new`` was not loaded over ``old``)."""
+    from engine.screening import documents, lists
+
+    d = lists.diff_versions(con, old, new)
+    out: dict[str, Any] = {"old": old, "new": new, **d, "changes": []}
+    if documents.is_document_version(con, new):
+        return out
+    recorded = caused(con, old, new)
+    out["recorded"] = bool(recorded)
+    for c in entry_changes(con, old, new):
+        r = recorded.get(c.reference, {})
+        out["changes"].append({"reference": c.reference, "change": c.change, "fields": c.fields,
+                               "listed_on": c.listed_on, "alerts": r.get("alerts", []),
+                               "cases_flagged": r.get("cases_flagged", [])})
+    return out
