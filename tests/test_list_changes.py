@@ -172,3 +172,44 @@ def test_closed_case_is_not_flagged(con: duckdb.DuckDBPyConnection) -> None:
     out = load_v2(con)
     assert [c for c in out.changes if c.change == "removed"][0].case_ids == []
     assert con.execute("SELECT count(*) FROM case_notes").fetchone()[0] == 0
+
+
+def test_the_api_loads_versions_and_reports_what_each_change_caused() -> None:
+    from test_api_support import Clients
+
+    c = Clients(seed=False)
+    with c.db.writing() as con:
+        insert(con, "parties", [
+            {"party_id": "P3", "party_type": "npo", "name": "Crescent Relief Foundation for Orphans Ltd",
+             "country": "SG"},
+            {"party_id": "P9", "party_type": "individual", "name": "Tarquin Bellweather-Ostrowski", "country": "SG"},
+        ])
+        insert(con, "accounts", [account("A9", "P9")])
+        insert(con, "transactions", [txn("T91", datetime(2025, 1, 10, 9), "A9", "X1", 1200),
+                                     txn("T92", datetime(2025, 6, 1, 9), "X2", "A9", 3400)])
+    admin = c["admin"]
+
+    def post(name: str, **data: str) -> Any:
+        return admin.post("/screening/lists", files={"file": (name, (DATA / name).read_bytes(), "text/csv")},
+                          data={"name": "NAT", **data})
+
+    v1 = post("national_v1.csv").json()
+    assert v1["changes"] == []
+    assert post("national_v2.csv", lookback_days="0").status_code == 422
+    r = post("national_v2.csv", lookback_days="3650")
+    assert r.status_code == 200, r.text
+    v2 = r.json()
+    by_ref = {x["reference"]: x for x in v2["changes"]}
+    assert by_ref["NAT-005"]["change"] == "new" and len(by_ref["NAT-005"]["alerts"]) == 1
+    case_id = by_ref["NAT-003"]["cases_flagged"][0]
+    diff = admin.get(f"/screening/lists/{v1['version_id']}/diff/{v2['version_id']}").json()
+    assert diff["recorded"] and diff["removed"] == ["NAT-003"]
+    assert {x["reference"]: x["change"] for x in diff["changes"]} == {
+        "NAT-002": "amended", "NAT-003": "removed", "NAT-005": "new"}
+    assert [x["cases_flagged"] for x in diff["changes"] if x["reference"] == "NAT-003"] == [[case_id]]
+    case = c["analyst"].get(f"/cases/{case_id}").json()
+    assert any("NAT-003 was removed in list version" in n["text"] for n in case["notes"])
+    alert = by_ref["NAT-005"]["alerts"][0]
+    details = c["analyst"].get(f"/alerts/{alert}").json()["details"]
+    assert [p["txn_id"] for p in details["payments_after_listing"]] == ["T92"]
+    assert admin.get(f"/screening/lists/{v1['version_id']}/diff/99").status_code == 404
