@@ -154,7 +154,8 @@ def lists_diff(
             caused.append(f"{len(c['cases_flagged'])} case(s) flagged for review"
                           + (f": {', '.join(c['cases_flagged'])}" if c["cases_flagged"] else ""))
         listed = f" listed {c['listed_on']}" if c["listed_on"] else ""
-        common.console.print(f"{c['reference']:12} {what}{listed} -> {'; '.join(caused)}", highlight=False)
+        common.console.print(f"{c['reference']:12} {what}{listed} -> {'; '.join(caused)}", highlight=False,
+                             soft_wrap=True)
     unchanged = sorted(set(d["changed"]) - {c["reference"] for c in d["changes"]})
     for ref in unchanged:
         common.console.print(f"{ref:12} changed (programme or narrative only; not re-screened)", highlight=False)

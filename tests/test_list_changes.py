@@ -213,3 +213,30 @@ def test_the_api_loads_versions_and_reports_what_each_change_caused() -> None:
     details = c["analyst"].get(f"/alerts/{alert}").json()["details"]
     assert [p["txn_id"] for p in details["payments_after_listing"]] == ["T92"]
     assert admin.get(f"/screening/lists/{v1['version_id']}/diff/99").status_code == 404
+
+
+def test_the_cli_loads_and_diffs_with_what_each_change_caused(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    db = tmp_path / "lc.duckdb"
+    with store.connect(db) as c:
+        insert(c, "parties", [{"party_id": "P3", "party_type": "npo", "country": "SG",
+                               "name": "Crescent Relief Foundation for Orphans Ltd"},
+                              {"party_id": "P9", "party_type": "individual", "country": "SG",
+                               "name": "Tarquin Bellweather-Ostrowski"}])
+    runner = CliRunner()
+    base = ["--name", "NAT", "--db", str(db)]
+    assert runner.invoke(app, ["lists", "load", str(DATA / "national_v1.csv"), *base]).exit_code == 0
+    r = runner.invoke(app, ["lists", "load", str(DATA / "national_v2.csv"), "--lookback-days", "0", *base])
+    assert r.exit_code != 0 and "lookback must be a positive number of days" in r.output
+    r = runner.invoke(app, ["lists", "load", str(DATA / "national_v2.csv"), *base])
+    assert r.exit_code == 0, r.output
+    assert "NAT-005: new -> 1 alert(s)" in r.output and "NAT-003: removed -> 1 open case(s) flagged" in r.output
+    r = runner.invoke(app, ["lists", "diff", "1", "2", "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    lines = {ln.split()[0]: ln for ln in r.output.splitlines() if ln.startswith("NAT-")}
+    assert "amended (names) listed 2024-02-11 -> 0 alert(s)" in lines["NAT-002"]
+    assert "new listed 2025-05-14 -> 1 alert(s): AL-" in lines["NAT-005"]
+    assert "removed listed 2024-03-12 -> 1 case(s) flagged for review: CASE-" in lines["NAT-003"]
