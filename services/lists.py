@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from engine import audit, cases, scan, store
+from engine import audit, cases, risk, scan, store
 from engine.detect.catalogue import Catalogue
 from engine.errors import CtfmonError
 from engine.screening import changes, lists
@@ -84,13 +84,16 @@ def _store_change_alerts(con: duckdb.DuckDBPyConnection, res: LoadResult, found:
                                       lookback_days=lookback_days)
     by_ref = {c.reference: c for c in found}
     created = store.now_utc()
+    stored = 0
     for tid, alerts in screened.alerts.items():
         if not alerts:
             continue
         scan._reattribute(con, alerts)
         frame = scan._alert_frame(tid, outcome.result.scan_id, alerts, created)
-        scan._store_alerts(con, frame)
+        stored += scan._store_alerts(con, frame)
         for a in alerts:
             aid = scan.alert_id(tid, a.subject_type, a.subject_id, [str(e) for e in a.evidence])
             by_ref[a.details["reference"]].alert_ids.append(aid)
-    cases.sync_cases(con, actor=case_actor)
+    if stored:
+        cases.sync_cases(con, actor=case_actor)
+        risk.rate_after_scan(con, outcome.result.scan_id)  # the ratings follow these alerts too
