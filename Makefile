@@ -14,7 +14,7 @@ UN_LIST := engine/screening/data/un_consolidated_2026-02-27.xml
 # synthetic lost/stolen travel document list (TF-DOC-01); see engine/screening/data/README.md
 DOC_LIST := engine/screening/data/sample_lost_stolen_documents_2026-11-30.csv
 
-.PHONY: demo test bench install lint clean browser
+.PHONY: demo test check bench install lint clean browser
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,13 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 browser:
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
 
-test: install browser
+# The habits CI keeps: lint, types, the floors (import contracts), then the tests.
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: install browser check
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 # Speed, memory and quality measurements (minutes each; results in benchmarks/results/).
@@ -53,8 +59,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_api.py
 	$(BIN)/python benchmarks/bench_amlsim.py
 
-lint: install
-	$(BIN)/ruff check .
+lint: check
 
 clean:
 	rm -rf $(DEMO_DIR) .pytest_cache

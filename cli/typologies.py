@@ -1,7 +1,9 @@
-"""`ctfmon typologies list|show|set`: the catalogue, its parameters and audited overrides."""
+"""`ctfmon typologies list|show|set|doc`: the catalogue, its parameters and audited overrides."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -105,3 +107,30 @@ def typologies_set(
         effective = typology_service.set_params(con, typology_service.catalogue(), typology_id, values,
                                                 actor=common.actor())
     common.console.print(f"{typology_id}: " + ", ".join(f"{k}={v}" for k, v in effective.items()), highlight=False)
+
+
+@typologies_app.command("doc")
+def typologies_doc(
+    out: Annotated[Path | None, typer.Option("--out", help="write the reference here (default: print it)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite --out when it exists")] = False,
+    check: Annotated[bool, typer.Option("--check", help="only compare with --out; exit 1 when it differs")] = False,
+) -> None:
+    """The typology reference in Markdown (docs/typologies.md), generated from the typology folders."""
+    from engine import exports
+    from services import typology_reference
+    from services.typologies import catalogue
+
+    text = typology_reference.render(catalogue())
+    if check:
+        if out is None:
+            raise CtfmonError("--check compares with a file: give it with --out")
+        if not out.is_file() or out.read_text(encoding="utf-8") != text:
+            raise CtfmonError(f"{out} differs from the typology folders: regenerate it with "
+                              f"`ctfmon typologies doc --out {out} --force`", exit_code=1)
+        common.console.print(f"{out} is up to date", highlight=False)
+        return
+    if out is None:
+        sys.stdout.write(text)
+        return
+    exports.write_bytes(out, text.encode("utf-8"), force=force)
+    common.console.print(f"wrote {out}", highlight=False)

@@ -14,6 +14,7 @@ import polars as pl
 from engine import exports
 from engine.errors import CtfmonError, NotFound
 from engine.schema import ALERT_COLUMNS
+from engine.store import one_row
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def count_alerts(
     scan_id: str | None = None,
 ) -> int:
     clauses, params = _where(typology, min_score, scan_id, None)
-    return int(con.execute(f"SELECT count(*) FROM alerts {_where_sql(clauses)}", params).fetchone()[0])
+    return int(one_row(con, f"SELECT count(*) FROM alerts {_where_sql(clauses)}", params)[0])
 
 
 def get_alert(con: duckdb.DuckDBPyConnection, alert_id: str) -> dict[str, Any]:

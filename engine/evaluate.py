@@ -39,6 +39,7 @@ import duckdb
 import polars as pl
 
 from engine.errors import CtfmonError
+from engine.store import one_row
 
 log = logging.getLogger(__name__)
 
@@ -152,11 +153,11 @@ def _budget(con: duckdb.DuckDBPyConnection, res: dict[str, Any], scan_id: str | 
       FROM _eval_labels l LEFT JOIN accounts o ON l.entity_type = 'account' AND o.account_id = l.entity_id
       WHERE l.role <> 'evidence'
     """)
-    n_parties = con.execute("SELECT count(*) FROM parties").fetchone()[0]
-    n_bg = con.execute("""
+    n_parties = one_row(con, "SELECT count(*) FROM parties")[0]
+    n_bg = one_row(con, """
       SELECT count(*) FROM parties p
       WHERE NOT EXISTS (SELECT 1 FROM _eval_labelled l WHERE l.ent_type = 'party' AND l.ent_id = p.party_id)
-    """).fetchone()[0]
+    """)[0]
     rows = dict(con.execute(f"SELECT typology_id, count(*) FROM alerts {scan_filter} GROUP BY 1", params).fetchall())
     # alerted subjects no label names: background parties (on file) and unowned accounts
     con.execute("""
@@ -193,11 +194,11 @@ def _budget(con: duckdb.DuckDBPyConnection, res: dict[str, Any], scan_id: str | 
         p, a = per_t.get(tid, (0, 0))
         fill(res["typologies"][tid], rows.get(tid, 0), p, a, kinds_t.get(tid, []))
     marks = ",".join("?" * len(wanted)) or "NULL"
-    allp, alla = con.execute(f"""
+    allp, alla = one_row(con, f"""
       SELECT count(DISTINCT ent_id) FILTER (WHERE ent_type = 'party'),
              count(DISTINCT ent_id) FILTER (WHERE ent_type <> 'party')
       FROM _eval_bg_alerted WHERE typology_id IN ({marks})
-    """, wanted).fetchone()
+    """, wanted)
     top_all = [{"kind": k, "parties": int(n)} for k, n in con.execute(f"""
       SELECT kind, count(DISTINCT ent_id) AS n FROM _eval_bg_alerted
       WHERE ent_type = 'party' AND typology_id IN ({marks}) GROUP BY 1 ORDER BY n DESC, kind

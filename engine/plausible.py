@@ -20,6 +20,7 @@ import duckdb
 
 from engine import schema
 from engine.config import get_settings
+from engine.store import one_row
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def implausible_values(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], 
             f'CAST(max("{c}") FILTER (WHERE {_bad(c)}) AS VARCHAR)'
             for c in cols
         )
-        row = con.execute(f"SELECT {sel} FROM {table.name}", {"lo": lo_b, "hi": hi_b}).fetchone()
+        row = one_row(con, f"SELECT {sel} FROM {table.name}", {"lo": lo_b, "hi": hi_b})
         for i, c in enumerate(cols):
             n = int(row[3 * i] or 0)
             if n:
@@ -71,7 +72,7 @@ def _shadow(
         return []
     lo_b, hi_b = plausible_bounds()
     lo, hi = f"TIMESTAMP '{lo_b.isoformat(sep=' ')}'", f"TIMESTAMP '{hi_b.isoformat(sep=' ')}'"
-    db = con.execute("SELECT current_database()").fetchone()[0].replace('"', '""')
+    db = one_row(con, "SELECT current_database()")[0].replace('"', '""')
     views: list[str] = []
     for table in sorted({t for t, _ in bad}):
         cols = sorted(c for t, c in bad if t == table)

@@ -5,11 +5,13 @@ registry of the typology folders lives above the engine).  Tables: ``scans`` (on
 scan run), ``alerts`` (the contract's alert shape, one row per distinct alert id;
 re-running a scan adds nothing new) and ``typology_params`` (stored parameter overrides);
 every scan also records the metadata of the typologies it ran in ``typology_catalogue``.
+
+The views a detector reads are prepared in :mod:`engine.scan_views`, parameters resolved in
+:mod:`engine.typology_params`, alerts identified and stored in :mod:`engine.scan_alerts`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -17,22 +19,35 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
-import polars as pl
-from pydantic import ValidationError
 
-from engine import plausible, reference
+from engine import plausible
 from engine.detect import catalogue as typology_catalogue
-from engine.detect import everyday
-from engine.detect.base import Alert, Params, ScanContext
+from engine.detect.base import Params, ScanContext
 from engine.detect.catalogue import Catalogue
 from engine.detect.typology import Typology
 from engine.errors import CtfmonError
-from engine.graph import EDGE_CONDITION
+from engine.scan_alerts import _alert_frame, _naive_utc, _reattribute, _store_alerts, alert_id
+from engine.scan_views import prepare_scan_views
 from engine.store import now_utc, transaction
+from engine.typology_params import (
+    effective_params,
+    get_typology_overrides,
+    get_typology_params,
+    parse_param_assignments,
+    resolve_params,
+    set_typology_params,
+    validate_params,
+)
+
+__all__ = [  # some of these live in modules of their own; named here too
+    "DDL", "ScanResult", "alert_id", "data_time_range", "effective_params", "get_typology_overrides",
+    "get_typology_params", "mark_interrupted", "parse_param_assignments", "prepare_scan_views",
+    "record_failed_scan", "resolve_params", "run_scan", "set_typology_params", "validate_params",
+]
 
 log = logging.getLogger(__name__)
 
@@ -77,199 +92,6 @@ DDL: list[str] = [
 ]
 
 
-def prepare_scan_views(
-    con: duckdb.DuckDBPyConnection, window_start: datetime, window_end: datetime
-) -> None:
-    """Create the temporary views and reference tables a detector reads (see ScanContext)."""
-    ws = window_start.isoformat(sep=" ")
-    we = window_end.isoformat(sep=" ")
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW scan_transactions AS SELECT * FROM transactions "
-        f"WHERE timestamp >= TIMESTAMP '{ws}' AND timestamp <= TIMESTAMP '{we}'"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW scan_cash_declarations AS SELECT * FROM cash_declarations "
-        f"WHERE timestamp >= TIMESTAMP '{ws}' AND timestamp <= TIMESTAMP '{we}'"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW scan_trade_documents AS SELECT * FROM trade_documents "
-        f"WHERE date >= CAST(TIMESTAMP '{ws}' AS DATE) AND date <= CAST(TIMESTAMP '{we}' AS DATE)"
-    )
-    # the one account -> subject mapping: the owning party when it is on file, else the account
-    con.execute(
-        """CREATE OR REPLACE TEMP VIEW scan_accounts AS
-SELECT a.account_id, a.account_type, a.country AS account_country, a.opened_on, a.closed_on,
-       p.party_id, p.party_type, p.name AS party_name, p.country AS party_country,
-       p.occupation AS party_occupation,
-       CASE WHEN p.party_id IS NULL THEN 'account' ELSE 'party' END AS subject_type,
-       COALESCE(p.party_id, a.account_id) AS subject_id
-FROM accounts a LEFT JOIN parties p ON p.party_id = a.party_id"""
-    )
-    # the scan window's transactions with both sides resolved through scan_accounts
-    con.execute(
-        """CREATE OR REPLACE TEMP VIEW scan_transfers AS
-SELECT t.txn_id, t.timestamp AS ts, t.channel, CAST(t.amount_base AS DOUBLE) AS amt,
-       t.from_account, t.to_account, t.originator_name, t.beneficiary_name, t.originator_country,
-       t.beneficiary_country, t.reference, t.location_country,
-       (fo.account_id IS NOT NULL) AS f_on_file, fo.party_id AS f_party, fo.party_type AS f_ptype,
-       fo.account_country AS f_acct_country, fo.account_type AS f_acct_type,
-       COALESCE(fo.subject_type, 'account') AS f_stype, COALESCE(fo.subject_id, t.from_account) AS f_sid,
-       (tt.account_id IS NOT NULL) AS t_on_file, tt.party_id AS t_party, tt.party_type AS t_ptype,
-       tt.account_country AS t_acct_country, tt.account_type AS t_acct_type,
-       COALESCE(tt.subject_type, 'account') AS t_stype, COALESCE(tt.subject_id, t.to_account) AS t_sid,
-       COALESCE(t.beneficiary_country, tt.account_country) AS dest_country,
-       COALESCE(t.originator_country, fo.account_country) AS orig_country,
-       (COALESCE(fo.subject_type, 'account') = COALESCE(tt.subject_type, 'account')
-        AND COALESCE(fo.subject_id, t.from_account) = COALESCE(tt.subject_id, t.to_account)) AS self_transfer
-FROM scan_transactions t
-LEFT JOIN scan_accounts fo ON fo.account_id = t.from_account
-LEFT JOIN scan_accounts tt ON tt.account_id = t.to_account"""
-    )
-    # money-flow edges of the window (engine.graph): the candidate rows of the graph typologies
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW scan_edges AS SELECT t.txn_id, t.timestamp AS ts, t.from_account AS src, "
-        f"t.to_account AS dst, CAST(t.amount_base AS DOUBLE) AS amount FROM scan_transactions t WHERE {EDGE_CONDITION}"
-    )
-    # supplied reference prices per HS code and unit (TF-TBML-01), when a table
-    # trade_reference_prices(hs_code, unit, price) is loaded; else empty
-    supplied = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'trade_reference_prices'"
-    ).fetchall()} >= {"hs_code", "unit", "price"}
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW ref_trade_prices AS "
-        + ("SELECT hs_code, unit, CAST(price AS DOUBLE) AS price FROM trade_reference_prices WHERE price > 0"
-           if supplied else
-           "SELECT CAST(NULL AS VARCHAR) AS hs_code, CAST(NULL AS VARCHAR) AS unit, CAST(NULL AS DOUBLE) AS price "
-           "WHERE FALSE")
-    )
-    # the everyday-activity facts (recurring relationships, counterparty counts, data coverage)
-    everyday.prepare(con, window_end)
-    jr = reference.jurisdiction_risk().select("country", "category", "weight")
-    mcc = reference.mcc_groups().select("mcc_from", "mcc_to", "mcc_group")
-    con.register("_ref_jr", jr.to_arrow())
-    con.register("_ref_mcc", mcc.to_arrow())
-    con.execute("CREATE OR REPLACE TEMP TABLE ref_jurisdiction_risk AS SELECT * FROM _ref_jr")
-    con.execute("CREATE OR REPLACE TEMP TABLE ref_mcc_groups AS SELECT * FROM _ref_mcc")
-    con.unregister("_ref_jr")
-    con.unregister("_ref_mcc")
-
-
-# --------------------------------------------------------------------------- parameters
-def _format_validation(typology_id: str, exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        name = ".".join(str(x) for x in err.get("loc", ())) or "?"
-        if err.get("type") == "extra_forbidden":
-            parts.append(f"unknown parameter {name!r}")
-        else:
-            msg = str(err.get("msg", "")).removeprefix("Value error, ")
-            parts.append(f"parameter {name!r}: {msg} (got {err.get('input')!r})")
-    return f"typology {typology_id}: " + "; ".join(parts)
-
-
-def validate_params(typology: type[Typology], values: dict[str, Any]) -> Params:
-    """Build the typology's Params from ``values``; bad names/values raise CtfmonError."""
-    if not isinstance(values, dict):
-        raise CtfmonError(f"typology {typology.id}: parameters must be a mapping of name to value")
-    known = ", ".join(typology.Params.model_fields) or "none"
-    unknown = [k for k in values if k not in typology.Params.model_fields]
-    if unknown:
-        raise CtfmonError(
-            f"typology {typology.id}: unknown parameter {unknown[0]!r}; known parameters: {known}"
-        )
-    try:
-        return typology.Params(**values)
-    except ValidationError as exc:
-        raise CtfmonError(_format_validation(typology.id, exc)) from None
-
-
-def _stored_overrides(con: duckdb.DuckDBPyConnection, typology_id: str) -> dict[str, Any]:
-    row = con.execute(
-        "SELECT params FROM typology_params WHERE typology_id = ?", [typology_id]
-    ).fetchone()
-    if not row or row[0] is None:
-        return {}
-    value = json.loads(row[0]) if isinstance(row[0], str) else row[0]
-    return dict(value)
-
-
-def get_typology_params(con: duckdb.DuckDBPyConnection, typology: type[Typology]) -> dict[str, Any]:
-    """The effective parameters of a typology: catalogue defaults overlaid by stored overrides."""
-    return effective_params(con, typology).model_dump()
-
-
-def effective_params(con: duckdb.DuckDBPyConnection, typology: type[Typology]) -> Params:
-    """The typology's Params in force: catalogue defaults overlaid by stored overrides."""
-    return validate_params(typology, _stored_overrides(con, typology.id))
-
-
-def get_typology_overrides(con: duckdb.DuckDBPyConnection, typology: type[Typology]) -> dict[str, Any]:
-    """Only the stored overrides of a typology (names whose value differs from the catalogue)."""
-    return _stored_overrides(con, typology.id)
-
-
-def set_typology_params(
-    con: duckdb.DuckDBPyConnection, typology: type[Typology], values: dict[str, Any]
-) -> dict[str, Any]:
-    """Store parameter overrides for a typology and return its effective parameters.
-
-    ``values`` is merged into the stored overrides; a value of ``None`` removes that
-    override (back to the catalogue default).  Everything is validated with the typology's
-    Params model before anything is stored.
-    """
-    typ, typology_id = typology, typology.id
-    merged = _stored_overrides(con, typology_id)
-    for k, v in values.items():
-        if v is None:
-            merged.pop(k, None)
-        else:
-            merged[k] = v
-    model = validate_params(typ, merged)
-    dumped = model.model_dump()
-    overrides = {k: dumped[k] for k in merged}
-    with transaction(con):
-        con.execute("DELETE FROM typology_params WHERE typology_id = ?", [typology_id])
-        con.execute(
-            "INSERT INTO typology_params VALUES (?, ?, ?)",
-            [typology_id, json.dumps(overrides, default=str), now_utc()],
-        )
-    log.info("typology %s parameters set: %s", typology_id, overrides)
-    return dumped
-
-
-def resolve_params(
-    con: duckdb.DuckDBPyConnection,
-    typology: type[Typology],
-    per_scan: dict[str, Any] | None = None,
-) -> Params:
-    """Catalogue defaults < stored overrides < per-scan values, validated."""
-    values = _stored_overrides(con, typology.id)
-    values.update(per_scan or {})
-    return validate_params(typology, values)
-
-
-def parse_param_assignments(items: list[str]) -> dict[str, dict[str, Any]]:
-    """``["TF-CASH-01.threshold=12000", ...]`` -> ``{"TF-CASH-01": {"threshold": "12000"}}``.
-
-    Values stay strings (JSON literals such as ``true``, ``[1,2]`` are decoded); the
-    typology's Params model converts and validates them.
-    """
-    out: dict[str, dict[str, Any]] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        tid, dot, name = key.strip().rpartition(".")
-        if not sep or not dot or not tid or not name:
-            raise CtfmonError(f"--param {item!r}: expected TYPOLOGY_ID.parameter=value")
-        value: Any = raw.strip()
-        if value[:1] in "[{" or value in ("true", "false", "null"):
-            try:
-                value = json.loads(value)
-            except json.JSONDecodeError:
-                pass
-        out.setdefault(tid, {})[name] = value
-    return out
-
-
 # --------------------------------------------------------------------------- scans
 @dataclass
 class ScanResult:
@@ -300,10 +122,6 @@ class ScanResult:
         return d
 
 
-def _naive_utc(ts: datetime) -> datetime:
-    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo else ts
-
-
 #: (table, timestamp expression) read for the default scan window.
 _TIME_COLUMNS: tuple[tuple[str, str], ...] = (
     ("transactions", "timestamp"),
@@ -327,91 +145,6 @@ def data_time_range(con: duckdb.DuckDBPyConnection) -> tuple[datetime | None, da
     )
     row = con.execute(f"SELECT min(lo), max(hi) FROM ({parts}) AS r", {"lo": lo_b, "hi": hi_b}).fetchone()
     return (row[0], row[1]) if row else (None, None)
-
-
-def alert_id(typology_id: str, subject_type: str, subject_id: str, evidence: list[str]) -> str:
-    """Stable id: the same typology, subject and evidence always give the same id."""
-    key = "\x1f".join([typology_id, subject_type, subject_id, *sorted(set(evidence))])
-    return "AL-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
-
-
-def _reattribute(con: duckdb.DuckDBPyConnection, alerts: list[Alert]) -> None:
-    """Account subjects whose owner is on file become party subjects (in place)."""
-    acct_ids = sorted({a.subject_id for a in alerts if a.subject_type == "account"})
-    if not acct_ids:
-        return
-    frame = pl.DataFrame({"account_id": acct_ids})
-    con.register("_scan_subject_accounts", frame.to_arrow())
-    try:
-        rows = con.execute(
-            "SELECT a.account_id, a.party_id FROM accounts a "
-            "JOIN _scan_subject_accounts s ON a.account_id = s.account_id "
-            "WHERE a.party_id IS NOT NULL AND a.party_id <> ''"
-        ).fetchall()
-    finally:
-        con.unregister("_scan_subject_accounts")
-    owner = dict(rows)
-    for a in alerts:
-        if a.subject_type == "account" and a.subject_id in owner:
-            a.details.setdefault("account_id", a.subject_id)
-            a.subject_type = "party"
-            a.subject_id = owner[a.subject_id]
-
-
-def _alert_frame(typology_id: str, scan_id: str, alerts: list[Alert], created: datetime) -> pl.DataFrame:
-    rows: dict[str, dict[str, Any]] = {}
-    for a in alerts:
-        if a.subject_type not in ("party", "account"):
-            raise ValueError(f"alert subject_type must be party or account, not {a.subject_type!r}")
-        ev = sorted({str(e) for e in a.evidence})
-        aid = alert_id(typology_id, a.subject_type, a.subject_id, ev)
-        if aid in rows:
-            # same subject and evidence twice: keep the stronger one
-            if rows[aid]["score"] >= a.score:
-                continue
-        rows[aid] = {
-            "alert_id": aid,
-            "typology_id": typology_id,
-            "subject_type": a.subject_type,
-            "subject_id": str(a.subject_id),
-            "score": round(max(0.0, min(1.0, float(a.score))), 4),
-            "window_start": _naive_utc(a.window_start) if a.window_start else None,
-            "window_end": _naive_utc(a.window_end) if a.window_end else None,
-            "evidence": ev,
-            "explanation": a.explanation,
-            "details": a.details_json(),
-            "scan_id": scan_id,
-            "created_at": created,
-        }
-    schema = {
-        "alert_id": pl.String, "typology_id": pl.String, "subject_type": pl.String,
-        "subject_id": pl.String, "score": pl.Float64, "window_start": pl.Datetime("us"),
-        "window_end": pl.Datetime("us"), "evidence": pl.List(pl.String), "explanation": pl.String,
-        "details": pl.String, "scan_id": pl.String, "created_at": pl.Datetime("us"),
-    }
-    return pl.DataFrame(list(rows.values()), schema=schema, orient="row")
-
-
-def _store_alerts(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
-    """Insert alerts whose id is not stored yet; returns how many were new."""
-    if frame.height == 0:
-        return 0
-    con.register("_scan_new_alerts", frame.to_arrow())
-    try:
-        with transaction(con):
-            n = con.execute(
-                "SELECT count(*) FROM _scan_new_alerts n "
-                "WHERE NOT EXISTS (SELECT 1 FROM alerts a WHERE a.alert_id = n.alert_id)"
-            ).fetchone()[0]
-            con.execute(
-                "INSERT INTO alerts SELECT alert_id, typology_id, subject_type, subject_id, score, "
-                "window_start, window_end, evidence, explanation, CAST(details AS JSON), scan_id, "
-                "created_at FROM _scan_new_alerts n "
-                "WHERE NOT EXISTS (SELECT 1 FROM alerts a WHERE a.alert_id = n.alert_id)"
-            )
-    finally:
-        con.unregister("_scan_new_alerts")
-    return int(n)
 
 
 def _dependency_order(selected: list[type[Typology]]) -> list[type[Typology]]:

@@ -66,6 +66,8 @@ def test_the_cli_lists_and_describes_it(added: dict[str, registry.Unit]) -> None
     assert r.exit_code == 0 and TID in r.output
     r = runner.invoke(app, ["typologies", "show", TID, "--db", "/nonexistent/x.duckdb"])
     assert r.exit_code == 0 and "At least 3 cash deposits of round amounts (multiples of 1,000)" in r.output
+    r = runner.invoke(app, ["typologies", "doc"])
+    assert r.exit_code == 0 and f"## {TID} " in r.output  # the generated reference gains its section
 
 
 def test_it_is_planted_verified_and_detected(added: dict[str, registry.Unit], tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from engine.screening import matcher
+from engine.screening import tokens
 from engine.screening.index import ListIndex, acronym_like, screen_frame
 from engine.screening.lists import BirthDate, ListEntry, ListName
 from engine.screening.matcher import (
@@ -192,13 +192,13 @@ def test_a_ta_marbuta_ends_a_feminine_name(idx: ListIndex) -> None:
 def test_the_variant_table_is_checked_when_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = tmp_path / "variants.tsv"
     bad.write_text("ru\tsasha Aleksandr\tru\n", encoding="utf-8")
-    monkeypatch.setattr(matcher, "GIVEN_NAME_VARIANTS", bad)
-    matcher._variant_groups.cache_clear()
+    monkeypatch.setattr(tokens, "GIVEN_NAME_VARIANTS", bad)
+    tokens._variant_groups.cache_clear()
     try:
         with pytest.raises(ValueError, match="variants.tsv: line 1: expected language, names, source"):
-            matcher._variant_groups()
+            tokens._variant_groups()
     finally:
-        matcher._variant_groups.cache_clear()
+        tokens._variant_groups.cache_clear()
 
 
 def test_qualifiers_tell_branches_apart(idx: ListIndex) -> None:

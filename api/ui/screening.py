@@ -19,7 +19,7 @@ import duckdb
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
-from api.ui.pages import _error, _render
+from api.ui.render import _error, _render
 from api.ui.session import FormUser, PageUser, db_of
 from engine import alerts
 from engine.auth import User

@@ -49,6 +49,8 @@ from engine.detect import sql
 from engine.detect.base import Alert, P, Params, ScanContext
 from engine.errors import CtfmonError
 
+#: The base parameter model, named apart from the ``Params`` class attribute that shadows it.
+AnyParams = Params
 #: Metadata file of a typology folder.
 METADATA_FILE = "typology.yaml"
 #: Weight in a case's risk score of a typology whose metadata is not on record.
@@ -122,7 +124,7 @@ class Typology(Generic[P]):
 
     # ------------------------------------------------------------------ description
     @classmethod
-    def description_for(cls, params: Params | None = None) -> str:
+    def description_for(cls, params: AnyParams | None = None) -> str:
         """The description with the values of ``params`` (the defaults when None) filled in."""
         values = (params if params is not None else cls.Params()).model_dump()
         try:
@@ -131,7 +133,7 @@ class Typology(Generic[P]):
             raise CtfmonError(f"typology {cls.id}: description template cannot be filled: {exc!r}") from None
 
     @classmethod
-    def describe(cls, params: Params | None = None) -> dict[str, Any]:
+    def describe(cls, params: AnyParams | None = None) -> dict[str, Any]:
         """Metadata, description filled from ``params`` and every parameter with its default."""
         described = {
             name: {

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import polars as pl
@@ -241,7 +241,8 @@ def _alert(subject_type: str, subject_id: str, ref: str, vid: int, evidence: lis
     ts = rows["timestamp"] if rows.height else None
     now = store.now_utc()
     return Alert(subject_type, subject_id, float(score),
-                 ts.min() if ts is not None else now, ts.max() if ts is not None else now,
+                 cast(datetime, ts.min()) if ts is not None else now,
+                 cast(datetime, ts.max()) if ts is not None else now,
                  [f"list-change:{details['list_name']}:{vid}:{ref}", *evidence], explanation, details)
 
 

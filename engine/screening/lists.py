@@ -27,36 +27,47 @@ program              no        sanctions programme or regime
 listed_on            no        ``YYYY-MM-DD``
 reason               no        the narrative of the designation (shown to analysts)
 ===================  ========  ==========================================================
+
+What an entry holds is in :mod:`engine.screening.entries`, the parsers of both formats in
+:mod:`engine.screening.parsers`; this module checks, stores and compares versions.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import logging
-import re
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
-from functools import lru_cache
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import polars as pl
-from lxml import etree
-from rigour.territories import lookup_territory
 
 from engine import store
 from engine.config import get_settings
 from engine.errors import CtfmonError, NotFound
 from engine.screening import documents
+from engine.screening.entries import (
+    ENTRY_TYPES,
+    BirthDate,
+    ListEntry,
+    ListName,
+    ParsedList,
+    country_code,
+)
+from engine.screening.parsers import CSV_COLUMNS, CSV_REQUIRED, parse_csv, parse_un_xml
+
+__all__ = [  # some of these live in modules of their own; named here too
+    "CSV_COLUMNS", "CSV_REQUIRED", "DDL", "ENTRY_TYPES", "FORMATS", "BirthDate", "ListEntry", "ListName",
+    "ListShrinks", "LoadResult", "ParsedList", "active_version", "active_versions", "check_drop",
+    "country_code", "diff_versions", "list_versions", "load_entries", "load_list", "parse_csv", "parse_file",
+    "parse_un_xml", "rescreen_typologies",
+]
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("un-xml", "csv", "documents-csv")  # documents-csv: engine.screening.documents
-ENTRY_TYPES = ("person", "entity", "vessel")
 
 DDL: list[str] = [
     "CREATE SEQUENCE IF NOT EXISTS screening_list_version_seq START 1",
@@ -108,355 +119,6 @@ DDL: list[str] = [
   recorded_at TIMESTAMP NOT NULL
 )""",
 ]
-
-
-# --------------------------------------------------------------------------- model
-@dataclass
-class BirthDate:
-    """A birth date as lists state it: ``exact`` (full date or year only), ``approximately``
-    (a date or year give or take), or ``between`` two years."""
-
-    kind: str  # exact | approximately | between
-    date: str | None = None  # YYYY-MM-DD
-    year: int | None = None
-    from_year: int | None = None
-    to_year: int | None = None
-
-    def years(self) -> tuple[int, int] | None:
-        """The inclusive year range this date allows (None when nothing is known)."""
-        if self.date:
-            y = int(self.date[:4])
-            return (y, y)
-        if self.year:
-            return (self.year, self.year)
-        if self.from_year or self.to_year:
-            lo = self.from_year or self.to_year
-            hi = self.to_year or self.from_year
-            assert lo is not None and hi is not None
-            return (min(lo, hi), max(lo, hi))
-        return None
-
-
-@dataclass
-class ListName:
-    name: str
-    kind: str  # primary | alias | original_script
-    quality: str  # good | low
-
-
-@dataclass
-class ListEntry:
-    reference: str
-    entry_type: str  # person | entity
-    primary_name: str
-    names: list[ListName]
-    program: str | None = None
-    listed_on: str | None = None
-    birth_dates: list[BirthDate] = field(default_factory=list)
-    nationalities: list[str] = field(default_factory=list)
-    documents: list[dict[str, str]] = field(default_factory=list)
-    addresses: list[str] = field(default_factory=list)
-    places_of_birth: list[str] = field(default_factory=list)
-    comments: str | None = None
-
-    def record(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def record_hash(self) -> str:
-        blob = json.dumps(self.record(), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-@dataclass
-class ParsedList:
-    source_format: str
-    generated_at: datetime | None
-    entries: list[ListEntry]
-
-
-# --------------------------------------------------------------------------- helpers
-@lru_cache(maxsize=2048)
-def country_code(value: str) -> str | None:
-    """ISO 3166-1 alpha-2 (upper case) for a country code or name, None when unknown."""
-    v = value.strip()
-    if not v:
-        return None
-    if len(v) == 2 and v.isalpha():
-        return v.upper()
-    terr = lookup_territory(v)
-    if terr is None:
-        return None
-    code = terr.code.split("-")[0]
-    return code.upper() if len(code) == 2 else None
-
-
-def _text(el: etree._Element | None) -> str | None:
-    if el is None or el.text is None:
-        return None
-    t = " ".join(el.text.split())
-    return t or None
-
-
-def _child_text(el: etree._Element, tag: str) -> str | None:
-    return _text(el.find(tag))
-
-
-def _int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return None
-
-
-_ALIAS_QUALITY = {"good": "good", "a.k.a.": "good", "f.k.a.": "good", "low": "low"}
-
-
-def _split_multi(name: str) -> list[str]:
-    """UN entity names sometimes hold several names separated by ``;``."""
-    return [p.strip() for p in name.split(";") if p.strip()]
-
-
-# --------------------------------------------------------------------------- UN XML
-def parse_un_xml(data: bytes, file: str) -> ParsedList:
-    """Parse the UN Security Council Consolidated List XML (INDIVIDUAL and ENTITY records)."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        line = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
-        raise CtfmonError(
-            f"{file}:{line} malformed XML ({exc.msg}); expected a complete UN Consolidated List file"
-        ) from None
-    if root.tag != "CONSOLIDATED_LIST":
-        raise CtfmonError(f"{file}: root element is <{root.tag}>, expected <CONSOLIDATED_LIST>")
-    generated_at = None
-    gen = root.get("dateGenerated")
-    if gen:
-        try:
-            generated_at = datetime.fromisoformat(gen.replace("Z", "+00:00")).astimezone(UTC)
-            generated_at = generated_at.replace(tzinfo=None)
-        except ValueError:
-            raise CtfmonError(f"{file}: dateGenerated {gen!r} is not an ISO 8601 timestamp") from None
-    entries: list[ListEntry] = []
-    for rec in root.iter("INDIVIDUAL", "ENTITY"):
-        entries.append(_un_record(rec, file))
-    if not entries:
-        raise CtfmonError(f"{file}: no INDIVIDUAL or ENTITY records found")
-    _check_unique([e.reference for e in entries], file)
-    return ParsedList("un-xml", generated_at, entries)
-
-
-def _un_record(rec: etree._Element, file: str) -> ListEntry:
-    is_person = rec.tag == "INDIVIDUAL"
-    ref = _child_text(rec, "REFERENCE_NUMBER")
-    where = f"{file}: line {rec.sourceline}"
-    if not ref:
-        raise CtfmonError(f"{where}: <{rec.tag}> without REFERENCE_NUMBER")
-    parts = [_child_text(rec, t) for t in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")]
-    full = " ".join(p for p in parts if p)
-    if not full:
-        raise CtfmonError(f"{where}: {ref} has no FIRST_NAME")
-    names: list[ListName] = []
-    primaries = _split_multi(full) if not is_person else [full.replace(",", " ").strip()]
-    primaries = [" ".join(p.split()) for p in primaries]
-    for p in primaries:
-        names.append(ListName(p, "primary", "good"))
-        if not is_person:
-            # "BUTEMBO AIRLINES (BAL)": the bracketed acronym is a name of its own.
-            for acronym in re.findall(r"\(([^()]+)\)", p):
-                if acronym.strip():
-                    names.append(ListName(acronym.strip(), "alias", "good"))
-    alias_tag = "INDIVIDUAL_ALIAS" if is_person else "ENTITY_ALIAS"
-    birth_dates: list[BirthDate] = []
-    for al in rec.iter(alias_tag):
-        an = _child_text(al, "ALIAS_NAME")
-        if not an:
-            continue
-        q = (_child_text(al, "QUALITY") or "good").lower()
-        quality = _ALIAS_QUALITY.get(q, "good")
-        for part in _split_multi(an):
-            names.append(ListName(part, "alias", quality))
-        dob = _child_text(al, "DATE_OF_BIRTH")
-        if dob:
-            birth_dates.append(BirthDate("exact", date=dob[:10]))
-    for el in rec.iter("NAME_ORIGINAL_SCRIPT"):
-        t = _text(el)
-        if t:
-            names.append(ListName(t, "original_script", "good"))
-    for el in rec.iter("INDIVIDUAL_DATE_OF_BIRTH"):
-        kind = (_child_text(el, "TYPE_OF_DATE") or "").lower()
-        d = _child_text(el, "DATE")
-        y = _int(_child_text(el, "YEAR"))
-        fy = _int(_child_text(el, "FROM_YEAR"))
-        ty = _int(_child_text(el, "TO_YEAR"))
-        if not (d or y or fy or ty):
-            continue
-        if kind not in ("exact", "approximately", "between"):
-            kind = "between" if (fy or ty) else "exact"
-        birth_dates.append(BirthDate(kind, date=d[:10] if d else None, year=y, from_year=fy, to_year=ty))
-    nationalities: list[str] = []
-    for el in rec.iterfind("NATIONALITY/VALUE"):
-        t = _text(el)
-        code = country_code(t) if t else None
-        if code and code not in nationalities:
-            nationalities.append(code)
-    documents: list[dict[str, str]] = []
-    for el in rec.iter("INDIVIDUAL_DOCUMENT"):
-        number = _child_text(el, "NUMBER")
-        if not number:
-            continue
-        doc = {"number": number, "type": _child_text(el, "TYPE_OF_DOCUMENT") or ""}
-        issuer = _child_text(el, "ISSUING_COUNTRY") or _child_text(el, "COUNTRY_OF_ISSUE")
-        if issuer:
-            doc["country"] = country_code(issuer) or issuer
-        documents.append(doc)
-    addresses: list[str] = []
-    for el in rec.iter("INDIVIDUAL_ADDRESS", "ENTITY_ADDRESS"):
-        bits = [_child_text(el, t) for t in ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY")]
-        a = ", ".join(b for b in bits if b)
-        if a:
-            addresses.append(a)
-    places: list[str] = []
-    for el in rec.iter("INDIVIDUAL_PLACE_OF_BIRTH"):
-        bits = [_child_text(el, t) for t in ("CITY", "STATE_PROVINCE", "COUNTRY")]
-        a = ", ".join(b for b in bits if b)
-        if a:
-            places.append(a)
-    return ListEntry(
-        reference=ref,
-        entry_type="person" if is_person else "entity",
-        primary_name=primaries[0],
-        names=_dedupe_names(names),
-        program=_child_text(rec, "UN_LIST_TYPE"),
-        listed_on=(_child_text(rec, "LISTED_ON") or "")[:10] or None,
-        birth_dates=birth_dates,
-        nationalities=nationalities,
-        documents=documents,
-        addresses=addresses,
-        places_of_birth=places,
-        comments=_child_text(rec, "COMMENTS1"),
-    )
-
-
-def _dedupe_names(names: list[ListName]) -> list[ListName]:
-    seen: dict[str, ListName] = {}
-    for n in names:
-        key = n.name.casefold()
-        prev = seen.get(key)
-        if prev is None or (prev.quality == "low" and n.quality == "good"):
-            seen[key] = n
-    return list(seen.values())
-
-
-def _check_unique(refs: list[str], file: str) -> None:
-    seen: set[str] = set()
-    for r in refs:
-        if r in seen:
-            raise CtfmonError(f"{file}: reference {r!r} appears twice; each designation needs its own")
-        seen.add(r)
-
-
-# --------------------------------------------------------------------------- CSV
-CSV_REQUIRED = ("reference", "name", "entry_type")
-CSV_COLUMNS = CSV_REQUIRED + (
-    "aliases", "weak_aliases", "original_script", "date_of_birth", "nationality",
-    "document_numbers", "program", "listed_on", "reason",
-)
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_YEAR_RE = re.compile(r"^\d{4}$")
-_RANGE_RE = re.compile(r"^(\d{4})\s*/\s*(\d{4})$")
-
-
-def _csv_list(value: str | None) -> list[str]:
-    return [p.strip() for p in (value or "").split(";") if p.strip()]
-
-
-def _csv_birth_date(value: str, where: str) -> BirthDate:
-    v = value.strip()
-    approx = v.startswith("~")
-    if approx:
-        v = v[1:].strip()
-    kind = "approximately" if approx else "exact"
-    if _DATE_RE.match(v):
-        try:
-            date.fromisoformat(v)
-        except ValueError:
-            pass
-        else:
-            return BirthDate(kind, date=v)
-    elif _YEAR_RE.match(v):
-        return BirthDate(kind, year=int(v))
-    elif (m := _RANGE_RE.match(v)) and not approx:
-        return BirthDate("between", from_year=int(m.group(1)), to_year=int(m.group(2)))
-    raise CtfmonError(
-        f"{where}, column date_of_birth: {value!r} is not YYYY-MM-DD, YYYY, YYYY/YYYY or ~YYYY[-MM-DD]"
-    )
-
-
-def parse_csv(data: bytes, file: str) -> ParsedList:
-    """Parse the documented CSV list format (see the module docstring)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CtfmonError(f"{file}: not UTF-8 (byte {exc.start}); save the list as UTF-8") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
-    missing = [c for c in CSV_REQUIRED if c not in header]
-    if missing:
-        raise CtfmonError(
-            f"{file}: line 1: missing column(s) {', '.join(missing)}; expected {', '.join(CSV_COLUMNS)}"
-        )
-    entries: list[ListEntry] = []
-    try:
-        for row in reader:
-            line = reader.line_num
-            where = f"{file}: line {line}"
-            if None in row:
-                raise CtfmonError(f"{where}: more cells than header columns (unquoted comma?)")
-            ref = (row.get("reference") or "").strip()
-            name = " ".join((row.get("name") or "").split())
-            etype = (row.get("entry_type") or "").strip().lower()
-            if not ref:
-                raise CtfmonError(f"{where}, column reference: empty; every designation needs an id")
-            if not name:
-                raise CtfmonError(f"{where}, column name: empty")
-            if etype not in ENTRY_TYPES:
-                raise CtfmonError(f"{where}, column entry_type: {etype!r}; expected person, entity or vessel")
-            names = [ListName(name, "primary", "good")]
-            names += [ListName(a, "alias", "good") for a in _csv_list(row.get("aliases"))]
-            names += [ListName(a, "alias", "low") for a in _csv_list(row.get("weak_aliases"))]
-            names += [ListName(a, "original_script", "good") for a in _csv_list(row.get("original_script"))]
-            nats: list[str] = []
-            for n in _csv_list(row.get("nationality")):
-                code = country_code(n)
-                if code is None:
-                    raise CtfmonError(f"{where}, column nationality: unknown country {n!r}")
-                nats.append(code)
-            listed_on = (row.get("listed_on") or "").strip() or None
-            if listed_on and not _DATE_RE.match(listed_on):
-                raise CtfmonError(f"{where}, column listed_on: {listed_on!r} is not YYYY-MM-DD")
-            entries.append(
-                ListEntry(
-                    reference=ref,
-                    entry_type=etype,
-                    primary_name=name,
-                    names=_dedupe_names(names),
-                    program=(row.get("program") or "").strip() or None,
-                    listed_on=listed_on,
-                    birth_dates=[_csv_birth_date(d, where) for d in _csv_list(row.get("date_of_birth"))],
-                    nationalities=nats,
-                    documents=[{"number": d, "type": ""} for d in _csv_list(row.get("document_numbers"))],
-                    comments=(row.get("reason") or "").strip() or None,
-                )
-            )
-    except csv.Error as exc:
-        raise CtfmonError(f"{file}: line {reader.line_num}: malformed CSV ({exc})") from None
-    if not entries:
-        raise CtfmonError(f"{file}: no rows after the header")
-    _check_unique([e.reference for e in entries], file)
-    return ParsedList("csv", None, entries)
 
 
 def parse_file(path: Path, fmt: str | None = None, *, display_name: str | None = None) -> tuple[ParsedList, str]:

@@ -30,9 +30,17 @@ from functools import lru_cache
 import polars as pl
 from rigour import _core as rigour_core
 from rigour.names import extract_org_types, remove_org_types
-from rigour.text import ascii_text, metaphone
+from rigour.text import ascii_text
 
+from engine.screening.numerals import _ROMAN, _number_word, numerals
+from engine.screening.sounds import phonetic, skeleton
 from engine.screening.translit import logographic_form, romanize, script_of
+
+__all__ = [  # some of these live in modules of their own; named here too
+    "ENTITY", "PARTICLES", "PERSON", "UNKNOWN", "VESSEL", "VESSEL_PREFIXES", "NormName", "fold",
+    "honorifics", "is_legal_form", "join_theophoric", "non_latin", "normalize_many", "normalize_name",
+    "phonetic", "skeleton", "tokenize", "tokenize_full",
+]
 
 PERSON = "person"
 ENTITY = "entity"
@@ -84,46 +92,6 @@ def honorifics() -> frozenset[str]:
 def is_legal_form(token: str) -> bool:
     """True when ``token`` alone is a legal form (``llc``, ``gmbh``, ``ooo`` ...)."""
     return token in _EXTRA_LEGAL or (len(token) > 1 and remove_org_types(token).strip() == "")
-
-
-#: Spellings of one sound that transliterations of the same name alternate between.
-_SKELETON_DIGRAPHS = (("dj", "j"), ("kh", "h"), ("gh", "g"), ("ph", "f"), ("th", "t"), ("dh", "d"), ("q", "k"),
-                      ("ck", "k"))
-
-
-@lru_cache(maxsize=500_000)
-def skeleton(token: str) -> str:
-    """Consonant skeleton of a token: robust to vowel choice in transliteration.
-
-    ``hussein``/``husayn``/``hsyn`` -> ``hsn``; a leading ``al`` article is dropped from
-    longer tokens (``altikriti`` -> ``tkrt``); digraphs that alternate between
-    transliterations are folded (``dj`` -> ``j``, ``kh`` -> ``h``, ``q`` -> ``k`` ...); a
-    leading vowel becomes ``a`` (``ouday``/``uday`` -> ``ad``).
-    """
-    t = token
-    if len(t) > 5 and t.startswith(("al", "el")):
-        t = t[2:]
-    for a, b in _SKELETON_DIGRAPHS:
-        if a in t:
-            t = t.replace(a, b)
-    out: list[str] = []
-    for i, ch in enumerate(t):
-        if i > 0 and ch in "aeiouyw":
-            continue
-        if i == 0 and ch in "aeiou":
-            ch = "a"
-        if out and out[-1] == ch:
-            continue
-        out.append(ch)
-    return "".join(out)
-
-
-@lru_cache(maxsize=500_000)
-def phonetic(token: str) -> str:
-    """Metaphone key of a token ('' for digits or single letters)."""
-    if len(token) < 2 or token.isdigit():
-        return ""
-    return metaphone(token)
 
 
 def _clean(s: pl.Series, non_person: pl.Series) -> pl.Series:
@@ -208,88 +176,6 @@ _EXTRA_LEGAL_RE = r"\b(?:" + "|".join(_EXTRA_LEGAL_PHRASES) + r")\b"
 #: Prefixes of vessel names (motor vessel, motor tanker, steam ship ...).
 VESSEL_PREFIXES = frozenset({"mv", "mt", "ms", "ss", "fv", "my", "mts", "tss", "m v", "m t"})
 
-_UNITS = {w: i for i, w in enumerate(
-    "one two three four five six seven eight nine".split(), start=1)}
-_TEENS = {w: i for i, w in enumerate(
-    "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split(), start=10)}
-_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
-_ORD_UNITS = {w: i for i, w in enumerate(
-    "first second third fourth fifth sixth seventh eighth ninth".split(), start=1)}
-_ORD_TEENS = {w: i for i, w in enumerate(
-    "tenth eleventh twelfth thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth".split(),
-    start=10)}
-_ORD_TENS = {w: 10 * i for i, w in enumerate(
-    "twentieth thirtieth fortieth fiftieth sixtieth seventieth eightieth ninetieth".split(), start=2)}
-#: Roman numerals read as numbers (not single letters: those are initials).
-_ROMAN = {"ii": 2, "iii": 3, "iv": 4, "vii": 7, "viii": 8, "ix": 9, "xii": 12, "xiii": 13, "xiv": 14, "xv": 15}
-
-
-def _number_word(t: str) -> tuple[str, int, bool] | None:
-    """(class, value, ordinal) of an English number word."""
-    for cls, table, ordinal in (("u", _UNITS, False), ("t", _TEENS, False), ("x", _TENS, False),
-                                ("u", _ORD_UNITS, True), ("t", _ORD_TEENS, True), ("x", _ORD_TENS, True)):
-        if t in table:
-            return cls, table[t], ordinal
-    if t in ("hundred", "hundredth"):
-        return "h", 100, t.endswith("th")
-    if t in ("thousand", "thousandth"):
-        return "k", 1000, t.endswith("th")
-    return None
-
-
-def numerals(tokens: list[str], person: bool) -> list[str]:
-    """Ordinals, number words and Roman numerals as digits.
-
-    ``2nd``/``second`` -> ``2``; ``seven thirty one`` -> ``731`` (spoken groups run
-    together); ``three hundred thirteen`` -> ``313``; ``ii`` -> ``2`` (persons: only as
-    the last token, *John Smith III*).  Number words are read in organisation and
-    vessel names only.
-    """
-    out: list[str] = []
-    i = 0
-    n = len(tokens)
-    while i < n:
-        t = tokens[i]
-        m = _ORDINAL_ABBR.match(t)
-        if m:
-            out.append(m.group(1))
-            i += 1
-            continue
-        if t in _ROMAN and (not person or i == n - 1) and n > 1:
-            out.append(str(_ROMAN[t]))
-            i += 1
-            continue
-        w = None if person else _number_word(t)
-        if w is None:
-            out.append(t)
-            i += 1
-            continue
-        groups: list[int] = []
-        cur, last = 0, ""
-        while i < n and (w := _number_word(tokens[i])) is not None:
-            cls, v, ordinal = w
-            if cls in ("h", "k"):
-                cur = (cur or 1) * v
-            elif cls == "x":
-                if last in ("u", "t", "x"):
-                    groups.append(cur)
-                    cur = 0
-                cur += v
-            else:
-                if last in ("u", "t") or (last == "x" and cls == "t"):
-                    groups.append(cur)
-                    cur = 0
-                cur += v
-            last = cls
-            i += 1
-            if ordinal:
-                break
-        groups.append(cur)
-        out.append("".join(str(g) for g in groups))
-    return out
-
-
-_ORDINAL_ABBR = __import__("re").compile(r"^(\d+)(?:st|nd|rd|th)$")
 _IMO = __import__("re").compile(r"\bimo (\d{7})\b")
 
 

@@ -196,9 +196,9 @@ class BipartiteLayering(Typology[LayerParams]):
                     comp_of[a] = i
             comp_rows: list[list[dict[str, Any]]] = [[] for _ in comps]
             for r in rows:
-                i = comp_of.get(r[2])
-                if i is not None:
-                    comp_rows[i].append(dict(zip(cols, r, strict=True)))
+                ci = comp_of.get(r[2])
+                if ci is not None:
+                    comp_rows[ci].append(dict(zip(cols, r, strict=True)))
             for ce in comp_rows:
                 if len(ce) > p.max_component_edges:
                     continue
@@ -211,7 +211,7 @@ class BipartiteLayering(Typology[LayerParams]):
             found.append((layers, block_edges))
         # drop results whose accounts are a subset of another result's
         found.sort(key=lambda x: -len(frozenset().union(*x[0])))
-        final = []
+        final: list[tuple[list[frozenset[str]], list[dict[str, Any]]]] = []
         for layers, block_edges in found:
             accs = frozenset().union(*layers)
             if any(accs <= frozenset().union(*o[0]) for o in final):
@@ -353,9 +353,9 @@ class BipartiteLayering(Typology[LayerParams]):
         edges = sorted(dedup.values(), key=lambda e: (e["ts"], e["txn_id"]))
         sizes = [len(layer) for layer in layers]
         densities = []
-        for a, b in zip(layers, layers[1:], strict=False):
-            pairs = {(e["src"], e["dst"]) for e in edges if e["src"] in a and e["dst"] in b}
-            densities.append(len(pairs) / (len(a) * len(b)))
+        for upper, lower in zip(layers, layers[1:], strict=False):
+            pairs = {(e["src"], e["dst"]) for e in edges if e["src"] in upper and e["dst"] in lower}
+            densities.append(len(pairs) / (len(upper) * len(lower)))
         dens = min(densities) if densities else 0.0
         total = sum(float(e["amount"]) for e in edges)
         t0, t1 = edges[0]["ts"], edges[-1]["ts"]

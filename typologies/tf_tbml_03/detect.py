@@ -191,7 +191,7 @@ class IllogicalTradeRoute(Typology[TradeRouteParams]):
     # ------------------------------------------------------------------ transshipment
     def _transshipment(self, ctx: Ctx, p: TradeRouteParams) -> list[Alert]:
         rows = self.query(ctx, "transshipment.sql")
-        alerts = []
+        alerts: list[Alert] = []
         for r in rows.iter_rows(named=True):
             reg_o, reg_d = region_of(r["origin_country"]), region_of(r["destination_country"])
             if reg_o is None or reg_o != reg_d:

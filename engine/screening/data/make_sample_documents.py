@@ -32,7 +32,7 @@ HEADER = (
 
 def main() -> None:
     rng = random.Random(19)
-    rows = []
+    rows: list[dict[str, str]] = []
     seen = set()
     span = (AS_OF - FIRST).days
     while len(rows) < 400:
