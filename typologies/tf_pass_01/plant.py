@@ -35,7 +35,8 @@ def plant(ctx: PlantContext) -> None:
         outs = [ctx.external_org(str(ctx.choice(("AE", "HK", "TR", "SG", "CN"))))[1] for _ in range(2)]
         for j in range(k):
             d = day0 + 25 * j / (k - 1)
-            usd = round(total / k * ctx.uniform(0.85, 1.15), 2)
+            # hard: inflows close to equal, so that their sum stays above 20,000
+            usd = round(total / k * (ctx.uniform(0.99, 1.03) if ctx.hard else ctx.uniform(0.85, 1.15)), 2)
             _, src = ctx.external_org(country, "Holdings")
             inst.evidence(w.txn(w.ts(d), "wire" if ctx.rng.random() < 0.5 else "domestic_transfer", src, ak, usd=usd))
             share = ctx.uniform(0.905, 0.93) if ctx.hard else ctx.uniform(0.92, 0.99)
