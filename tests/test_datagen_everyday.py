@@ -207,6 +207,31 @@ def test_namesakes_resemble_listed_names_but_qualifiers_disagree(world: Path) ->
                 assert not (same_nat and close_dob), (row["name"], e.full)
 
 
+def test_counterparties_named_near_listed_names(world: Path) -> None:
+    """Customers paid by or paying an external individual whose name is near a listed one
+    (never the listed name) are background, and the counterparty's country is not the
+    nationality of a listed person of that exact name."""
+    cust = _t(world, "background").filter(pl.col("kind") == "namesake_counterparty")
+    assert cust.height >= 3
+    acc = _t(world, "accounts").join(cust, on="party_id", how="semi")["account_id"]
+    on_file = _t(world, "accounts")["account_id"]
+    tx = _t(world, "transactions").filter(pl.col("channel").is_in(["remittance", "wire"]))
+    names = pl.concat([
+        tx.filter(pl.col("to_account").is_in(acc.implode()) & ~pl.col("from_account").is_in(on_file.implode()))
+        .select(pl.col("originator_name").alias("name"), pl.col("originator_country").alias("country")),
+        tx.filter(pl.col("from_account").is_in(acc.implode()) & ~pl.col("to_account").is_in(on_file.implode()))
+        .select(pl.col("beneficiary_name").alias("name"), pl.col("beneficiary_country").alias("country")),
+    ]).unique()
+    listed = individuals()
+    full = {" ".join(e.parts).upper(): e for e in listed}
+    tokens = {t for e in listed for p in e.parts for t in p.upper().split()}
+    near = [r for r in names.iter_rows(named=True) if set(r["name"].upper().split()) & tokens]
+    assert len(near) >= 0.7 * cust.height  # (small runs thin some of the streams)
+    for r in near:
+        e = full.get(r["name"].upper())
+        assert e is None or e.nationality != r["country"], r
+
+
 def test_grey_list_trade_with_and_without_documents(world: Path) -> None:
     tx = _txns(world)
     docs = _t(world, "trade_documents")

@@ -382,7 +382,8 @@ class Everyday:
         ``[day_from, day_to)`` (only when that covers 3 months or more): a monthly bill to one
         utility or telco on a fixed day, a monthly salary from one payroll employer when the
         planter gives the party a salary, and for a business a supplier invoice every 25-35
-        days to one wholesaler of its economy (+-30%).  Drawn with the everyday world's own
+        days to one wholesaler of its economy (+-30%); all of it at home (nothing where the
+        economy has no such counterparty).  Drawn with the everyday world's own
         generator, so every planted value is the same as in the other profiles."""
         w, g = self.w, self.bg_rng
         out: list[int] = []
@@ -393,6 +394,8 @@ class Everyday:
         first = np.floor(day_from / 30.4) * 30.4
         months = [first + 30.4 * m + dom for m in range(int((day_to - first) / 30.4) + 1)]
         months = [d for d in months if day_from <= d < day_to]
+        if str(self.w.pop["acct_country"][biller]) != country:  # all of it at home
+            months = []
         for d in months:
             out.append(w.txn(w.ts(d), "domestic_transfer", ak, biller, usd=round(usd * float(g.uniform(0.9, 1.1)), 2),
                              reference=ref))
@@ -407,8 +410,8 @@ class Everyday:
         if row is not None and row.get("party_type") == "business":
             acc, cs = self.role["wholesaler"]
             local = np.nonzero(cs.astype(str) == country)[0]
-            if len(acc):
-                sup = int(acc[local[int(g.integers(len(local)))]] if len(local) else acc[int(g.integers(len(acc)))])
+            if len(local):
+                sup = int(acc[local[int(g.integers(len(local)))]])
                 base = float(2500 * g.lognormal(0, 0.6))
                 d = day_from + float(g.uniform(0, 30))
                 while d < day_to:
