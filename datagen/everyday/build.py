@@ -382,9 +382,9 @@ class Everyday:
         ``[day_from, day_to)`` (only when that covers 3 months or more): a monthly bill to one
         utility or telco on a fixed day, a monthly salary from one payroll employer when the
         planter gives the party a salary, and for a business a supplier invoice every 25-35
-        days to one wholesaler of its economy (+-30%); all of it at home (nothing where the
-        economy has no such counterparty).  Drawn with the everyday world's own
-        generator, so every planted value is the same as in the other profiles."""
+        days to one wholesaler of its economy (median 800 at a 3,000 wage level, +-30%); all of it
+        at home (nothing where the economy has no such counterparty).  Drawn with the everyday
+        world's own generator, so every planted value is the same as in the other profiles."""
         w, g = self.w, self.bg_rng
         out: list[int] = []
         if day_to - day_from < 90:
@@ -412,7 +412,7 @@ class Everyday:
             local = np.nonzero(cs.astype(str) == country)[0]
             if len(local):
                 sup = int(acc[local[int(g.integers(len(local)))]])
-                base = float(2500 * g.lognormal(0, 0.6))
+                base = float(800 * np.sqrt(WAGE.get(country, 1000) / 3000.0) * g.lognormal(0, 0.4))
                 d = day_from + float(g.uniform(0, 30))
                 while d < day_to:
                     out.append(w.txn(w.ts(d), "domestic_transfer", ak, sup, usd=round(base * float(g.uniform(0.7, 1.3)), 2),
