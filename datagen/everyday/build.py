@@ -322,13 +322,14 @@ class Everyday:
 
     def _near_listed(self, countries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For ``counterparty_namesake_share`` of external individuals (in ``countries``) a name
-        near a listed individual's whose nationality is not the counterparty's country (so that
-        nothing but common name tokens agrees); returns (mask, names of the masked ones)."""
+        that agrees with a listed individual's on common name tokens only
+        (:func:`common_namesake`), the listed nationality not being the counterparty's country;
+        returns (mask, names of the masked ones)."""
         from datagen.planters._names import individuals
 
         rng = self.rng
-        listed = individuals()
-        full = {" ".join(e.parts).upper() for e in listed} | {a.upper() for e in listed for a in e.aliases}
+        listed = [e for e in individuals() if sum(t in COMMON_TOKENS for t in _name_tokens(e.full)) >= 1]
+        full = {" ".join(e.parts).upper() for e in individuals()} | {a.upper() for e in individuals() for a in e.aliases}
         pick = np.nonzero(rng.random(len(countries)) < self.p.counterparty_namesake_share)[0]
         keep, out = [], []
         for i in pick.tolist():  # a few hundred at most
@@ -336,8 +337,8 @@ class Everyday:
                 e = listed[int(rng.integers(len(listed)))]
                 if e.nationality != str(countries[i]):
                     break
-            name = near_name(e.parts, rng)
-            if name.upper() in full or e.nationality == str(countries[i]):
+            name = common_namesake(e.full, rng)
+            if name is None or name.upper() in full or e.nationality == str(countries[i]):
                 continue
             keep.append(i)
             out.append(name)
@@ -1152,3 +1153,65 @@ def near_name(parts: tuple[str, ...], rng: np.random.Generator) -> str:
     if mode == 2:
         return _tc(f"{COMMON_GIVEN[int(rng.integers(len(COMMON_GIVEN)))]} {family}")
     return _tc(f"{given} {COMMON_FAMILY[int(rng.integers(len(COMMON_FAMILY)))]}")
+
+
+#: World-wide common given and family names (and their usual spellings): a payment name that
+#: agrees with a listed one on these alone names someone else (catalogue v2, "Common names").
+COMMON_TOKENS: frozenset[str] = frozenset({
+    "MOHAMMED", "MOHAMMAD", "MUHAMMAD", "MOHAMED", "MUHAMMED", "MOHAMAD", "AHMED", "AHMAD", "ALI", "HASSAN",
+    "HASAN", "HUSSAIN", "HUSSEIN", "HUSAIN", "ABDULLAH", "ABDALLAH", "ABDUL", "OMAR", "UMAR", "IBRAHIM", "ISMAIL",
+    "YUSUF", "MAHMOUD", "MAHMUD", "SAID", "SAEED", "KHALID", "KHAN", "RAHMAN", "AZIZ", "NUR", "SITI",
+    "KIM", "LEE", "PARK", "CHOI", "JONG", "NAM", "IL", "CHOL", "LI", "WANG", "ZHANG", "CHEN", "TAN", "LIM",
+    "NGUYEN", "SINGH", "KUMAR",
+})
+#: common given and family names to fill in, by the naming tradition of the listed name
+_POOLS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "korean": (("Chol", "Jong", "Nam", "Il", "Min", "Song", "Yong", "Su"), ("Kim", "Lee", "Park", "Choi")),
+    "chinese": (("Wei", "Jun", "Ming", "Hui", "Li"), ("Wang", "Li", "Zhang", "Chen", "Tan", "Lim")),
+    "arabic": (("Muhammad", "Ahmad", "Ali", "Omar", "Ibrahim", "Yusuf", "Hassan", "Khalid", "Abdul", "Nur", "Siti"),
+               ("Hassan", "Hussain", "Ahmed", "Rahman", "Khan", "Ibrahim", "Ismail", "Abdullah")),
+}
+
+
+def _name_tokens(name: str) -> list[str]:
+    import re
+
+    return [t for t in re.split(r"[^A-Z0-9]+", name.upper()) if t]
+
+
+def _tradition(toks: list[str]) -> str:
+    if set(toks) & {"KIM", "LEE", "PARK", "CHOI", "JONG", "CHOL", "NAM", "IL", "RI", "PAK", "KANG", "SONG", "YONG"}:
+        return "korean"
+    if set(toks) & {"WANG", "ZHANG", "CHEN", "TAN", "LIM", "LI", "WEI"}:
+        return "chinese"
+    return "arabic"
+
+
+def common_namesake(listed_name: str, rng: np.random.Generator) -> str | None:
+    """Another person's name that agrees with ``listed_name`` on its common tokens only: the
+    given name, at most one middle name and the family name of the listed name, each common one
+    kept (a given name with a gender variant is sometimes that variant instead) and each other
+    one replaced by a common name of the same tradition; None when no common token is kept.
+    The caller rejects a result equal to a listed name."""
+    toks = _name_tokens(listed_name)
+    if len(toks) < 2:
+        return None
+    pos = [0, 1, len(toks) - 1] if len(toks) >= 3 and rng.random() < 0.5 else [0, len(toks) - 1]
+    tradition = _tradition(toks)
+    given_pool, family_pool = _POOLS[tradition]
+    out: list[str] = []
+    kept = 0
+    for j, i in enumerate(pos):
+        t = toks[i]
+        if t in COMMON_TOKENS:
+            out.append(t)
+            kept += 1
+        elif j == 0 and t in GENDER_VARIANTS and rng.random() < 0.5:
+            out.append(GENDER_VARIANTS[t])  # Salim -> Salma: another person
+        else:
+            family_here = j == 0 if tradition == "korean" else j == len(pos) - 1  # Korean: family name first
+            pool = [x.upper() for x in (family_pool if family_here else given_pool)
+                    if j == 0 or x not in ("Nur", "Siti")]
+            pool = [x for x in pool if x not in out and x not in toks] or pool
+            out.append(pool[int(rng.integers(len(pool)))])
+    return _tc(" ".join(out)) if kept else None

@@ -110,10 +110,13 @@ class EverydayParams:
     Counterparties named like listed persons
         ``counterparty_namesake_share`` of the external individuals customers pay or are paid
         by - migrants' relatives abroad (outgoing remittances), students' parents and
-        remittance families' relatives (incoming) - carry a name near a listed individual's,
-        made as for namesakes, and live in a country other than the listed nationality: the
-        payment message agrees with the list on common name tokens only.  The customer on our
-        side is ``namesake_counterparty`` in ``background.parquet``.
+        remittance families' relatives (incoming) - carry a name that agrees with a listed
+        individual's on world-wide common given and family names only
+        (``build.COMMON_TOKENS``: Muhammad, Ahmad, Hassan, Kim, Chol, Wang, Tan...; the
+        listed name's other tokens replaced by common names of the same tradition, a given
+        name sometimes by its other-gender form), e.g. *Ahmad Hassan* beside a listed *Ahmad
+        Mahmood Hassan*, and live in a country other than the listed nationality.  The
+        customer on our side is ``namesake_counterparty`` in ``background.parquet``.
     Cross-border trade with grey-list and conflict-border countries
         ``xb_traders_per_1000_businesses`` domestic businesses trade every 20-45 days with 1-3
         partners in ``XB_TRADE_COUNTRIES`` (base lognormal(15,000, 0.8), +-30-100%; 70%
