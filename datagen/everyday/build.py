@@ -383,9 +383,10 @@ class Everyday:
         ``[day_from, day_to)`` (only when that covers 3 months or more): a monthly bill to one
         utility or telco on a fixed day, a monthly salary from one payroll employer when the
         planter gives the party a salary, and for a business a supplier invoice every 25-35
-        days to one wholesaler of its economy (median 800 at a 3,000 wage level, +-30%); all of it
-        at home (nothing where the economy has no such counterparty).  Drawn with the everyday
-        world's own generator, so every planted value is the same as in the other profiles."""
+        days to one wholesaler of its economy (median 800 at a 3,000 wage level, +-30%), paid for
+        by a card settlement from an acquirer of its economy 1-3 days earlier; all of it at home
+        (nothing where the economy has no such counterparty).  Drawn with the everyday world's
+        own generator, so every planted value is the same as in the other profiles."""
         w, g = self.w, self.bg_rng
         out: list[int] = []
         if day_to - day_from < 90:
@@ -411,13 +412,19 @@ class Everyday:
         if row is not None and row.get("party_type") == "business":
             acc, cs = self.role["wholesaler"]
             local = np.nonzero(cs.astype(str) == country)[0]
-            if len(local):
+            q_acc, q_cs = self.role["acquirer"][:2]
+            q_local = np.nonzero(q_cs.astype(str) == country)[0]
+            if len(local) and len(q_local):
                 sup = int(acc[local[int(g.integers(len(local)))]])
+                acq = int(q_acc[q_local[int(g.integers(len(q_local)))]])
                 base = float(800 * np.sqrt(WAGE.get(country, 1000) / 3000.0) * g.lognormal(0, 0.4))
-                d = day_from + float(g.uniform(0, 30))
+                d = day_from + float(g.uniform(3, 30))
                 while d < day_to:
-                    out.append(w.txn(w.ts(d), "domestic_transfer", ak, sup, usd=round(base * float(g.uniform(0.7, 1.3)), 2),
-                                     reference="SUPPLIER PAYMENT"))
+                    usd = round(base * float(g.uniform(0.7, 1.3)), 2)
+                    # the card takings that pay for it arrive first: no spending of money never received
+                    out.append(w.txn(w.ts(d - float(g.uniform(1, 3))), "domestic_transfer", acq, ak,
+                                     usd=round(usd * float(g.uniform(1.15, 1.4)), 2), reference="SETTLEMENT"))
+                    out.append(w.txn(w.ts(d), "domestic_transfer", ak, sup, usd=usd, reference="SUPPLIER PAYMENT"))
                     d += float(g.uniform(25, 35))
         return out
 
