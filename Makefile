@@ -11,6 +11,8 @@ DEMO_SEED ?= 7
 DEMO_HOST ?= 127.0.0.1
 DEMO_PORT ?= 8000
 UN_LIST := engine/screening/data/un_consolidated_2026-02-27.xml
+# synthetic lost/stolen travel document list (TF-DOC-01); see engine/screening/data/README.md
+DOC_LIST := engine/screening/data/sample_lost_stolen_documents_2026-11-30.csv
 
 .PHONY: demo test bench install lint clean browser
 
@@ -28,6 +30,7 @@ demo: install
 	$(CTFMON) ingest $(DEMO_DIR)/data --db $(DEMO_DB)
 	$(CTFMON) stats --db $(DEMO_DB)
 	$(CTFMON) lists load $(UN_LIST) --db $(DEMO_DB) --no-rescreen
+	$(CTFMON) lists load $(DOC_LIST) --format documents-csv --name lost_stolen_sample --db $(DEMO_DB) --no-rescreen
 	$(CTFMON) scan --db $(DEMO_DB)
 	$(CTFMON) evaluate --labels $(DEMO_DIR)/data --db $(DEMO_DB) --json $(DEMO_DIR)/evaluation.json
 	$(CTFMON) serve --demo --db $(DEMO_DB) --host $(DEMO_HOST) --port $(DEMO_PORT)

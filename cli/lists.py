@@ -1,4 +1,5 @@
-"""`ctfmon lists load|show|diff`: sanctions list versions; a load re-screens through services.lists."""
+"""`ctfmon lists load|show|diff`: sanctions and travel document list versions; a load re-screens
+through services.lists."""
 
 from __future__ import annotations
 
@@ -14,21 +15,24 @@ from engine import store
 app = typer.Typer()
 
 
-lists_app = typer.Typer(help="Sanctions lists: load versions, show them, compare them.", no_args_is_help=True)
+lists_app = typer.Typer(help="Sanctions and travel document lists: load versions, show them, compare them.",
+                        no_args_is_help=True)
 app.add_typer(lists_app, name="lists")
 
 
 @lists_app.command("load")
 def lists_load(
-    file: Annotated[Path, typer.Argument(help="UN Consolidated List XML or a list CSV")],
+    file: Annotated[Path, typer.Argument(help="UN Consolidated List XML, a list CSV or a travel document list CSV")],
     fmt: Annotated[
-        str | None, typer.Option("--format", help="un-xml or csv (default: from the file extension)")
+        str | None, typer.Option("--format", help="un-xml, csv or documents-csv (lost, stolen or invalid travel "
+                                                  "documents; default: from the file extension and a CSV's header)")
     ] = None,
     name: Annotated[
         str | None, typer.Option("--name", help="list name (default: UN for the UN XML, the file stem for CSV)")
     ] = None,
     rescreen: Annotated[
-        bool, typer.Option("--rescreen/--no-rescreen", help="re-screen parties and transactions (SAN-01, SAN-02)")
+        bool, typer.Option("--rescreen/--no-rescreen",
+                           help="re-screen parties and transactions (SAN-01, SAN-02; TF-DOC-01 for a document list)")
     ] = True,
     confirm: Annotated[
         bool, typer.Option("--confirm", help="load although it drops more than list_max_drop_share of the active entries")
@@ -39,6 +43,7 @@ def lists_load(
 
     A file that would drop more than 20% (setting list_max_drop_share) of the active
     version's entries is refused unless --confirm."""
+    from engine.screening.lists import rescreen_typologies
     from services import lists as list_service
     from services.typologies import catalogue
 
@@ -49,6 +54,11 @@ def lists_load(
     res = loaded.loaded
     if res.already_loaded:
         common.console.print(f"list {res.list_name}: this file is version {res.version_id} (re-activated, not copied)")
+    elif res.source_format == "documents-csv":
+        common.console.print(
+            f"travel document list {res.list_name}: version {res.version_id} active: {res.entries} documents, "
+            f"sha256 {res.content_hash[:12]}"
+        )
     else:
         common.console.print(
             f"list {res.list_name}: version {res.version_id} active: {res.entries} entries "
@@ -65,7 +75,7 @@ def lists_load(
         common.console.print(
             f"re-screened ({result.scan_id}, {result.status}): "
             + ", ".join(f"{t} {result.counts.get(t, 0)} alerts ({result.new_alerts.get(t, 0)} new)"
-                        for t in list_service.RESCREEN_TYPOLOGIES)
+                        for t in rescreen_typologies(res.source_format))
         )
         common.console.print(f"cases: {synced.cases_created} opened, {synced.cases_joined} joined by "
                              f"{synced.alerts_added} new alerts")
@@ -87,7 +97,7 @@ def lists_show(db: DbOption = None) -> None:
     if not rows:
         common.console.print("no lists loaded: use `ctfmon lists load FILE`")
         return
-    out = Table(title="sanctions list versions")
+    out = Table(title="list versions (documents-csv: travel documents; generated: their as-of date)")
     for col in ("version", "list", "active", "format", "generated", "loaded", "entries", "persons",
                 "entities", "names", "sha256", "file"):
         out.add_column(col)
@@ -106,7 +116,8 @@ def lists_diff(
     new: Annotated[int, typer.Argument(help="new version id")],
     db: DbOption = None,
 ) -> None:
-    """Designations added, removed and changed between two list versions."""
+    """Designations (or, for travel document lists, documents as COUNTRY:NUMBER) added, removed
+    and changed between two versions of a list."""
     from engine.screening import lists as screening_lists
 
     with store.connect(common.db_path(db), read_only=True) as con:

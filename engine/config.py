@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     fx_defaults_file: Path | None = Field(
         None, description="CSV replacing the shipped default FX rates (same columns)"
     )
+    strategic_goods_file: Path | None = Field(
+        None, description="CSV replacing the shipped strategic-goods HS watch list (same columns)"
+    )
     progress_min_rows: int = Field(1_000_000, description="show a progress bar from this many rows")
     # ---- ingest: plausible ranges (values outside are quarantined, naming the range)
     ingest_earliest_timestamp: datetime = Field(

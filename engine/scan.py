@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from engine import plausible, reference
 from engine.detect import catalogue as typology_catalogue
+from engine.detect import everyday
 from engine.detect.base import Alert, Params, ScanContext
 from engine.detect.catalogue import Catalogue
 from engine.detect.typology import Typology
@@ -99,6 +100,7 @@ def prepare_scan_views(
         """CREATE OR REPLACE TEMP VIEW scan_accounts AS
 SELECT a.account_id, a.account_type, a.country AS account_country, a.opened_on, a.closed_on,
        p.party_id, p.party_type, p.name AS party_name, p.country AS party_country,
+       p.occupation AS party_occupation,
        CASE WHEN p.party_id IS NULL THEN 'account' ELSE 'party' END AS subject_type,
        COALESCE(p.party_id, a.account_id) AS subject_id
 FROM accounts a LEFT JOIN parties p ON p.party_id = a.party_id"""
@@ -140,6 +142,8 @@ LEFT JOIN scan_accounts tt ON tt.account_id = t.to_account"""
            "SELECT CAST(NULL AS VARCHAR) AS hs_code, CAST(NULL AS VARCHAR) AS unit, CAST(NULL AS DOUBLE) AS price "
            "WHERE FALSE")
     )
+    # the everyday-activity facts (recurring relationships, counterparty counts, data coverage)
+    everyday.prepare(con, window_end)
     jr = reference.jurisdiction_risk().select("country", "category", "weight")
     mcc = reference.mcc_groups().select("mcc_from", "mcc_to", "mcc_group")
     con.register("_ref_jr", jr.to_arrow())

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 DDL_MODULES: tuple[str, ...] = (
     "engine.schema",
     "engine.scan", "engine.detect.catalogue",
-    "engine.screening.lists",
+    "engine.screening.lists", "engine.screening.documents",
     "engine.audit", "engine.auth", "engine.cases", "engine.schedule",
 )
 

@@ -46,7 +46,7 @@ def added(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, regist
 
 
 def test_the_folder_is_registered_as_a_complete_unit(added: dict[str, registry.Unit]) -> None:
-    assert TID in added and len(added) == len(registry.units()) == 24
+    assert TID in added and len(added) == len(registry.units()) == 26
     unit = added[TID]
     for check in (catalogue_checks.check_metadata, catalogue_checks.check_planter, catalogue_checks.check_reading,
                   catalogue_checks.check_examples, catalogue_checks.check_spark_sql):

@@ -31,17 +31,12 @@ UNITS = registry.units()
 
 #: Catalogue ids with no folder yet, and why.
 NOT_YET_IMPLEMENTED: dict[str, str] = {
-    "TF-DOC-01": "new in catalogue v2: needs a lost/stolen/invalid travel document list to load (none ships yet) "
-                 "and a planter for document numbers",
-    "TF-TBML-04": "new in catalogue v2: needs the shipped strategic-goods (dual-use HS code) watch list, which "
-                  "does not ship yet",
 }
 
 #: Typologies whose detection is not SQL at all (so there is nothing to transpile), and why.
 NO_SPARK_SQL: dict[str, str] = {
     "SAN-01": "detection is the engine's name screening (engine.screening: normalisation, blocking keys and "
               "weighted token matching in Python), not a query",
-    "SAN-02": "detection is the engine's name screening of payment names (engine.screening), not a query",
 }
 
 #: The catalogue's numbers (docs/catalogue.md) as the parameters' defaults.
@@ -60,12 +55,14 @@ CATALOGUE_DEFAULTS: dict[str, dict[str, float]] = {
     "TF-REM-01": {"min_individuals": 4, "window_days": 60},
     "TF-DORM-01": {"dormant_days": 180, "min_amount": 10_000, "window_days": 14},
     "TF-FTF-01": {"min_drain_share": 0.8, "window_days": 30},
-    "TF-NPO-01": {"min_diverted_share": 0.2, "min_outflows": 10_000, "window_days": 90},
+    "TF-NPO-01": {"min_diverted_share": 0.2, "min_diverted_amount": 10_000, "window_days": 90},
     "TF-NPO-02": {"min_donors": 10, "forward_days": 7, "max_beneficiaries": 2, "min_forward_share": 0.7},
     "TF-TBML-01": {"factor": 3, "min_comparables": 10},
     "TF-TBML-02": {"max_payment_deviation": 0.1},
     "TF-TBML-03": {"window_days": 180},
-    "ML-NET-01": {"min_counterparties": 8, "window_days": 7, "amount_tolerance": 0.2},
+    "TF-DOC-01": {},
+    "TF-TBML-04": {"min_sanctions_score": 0.6},
+    "ML-NET-01": {"min_counterparties": 8, "window_days": 7, "amount_tolerance": 0.2, "min_amount": 1_000},
     "ML-NET-02": {"min_intermediaries": 3, "window_days": 7},
     "ML-NET-03": {"min_length": 3, "max_length": 8, "min_return_ratio": 0.7, "window_days": 30},
     "ML-NET-04": {"min_hops": 4, "forward_min_ratio": 0.8, "forward_max_ratio": 1.0, "max_hold_hours": 48},

@@ -96,7 +96,7 @@ def test_labels_reference_existing_rows(data: Path) -> None:
 def test_every_catalogue_typology_is_planted_with_a_lookalike(data: Path) -> None:
     # the registered typologies: tests/test_catalogue.py checks them against docs/catalogue.md
     ids = sorted(UNITS)
-    assert len(ids) == 23
+    assert len(ids) == 25
     manifest = json.loads((data / "manifest.json").read_text())
     labels = _read(data, "labels")
     for tid in ids:

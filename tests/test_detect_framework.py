@@ -100,3 +100,51 @@ def test_region_lookup_of_the_trade_route_typology() -> None:
 def test_network_exposure_runs_after_the_designated_parties() -> None:
     cat = registry.catalogue()
     assert cat.typology("ML-NET-06").depends_on == ("SAN-01",)
+
+
+def test_everyday_facts_count_distinct_months_counterparties_and_coverage() -> None:
+    """scan_relationships counts distinct calendar months per unordered pair (either way, up to
+    the window end), scan_account_counterparties distinct accounts, scan_coverage the first and
+    last transaction on file."""
+    from datetime import datetime
+
+    from engine import store
+    from engine.detect import everyday
+
+    con = store.connect(":memory:")
+    rows = [  # A pays B in Jan and Feb, B pays A in Mar: one pair, 3 months; A -> C once; a cash deposit
+        ("T1", "2026-01-05", "A", "B"), ("T2", "2026-01-20", "A", "B"), ("T3", "2026-02-03", "A", "B"),
+        ("T4", "2026-03-30", "B", "A"), ("T5", "2026-03-01", "A", "C"), ("T6", "2025-12-31", None, "A"),
+        ("T7", "2026-07-01", "A", "C"),  # after the window end: not on file for this scan
+    ]
+    for txn, day, src, dst in rows:
+        ex._insert(con, "transactions", {"txn_id": txn, "timestamp": datetime.fromisoformat(day),
+                                         "channel": "cash_deposit" if src is None else "wire",
+                                         "from_account": src, "to_account": dst, "amount": 10.0})
+    everyday.prepare(con, datetime(2026, 6, 30))
+    pairs = con.sql("SELECT acc_a, acc_b, months, transactions FROM scan_relationships ORDER BY 1, 2").fetchall()
+    assert pairs == [("A", "B", 3, 4), ("A", "C", 1, 1)]
+    degree = dict(con.sql("SELECT account_id, counterparties FROM scan_account_counterparties").fetchall())
+    assert degree == {"A": 2, "B": 1, "C": 1}
+    assert con.sql("SELECT coverage_start FROM scan_coverage").fetchall() == [(datetime(2025, 12, 31),)]
+
+
+def test_everyday_sql_parses_for_spark() -> None:
+    import sqlglot
+    from sqlglot.errors import ErrorLevel
+
+    from engine.detect import everyday
+
+    for text in (everyday._RELATIONSHIPS, everyday._COUNTERPARTIES, everyday._COVERAGE):
+        for stmt in sqlglot.transpile(text, read="duckdb", write="spark", unsupported_level=ErrorLevel.RAISE):
+            sqlglot.parse_one(stmt, read="spark")
+
+
+def test_word_pattern_matches_whole_words_only() -> None:
+    import re
+
+    from engine.detect.everyday import word_pattern
+
+    pat = word_pattern(("UTILITY", "PSP"))
+    assert pat is not None and word_pattern(()) is None
+    assert re.search(pat, "ELECTRICITY UTILITY") and re.search(pat, "PSP") and not re.search(pat, "UTILITYCO")

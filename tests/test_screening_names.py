@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
-from engine.screening.index import ListIndex, screen_frame
+from engine.screening import matcher
+from engine.screening.index import ListIndex, acronym_like, screen_frame
 from engine.screening.lists import BirthDate, ListEntry, ListName
-from engine.screening.matcher import DEFAULT_THRESHOLD, Query, gender_flip, slavic_key
+from engine.screening.matcher import (
+    DEFAULT_THRESHOLD,
+    Query,
+    distinct_given_names,
+    gender_flip,
+    nicknames_of,
+    slavic_key,
+)
 from engine.screening.normalize import normalize_name
+from engine.screening.translit import romanize
 
 T = DEFAULT_THRESHOLD
 ENTRIES: list[tuple[str, str, str, list[str], dict[str, object]]] = [
@@ -26,6 +37,16 @@ ENTRIES: list[tuple[str, str, str, list[str], dict[str, object]]] = [
     ("P11", "person", "Yevgeny Prigozhin", [], {}),
     ("P12", "person", "Mohamed Hassan", [], {"birth_dates": [BirthDate("exact", date="1970-05-01")]}),
     ("P13", "person", "Zephyrine Okonkwo", [], {}),
+    ("P14", "person", "Mikhail Sergeyevich Gorbunov", [], {}),
+    ("P15", "person", "Francisco Iturbide Arriaga", [], {}),
+    ("P16", "person", "Thomas Fenwick", [], {}),
+    ("P17", "person", "Muhammad Zulkifli bin Osman", [], {}),
+    ("P18", "person", "Gulmurod Khalimov", [], {}),
+    ("P19", "person", "Khaleda Zia", [], {}),
+    ("P20", "person", "Sajeeb Wazed Joy", [], {}),
+    ("P21", "person", "Ri Pyong Ho", [], {}),
+    ("P22", "person", "أمينة يوسف", [], {}),
+    ("P23", "person", "جميلة محمد", [], {}),
     ("E1", "entity", "Romashka LLC", [], {}),
     ("E2", "entity", "OOO Vasilek", [], {}),
     ("E3", "entity", "Second Avenue Holdings", [], {}),
@@ -103,6 +124,14 @@ def test_acronyms_initialisms_and_glued_words(idx: ListIndex) -> None:
     assert score(idx, "Mohammed Ali Khan", "E9") < T  # a person's name, not the words of an acronym
 
 
+def test_a_name_in_a_caseless_script_is_no_acronym(idx: ListIndex) -> None:
+    # 郭丽 has a one-token reading (kaku) that an acronym check would take for K.A.K.U.
+    assert not acronym_like("郭丽", ("kaku",))
+    assert acronym_like("KIA", ("kia",)) and acronym_like("I.B.C.", ("ibc",))
+    hits = screen_frame(idx, pl.DataFrame({"qid": ["a"], "name": ["郭丽"], "kind": ["unknown"]}), threshold=T)
+    assert hits.height == 0
+
+
 def test_titles_nicknames_and_gendered_names(idx: ListIndex) -> None:
     assert score(idx, "Field Marshal Haftar", "P6", "person") >= T
     assert score(idx, "Leila Haftar", "P6", "person") < T  # a listed "General Haftar" alias is no wildcard
@@ -115,6 +144,61 @@ def test_titles_nicknames_and_gendered_names(idx: ListIndex) -> None:
     assert gender_flip("salma", "salim") and gender_flip("aleksandra", "aleksandr")
     assert not gender_flip("hamza", "hamzah") and not gender_flip("osama", "usama")
     assert slavic_key("lavrova") == slavic_key("lavrovs") == slavic_key("lawrow") == slavic_key("lavrov")
+
+
+def test_diminutives_beyond_english_and_known_names_kept_apart(idx: ListIndex) -> None:
+    assert score(idx, "Misha Gorbunov", "P14", "person") >= T  # Russian diminutive, patronymic left out
+    assert score(idx, "Миша Горбунов", "P14", "person") >= T
+    assert score(idx, "Paco Iturbide Arriaga", "P15", "person") >= T  # Spanish hypocorism
+    assert score(idx, "Mohd Zulkifli Osman", "P17", "person") >= T  # Malay abbreviation
+    assert score(idx, "Md Zulkifli bin Osman", "P17", "person") >= T  # Bangladeshi abbreviation
+    # two known given names that are no variants of each other: other people
+    assert score(idx, "Masha Gorbunova", "P14", "person") < T
+    assert score(idx, "Tim Fenwick", "P16", "person") < T and score(idx, "Tom Fenwick", "P16", "person") >= T
+    assert score(idx, "Pedro Iturbide Arriaga", "P15", "person") < T
+    assert nicknames_of("slava") >= {"stanislav", "vladislav", "yaroslav"}
+    assert "stanislav" not in nicknames_of("vladislav")  # groups are never chained
+    assert distinct_given_names("tom", "tim") and not distinct_given_names("dima", "dmitry")
+
+
+def test_foreign_names_in_hangul_and_bengali_spellings(idx: ListIndex) -> None:
+    # a foreign name written in Hangul keeps its words: each word read as one token
+    assert score(idx, "굴무롣 칼리모프", "P18", "person") >= T
+    assert romanize("굴무롣 크하리몹")[-2:] == ("gulmurot keuharimop", "kulmurot khuharimop")
+    # ... but a Korean name stays a syllable a token: Ri Pyong Chol is not Ri Pyong Ho
+    assert romanize("리병철") == ("ri pyong chol", "ri byeong cheol")
+    assert score(idx, "리병철", "P21", "person") < T
+    # Bengali: ওয়া is "wa", জ at the start of a word also "z", শেখ the honorific Sheikh
+    assert score(idx, "খালেদা জিয়া", "P19", "person") >= T
+    assert score(idx, "সজীব ওয়াজেদ জয়", "P20", "person") >= T
+    assert "sheikh hasina wajed" in romanize("শেখ হাসিনা ওয়াজেদ")
+    # a nukta letter writes a borrowed sound (জ় z), the anusvara an n before a consonant
+    assert "khairullh brkzai khudai nzr" in romanize("খৈরুল্লহ্ বরক্জ়ৈ খুদৈ নজ়র্")
+    assert "ibrhim ali abu bkr tntous" in romanize("ইব্রহিম্ অলি অবু বক্র্ তংতোউশ্")
+    # -ullah and -shah are no feminine endings: Khairullah is not read as the feminine of Khairullh
+    assert not gender_flip("khairullah", "khairullh") and not gender_flip("padshah", "pdsh")
+    assert gender_flip("fatimah", "fatim")
+
+
+def test_a_ta_marbuta_ends_a_feminine_name(idx: ListIndex) -> None:
+    assert romanize("أمينة يوسف") == ("amynt ywsf", "amynah ywsf")
+    assert romanize("هيئة تحرير الشام")[0] == "hyyt thryr alsham"  # a construct keeps ICU's -t
+    assert score(idx, "Amina Yusuf", "P22", "person") >= T and score(idx, "Aminah Yusuf", "P22", "person") >= T
+    assert score(idx, "Jamila Mohammed", "P23", "person") >= T
+    # the ending tells the feminine name from the masculine one, across scripts too
+    assert score(idx, "Amin Yusuf", "P22", "person") < T and score(idx, "Jamil Mohammed", "P23", "person") < T
+
+
+def test_the_variant_table_is_checked_when_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "variants.tsv"
+    bad.write_text("ru\tsasha Aleksandr\tru\n", encoding="utf-8")
+    monkeypatch.setattr(matcher, "GIVEN_NAME_VARIANTS", bad)
+    matcher._variant_groups.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="variants.tsv: line 1: expected language, names, source"):
+            matcher._variant_groups()
+    finally:
+        matcher._variant_groups.cache_clear()
 
 
 def test_qualifiers_tell_branches_apart(idx: ListIndex) -> None:
@@ -155,3 +239,20 @@ def test_bulk_screen_uses_the_same_readings(idx: ListIndex) -> None:
     assert common.height and common["name_only_common_tokens"].all()
     one = {r["qid"]: r["score"] for r in hits.iter_rows(named=True) if r["reference"] in ("P1", "E6", "P10")}
     assert one["a"] == score(idx, "김정은", "P1", "person")  # bulk and single query agree
+
+
+def test_the_vectorised_path_gives_what_the_rules_give() -> None:
+    from engine.screening import normalize as n
+
+    names = ["Blue Star Trading", "Acme Sociedad Anonima", "Sheikh Omar Trading", "MV Blue Star", "Unit Seven",
+             "Alpha II Shipping", "Dr Karim Haddad", "Romashka Obshchestvo s Ogranichennoy Otvetstvennostyu",
+             "Joint Stock Company Vostok", "Orchid Co", "I B C Holdings", "Second Avenue", "Karim Haddad"]
+    folded = n.join_theophoric(n.fold(pl.Series(names))).to_list()
+    for kind in ("unknown", "entity", "vessel", "person"):
+        got = n.tokenize_full(pl.Series(folded), pl.Series([kind] * len(folded)))
+        for i, f in enumerate(folded):
+            tokens, titled, legal, imo = n._tokens_one(f, kind)
+            assert (got["tokens"][i].to_list(), got["titled"][i], got["legal"][i], got["imo"][i]) == (
+                tokens, titled, legal, imo), (kind, f)
+    assert not n._plain_name("acme sociedad anonima") and not n._plain_name("unit seven")
+    assert n._plain_name("karim haddad")

@@ -25,7 +25,7 @@ import yaml
 from engine import scan, store
 from engine.detect.catalogue import Catalogue
 from engine.detect.typology import Typology
-from engine.screening import lists
+from engine.screening import documents, lists
 
 KINDS = ("positive", "negative", "boundary")
 #: Values a row of a contract table gets when the case does not give them.
@@ -107,15 +107,17 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, row: dict[str, Any]) -> 
 
 
 def _load_list(con: duckdb.DuckDBPyConnection, spec: dict[str, Any]) -> None:
+    """A sanctions list (the CSV format) or, with ``format: documents-csv``, a travel document list."""
+    documents_list = spec.get("format") == documents.FORMAT
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{spec['name']}.csv"
         with path.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=LIST_COLUMNS)
+            w = csv.DictWriter(fh, fieldnames=documents.COLUMNS if documents_list else LIST_COLUMNS)
             w.writeheader()
             for entry in spec["entries"]:
                 w.writerow({k: ";".join(v) if isinstance(v, list) else ("" if v is None else v)
                             for k, v in entry.items()})
-        lists.load_list(con, path, list_name=spec["name"])
+        lists.load_list(con, path, list_name=spec["name"], fmt=spec.get("format"))
 
 
 _DB: dict[str, duckdb.DuckDBPyConnection] = {}

@@ -204,11 +204,14 @@ class ListLoadOut(BaseModel):
     added: int
     removed: int
     changed: int
-    rescreen_scan_id: str | None = Field(description="the SAN-01/SAN-02 scan re-screening everything")
+    source_format: str = Field("", description="un-xml, csv (sanctions) or documents-csv (travel documents)")
+    rescreen_scan_id: str | None = Field(description="the scan re-screening everything: SAN-01/SAN-02 for a "
+                                                     "sanctions list, TF-DOC-01 for a travel document list")
 
 
 @router.post(
-    "/lists", response_model=ListLoadOut, summary="Load a sanctions list file as the new active version (admin)",
+    "/lists", response_model=ListLoadOut,
+    summary="Load a sanctions or travel document list file as the new active version (admin)",
     responses={409: {"model": ErrorOut, "description": "the file would drop more of the active entries than allowed; "
                                     "send confirm=true if intended"},
                413: {"model": ErrorOut, "description": "the file is larger than CTFMON_UPLOAD_MAX_MB"},
@@ -219,15 +222,20 @@ def load_list(
     db: DB,
     user: ListLoader,
     catalogue: Typologies,
-    file: Annotated[UploadFile, File(description="UN Consolidated List XML or a list CSV")],
+    file: Annotated[UploadFile, File(description="UN Consolidated List XML, a list CSV or a travel document list CSV")],
     name: Annotated[str | None, Form(max_length=64, description="list name (default UN, or the CSV's stem)")] = None,
+    list_format: Annotated[
+        Literal["un-xml", "csv", "documents-csv"] | None,
+        Form(alias="format", description="un-xml, csv or documents-csv (lost/stolen/invalid travel documents); "
+                                         "default: from the extension and, for a CSV, its header"),
+    ] = None,
     confirm: Annotated[bool, Form(description="load although it drops more than list_max_drop_share")] = False,
     rescreen: Annotated[bool, Form(description="re-screen parties and payments (SAN-01, SAN-02)")] = True,
 ) -> ListLoadOut:
     with saved_upload(file, suffixes=(".xml", ".csv", ".txt"),
                       expected="a UN list .xml or a list .csv") as (path, shown), db.writing() as con:
         loaded = list_service.load_list(con, catalogue, path, actor=user.name, triggered_by=f"api:{user.name}",
-                                        list_name=name or None, confirm=confirm, display_name=shown,
+                                        fmt=list_format, list_name=name or None, confirm=confirm, display_name=shown,
                                         rescreen=rescreen)
     res = loaded.loaded
     scan_id = loaded.rescreen.result.scan_id if loaded.rescreen is not None else None

@@ -8,9 +8,11 @@ from fastapi import APIRouter
 
 from api.ui.pages import root_router
 from api.ui.pages import router as pages_router
+from api.ui.screening import router as screening_router
 
 router = APIRouter()
 router.include_router(pages_router)
+router.include_router(screening_router)
 router.include_router(root_router)
 
 __all__ = ["router"]

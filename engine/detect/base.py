@@ -174,8 +174,9 @@ class ScanContext(Generic[P]):
       (e.g. dormancy needs activity before the window);
     - ``scan_accounts``: every account on file with its owner and its alert subject (the
       owning party when it is on file, else the account itself): ``account_id``,
-      ``account_type``, ``account_country``, ``party_id``, ``party_type``, ``party_name``,
-      ``party_country``, ``subject_type``, ``subject_id``;
+      ``account_type``, ``account_country``, ``opened_on``, ``closed_on``, ``party_id``,
+      ``party_type``, ``party_name``, ``party_country``, ``party_occupation``, ``subject_type``,
+      ``subject_id``;
     - ``scan_transfers``: ``scan_transactions`` with both sides resolved through
       ``scan_accounts``: ``txn_id``, ``ts``, ``channel``, ``amt`` (base currency, DOUBLE), the
       accounts, names, countries and reference of the row, and for the debited (``f_``) and
@@ -186,6 +187,12 @@ class ScanContext(Generic[P]):
     - ``scan_edges(txn_id, ts, src, dst, amount)``: the window's money-flow edges (a
       transaction between two different accounts, not a card payment; see
       :mod:`engine.graph`), ``amount`` in the base currency as DOUBLE;
+    - the everyday-activity facts (:mod:`engine.detect.everyday`), computed once per scan from
+      the transactions on file up to ``window_end``: ``scan_relationships(acc_a, acc_b, months,
+      transactions, first_ts, last_ts)`` (pairs of accounts with the distinct calendar months
+      they transacted in, ``acc_a < acc_b``), ``scan_account_counterparties(account_id,
+      counterparties)`` and ``scan_coverage(coverage_start, coverage_end)`` (the first and last
+      transaction on file);
     - ``ref_jurisdiction_risk(country, category, weight)``: the high-risk jurisdictions;
     - ``ref_mcc_groups(mcc_from, mcc_to, mcc_group)``: merchant category groups;
     - ``ref_trade_prices(hs_code, unit, price)``: reference unit prices the user supplied in a

@@ -1,11 +1,13 @@
 """Shipped reference data (small CSVs with source and as-of date) and their loaders.
 
 Each CSV starts with ``#`` comment lines naming its source and as-of date.  Users can
-replace the jurisdiction risk list and the default FX rates through settings.
+replace the jurisdiction risk list, the default FX rates and the strategic-goods watch list
+through settings.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -64,6 +66,35 @@ def fx_defaults() -> pl.DataFrame:
     """currency, rate_to_base (one unit in the base currency), as_of, source."""
     override = get_settings().fx_defaults_file
     return _fx_defaults(Path(override) if override else HERE / "fx_defaults.csv")
+
+
+_HS_WATCH = re.compile(r"^[0-9]{4}([0-9]{2})?$")
+
+
+@lru_cache(maxsize=4)
+def _strategic_goods(path: Path) -> pl.DataFrame:
+    df = _read(path, ["hs_code", "description", "basis", "source", "as_of"])
+    for i, row in enumerate(df.iter_rows(named=True)):
+        where = f"{path}: row {i + 1} (hs_code {row['hs_code']!r})"
+        if not _HS_WATCH.match((row["hs_code"] or "").strip()):
+            raise CtfmonError(f"{where}: hs_code must be a 4-digit heading or a 6-digit subheading")
+        for col in ("description", "source", "as_of"):
+            if not (row[col] or "").strip():
+                raise CtfmonError(f"{where}: {col} is empty; every row names its source and as-of date")
+    dup = df.filter(pl.col("hs_code").is_duplicated())
+    if dup.height:
+        raise CtfmonError(f"{path}: hs_code {dup['hs_code'][0]!r} appears twice")
+    try:
+        return df.with_columns(pl.col("hs_code").str.strip_chars(), pl.col("as_of").str.to_date())
+    except pl.exceptions.PolarsError:
+        raise CtfmonError(f"{path}: as_of must be YYYY-MM-DD on every row") from None
+
+
+def strategic_goods() -> pl.DataFrame:
+    """hs_code (4 or 6 digits), description, basis, source, as_of: the strategic-goods HS watch
+    list of TF-TBML-04 (the shipped one, or the file of the setting ``strategic_goods_file``)."""
+    override = get_settings().strategic_goods_file
+    return _strategic_goods(Path(override) if override else HERE / "strategic_goods_hs.csv")
 
 
 @lru_cache(maxsize=1)

@@ -23,7 +23,8 @@ PARTY_KIND = "CASE WHEN party_type = 'individual' THEN 'person' ELSE 'entity' EN
 
 
 def has_active_list(con: duckdb.DuckDBPyConnection) -> bool:
-    rows = con.execute("SELECT count(*) FROM screening_list_versions WHERE active").fetchall()
+    rows = con.execute("SELECT count(*) FROM screening_list_versions WHERE active "
+                       "AND source_format <> 'documents-csv'").fetchall()
     return bool(rows and rows[0][0])
 
 

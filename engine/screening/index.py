@@ -442,7 +442,7 @@ _LOCK = threading.Lock()
 def active_key(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
     rows = con.execute(
         "SELECT list_name, version_id, content_hash FROM screening_list_versions WHERE active "
-        "ORDER BY list_name"
+        "AND source_format <> 'documents-csv' ORDER BY list_name"
     ).fetchall()
     return tuple(tuple(r) for r in rows)
 

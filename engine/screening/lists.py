@@ -25,6 +25,7 @@ nationality          no        ISO 3166-1 alpha-2 codes or country names (``;``)
 document_numbers     no        passport / id numbers; a vessel's ``IMO 1234567`` (``;``)
 program              no        sanctions programme or regime
 listed_on            no        ``YYYY-MM-DD``
+reason               no        the narrative of the designation (shown to analysts)
 ===================  ========  ==========================================================
 """
 
@@ -50,10 +51,11 @@ from rigour.territories import lookup_territory
 from engine import store
 from engine.config import get_settings
 from engine.errors import CtfmonError, NotFound
+from engine.screening import documents
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("un-xml", "csv")
+FORMATS = ("un-xml", "csv", "documents-csv")  # documents-csv: engine.screening.documents
 ENTRY_TYPES = ("person", "entity", "vessel")
 
 DDL: list[str] = [
@@ -347,7 +349,7 @@ def _check_unique(refs: list[str], file: str) -> None:
 CSV_REQUIRED = ("reference", "name", "entry_type")
 CSV_COLUMNS = CSV_REQUIRED + (
     "aliases", "weak_aliases", "original_script", "date_of_birth", "nationality",
-    "document_numbers", "program", "listed_on",
+    "document_numbers", "program", "listed_on", "reason",
 )
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _YEAR_RE = re.compile(r"^\d{4}$")
@@ -433,6 +435,7 @@ def parse_csv(data: bytes, file: str) -> ParsedList:
                     birth_dates=[_csv_birth_date(d, where) for d in _csv_list(row.get("date_of_birth"))],
                     nationalities=nats,
                     documents=[{"number": d, "type": ""} for d in _csv_list(row.get("document_numbers"))],
+                    comments=(row.get("reason") or "").strip() or None,
                 )
             )
     except csv.Error as exc:
@@ -478,6 +481,7 @@ class LoadResult:
     already_loaded: bool
     previous_version_id: int | None
     diff: dict[str, list[str]] = field(default_factory=dict)
+    source_format: str = ""  # un-xml, csv or documents-csv
 
 
 class ListShrinks(CtfmonError):
@@ -528,6 +532,8 @@ def load_list(
     for the list re-activates that version instead of storing a copy.  ``display_name`` is
     the file name recorded and shown (an upload's name rather than its temporary path).
     """
+    if fmt == documents.FORMAT or (fmt is None and _is_document_list(path)):
+        return documents.load(con, path, list_name=list_name, confirm=confirm, display_name=display_name)
     parsed, content_hash = parse_file(path, fmt, display_name=display_name)
     shown = display_name or str(path)
     name = list_name or ("UN" if parsed.source_format == "un-xml" else Path(shown).stem)
@@ -546,7 +552,7 @@ def load_list(
             con.execute("UPDATE screening_list_versions SET active = (version_id = ?) WHERE list_name = ?",
                         [vid, name])
         return LoadResult(vid, name, len(parsed.entries), persons, len(parsed.entries) - persons, n_names,
-                          content_hash, True, prev)
+                          content_hash, True, prev, source_format=parsed.source_format)
     entries_df = pl.DataFrame(
         {
             "list_name": [name] * len(parsed.entries),
@@ -599,7 +605,7 @@ def load_list(
             con.unregister("_scr_entries")
             con.unregister("_scr_names")
     result = LoadResult(vid, name, len(parsed.entries), persons, len(parsed.entries) - persons, n_names,
-                        content_hash, False, prev)
+                        content_hash, False, prev, source_format=parsed.source_format)
     if prev is not None:
         result.diff = diff_versions(con, prev, vid)
     log.info("list %s version %s: %d entries", name, vid, len(parsed.entries))
@@ -613,8 +619,25 @@ def active_version(con: duckdb.DuckDBPyConnection, list_name: str) -> int | None
     return int(rows[0][0]) if rows else None
 
 
+def rescreen_typologies(source_format: str) -> list[str]:
+    """The typologies that re-screen the data after a list of ``source_format`` is loaded."""
+    return ["TF-DOC-01"] if source_format == documents.FORMAT else ["SAN-01", "SAN-02"]
+
+
+def _is_document_list(path: Path) -> bool:
+    """A .csv whose header is a travel-document list's (loaded without --format)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return documents.looks_like_document_list(head)
+
+
 def active_versions(con: duckdb.DuckDBPyConnection) -> list[int]:
-    rows = con.execute("SELECT version_id FROM screening_list_versions WHERE active ORDER BY version_id")
+    """The active sanctions-list versions (document lists are TF-DOC-01's, not screened by name)."""
+    rows = con.execute("SELECT version_id FROM screening_list_versions WHERE active "
+                       f"AND source_format <> '{documents.FORMAT}' ORDER BY version_id")
     return [int(r[0]) for r in rows.fetchall()]
 
 
@@ -637,6 +660,11 @@ def diff_versions(con: duckdb.DuckDBPyConnection, old: int, new: int) -> dict[st
     """References added, removed and changed (same reference, different content) from old to new."""
     _version_exists(con, old)
     _version_exists(con, new)
+    kinds = {documents.is_document_version(con, old), documents.is_document_version(con, new)}
+    if kinds == {True}:
+        return documents.diff_versions(con, old, new)
+    if len(kinds) > 1:
+        raise CtfmonError(f"versions {old} and {new}: one is a travel-document list, the other a sanctions list")
     df = con.sql(
         """
         WITH o AS (SELECT reference, record_hash FROM screening_entries WHERE version_id = ?),

@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 
 from nicknames import NickNamer
@@ -166,7 +167,7 @@ def _max_edits(n: int) -> int:
 
 #: Similarity of two tokens that are the same given name by the ``nicknames`` dataset
 #: (diminutives *Bill*/*William*, *Peggy*/*Margaret*; *John*/*Ivan*/*Johannes*).
-NAME_VARIANT_SIM = 0.9
+NAME_VARIANT_SIM = 0.95
 #: Two tokens of the same script whose letters agree less than this in place are compared
 #: only as diminutives (every other rule needs closer spellings).
 QUICK_REJECT = 0.35
@@ -192,13 +193,44 @@ def _nicknamer() -> NickNamer:
     return NickNamer()
 
 
+#: Short forms and diminutives beyond English: Russian, Polish, Spanish, Portuguese, Italian,
+#: German, Dutch, Arabic, Persian, Malay/Indonesian (hand-written, sources in the file).
+GIVEN_NAME_VARIANTS = Path(__file__).resolve().parent / "data" / "given_name_variants.tsv"
+
+
+@lru_cache(maxsize=1)
+def _variant_groups() -> dict[str, frozenset[str]]:
+    """Token -> every name sharing a group with it in :data:`GIVEN_NAME_VARIANTS`."""
+    out: dict[str, set[str]] = {}
+    for n, line in enumerate(GIVEN_NAME_VARIANTS.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = line.split("\t")
+        names = cells[1].split() if len(cells) == 3 else []
+        if len(names) < 2 or any(not t.isascii() or not t.isalpha() or t != t.lower() for t in names):
+            raise ValueError(f"{GIVEN_NAME_VARIANTS.name}: line {n}: expected language, names, source")
+        for t in names:
+            out.setdefault(t, set()).update(names)
+    return {t: frozenset(g - {t}) for t, g in out.items()}
+
+
 @lru_cache(maxsize=200_000)
 def nicknames_of(token: str) -> frozenset[str]:
-    """English diminutives and the names they stand for (the ``nicknames`` dataset)."""
+    """Diminutives and short forms of a given name and the names they stand for: English
+    from the ``nicknames`` dataset, other languages from :data:`GIVEN_NAME_VARIANTS`."""
     if len(token) < 2 or not token.isalpha():
         return frozenset()
     nn = _nicknamer()
-    return frozenset(nn.nicknames_of(token) | nn.canonicals_of(token))
+    return frozenset(nn.nicknames_of(token) | nn.canonicals_of(token) | _variant_groups().get(token, frozenset()))
+
+def distinct_given_names(a: str, b: str) -> bool:
+    """Two known given names, neither a variant of the other nor sharing one: *Tom*/*Tim*,
+    *Misha*/*Masha*, *Dan*/*Don* are different people however close their spellings."""
+    na, nb = nicknames_of(a), nicknames_of(b)
+    if not na or not nb or a in nb or b in na:
+        return False
+    return not (na & nb)
+
 
 _SLAVIC_ENDINGS = (
     ("skaya", "sk"), ("skiy", "sk"), ("skij", "sk"), ("skis", "sk"), ("skas", "sk"), ("sky", "sk"), ("ski", "sk"),
@@ -235,8 +267,15 @@ def slavic_key(token: str) -> str:
     return t.replace("z", "s").replace("c", "ch")
 
 
+def _ta_marbuta(t: str) -> bool:
+    """A token of an Arabic reading ending in the *-ah* a ta marbuta is read as
+    (:func:`engine.screening.translit.romanize`): the mark of a feminine name (*أمينة*)."""
+    return len(t) > 4 and t.endswith("ah") and not t.endswith(("llah", "shah"))
+
+
 def _feminine(t: str) -> bool:
-    return t.endswith("a") or (t.endswith("ah") and len(t) > 3)
+    """A final -a or -ah, except in *-ullah*/*-allah* and *shah* (Khairullah, Padshah)."""
+    return t.endswith("a") or (t.endswith("ah") and len(t) > 3 and not t.endswith(("llah", "shah")))
 
 
 def gender_flip(a: str, b: str) -> bool:
@@ -256,12 +295,14 @@ def gender_flip(a: str, b: str) -> bool:
     return skeleton(fem) == skeleton(masc) or OSA.distance(stem, masc) <= 2
 
 
-def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True, letters: bool = True) -> tuple[float, str]:
+def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True, letters: bool = True,
+               feminine: bool = False) -> tuple[float, str]:
     """Similarity of two tokens in 0..1 (symmetric) and the rule that gave it.
 
     ``loose``: the names come from different scripts (see :func:`loose_key`); ``vowels``:
     both were written with their vowels (not read from Arabic or Hebrew), so a final
-    *-a* tells a feminine name."""
+    *-a* tells a feminine name; ``feminine``: one token is an Arabic reading that ends in a
+    ta marbuta, the one feminine ending an unvowelled script writes (*أمينة* is not *Amin*)."""
     if a == b:
         return 1.0, "exact"
     la, lb = len(a), len(b)
@@ -276,7 +317,9 @@ def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True, letters
         if b in nicknames_of(a) or a in nicknames_of(b):
             return NAME_VARIANT_SIM, "name variant"
         return 0.0, ""
-    if vowels and gender_flip(a, b):
+    if not loose and distinct_given_names(a, b):
+        return 0.0, "different given names"
+    if (vowels or feminine) and gender_flip(a, b):
         if min(la, lb) >= 4 and slavic_key(a) == slavic_key(b) and (a.endswith(_SURNAME_FEM) or b.endswith(
                 _SURNAME_FEM)):
             return SLAVIC_SIM, "slavic ending"
@@ -428,6 +471,7 @@ def compare_tokens(
     a: tuple[str, ...], b: tuple[str, ...], weight: Callable[[str], float], *, loose: bool = False,
     vowels: bool = True,
     letters: bool = True,
+    abjad: tuple[bool, bool] = (False, False),
 ) -> NameComparison:
     """Symmetric weighted similarity of two token tuples (see the module docstring)."""
     if not a or not b:
@@ -442,7 +486,8 @@ def compare_tokens(
     cands: list[tuple[float, float, int, int, str]] = []
     for i, ta in enumerate(a):
         for j, tb in enumerate(b):
-            s, rule = token_rule(ta, tb, loose, vowels, letters)
+            s, rule = token_rule(ta, tb, loose, vowels, letters,
+                                 (abjad[0] and _ta_marbuta(ta)) or (abjad[1] and _ta_marbuta(tb)))
             if s > 0.0:
                 cands.append((s, min(weight(ta), weight(tb)), i, j, rule))
     cands.sort(key=lambda c: (-c[0], -c[1], c[2], c[3]))
@@ -555,7 +600,8 @@ def compare_forms(a: NameForm, b: NameForm, weight: Callable[[str], float]) -> N
     # A syllabary spells a foreign name with a vowel after every consonant (*kurisutofa*):
     # its letters cannot be held against the original spelling, only its sounds.
     letters = not ({a.script, b.script} & SYLLABARIES)
-    cmp = compare_tokens(a.tokens, b.tokens, weight, loose=loose, vowels=vowels, letters=letters)
+    cmp = compare_tokens(a.tokens, b.tokens, weight, loose=loose, vowels=vowels, letters=letters,
+                         abjad=(a.script in ABJADS, b.script in ABJADS))
     if a.logo and b.logo:
         if a.logo == b.logo:
             return NameComparison(1.0, cmp.pairs, [], [], "original script", max(cmp.matched_weight, 1.0))
@@ -715,6 +761,8 @@ class EntryScore:
 
 
 _AGREEING = frozenset({"exact", "year", "range", "approximate", "match"})
+#: Qualifier outcomes that agree with the list entry (the rest disagree).
+AGREEING = _AGREEING
 
 
 def score_entry(

@@ -368,6 +368,22 @@ def _tokens_one(folded: str, kind: str) -> tuple[list[str], bool, str, str]:
     return toks, titled, legal, imo
 
 
+@lru_cache(maxsize=500_000)
+def _plain_token(t: str) -> bool:
+    """A word :func:`_tokens_one` leaves as it is in any name of any kind."""
+    return (len(t) > 1 and t.isalpha() and t not in _ROMAN and _number_word(t) is None and t not in honorifics()
+            and t not in VESSEL_PREFIXES and not is_legal_form(t))
+
+
+_EXTRA_LEGAL_SEARCH = __import__("re").compile(_EXTRA_LEGAL_RE)
+
+
+def _plain_name(folded: str) -> bool:
+    """A name :func:`_tokens_one` only splits: plain words, no legal form of several words."""
+    return (all(_plain_token(t) for t in folded.split(" ") if t) and not extract_org_types(folded, generic=True)
+            and not _EXTRA_LEGAL_SEARCH.search(folded))
+
+
 def _legal_family(tokens: list[str]) -> str:
     found = extract_org_types(" ".join(tokens), generic=True)
     return found[0][1] if found else "other"
@@ -389,6 +405,11 @@ def tokenize_full(folded: pl.Series, kinds: pl.Series) -> pl.DataFrame:
     # the vectorised path: split, then leading honorifics dropped (up to three, keeping one
     # token); the same result as _tokens_one gives them.  The rest go through _tokens_one.
     simple = (pl.col("k") == PERSON) & ~pl.col("f").str.contains(r"\d| (?:ii|iii|iv|vii|viii|ix|xii|xiii|xiv|xv)$")
+    # Other names of plain words only (no digit, legal form, number word, Roman numeral,
+    # honorific, vessel prefix or single letter: see _plain_token) take it too.
+    others = distinct.filter((pl.col("k") != PERSON) & ~pl.col("f").str.contains(r"\d"))["f"].unique().to_list()
+    plain = [f for f in others if _plain_name(f)]
+    simple = simple | ((pl.col("k") != PERSON) & pl.col("f").is_in(plain))
     fast = distinct.filter(simple)
     slow = distinct.filter(~simple)
     hon = list(honorifics())

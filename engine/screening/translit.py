@@ -18,7 +18,10 @@ the first being the primary one:
 - **Cyrillic**: ICU ``Russian-Latin/BGN`` (*Sergey*, *Basayev*, *Romashka*) and, as a
   second form, rigour's ASCII transliteration (*Sergei*, *Basaev*).
 - **Arabic, Greek, Hebrew, ...**: ICU ``Any-Latin`` then ``Latin-ASCII``; an
-  Arabic *ʿayn* at the start of a word is read ``a`` (*ʿAli* -> *ali*, *ʿAbd* -> *abd*).
+  Arabic *ʿayn* at the start of a word is read ``a`` (*ʿAli* -> *ali*, *ʿAbd* -> *abd*);
+  a word-final *ta marbuta* also as ``ah``, how it ends a name (*Amina*, *Hamza*), besides
+  ICU's ``t`` (a construct: *Hay'at Tahrir*); the matcher takes that ``ah`` as the feminine
+  ending it marks.
 
 :func:`loose_key` folds a Latin token to consonant classes (k/g/q, t/d, p/b, f/v/w,
 j/ch, s/z/sh, l/r) without vowels or ``h``, keeping the class of the first letter: the
@@ -150,6 +153,30 @@ def _icu(text: str, trans: icu.Transliterator | None = None) -> str:
     return "".join(c for c in s if c.isascii())
 
 
+_BENGALI_READING = (
+    (r"(^|[\s-])oy'?a", r"\1wa"),  # ওয়া at the start of a word: Wazed, Wasim
+    (r"iy'?a", "ia"),  # জিয়া: Zia
+    (r"y'", "y"),
+    (r"(^|\s)sekh(?=\s|$)", r"\1sheikh"),  # শেখ, the honorific
+)
+
+
+def _bengali_letters(text: str) -> str:
+    """Bengali letters with a nukta that write the sounds of borrowed names (জ় *z*, ফ় *f*,
+    ক় *q*: anyascii drops the nukta), and the anusvara as *n* (before a consonant)."""
+    for a, b in (("\u099c\u09bc", "z"), ("\u09ab\u09bc", "f"), ("\u0995\u09bc", "q"), ("\u0982", "n")):
+        text = text.replace(a, b)
+    return text
+
+
+def _bengali(reading: str, z: bool = False) -> str:
+    """A reading of a Bengali name as English spellings write it (see _BENGALI_READING);
+    ``z``: a word-initial জ read as *z* (Zia, Zaman) rather than *j* (Joy, Jamal)."""
+    for pat, rep in _BENGALI_READING:
+        reading = re.sub(pat, rep, reading)
+    return re.sub(r"(^|[\s-])j", r"\1z", reading) if z else reading
+
+
 @lru_cache(maxsize=100_000)
 def romanize(text: str) -> tuple[str, ...]:
     """Latin readings of ``text`` (lower case, de-duplicated, primary first)."""
@@ -157,16 +184,29 @@ def romanize(text: str) -> tuple[str, ...]:
     forms: list[str] = []
     if "Hangul" in scripts:
         forms = [_hangul(text, "mr"), _hangul(text, "rr"), _hangul(text, "rr", conventional=True)]
+        # A foreign name written in Hangul keeps its words apart (Korean names are read a
+        # syllable a token): each written word read as one token.
+        words = [w for w in text.split() if w]
+        syllables = [sum(_is_hangul_syllable(c) for c in w) for w in words]
+        korean = any(w[0] in KOREAN_SURNAMES and 2 <= n <= 4 for w, n in zip(words, syllables, strict=True))
+        if not korean and max(syllables, default=0) >= 3:
+            forms += [" ".join("".join(_hangul(w, t).split()) for w in words) for t in ("rr", "mr")]
     elif scripts & {"Hiragana", "Katakana"}:
         forms = [_japanese(text), _japanese(text, shorten=False)]
     elif "Han" in scripts:
         forms = [_pinyin(text), _japanese(text)]
-    elif scripts & {"Khmer", "Bengali", "Lao", "Myanmar", "Thai", "Tibetan", "Sinhala"}:
+    elif "Bengali" in scripts:
+        second = anyascii(_bengali_letters(text))
+        forms = [anyascii(text), _bengali(second), _bengali(second, z=True)]
+    elif scripts & {"Khmer", "Lao", "Myanmar", "Thai", "Tibetan", "Sinhala"}:
         forms = [anyascii(text)]
     elif "Cyrillic" in scripts:
         forms = [_icu(text, _icu_bgn()), ascii_text(text)]
     else:
         forms = [_icu(text)]
+        if any(w.endswith("\u0629") for w in text.split()):
+            # ta marbuta: ICU's -t is a construct (Hay'at Tahrir); ending a name it is -a/-ah
+            forms.append(" ".join(_icu(w[:-1]) + "ah" if w.endswith("\u0629") else _icu(w) for w in text.split()))
     out: list[str] = []
     for f in forms:
         f = " ".join(f.lower().replace("?", "").split())

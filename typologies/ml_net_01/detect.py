@@ -1,7 +1,20 @@
 """ML-NET-01 Fan-in / fan-out.
 
 Indicator (catalogue): at least 8 distinct counterparties send to (fan-in) or receive from
-(fan-out) one account within 7 days, in amounts within 20% of each other.
+(fan-out) one account within 7 days, in amounts within 20% of each other, each at least 1,000;
+counterparties in a recurring relationship with the account (payroll, bills, invoices) do not
+count.
+
+Everyday activity (catalogue, "Everyday activity is not a typology"), each a parameter:
+
+- a transfer between the hub and a counterparty that transact in ``recurring_min_months``
+  (3) or more distinct calendar months over the data on file is an established relationship
+  (a salary, a bill, an invoice) and is left out (scan view ``scan_relationships``);
+- collectors and distributors are not fan hubs by their many counterparties alone: with
+  ``exclude_collector_hubs`` an account exchanging money with ``collector_min_counterparties``
+  (100) or more distinct accounts on file, or owned by a party of ``excused_party_types``
+  (government, financial institutions) or whose line of business has one of
+  ``excused_business_words`` (utility, telco, insurer, payroll ...), is not a hub.
 
 "Within 20% of each other" means: over the qualifying set of transfers, the largest
 amount is at most 1.2 times the smallest (``max / min <= 1 + amount_tolerance``).  For
@@ -33,19 +46,24 @@ from typing import Any
 from pydantic import Field
 
 from engine import graph
-from engine.detect.base import Alert, Params, ScanContext
+from engine.detect.base import Alert, ScanContext
+from engine.detect.everyday import CollectorParams, RecurringParams, word_pattern
 from engine.detect.typology import Row, Typology
 from typologies._common import money, ramp
 
 
-class FanParams(Params):
+class FanParams(RecurringParams, CollectorParams):
     min_counterparties: int = Field(8, ge=2, description="distinct counterparties needed in the window")
     window_days: float = Field(7, gt=0, description="length of the time window in days")
     amount_tolerance: float = Field(
         0.2, ge=0, lt=1, description="amounts within this fraction of each other: max/min <= 1 + tolerance"
     )
-    min_amount: float = Field(0, ge=0, description="ignore transfers below this amount (base currency)")
+    min_amount: float = Field(1_000, ge=0, description="each transfer at least this amount (base currency)")
     max_alerts_per_hub: int = Field(3, ge=1, description="non-overlapping windows reported per hub and direction")
+    exclude_collector_hubs: bool = Field(
+        True, description="collectors and distributors (see collector_min_counterparties, excused_party_types, "
+        "excused_business_words) are not fan hubs by their many counterparties alone"
+    )
 
 
 def _best_box(rows: list[tuple[Any, ...]], k_min: int, span: timedelta, ratio: float,
@@ -98,7 +116,8 @@ class FanInFanOut(Typology[FanParams]):
     def bind(self, ctx: Ctx) -> dict[str, Any]:
         ratio = 1.0 + ctx.params.amount_tolerance
         return {**super().bind(ctx), "window_seconds": ctx.params.window_days * 86400.0,
-                "log_width": math.log(ratio) if ratio > 1 else 1e-9}
+                "log_width": math.log(ratio) if ratio > 1 else 1e-9,
+                "collector_pattern": word_pattern(ctx.params.excused_business_words)}
 
     def detect(self, ctx: Ctx) -> list[Alert]:
         p = ctx.params

@@ -3,13 +3,35 @@
 -- account_id) are the label's subject parties and their accounts; t, td and decl the
 -- generated transactions, trade documents and declarations with usd amounts, hr the
 -- high-risk countries.
-WITH e AS (SELECT acc.instance_id, acc.account_id, t.ts, t.usd,
+-- The reading: >= 8 distinct counterparties send to (or receive from) one of the subject's
+-- accounts within 7 days, amounts within 20% of each other and each >= 1,000; a counterparty
+-- transacting with the account in >= 3 distinct calendar months over the data (any channel,
+-- either way) is in a recurring relationship and does not count; a collector or distributor
+-- (>= 100 distinct counterparties over the data, a government or financial institution, or a
+-- biller/utility/telco/insurer/acquirer/marketplace/payroll/school line of business) is not a hub.
+WITH rel AS (SELECT least(from_account, to_account) AS a, greatest(from_account, to_account) AS b
+             FROM t WHERE from_account IS NOT NULL AND to_account IS NOT NULL AND from_account <> to_account
+             GROUP BY 1, 2 HAVING count(DISTINCT date_trunc('month', ts)) >= 3),
+deg AS (SELECT x AS account_id, count(DISTINCT y) AS n FROM (
+          SELECT from_account AS x, to_account AS y FROM t WHERE from_account <> to_account
+          UNION ALL SELECT to_account, from_account FROM t WHERE from_account <> to_account) z GROUP BY 1),
+coll AS (SELECT account_id FROM deg WHERE n >= 100
+         UNION SELECT a.account_id FROM accounts a JOIN parties p USING (party_id)
+         WHERE p.party_type IN ('government', 'financial_institution')
+            OR regexp_matches(upper(coalesce(p.occupation, '')),
+               '(^|[^A-Z0-9])(UTILITY|UTILITIES|ELECTRICITY|TELECOM|TELECOMS|TELECOMMUNICATIONS|TELCO|INSURANCE|INSURER|ACQUIRER|ACQUIRING|MARKETPLACE|PAYROLL|BILLER|BILLING|PSP|UNIVERSITY|COLLEGE|SCHOOL)([^A-Z0-9]|$)')),
+e AS (SELECT acc.instance_id, acc.account_id, t.ts, t.usd,
              CASE WHEN t.to_account = acc.account_id THEN 'in' ELSE 'out' END AS dir,
              CASE WHEN t.to_account = acc.account_id THEN t.from_account ELSE t.to_account END AS cp
       FROM acc JOIN t ON acc.account_id IN (t.from_account, t.to_account)
-      WHERE t.channel NOT IN ('card_payment','atm_withdrawal','cash_withdrawal','cash_deposit')),
-w AS (SELECT e1.instance_id, count(DISTINCT e2.cp) AS n FROM e e1 JOIN e e2 ON e1.instance_id = e2.instance_id
-      AND e1.account_id = e2.account_id AND e1.dir = e2.dir AND e2.ts BETWEEN e1.ts - INTERVAL 7 DAY AND e1.ts + INTERVAL 7 DAY
-      AND e2.usd BETWEEN e1.usd AND e1.usd * 1.2
-      AND abs(epoch(e2.ts) - epoch(e1.ts)) <= 7 * 86400 GROUP BY e1.instance_id, e1.ts, e1.usd)
+      WHERE t.channel NOT IN ('card_payment','atm_withdrawal','cash_withdrawal','cash_deposit') AND t.usd >= 1000
+        AND acc.account_id NOT IN (SELECT account_id FROM coll)
+        AND NOT EXISTS (SELECT 1 FROM rel WHERE rel.a = least(t.from_account, t.to_account)
+                        AND rel.b = greatest(t.from_account, t.to_account))),
+-- boxes of 7 days from each transfer's time (e1) by amounts from each transfer's amount (e3) to 1.2 times it
+w AS (SELECT e1.instance_id, count(DISTINCT e2.cp) AS n FROM e e1
+      JOIN e e3 ON e3.instance_id = e1.instance_id AND e3.account_id = e1.account_id AND e3.dir = e1.dir
+      JOIN e e2 ON e2.instance_id = e1.instance_id AND e2.account_id = e1.account_id AND e2.dir = e1.dir
+       AND e2.ts BETWEEN e1.ts AND e1.ts + INTERVAL 7 DAY AND e2.usd BETWEEN e3.usd AND e3.usd * 1.2
+      GROUP BY e1.instance_id, e1.account_id, e1.dir, e1.ts, e3.usd)
 SELECT s.instance_id, coalesce(max(n), 0) >= 8 AS ok FROM subj s LEFT JOIN w USING (instance_id) GROUP BY 1

@@ -20,6 +20,13 @@ Definitions used here:
   pay another account that pays its sinks in the window is one account of a layer
   (ML-NET-05), not a gather-scatter hub.  Subject: the hub.
 
+Everyday activity (catalogue): transfers between accounts in a recurring relationship
+(``recurring_min_months``, 3, or more distinct calendar months on file: suppliers, payroll,
+rent; ``exclude_recurring_relationships``) and transfers of collectors and distributors
+(``collector_min_counterparties`` or more counterparties on file, or by ``excused_party_types``
+/ ``excused_business_words``; ``exclude_collectors``) are routine and not read in either
+pattern.
+
 SQL builds the two-leg paths (joined on the intermediary, bounded by time and amount) and
 keeps source/sink pairs with enough distinct intermediaries; gather-scatter hubs are
 narrowed by distinct counterparties per pair of adjacent 7-day buckets.  Python then finds
@@ -40,7 +47,8 @@ import polars as pl
 from pydantic import Field
 
 from engine import graph
-from engine.detect.base import Alert, Params, ScanContext
+from engine.detect.base import Alert, ScanContext
+from engine.detect.everyday import CollectorParams, RecurringParams, word_pattern
 from engine.detect.typology import Typology
 from typologies._common import money, part_count, pct, ramp
 
@@ -48,7 +56,7 @@ from typologies._common import money, part_count, pct, ramp
 _PART_ROWS = 2_000_000
 
 
-class ScatterGatherParams(Params):
+class ScatterGatherParams(RecurringParams, CollectorParams):
     min_intermediaries: int = Field(3, ge=2, description="distinct intermediaries (or sources and sinks) needed")
     window_days: float = Field(7, gt=0, description="all legs within this many days")
     forward_min_ratio: float = Field(
@@ -67,6 +75,13 @@ class ScatterGatherParams(Params):
         True, description="gather-scatter: leave out payments that repeat one between the same pair "
         "(within 20%, at least 7 days apart: rent, instalments, salaries)"
     )
+    exclude_recurring_relationships: bool = Field(
+        True, description="transfers between accounts in a recurring relationship (see recurring_min_months: "
+        "suppliers, payroll, rent) are routine and not read, in either pattern"
+    )
+    exclude_collectors: bool = Field(
+        True, description="transfers of collectors and distributors (see collector_min_counterparties) are not read"
+    )
     exclude_layered: bool = Field(
         True, description="gather-scatter: skip hubs whose sources also reach its sinks through another account "
         "(a layer of a bipartite/stack structure, ML-NET-05)"
@@ -81,7 +96,8 @@ class ScatterGather(Typology[ScatterGatherParams]):
 
     def bind(self, ctx: Ctx) -> dict[str, Any]:
         seconds = ctx.params.window_days * 86400.0
-        return {**super().bind(ctx), "window_seconds": seconds, "window": timedelta(seconds=int(seconds))}
+        return {**super().bind(ctx), "window_seconds": seconds, "window": timedelta(seconds=int(seconds)),
+                "collector_pattern": word_pattern(ctx.params.excused_business_words)}
 
     def detect(self, ctx: Ctx) -> list[Alert]:
         p = ctx.params

@@ -1,4 +1,24 @@
 -- ML-NET-02: the window's money-flow edges with their $window_seconds time bucket (wb).
+-- Transfers between accounts in a recurring relationship (>= $recurring_min_months distinct
+-- months on file: suppliers, payroll, rent) when $exclude_recurring_relationships, and
+-- transfers of collectors and distributors (>= $collector_min_counterparties distinct
+-- counterparties on file, parties of $excused_party_types or whose line of business matches
+-- $collector_pattern) when $exclude_collectors, are routine and not read.
 CREATE OR REPLACE TEMP TABLE ml_net_02_edges AS
+WITH rel AS (
+  SELECT acc_a, acc_b FROM scan_relationships
+  WHERE $exclude_recurring_relationships AND months >= $recurring_min_months
+),
+coll AS (
+  SELECT account_id FROM scan_account_counterparties
+  WHERE $exclude_collectors AND counterparties >= $collector_min_counterparties
+  UNION
+  SELECT account_id FROM scan_accounts
+  WHERE $exclude_collectors
+    AND (list_contains($excused_party_types, party_type)
+         OR COALESCE(regexp_matches(upper(party_occupation), $collector_pattern), FALSE))
+)
 SELECT x.*, EXTRACT(EPOCH FROM x.ts) AS es, CAST(floor(EXTRACT(EPOCH FROM x.ts) / $window_seconds) AS BIGINT) AS wb
 FROM scan_edges x WHERE x.amount > 0 AND x.amount >= $min_amount
+  AND x.src NOT IN (SELECT account_id FROM coll) AND x.dst NOT IN (SELECT account_id FROM coll)
+  AND NOT EXISTS (SELECT 1 FROM rel r WHERE r.acc_a = least(x.src, x.dst) AND r.acc_b = greatest(x.src, x.dst))

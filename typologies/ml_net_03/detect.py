@@ -15,10 +15,14 @@ SQL narrows the edges: a transfer is kept only while a possible next hop leaves 
 credited account and a possible previous hop enters its debited account (see
 :func:`prune_edges`); the pruning is repeated ``prune_rounds`` times.  networkx then keeps
 the edges inside strongly connected components and a bounded depth-first search lists
-the time-respecting cycles.  Recurring payments are routine, not round-tripping: with ``exclude_recurring`` a transfer
-that another transfer between the same pair repeats (amount within
+the time-respecting cycles.  Recurring payments are routine, not round-tripping: with ``exclude_recurring``
+a transfer between accounts in a recurring relationship (transacting in ``recurring_min_months``,
+3, or more distinct calendar months on file; catalogue, "Everyday activity") or one that
+another transfer between the same pair repeats (amount within
 ``recurring_tolerance``, at least ``recurring_min_gap_days`` apart: rent, instalments,
-salaries) cannot be a hop.  Overlapping cycles over the same accounts are reported once
+salaries) cannot be a hop; with ``exclude_collectors`` neither can a transfer of a collector or
+distributor (``collector_min_counterparties`` or more counterparties on file, or by
+``excused_party_types`` / ``excused_business_words``).  Overlapping cycles over the same accounts are reported once
 (the one returning most).  Every account owner in the cycle is a subject.
 
 Score: 0.6 at the minimum return, rising to 0.85 at a full return, +0.15 for longer
@@ -35,14 +39,15 @@ import networkx as nx
 from pydantic import Field
 
 from engine import graph
-from engine.detect.base import Alert, Params, ScanContext
+from engine.detect.base import Alert, ScanContext
+from engine.detect.everyday import CollectorParams, RecurringParams, word_pattern
 from engine.detect.typology import Row, Typology
 from typologies._common import money, pct, ramp
 
 log = logging.getLogger(__name__)
 
 
-class CycleParams(Params):
+class CycleParams(RecurringParams, CollectorParams):
     min_length: int = Field(3, ge=2, description="fewest transfers in a cycle")
     max_length: int = Field(8, ge=2, le=12, description="most transfers in a cycle")
     window_days: float = Field(30, gt=0, description="last transfer at most this many days after the first")
@@ -53,7 +58,12 @@ class CycleParams(Params):
     )
     min_amount: float = Field(0, ge=0, description="ignore transfers below this amount (base currency)")
     exclude_recurring: bool = Field(
-        True, description="leave out hops that repeat a payment between the same pair (see recurring_*)"
+        True, description="leave out hops between accounts in a recurring relationship (see recurring_min_months) "
+        "and hops that repeat a payment between the same pair (see recurring_tolerance, recurring_min_gap_days)"
+    )
+    exclude_collectors: bool = Field(
+        True, description="collectors and distributors (see collector_min_counterparties) are not round-tripping "
+        "accounts"
     )
     recurring_tolerance: float = Field(0.2, ge=0, description="a repeat is within this fraction (max/min - 1)")
     recurring_min_gap_days: float = Field(
@@ -73,7 +83,8 @@ class RoundTripCycle(Typology[CycleParams]):
         p = ctx.params
         r, g = p.min_return_ratio, p.max_hop_growth
         return {**super().bind(ctx), "window_seconds": p.window_days * 86400.0,
-                "cycle_growth": g ** (p.max_length - 1), "next_min_ratio": r / g ** max(p.max_length - 2, 0)}
+                "cycle_growth": g ** (p.max_length - 1), "next_min_ratio": r / g ** max(p.max_length - 2, 0),
+                "collector_pattern": word_pattern(p.excused_business_words)}
 
     def prune_edges(self, ctx: Ctx) -> None:
         """Create temp table ``ml_net_03_edges`` with the edges that can lie on a cycle.

@@ -12,6 +12,13 @@ graph of transfers (time only moves forward) in which the longest chain starting
 unlinked transfer is found by dynamic programming.  A chain that comes back to an account
 already in it is cut there (a return to the origin is a cycle: ML-NET-03).
 
+Everyday activity (catalogue): transfers between accounts in a recurring relationship
+(``recurring_min_months``, 3, or more distinct calendar months on file: suppliers, payroll,
+settlements) are not layering links (``exclude_recurring``), and collectors and
+distributors (``collector_min_counterparties`` or more counterparties on file, or by
+``excused_party_types`` / ``excused_business_words``) are not layering accounts
+(``exclude_collectors``): payments through a processor or along a supply chain are routine.
+
 Subjects: the chain's origin and every account the money passed through (each hop),
 including the final recipient (``include_terminal``, on by default).
 
@@ -26,18 +33,26 @@ from typing import Any
 from pydantic import Field
 
 from engine import graph
-from engine.detect.base import Alert, Params, ScanContext
+from engine.detect.base import Alert, ScanContext
+from engine.detect.everyday import CollectorParams, RecurringParams, word_pattern
 from engine.detect.typology import Row, Typology
 from typologies._common import money, pct, ramp
 
 
-class ChainParams(Params):
+class ChainParams(RecurringParams, CollectorParams):
     min_hops: int = Field(4, ge=2, description="fewest transfers in a chain")
     max_hold_hours: float = Field(48, gt=0, description="each account forwards within this many hours")
     forward_min_ratio: float = Field(0.8, gt=0, description="each hop forwards at least this share of what it received")
     forward_max_ratio: float = Field(1.0, gt=0, description="each hop forwards at most this share of what it received")
     min_amount: float = Field(0, ge=0, description="ignore transfers below this amount (base currency)")
     include_terminal: bool = Field(True, description="also alert on the chain's last recipient")
+    exclude_recurring: bool = Field(
+        True, description="transfers between accounts in a recurring relationship (see recurring_min_months: "
+        "suppliers, payroll, settlements) are not layering links"
+    )
+    exclude_collectors: bool = Field(
+        True, description="collectors and distributors (see collector_min_counterparties) are not layering accounts"
+    )
 
 
 Ctx = ScanContext[ChainParams]
@@ -47,7 +62,8 @@ class LayeringChain(Typology[ChainParams]):
     Params = ChainParams
 
     def bind(self, ctx: Ctx) -> dict[str, Any]:
-        return {**super().bind(ctx), "hold_seconds": ctx.params.max_hold_hours * 3600.0}
+        return {**super().bind(ctx), "hold_seconds": ctx.params.max_hold_hours * 3600.0,
+                "collector_pattern": word_pattern(ctx.params.excused_business_words)}
 
     def detect(self, ctx: Ctx) -> list[Alert]:
         p = ctx.params

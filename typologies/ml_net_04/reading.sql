@@ -2,9 +2,28 @@
 -- it meet the catalogue definition?  t, td and decl are the generated transactions, trade
 -- documents and declarations with usd amounts, hr the high-risk countries, region the
 -- countries' regions.
-WITH ev AS (SELECT l.instance_id, t.* FROM labels l JOIN t ON t.txn_id = l.entity_id
+-- The reading, over the labelled transfers in time order: >= 4 hops, each from the account
+-- the previous one paid, within 48 hours, of 80-100% of it; no hop between accounts in a
+-- recurring relationship (transacting in >= 3 distinct calendar months over the data) or
+-- touching a collector or distributor (>= 100 distinct counterparties over the data, a
+-- government or financial institution, or a biller/utility/telco/insurer/acquirer/
+-- marketplace/payroll/school line of business).
+WITH rel AS (SELECT least(from_account, to_account) AS a, greatest(from_account, to_account) AS b
+             FROM t WHERE from_account IS NOT NULL AND to_account IS NOT NULL AND from_account <> to_account
+             GROUP BY 1, 2 HAVING count(DISTINCT date_trunc('month', ts)) >= 3),
+deg AS (SELECT x AS account_id, count(DISTINCT y) AS n FROM (
+          SELECT from_account AS x, to_account AS y FROM t WHERE from_account <> to_account
+          UNION ALL SELECT to_account, from_account FROM t WHERE from_account <> to_account) z GROUP BY 1),
+coll AS (SELECT account_id FROM deg WHERE n >= 100
+         UNION SELECT a.account_id FROM accounts a JOIN parties p USING (party_id)
+         WHERE p.party_type IN ('government', 'financial_institution')
+            OR regexp_matches(upper(coalesce(p.occupation, '')),
+               '(^|[^A-Z0-9])(UTILITY|UTILITIES|ELECTRICITY|TELECOM|TELECOMS|TELECOMMUNICATIONS|TELCO|INSURANCE|INSURER|ACQUIRER|ACQUIRING|MARKETPLACE|PAYROLL|BILLER|BILLING|PSP|UNIVERSITY|COLLEGE|SCHOOL)([^A-Z0-9]|$)')),
+ev AS (SELECT l.instance_id, t.* FROM labels l JOIN t ON t.txn_id = l.entity_id
              WHERE l.typology_id = $tid AND l.role = 'evidence'),
-o AS (SELECT *, lag(usd) OVER w AS prev_usd, lag(ts) OVER w AS prev_ts, lag(to_account) OVER w AS prev_to
+o AS (SELECT *, lag(usd) OVER w AS prev_usd, lag(ts) OVER w AS prev_ts, lag(to_account) OVER w AS prev_to,
+             (EXISTS (SELECT 1 FROM rel WHERE rel.a = least(from_account, to_account) AND rel.b = greatest(from_account, to_account))
+              OR from_account IN (SELECT account_id FROM coll) OR to_account IN (SELECT account_id FROM coll)) AS routine
       FROM ev WINDOW w AS (PARTITION BY instance_id ORDER BY ts))
-SELECT instance_id, count(*) >= 4 AND bool_and(prev_usd IS NULL OR (usd BETWEEN 0.8 * prev_usd AND prev_usd
-       AND ts - prev_ts <= INTERVAL 48 HOUR AND from_account = prev_to)) AS ok FROM o GROUP BY 1
+SELECT instance_id, count(*) >= 4 AND bool_and(NOT routine AND (prev_usd IS NULL OR (usd BETWEEN 0.8 * prev_usd AND prev_usd
+       AND ts - prev_ts <= INTERVAL 48 HOUR AND from_account = prev_to))) AS ok FROM o GROUP BY 1

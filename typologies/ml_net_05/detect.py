@@ -1,7 +1,9 @@
 """ML-NET-05 Bipartite / stacked layering.
 
 Indicator (catalogue): two or more layers of at least 3 accounts each, with dense transfers
-from each layer to the next within 14 days.
+from each layer to the next within 14 days, between pairs with no recurring relationship;
+the block's transfers are the bulk of each layer account's flows in the window (accounts
+doing ordinary business with many others are not layers).
 
 Definitions used here: a *block* is a pair of disjoint account sets (layer L1 of senders,
 layer L2 of receivers), each of at least ``min_layer_size`` accounts, in which at least
@@ -12,14 +14,28 @@ three or more layers (AMLSim "stack"); a single block is a bipartite alert and, 
 weaker evidence than a stack (a few customers paying the same few suppliers happen by
 chance), must reach ``min_density_bipartite`` (default 0.75: 7 of 9 links for 3 x 3).
 
+Everyday activity (catalogue, "Everyday activity is not a typology"), each a parameter:
+
+- transfers between two accounts in a recurring relationship (transacting in
+  ``recurring_min_months``, 3, or more distinct calendar months over the data on file: trade
+  customers and their suppliers, rent, payroll) are not links of a block
+  (``exclude_recurring``);
+- collectors and distributors are not layers: accounts exchanging money with
+  ``collector_min_counterparties`` (100) or more distinct accounts on file, or owned by a
+  party of ``excused_party_types`` or whose line of business has one of
+  ``excused_business_words``; nor are accounts with more than ``max_counterparties``
+  distinct counterparties in the 28-day candidate cell;
+- the block's transfers must be at least ``min_block_share`` (50%, "the bulk") of each
+  layer account's flows (every transaction in or out, any channel) from the first transfer
+  of the alert to ``window_days`` after it (or its last transfer, when later); an account
+  below it is taken out of its layer and the layers are checked again (size, density).
+
 SQL narrows the edges to senders with at least ``ceil(min_density * min_layer_size)``
 distinct receivers and receivers with as many distinct senders in a pair of adjacent
-14-day buckets, and drops accounts
-with more than ``max_counterparties`` distinct counterparties there (merchants, utilities,
-payroll processors are not layering accounts); recurring payments (the same pair,
-amounts within 20%, at least 7 days apart) are routine and left out.  Python finds the dense blocks in each
-connected component of the candidates: from each sender, the senders sharing a receiver
-with it and their receivers, peeled until every member reaches the density.  Every account owner in the layers is a subject.
+14-day buckets.  Python finds the dense blocks in each connected component of the
+candidates: from each sender, the senders sharing a receiver with it and their receivers,
+peeled until every member reaches the density.  Every account owner in the layers is a
+subject.
 
 Score: 0.55 at the minimum density and layer size, +0.25 for density up to 1, +0.2 for
 more layers or larger layers (up to 3 layers, or twice the minimum layer size).
@@ -34,15 +50,17 @@ from operator import itemgetter
 from typing import Any
 
 import networkx as nx
+import polars as pl
 from pydantic import Field
 
 from engine import graph
-from engine.detect.base import Alert, Params, ScanContext
+from engine.detect.base import Alert, ScanContext
+from engine.detect.everyday import CollectorParams, RecurringParams, word_pattern
 from engine.detect.typology import Row, Typology
 from typologies._common import money, part_count, pct, ramp
 
 
-class LayerParams(Params):
+class LayerParams(RecurringParams, CollectorParams):
     min_layer_size: int = Field(3, ge=2, description="fewest accounts in a layer")
     min_density: float = Field(0.6, gt=0, le=1, description="share of sender-receiver pairs between two layers "
                                "that must carry a transfer")
@@ -55,8 +73,13 @@ class LayerParams(Params):
     max_counterparties: int = Field(30, ge=3, description="skip accounts with more distinct counterparties than "
                                     "this in the 28-day candidate cell")
     exclude_recurring: bool = Field(
-        True, description="leave out payments that repeat one between the same pair (within 20%, at least 7 days "
-        "apart: rent, instalments, supplier invoices)"
+        True, description="transfers between accounts in a recurring relationship (see recurring_min_months: "
+        "trade customers and suppliers, rent, payroll) are not links of a block"
+    )
+    min_block_share: float = Field(
+        0.5, ge=0, le=1, description="the block's transfers are at least this share of each layer account's flows "
+        "(in and out, any channel) in the block's window: accounts doing ordinary business with many others are "
+        "not layers"
     )
     prune_rounds: int = Field(3, ge=0, le=10, description="rounds of SQL degree peeling of candidate edges")
     max_component_edges: int = Field(20_000, ge=100, description="skip candidate components larger than this")
@@ -127,7 +150,8 @@ class BipartiteLayering(Typology[LayerParams]):
     def bind(self, ctx: Ctx) -> dict[str, Any]:
         p = ctx.params
         return {**super().bind(ctx), "window_seconds": p.window_days * 86400.0,
-                "min_degree": max(1, math.ceil(p.min_density * p.min_layer_size))}
+                "min_degree": max(1, math.ceil(p.min_density * p.min_layer_size)),
+                "collector_pattern": word_pattern(p.excused_business_words)}
 
     def detect(self, ctx: Ctx) -> list[Alert]:
         p = ctx.params
@@ -145,8 +169,6 @@ class BipartiteLayering(Typology[LayerParams]):
                 self.execute(ctx, "keep.sql", parts=parts, part=part)
             ctx.con.execute("DROP TABLE ml_net_05_cells")
             ctx.con.execute("ALTER TABLE ml_net_05_kept RENAME TO ml_net_05_cells")
-            if p.exclude_recurring:
-                graph.drop_recurring(ctx.con, "ml_net_05_cells")
             for _ in range(p.prune_rounds):
                 self.execute(ctx, "peel.sql")
             cand = ctx.con.sql(
@@ -195,12 +217,76 @@ class BipartiteLayering(Typology[LayerParams]):
             if any(accs <= frozenset().union(*o[0]) for o in final):
                 continue
             final.append((layers, block_edges))
+        final = self._bulk(ctx, final, span)
         final = [(layers, be) for layers, be in final
                  if len(layers) > 2 or _density(layers[0], layers[1], be) >= p.min_density_bipartite]
         accounts = {a for layers, _e in final for layer in layers for a in layer}
         owner_map = graph.owners(ctx.con, accounts)
         return [alert for layers, block_edges in final
                 for alert in self.alerts(self._row(layers, block_edges, owner_map, p), ctx)]
+
+    def _bulk(self, ctx: Ctx, found: list[tuple[list[frozenset[str]], list[dict[str, Any]]]], span: timedelta
+              ) -> list[tuple[list[frozenset[str]], list[dict[str, Any]]]]:
+        """The results whose layer accounts keep the block as the bulk of their flows: accounts
+        under ``min_block_share`` leave their layer, and what is left must still be a block
+        (two or more consecutive layers of ``min_layer_size``, each pair at ``min_density``)."""
+        p = ctx.params
+        if p.min_block_share <= 0 or not found:
+            return found
+        rows = []
+        for i, (layers, edges) in enumerate(found):
+            t0 = min(e["ts"] for e in edges)
+            t1 = max(max(e["ts"] for e in edges), t0 + span)
+            rows += [(i, a, t0, t1) for layer in layers for a in layer]
+        frame = pl.DataFrame(rows, schema={"block": pl.Int64, "account_id": pl.String,
+                                           "w_start": pl.Datetime("us"), "w_end": pl.Datetime("us")}, orient="row")
+        ctx.con.register("ml_net_05_windows", frame.to_arrow())
+        try:
+            flows = self.query(ctx, "flows.sql")
+        finally:
+            ctx.con.unregister("ml_net_05_windows")
+        total = {(b, a): float(f) for b, a, f in flows.iter_rows()}
+        out = []
+        for i, (layers, edges) in enumerate(found):
+            cur: list[frozenset[str]] | None = list(layers)
+            cur_edges = edges
+            while cur is not None:
+                mine: dict[str, float] = {}
+                for e in cur_edges:
+                    for a in {e["src"], e["dst"]}:
+                        mine[a] = mine.get(a, 0.0) + float(e["amount"])
+                kept = [frozenset(a for a in layer
+                                  if mine.get(a, 0.0) >= p.min_block_share * total.get((i, a), 0.0) - 1e-6)
+                        for layer in cur]
+                if kept == cur:
+                    break
+                cur = self._longest_block(kept, cur_edges, p)
+                if cur is not None:
+                    cur_edges = [e for e in cur_edges
+                                 if any(e["src"] in a and e["dst"] in b for a, b in zip(cur, cur[1:], strict=False))]
+            if cur is not None:
+                out.append((cur, cur_edges))
+        return out
+
+    @staticmethod
+    def _longest_block(layers: list[frozenset[str]], edges: list[dict[str, Any]], p: LayerParams
+                       ) -> list[frozenset[str]] | None:
+        """The longest run of consecutive layers that is still a block (each of ``min_layer_size``,
+        each consecutive pair at ``min_density``), or None when there is no such run of two."""
+        best: list[frozenset[str]] = []
+        run: list[frozenset[str]] = []
+        for layer in layers:
+            if len(layer) < p.min_layer_size:
+                run = []
+                continue
+            if run:
+                be = [e for e in edges if e["src"] in run[-1] and e["dst"] in layer]
+                if not be or _density(run[-1], layer, be) < p.min_density:
+                    run = []
+            run.append(layer)
+            if len(run) > len(best):
+                best = list(run)
+        return best if len(best) >= 2 else None
 
     def _component(self, ce: list[dict[str, Any]], p: LayerParams, span: timedelta
                    ) -> list[tuple[list[frozenset[str]], list[dict[str, Any]]]]:

@@ -11,6 +11,17 @@ Seeds:
 - *confirmed suspicious*: subjects of cases in state ``str_filed`` (when a ``cases`` table
   exists), parties or accounts.
 
+Everyday activity (catalogue), each a parameter:
+
+- collectors and distributors (accounts exchanging money with ``collector_min_counterparties``
+  or more distinct accounts on file, or owned by a party of ``excused_party_types`` or whose
+  line of business has one of ``excused_business_words``) are not exposed by their many
+  counterparties alone: the expansion does not run on through them (a designated party
+  paying its utility exposes nobody else who pays it) and they are not alerted
+  (``exclude_collectors``);
+- who is a subject: with ``parties_only`` (default) only parties on file are alerted;
+  accounts not on file stay in the graph and the paths as intermediaries.
+
 Graph: SQL expands ``hops`` account hops from the seeds' accounts over the scan window's
 money-flow edges; accounts are then merged into their owning parties (an account whose
 owner is not on file stays an account node).  Edges are undirected (exposure runs both
@@ -38,12 +49,13 @@ import polars as pl
 from pydantic import Field
 
 from engine import graph
-from engine.detect.base import Alert, Params, ScanContext
+from engine.detect.base import Alert, ScanContext
+from engine.detect.everyday import CollectorParams, word_pattern
 from engine.detect.typology import Row, Typology
 from typologies._common import money
 
 
-class ExposureParams(Params):
+class ExposureParams(CollectorParams):
     hops: int = Field(2, ge=1, le=3, description="parties within this many account hops of a seed are ranked")
     half_life_days: float = Field(
         30, gt=0, description="recency weighting: a transfer this many days before the window end counts half"
@@ -56,6 +68,13 @@ class ExposureParams(Params):
     max_nodes: int = Field(20_000, ge=10, description="stop expanding when the neighbourhood reaches this many accounts")
     include_cases: bool = Field(True, description="also seed from cases in state str_filed")
     max_path_edges: int = Field(10, ge=1, description="transactions listed per account pair on a path")
+    exclude_collectors: bool = Field(
+        True, description="collectors and distributors (see collector_min_counterparties) pass no exposure on and are "
+        "not alerted"
+    )
+    parties_only: bool = Field(True, description="only parties on file are alerted (accounts not on file stay "
+                               "in the graph as intermediaries)")
+
 
 
 Ctx = ScanContext[ExposureParams]
@@ -71,6 +90,10 @@ def _table_has_columns(ctx: Ctx, table: str, columns: tuple[str, ...]) -> bool:
 
 class NetworkExposure(Typology[ExposureParams]):
     Params = ExposureParams
+
+    def bind(self, ctx: Ctx) -> dict[str, Any]:
+        p = ctx.params
+        return {**super().bind(ctx), "collector_pattern": word_pattern(p.excused_business_words)}
 
     def _seeds(self, ctx: Ctx, p: ExposureParams) -> tuple[dict[str, str], list[str]]:
         """Seed parties (party_id -> why) and seed accounts (accounts of those parties + account seeds)."""
@@ -107,6 +130,10 @@ class NetworkExposure(Typology[ExposureParams]):
                                                                 schema={"party_id": pl.String}).to_arrow())
             con.register("ml_net_06_seed_accounts", pl.DataFrame({"account_id": account_seeds},
                                                                  schema={"account_id": pl.String}).to_arrow())
+            self.execute(ctx, "collectors.sql")
+            if not p.exclude_collectors:
+                con.execute("DELETE FROM ml_net_06_coll")
+            collector_nodes = {r[0] for r in con.sql("SELECT DISTINCT node FROM ml_net_06_coll").fetchall()}
             self.execute(ctx, "seeds.sql")
             con.unregister("ml_net_06_seed_parties")
             con.unregister("ml_net_06_seed_accounts")
@@ -119,6 +146,7 @@ class NetworkExposure(Typology[ExposureParams]):
         finally:
             con.execute("DROP TABLE IF EXISTS ml_net_06_seen")
             con.execute("DROP TABLE IF EXISTS ml_net_06_edges")
+            con.execute("DROP TABLE IF EXISTS ml_net_06_coll")
         if edges.is_empty():
             return []
         end: datetime = ctx.window_end
@@ -143,7 +171,10 @@ class NetworkExposure(Typology[ExposureParams]):
         for s in seeds:
             for node, d in nx.single_source_shortest_path_length(g, s, cutoff=p.hops).items():
                 dist[node] = min(d, dist.get(node, d))
-        exposed = [n for n in dist if n not in why]
+        exposed = [n for n in dist if n not in why and n not in collector_nodes]
+        if p.parties_only and exposed:
+            on_file = self._parties_on_file(ctx, exposed)
+            exposed = [n for n in exposed if n in on_file]
         if not exposed:
             return []
         top = max(ppr[n] for n in exposed)
@@ -160,6 +191,15 @@ class NetworkExposure(Typology[ExposureParams]):
         rows = [self._row(node, rank, ppr, top, dist[node], g, seeds, why, pair_txns, party_rows, ctx, p)
                 for rank, node in enumerate(ranked, start=1)]
         return [alert for row in rows for alert in self.alerts(row, ctx)]
+
+    @staticmethod
+    def _parties_on_file(ctx: Ctx, nodes: list[str]) -> set[str]:
+        ctx.con.register("ml_net_06_nodes", pl.DataFrame({"party_id": nodes}, schema={"party_id": pl.String}).to_arrow())
+        try:
+            return {r[0] for r in ctx.con.sql(
+                "SELECT p.party_id FROM parties p JOIN ml_net_06_nodes n ON n.party_id = p.party_id").fetchall()}
+        finally:
+            ctx.con.unregister("ml_net_06_nodes")
 
     def _row(self, node: str, rank: int, ppr: dict[str, float], top: float, hops: int, g: nx.Graph,
              seeds: list[str], why: dict[str, str], pair_txns: dict[tuple[str, str], list[dict[str, Any]]],

@@ -1,18 +1,35 @@
 """SAN-02 Payment to or from a designated name.
 
-The distinct originator and beneficiary names of the scan window's transactions are
-screened against the active lists.  A hit is attributed to the account holder on our
-side, the counterparty of the listed name: the credited account's owner when the
-originator is listed, the debited account's owner when the beneficiary is listed (the
-account itself when its owner is not on file).  One alert per subject and list entry;
-evidence is the matching transactions.  The payment message carries a name only, so
-no qualifiers apply.
+Catalogue: a transaction's counterparty name (an originator or beneficiary with no party on
+file, whether or not its account is listed without an owner) matches a listed entry; the
+customer's own name, and counterparties that are parties on file, are SAN-01's.
+
+The payment names of the scan window are screened against the active lists (``names.sql``
+picks them): an originator name when the debited account has no party on file (not on
+file, or on file without an owner), a beneficiary name when the credited account has none.
+Names of parties on file (the customer's own name on its payments, a counterparty that is a
+customer) are SAN-01's, screened with their qualifiers.
+
+Everyday activity (catalogue), each a parameter:
+
+- who is a subject: the customer who paid or was paid by the listed name, the account
+  holder on the other side (its owning party, or the account when on file without an
+  owner); with ``customers_only`` (default) a payment whose other side is not on file
+  either raises nothing;
+- common names: a payment name agreeing with a listed person's name only on common given
+  and family names, with nothing else agreeing (the screening's ``name_only_common_tokens``: the
+  agreeing tokens carry little identity, e.g. *Salma Saleh* against *Salim Saleh*), is not a
+  match unless ``common_names_match`` is set.
+
+One alert per subject and list entry; evidence is the matching transactions.  The payment
+message carries a name only, so no qualifiers apply.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 from pydantic import Field
 
 from engine.detect.base import Alert, Params, ScanContext
@@ -26,6 +43,14 @@ class DesignatedNamePaymentParams(Params):
     threshold: float = Field(
         DEFAULT_THRESHOLD, ge=0.5, le=1.0, description="match score (0..1) from which a name pair is a match"
     )
+    customers_only: bool = Field(
+        True, description="subjects are customers: the side paid by (or paying) the listed name must be an account "
+        "on file"
+    )
+    common_names_match: bool = Field(
+        False, description="a payment name agreeing with a listed name only on common given and family names, "
+        "with nothing else agreeing, counts as a match (the catalogue says it does not)"
+    )
 
 
 Ctx = ScanContext[DesignatedNamePaymentParams]
@@ -38,7 +63,18 @@ class DesignatedNamePayment(Typology[DesignatedNamePaymentParams]):
         """One row per subject and list entry: the matching transactions and the best match."""
         if not has_active_list(ctx.con):
             return []
-        hits = screen_transaction_names(ctx.con, ctx.params.threshold)
+        rows_in = self.query(ctx, "names.sql")
+        if rows_in.height == 0:
+            return []
+        ctx.con.register("san_02_names", rows_in.to_arrow())
+        try:
+            hits = screen_transaction_names(ctx.con, ctx.params.threshold, source="san_02_names")
+        finally:
+            ctx.con.unregister("san_02_names")
+        if hits.height and not ctx.params.common_names_match:
+            # common given and family names: people's names (an organisation's name made of
+            # generic words is another matter, and matches in full)
+            hits = hits.filter(~(pl.col("name_only_common_tokens") & (pl.col("entry_type") == "person")))
         if hits.height == 0:
             return []
         rows: list[Row] = []

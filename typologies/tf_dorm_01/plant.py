@@ -30,7 +30,8 @@ def _dormant(ctx: PlantContext, gap: float, use_opened: bool) -> tuple[int, int,
     if use_opened or ctx.days < gap + 20:
         opened = w.cfg.start - timedelta(days=int(gap) + 1)
         ak = w.new_account(pk, "savings", country, opened_on=opened)
-        day = ctx.uniform(0, max(1.0, ctx.days - 20 - 0)) if ctx.days > 25 else 0.0
+        # at least 120 of the silent days inside the data on file (catalogue v2), when the window allows
+        day = ctx.uniform(min(130.0, max(0.0, ctx.days - 21.0)), max(1.0, ctx.days - 20)) if ctx.days > 25 else 0.0
         day = min(day, max(0.0, ctx.days - 16.0))
         return pk, ak, day
     ak = w.new_account(pk, "savings", country, opened_on=w.cfg.start - timedelta(days=int(ctx.rng.integers(400, 3000))))

@@ -1,15 +1,16 @@
 """TF-NPO-01 NPO funds diverted outside its declared operations.
 
-Definition (catalogue): an NPO sends >= 20% of its outflows (>= 10,000 in 90 days) to
+Definition (catalogue): an NPO sends >= 20% of its outflows, and >= 10,000, in 90 days to
 countries outside ``npo_operating_countries``, to individuals rather than organisations,
-or in cash withdrawals; high-risk destinations raise the score.
+or in cash withdrawals; regular staff salaries and other recurring payments to the same
+individuals are operations, not diversion; high-risk destinations raise the score.
 
 Reading of the data:
 
 - The NPO is a party of type ``npo``; its outflows are all debits from its accounts in the
   scan window (transfers, cash, cards), except moves between its own accounts.
-- "(>= 10,000 in 90 days)" qualifies the outflows: within any 90-day window the NPO's
-  outflows total >= 10,000 and the diverted part is >= 20% of them.
+- Within any 90-day window the diverted part of the NPO's outflows is >= 10,000
+  (``min_diverted_amount``) and >= 20% of them.
 - A debit is diverted when any of these holds:
   * outside operations: its destination country (beneficiary country, else the credited
     account's country, else the transaction's location country) is known, is not the
@@ -17,6 +18,10 @@ Reading of the data:
     that declares none has no declared operations abroad);
   * to an individual: the credited party is on file as ``individual``, or it is not on
     file and the beneficiary name is given and does not look like an organisation;
+    unless (``excuse_recurring_individuals``) the NPO's account and the credited account
+    transact in ``recurring_min_months`` (3) or more distinct calendar months over the data
+    on file: staff salaries and other recurring payments to the same people are operations
+    (scan view ``scan_relationships``);
   * cash: a ``cash_withdrawal`` or ``atm_withdrawal``.
 - Overlapping qualifying windows merge into one alert per NPO and burst.
 
@@ -32,7 +37,8 @@ from typing import Any
 
 from pydantic import Field
 
-from engine.detect.base import Params, ScanContext
+from engine.detect.base import ScanContext
+from engine.detect.everyday import RecurringParams
 from engine.detect.typology import Row, Typology
 from typologies._common import (
     ORG_NAME_PATTERN,
@@ -49,11 +55,15 @@ from typologies._common import (
 )
 
 
-class Npo01Params(Params):
+class Npo01Params(RecurringParams):
     min_diverted_share: float = Field(
         0.2, gt=0, le=1, description="share of the NPO's outflows in the window that is diverted"
     )
-    min_outflows: float = Field(10_000, gt=0, description="the NPO's outflows within window_days")
+    min_diverted_amount: float = Field(10_000, gt=0, description="diverted outflows within window_days (base currency)")
+    excuse_recurring_individuals: bool = Field(
+        True, description="payments to individuals in a recurring relationship with the NPO (see "
+        "recurring_min_months: staff salaries, stipends) are operations, not diversion"
+    )
     window_days: int = Field(90, ge=1, le=366, description="length of the sliding window in days")
 
 

@@ -1,6 +1,7 @@
 -- TF-NPO-01: debits of NPOs flagged as diverted (outside declared operations, to
--- individuals, in cash); windows of $window with >= $min_outflows out and a diverted share
--- >= $min_diverted_share, merged into bursts.
+-- individuals other than those it pays in a recurring relationship, in cash); windows of
+-- $window with >= $min_diverted_amount diverted and a diverted share >= $min_diverted_share,
+-- merged into bursts.
 WITH npo_acc AS (
   SELECT a.account_id FROM accounts a JOIN parties p ON p.party_id = a.party_id WHERE p.party_type = 'npo'
 ),
@@ -8,7 +9,7 @@ WITH npo_acc AS (
 src AS (SELECT t.* FROM scan_transactions t WHERE t.from_account IN (SELECT account_id FROM npo_acc)),
 tx AS (
   SELECT t.txn_id, t.timestamp AS ts, t.channel, CAST(t.amount_base AS DOUBLE) AS amt,
-         t.beneficiary_name, t.location_country,
+         t.beneficiary_name, t.location_country, t.from_account, t.to_account,
          COALESCE(fo.subject_type, 'account') AS f_stype, COALESCE(fo.subject_id, t.from_account) AS f_sid,
          tt.party_id AS t_party, tt.party_type AS t_ptype,
          COALESCE(t.beneficiary_country, tt.account_country) AS dest_country,
@@ -19,6 +20,8 @@ tx AS (
   LEFT JOIN scan_accounts tt ON tt.account_id = t.to_account
 ),
 npo AS (SELECT party_id, country FROM parties WHERE party_type = 'npo'),
+-- established relationships: pairs of accounts transacting in >= $recurring_min_months months
+rel AS (SELECT acc_a, acc_b FROM scan_relationships WHERE months >= $recurring_min_months),
 npo_ops AS (
   SELECT party_id, UNNEST(npo_operating_countries) AS country
   FROM parties WHERE party_type = 'npo' AND npo_operating_countries IS NOT NULL
@@ -34,7 +37,10 @@ outs AS (
           AND (x.t_ptype = 'individual'
                OR (x.t_party IS NULL AND x.beneficiary_name IS NOT NULL
                    AND trim(x.beneficiary_name) <> ''
-                   AND NOT regexp_matches(upper(x.beneficiary_name), $org_name_pattern)))) AS to_individual,
+                   AND NOT regexp_matches(upper(x.beneficiary_name), $org_name_pattern)))
+          AND NOT ($excuse_recurring_individuals AND x.to_account IS NOT NULL
+                   AND EXISTS (SELECT 1 FROM rel r WHERE r.acc_a = least(x.from_account, x.to_account)
+                               AND r.acc_b = greatest(x.from_account, x.to_account)))) AS to_individual,
          (x.channel IN ('cash_withdrawal', 'atm_withdrawal')) AS cash
   FROM tx x JOIN npo n ON x.f_stype = 'party' AND x.f_sid = n.party_id
   WHERE NOT x.self_transfer
@@ -52,7 +58,7 @@ anchors AS (
 ),
 qual AS (
   SELECT DISTINCT npo_id, win_start, win_end
-  FROM anchors WHERE total >= $min_outflows AND diverted_amt > 0 AND diverted_amt >= $min_diverted_share * total
+  FROM anchors WHERE diverted_amt >= $min_diverted_amount AND diverted_amt > 0 AND diverted_amt >= $min_diverted_share * total
 ),
 bursts AS (
   SELECT npo_id, burst_no, min(win_start) AS b_start, max(win_end) AS b_end

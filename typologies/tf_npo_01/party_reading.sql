@@ -4,14 +4,21 @@
 -- amounts, hr the high-risk countries.
 -- The reading: an NPO sending >= 10,000 in some 90 days, and >= 20% of its outflows then, to
 -- countries outside its npo_operating_countries, to individuals (on file) or in cash
--- withdrawals.
-WITH npo AS (
+-- withdrawals; payments to an individual whose account transacts with the NPO's in >= 3
+-- distinct calendar months over the data (staff salaries, recurring payments to the same
+-- people) are operations, not diversion.
+WITH rel AS (SELECT least(from_account, to_account) AS a, greatest(from_account, to_account) AS b
+             FROM t WHERE from_account IS NOT NULL AND to_account IS NOT NULL AND from_account <> to_account
+             GROUP BY 1, 2 HAVING count(DISTINCT date_trunc('month', ts)) >= 3),
+npo AS (
   SELECT p.party_id, coalesce(p.npo_operating_countries, []) AS ops, a.account_id
   FROM cand JOIN parties p USING (party_id) JOIN accounts a USING (party_id) WHERE p.party_type = 'npo'),
 o AS (
   SELECT n.party_id, t.txn_id, t.ts, t.usd,
          (t.channel IN ('cash_withdrawal','atm_withdrawal')
-          OR coalesce(bp.party_type, '') = 'individual'
+          OR (coalesce(bp.party_type, '') = 'individual'
+              AND NOT EXISTS (SELECT 1 FROM rel WHERE rel.a = least(t.from_account, t.to_account)
+                              AND rel.b = greatest(t.from_account, t.to_account)))
           OR (coalesce(t.beneficiary_country, ba.country, t.location_country) IS NOT NULL
               AND NOT list_contains(n.ops, coalesce(t.beneficiary_country, ba.country, t.location_country)))) AS diverted
   FROM npo n JOIN t ON t.from_account = n.account_id

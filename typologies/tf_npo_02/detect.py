@@ -1,8 +1,9 @@
 """TF-NPO-02 NPO used as a pass-through.
 
-Definition (catalogue): an NPO receives from >= 10 donors and forwards >= 70% within 7 days
-to <= 2 beneficiaries, or to accounts of parties that share an address, phone or id number
-with its own officers/controllers, that then send it abroad.
+Definition (catalogue): an NPO receives from >= 10 donors and forwards 70-110% of those
+donations within 7 days to <= 2 beneficiaries (paying out far more than came in is spending
+reserves, not passing donations through), or to accounts of parties that share an address,
+phone or id number with its own officers/controllers, that then send it abroad.
 
 Reading of the data:
 
@@ -15,13 +16,17 @@ Reading of the data:
   distinct donors and one of the two branches holds for the NPO's transfers made from the
   window's first donation to ``forward_days`` (7) after its last:
   * concentration: the ``max_beneficiaries`` (2) largest beneficiaries (credited party,
-    else account, else name; the NPO's own accounts excluded) received >= 70% of the
-    window's donations and >= 70% of everything the NPO transferred out in that period
+    else account, else name; the NPO's own accounts excluded) received 70% to 110%
+    (``min_forward_share`` .. ``max_forward_share``) of the window's donations and >= 70% of everything the NPO transferred out in that period
     (an NPO that pays out more than it received, to many partners, is not forwarding to
     two beneficiaries).  Transfers to organisations abroad in one of the NPO's declared
     ``npo_operating_countries`` are programme delivery (the rationale TF-XB-01 also
     accepts) and never count as one of the two beneficiaries (``excuse_declared_partners``);
-  * related parties: accounts of related parties received >= 70% of the donations, and
+    nor do payees in a recurring relationship with the NPO (its account and theirs transact
+    in ``recurring_min_months`` (3) or more distinct calendar months over the data on file:
+    staff salaries, rent, regular suppliers are operations; ``excuse_recurring_beneficiaries``,
+    the catalogue's "Everyday activity" reading, as TF-NPO-01 reads salaries);
+  * related parties: accounts of related parties received 70% to 110% of the donations, and
     that money went abroad: the share of it that was sent cross-border, directly (the
     credited account is held in another country) or onward by the credited accounts
     within another ``forward_days`` (destination country differing from the account's
@@ -48,7 +53,8 @@ from typing import Any
 
 from pydantic import Field
 
-from engine.detect.base import Params, ScanContext
+from engine.detect.base import ScanContext
+from engine.detect.everyday import RecurringParams
 from engine.detect.typology import Row, Typology
 from typologies._common import (
     ORG_NAME_PATTERN,
@@ -64,11 +70,15 @@ from typologies._common import (
 )
 
 
-class Npo02Params(Params):
+class Npo02Params(RecurringParams):
     min_donors: int = Field(10, ge=1, description="distinct donors within collection_days")
     collection_days: int = Field(30, ge=1, le=366, description="days over which the donations are counted")
     forward_days: int = Field(7, ge=0, description="days after the last donation within which it is forwarded")
     min_forward_share: float = Field(0.7, gt=0, le=1, description="share of the donations forwarded")
+    max_forward_share: float = Field(
+        1.1, gt=0, le=100, description="at most this multiple of the donations forwarded: paying out far more than "
+        "came in is spending reserves, not passing donations through"
+    )
     max_beneficiaries: int = Field(2, ge=1, description="the forwarded share goes to at most this many beneficiaries")
     min_onward_share: float = Field(
         0.7, gt=0, le=1, description="share of what related parties received that they send abroad"
@@ -77,6 +87,10 @@ class Npo02Params(Params):
         True,
         description="transfers to organisations abroad in the NPO's declared operating countries are "
         "programme delivery, not forwarding to beneficiaries",
+    )
+    excuse_recurring_beneficiaries: bool = Field(
+        True, description="payments to a beneficiary in a recurring relationship with the NPO (see "
+        "recurring_min_months: staff salaries, rent, regular suppliers) are its operations, not forwarding"
     )
     max_identifier_parties: int = Field(
         20, ge=2, description="an address/id number/phone shared by more parties than this links nobody"

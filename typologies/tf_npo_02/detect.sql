@@ -41,12 +41,51 @@ don AS (
   FROM tx x
   WHERE x.t_stype = 'party' AND x.t_ptype = 'npo' AND NOT x.self_transfer
 ),
-cand AS (SELECT npo_id FROM don GROUP BY npo_id HAVING COUNT(DISTINCT donor) >= $min_donors),
+ident AS (
+  SELECT party_id, 'address' AS kind, upper(trim(address)) AS val
+  FROM parties WHERE address IS NOT NULL AND trim(address) <> ''
+  UNION ALL
+  SELECT party_id, 'id number', upper(trim(id_number))
+  FROM parties WHERE id_number IS NOT NULL AND trim(id_number) <> ''
+  UNION ALL
+  SELECT party_id, 'phone', regexp_replace(json_extract_string(extra, '$.phone'), '[^0-9]', '', 'g')
+  FROM parties WHERE extra IS NOT NULL AND json_extract_string(extra, '$.phone') IS NOT NULL
+),
+ident_ok AS (
+  SELECT i.party_id, i.kind, i.val FROM ident i
+  JOIN (SELECT kind, val FROM ident WHERE val <> '' GROUP BY kind, val
+        HAVING COUNT(DISTINCT party_id) BETWEEN 2 AND $max_identifier_parties) g ON g.kind = i.kind AND g.val = i.val
+),
+link AS (
+  SELECT DISTINCT a.party_id AS p1, b.party_id AS p2, a.kind
+  FROM ident_ok a JOIN ident_ok b ON a.kind = b.kind AND a.val = b.val AND a.party_id <> b.party_id
+),
+-- established relationships: pairs of accounts transacting in >= $recurring_min_months months
+estab AS (SELECT acc_a, acc_b FROM scan_relationships WHERE months >= $recurring_min_months),
+-- outflows that could forward donations: to a payee in no recurring relationship with the
+-- NPO, to its own other account, or to a possible related party (sharing an identifier with
+-- the NPO, or with a party that shares one with it); NPOs without them (a congregation paying only its staff and suppliers), and
+-- windows with none in their period, need no search
+fwd_out AS (
+  SELECT x.f_sid AS npo_id, x.ts FROM tx x
+  WHERE x.f_stype = 'party' AND x.to_account IS NOT NULL
+    AND (x.self_transfer
+         OR x.t_party IN (SELECT l.p2 FROM link l WHERE l.p1 = x.f_sid)
+         OR x.t_party IN (SELECT l2.p2 FROM link l1 JOIN link l2 ON l2.p1 = l1.p2 WHERE l1.p1 = x.f_sid)
+         OR NOT ($excuse_recurring_beneficiaries AND EXISTS (
+           SELECT 1 FROM estab r WHERE r.acc_a = least(x.from_account, x.to_account)
+             AND r.acc_b = greatest(x.from_account, x.to_account))))
+),
+cand AS (SELECT npo_id FROM don WHERE npo_id IN (SELECT npo_id FROM fwd_out)
+         GROUP BY npo_id HAVING COUNT(DISTINCT donor) >= $min_donors),
 cdon AS (SELECT don.* FROM don JOIN cand USING (npo_id)),
 win AS (
   SELECT a.npo_id, a.txn_id AS anchor, a.ts AS w_start, MAX(e.ts) AS w_end,
          SUM(e.amt) AS donated, COUNT(*) AS n_don, COUNT(DISTINCT e.donor) AS n_donors
   FROM cdon a JOIN cdon e ON e.npo_id = a.npo_id AND e.ts >= a.ts AND e.ts <= a.ts + $collection_window
+  -- a window with no such outflow in its collection and forwarding period cannot qualify
+  WHERE EXISTS (SELECT 1 FROM fwd_out f WHERE f.npo_id = a.npo_id AND f.ts >= a.ts
+                AND f.ts <= a.ts + $collection_window + $forward_window)
   GROUP BY a.npo_id, a.txn_id, a.ts
   HAVING COUNT(DISTINCT e.donor) >= $min_donors
 ),
@@ -56,6 +95,9 @@ npo_ops AS (
 ),
 outs AS (
   SELECT x.f_sid AS npo_id, x.txn_id, x.ts, x.amt, x.to_account, x.self_transfer, x.t_party,
+         COALESCE($excuse_recurring_beneficiaries AND EXISTS (
+           SELECT 1 FROM estab r WHERE r.acc_a = least(x.from_account, x.to_account)
+             AND r.acc_b = greatest(x.from_account, x.to_account)), FALSE) AS recurring,
          COALESCE(x.t_party, x.to_account, upper(trim(x.beneficiary_name))) AS beneficiary,
          x.dest_country, (x.dest_country IS NOT NULL AND x.dest_country <> x.f_acct_country) AS xb,
          COALESCE($excuse_declared_partners
@@ -73,8 +115,8 @@ wo AS (
    AND o.ts >= w.w_start AND o.ts <= w.w_end + $forward_window
 ),
 recv AS (
-  SELECT npo_id, anchor, to_account, beneficiary, t_party, self_transfer, partner, SUM(amt) AS amt,
-         SUM(CASE WHEN xb THEN amt ELSE 0 END) AS xb_amt, MIN(ts) AS first_in
+  SELECT npo_id, anchor, to_account, beneficiary, t_party, self_transfer, partner, bool_or(recurring) AS recurring,
+         SUM(amt) AS amt, SUM(CASE WHEN xb THEN amt ELSE 0 END) AS xb_amt, MIN(ts) AS first_in
   FROM wo GROUP BY npo_id, anchor, to_account, beneficiary, t_party, self_transfer, partner
 ),
 onward AS (
@@ -96,7 +138,7 @@ recv2 AS (
 ben AS (
   SELECT npo_id, anchor, beneficiary, SUM(amt) AS amt, SUM(abroad_amt) AS abroad,
          ROW_NUMBER() OVER (PARTITION BY npo_id, anchor ORDER BY SUM(amt) DESC, beneficiary) AS rk
-  FROM recv2 WHERE NOT self_transfer AND NOT partner GROUP BY npo_id, anchor, beneficiary
+  FROM recv2 WHERE NOT self_transfer AND NOT partner AND NOT recurring GROUP BY npo_id, anchor, beneficiary
 ),
 all_out AS (
   SELECT npo_id, anchor, SUM(amt) AS all_out FROM recv2 WHERE NOT self_transfer GROUP BY npo_id, anchor
@@ -107,25 +149,6 @@ a_top AS (
          SUM(CASE WHEN b.rk <= $max_beneficiaries THEN 1 ELSE 0 END) AS n_top, MAX(o.all_out) AS all_out
   FROM ben b JOIN all_out o ON o.npo_id = b.npo_id AND o.anchor = b.anchor
   GROUP BY b.npo_id, b.anchor
-),
-ident AS (
-  SELECT party_id, 'address' AS kind, upper(trim(address)) AS val
-  FROM parties WHERE address IS NOT NULL AND trim(address) <> ''
-  UNION ALL
-  SELECT party_id, 'id number', upper(trim(id_number))
-  FROM parties WHERE id_number IS NOT NULL AND trim(id_number) <> ''
-  UNION ALL
-  SELECT party_id, 'phone', regexp_replace(json_extract_string(extra, '$.phone'), '[^0-9]', '', 'g')
-  FROM parties WHERE extra IS NOT NULL AND json_extract_string(extra, '$.phone') IS NOT NULL
-),
-ident_ok AS (
-  SELECT i.party_id, i.kind, i.val FROM ident i
-  JOIN (SELECT kind, val FROM ident WHERE val <> '' GROUP BY kind, val
-        HAVING COUNT(DISTINCT party_id) BETWEEN 2 AND $max_identifier_parties) g ON g.kind = i.kind AND g.val = i.val
-),
-link AS (
-  SELECT DISTINCT a.party_id AS p1, b.party_id AS p2, a.kind
-  FROM ident_ok a JOIN ident_ok b ON a.kind = b.kind AND a.val = b.val AND a.party_id <> b.party_id
 ),
 officers AS (SELECT c.npo_id, l.p2 AS officer, l.kind FROM cand c JOIN link l ON l.p1 = c.npo_id),
 rel AS (
@@ -147,9 +170,11 @@ judged AS (
   SELECT w.*, COALESCE(a.top_amt, 0) AS top_amt, COALESCE(a.top_abroad, 0) AS top_abroad,
          COALESCE(a.n_top, 0) AS n_top, COALESCE(a.all_out, 0) AS all_out,
          COALESCE(r.rel_amt, 0) AS rel_amt, COALESCE(r.rel_abroad, 0) AS rel_abroad,
-         (COALESCE(a.top_amt, 0) > 0 AND a.top_amt >= $min_forward_share * w.donated AND a.top_amt >= $min_forward_share * a.all_out
+         (COALESCE(a.top_amt, 0) > 0 AND a.top_amt >= $min_forward_share * w.donated
+          AND a.top_amt <= $max_forward_share * w.donated AND a.top_amt >= $min_forward_share * a.all_out
           ) AS branch_a,
          (COALESCE(r.rel_amt, 0) > 0 AND r.rel_amt >= $min_forward_share * w.donated
+          AND r.rel_amt <= $max_forward_share * w.donated
           AND r.rel_abroad >= $min_onward_share * r.rel_amt) AS branch_b
   FROM win w
   LEFT JOIN a_top a ON a.npo_id = w.npo_id AND a.anchor = w.anchor

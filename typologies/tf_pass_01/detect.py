@@ -20,7 +20,17 @@ For every window of 30 days opening at a credit inside the scan window: credits 
 still in the account 72 hours after the window's last credit, first in first out) < 10%.
 Overlapping qualifying windows of an account merge into one burst and one alert.  All
 channels count (transfers, cash, card); accounts of ``excluded_account_types``
-(correspondent accounts exist to pass money through) are skipped.  The subject is the
+(correspondent accounts exist to pass money through) are skipped.  Credits from a counterparty
+in a recurring relationship with the account (transacting in ``recurring_min_months`` (3) or
+more distinct calendar months over the data on file: family support paying a student's
+tuition, customers paying a business that pays its staff) stay in the first-in-first-out
+queue but are not counted among the window's inflows (``exclude_recurring_inflows``): money
+arriving through an established relationship is not layering.  Collectors and
+distributors with ``exclude_collectors`` (catalogue, "Everyday activity is not a typology":
+accounts exchanging money with ``collector_min_counterparties`` (100) or more distinct
+accounts on file, or owned by a party of ``excused_party_types`` or whose line of business
+has one of ``excused_business_words``: payment processors, payroll bureaus and marketplaces
+pass money on quickly by what they are) are skipped too.  The subject is the
 account's owner party, or the account when its owner is not on file.
 
 Score: ``0.4 + 0.3 * ramp(forwarded share, 90%, 100%) + 0.3 * ramp(credits, 20,000, 100,000)``.
@@ -33,12 +43,13 @@ from typing import Any
 
 from pydantic import Field
 
-from engine.detect.base import Params, ScanContext
+from engine.detect.base import ScanContext
+from engine.detect.everyday import CollectorParams, RecurringParams, word_pattern
 from engine.detect.typology import Row, Typology
 from typologies._common import base_currency, clamp01, money, pct, plural, ramp
 
 
-class PassParams(Params):
+class PassParams(RecurringParams, CollectorParams):
     min_inflow: float = Field(20_000, gt=0, description="credits into the account within window_days")
     window_days: int = Field(30, ge=1, le=366, description="length of the sliding window in days")
     max_hours: int = Field(72, ge=1, description="hours within which credits must leave")
@@ -50,6 +61,14 @@ class PassParams(Params):
     )
     excluded_account_types: tuple[str, ...] = Field(
         ("correspondent",), description="account types not monitored (built to pass money through)"
+    )
+    exclude_recurring_inflows: bool = Field(
+        True, description="credits from a counterparty in a recurring relationship with the account (see "
+        "recurring_min_months: family support, customers, an employer) are not counted among its inflows"
+    )
+    exclude_collectors: bool = Field(
+        True, description="collectors and distributors (see collector_min_counterparties) are not read: passing money "
+        "on quickly is their business"
     )
 
 
@@ -67,7 +86,8 @@ class RapidPassThrough(Typology[PassParams]):
     def bind(self, ctx: Ctx) -> dict[str, Any]:
         p = ctx.params
         return {**super().bind(ctx), "window": timedelta(days=int(p.window_days)),
-                "hold": timedelta(hours=int(p.max_hours))}
+                "hold": timedelta(hours=int(p.max_hours)),
+                "collector_pattern": word_pattern(p.excused_business_words)}
 
     def evidence(self, row: Row, ctx: Ctx) -> list[str]:
         return list(row["in_ids"]) + list(row["out_ids"] or [])

@@ -1,21 +1,35 @@
 -- TF-PASS-01: every account's credits and debits up to the window end, money leaving first in
 -- first out; windows of $window opening at a credit of the scan window in which >= $min_inflow
 -- came in, >= $min_forwarded_share of it left within $hold and the residual < $max_residual_share;
--- merged into bursts per account.
-WITH acc AS (
+-- merged into bursts per account.  Credits from a counterparty in a recurring relationship with
+-- the account are not counted among the inflows when $exclude_recurring_inflows.  Collectors and distributors (coll) are not read when
+-- $exclude_collectors: passing money on quickly is their business.
+WITH coll AS (
+  SELECT account_id FROM scan_account_counterparties
+  WHERE $exclude_collectors AND counterparties >= $collector_min_counterparties
+  UNION
+  SELECT account_id FROM scan_accounts
+  WHERE $exclude_collectors
+    AND (list_contains($excused_party_types, party_type)
+         OR COALESCE(regexp_matches(upper(party_occupation), $collector_pattern), FALSE))
+),
+acc AS (
   SELECT account_id, party_id, subject_type, subject_id
   FROM scan_accounts WHERE NOT list_contains($excluded_account_types, account_type)
+    AND account_id NOT IN (SELECT account_id FROM coll)
 ),
 flows AS (
   SELECT t.to_account AS account_id, t.txn_id, t.timestamp AS ts, 0 AS kind,
-         CAST(t.amount_base AS DOUBLE) AS amt
+         CAST(t.amount_base AS DOUBLE) AS amt, t.from_account AS cp
   FROM transactions t JOIN acc ON acc.account_id = t.to_account
   WHERE t.timestamp <= $window_end
   UNION ALL
-  SELECT t.from_account, t.txn_id, t.timestamp, 1, CAST(t.amount_base AS DOUBLE)
+  SELECT t.from_account, t.txn_id, t.timestamp, 1, CAST(t.amount_base AS DOUBLE), t.to_account
   FROM transactions t JOIN acc ON acc.account_id = t.from_account
   WHERE t.timestamp <= $window_end
 ),
+-- established relationships: pairs of accounts transacting in >= $recurring_min_months months
+rel AS (SELECT acc_a, acc_b FROM scan_relationships WHERE months >= $recurring_min_months),
 active AS (
   SELECT DISTINCT account_id FROM (
     SELECT account_id,
@@ -51,6 +65,9 @@ probed AS (
 ),
 credits AS (
   SELECT r.account_id, r.txn_id, r.ts, r.amt,
+         ($exclude_recurring_inflows AND r.cp IS NOT NULL AND EXISTS (
+            SELECT 1 FROM rel WHERE rel.acc_a = least(r.account_id, r.cp) AND rel.acc_b = greatest(r.account_id, r.cp)
+         )) AS recurring,
          o.opening + r.cum_in - r.amt AS q_start,
          o.opening + r.cum_in AS q_end,
          $max_residual_share * (r.recent_in - r.amt) AS slack,
@@ -60,8 +77,10 @@ credits AS (
   JOIN probed pr ON pr.account_id = r.account_id AND pr.probe_txn = r.txn_id
   WHERE r.kind = 0 AND r.ts >= $window_start
 ),
+-- credits through an established relationship stay in the queue (they are part of the balance)
+-- but are not the window's inflows
 fwd AS (
-  SELECT c.*, LEAST(amt, GREATEST(0, out_by - (q_start - slack))) AS forwarded FROM credits c
+  SELECT c.*, LEAST(amt, GREATEST(0, out_by - (q_start - slack))) AS forwarded FROM credits c WHERE NOT c.recurring
 ),
 anchors AS (
   SELECT account_id, ts AS win_start,

@@ -16,11 +16,23 @@ Reading of the data:
   ignored.
 - Subjects are parties of type ``individual`` or ``business`` (``party_types``) owning the
   account; an account on file whose owner is not on file is its own subject (type unknown).
-- "No NPO/trade rationale": a flow is excused when it pays a trade document
-  (``trade_documents.payment_txn_id``), or when the counterparty is an NPO whose declared
-  ``npo_operating_countries`` include that country (a donation to a charity working
-  there), or when the counterparty is a party of ``excused_counterparty_types`` (default
-  government bodies: taxes and fees have a public rationale).  Optionally
+- "No NPO/trade rationale (an NPO operating there, trade documents on file, or an
+  established recurring trade relationship with that counterparty)": a flow is excused
+  when it pays a trade document (``trade_documents.payment_txn_id``), or when trade
+  documents on file name the subject and the counterparty party as exporter and importer
+  (either way), or when the subject and the counterparty account transact in
+  ``recurring_min_months`` (3) or more distinct calendar months over the data on file (scan
+  view ``scan_relationships``) and the subject is of ``established_party_types`` (default
+  businesses: a supplier or customer of long standing, the catalogue's "established
+  recurring trade relationship") or, for money received, of
+  ``excused_inbound_party_types`` (default individuals: parents paying a student's
+  allowance and tuition every month, read as routine as the catalogue's "Everyday activity"
+  reads recurring relationships; an individual sending regularly to the same person in a
+  high-risk jurisdiction is still read), or when the
+  counterparty is an NPO whose declared ``npo_operating_countries`` include that country
+  (a donation to a charity working there), or when the counterparty is a party of
+  ``excused_counterparty_types`` (default government bodies: taxes and fees have a
+  public rationale).  Optionally
   (``trade_reference_words``, empty by default) a business's payment whose reference states
   a trade purpose is excused too; payment references are free text anyone can write, so
   this is off unless the user opts in.  NPOs themselves are not
@@ -43,7 +55,8 @@ from typing import Any
 
 from pydantic import Field
 
-from engine.detect.base import Params, ScanContext
+from engine.detect.base import ScanContext
+from engine.detect.everyday import RecurringParams
 from engine.detect.typology import Row, Typology
 from engine.schema import TRANSFER_CHANNELS
 from typologies._common import (
@@ -60,7 +73,7 @@ from typologies._common import (
 )
 
 
-class XbParams(Params):
+class XbParams(RecurringParams):
     min_amount: float = Field(
         10_000, gt=0, description="corridor flows (sent plus received, base currency) within window_days"
     )
@@ -76,6 +89,14 @@ class XbParams(Params):
         (),
         description="words that, in the reference of a business's payment, state a trade purpose "
         "(e.g. INVOICE, SUPPLIER); empty: only trade documents on file give a trade rationale",
+    )
+    established_party_types: tuple[str, ...] = Field(
+        ("business",), description="party types whose recurring relationship with a counterparty account abroad "
+        "(see recurring_min_months) is a rationale for flows either way: an established trade relationship"
+    )
+    excused_inbound_party_types: tuple[str, ...] = Field(
+        ("individual",), description="party types whose money received through a recurring relationship with a "
+        "counterparty account abroad is routine (a student's parents, family support); money they send is read"
     )
     excused_counterparty_types: tuple[str, ...] = Field(
         ("government",), description="counterparty party types whose flows have a public rationale (taxes, fees)"

@@ -1,5 +1,7 @@
 -- TF-XB-01: transfers of monitored parties to or from risky countries abroad with no NPO or
--- trade rationale; windows of $window with >= $min_amount merged into bursts; then the
+-- trade rationale (an NPO operating there, a paid invoice or trade documents between the two
+-- parties on file, or an established recurring relationship of the party with that
+-- counterparty account); windows of $window with >= $min_amount merged into bursts; then the
 -- share of the subject's transfer flows that went through the corridor.
 WITH hr_acc AS (
   SELECT a.account_id FROM accounts a JOIN ref_jurisdiction_risk r ON r.country = a.country
@@ -16,6 +18,7 @@ src AS (
 ),
 tx AS (
   SELECT t.txn_id, t.timestamp AS ts, CAST(t.amount_base AS DOUBLE) AS amt, t.reference,
+         t.from_account, t.to_account,
          (fo.account_id IS NOT NULL) AS f_on_file, fo.party_id AS f_party, fo.party_type AS f_ptype,
          fo.account_country AS f_acct_country,
          COALESCE(fo.subject_type, 'account') AS f_stype, COALESCE(fo.subject_id, t.from_account) AS f_sid,
@@ -33,6 +36,15 @@ tx AS (
 trade_paid AS (
   SELECT DISTINCT payment_txn_id FROM trade_documents WHERE payment_txn_id IS NOT NULL
 ),
+-- pairs of parties with trade documents on file between them (either way)
+trade_pairs AS (
+  SELECT DISTINCT exporter_party_id AS p1, importer_party_id AS p2 FROM trade_documents
+  UNION SELECT DISTINCT importer_party_id, exporter_party_id FROM trade_documents
+),
+-- established relationships: pairs of accounts transacting in >= $recurring_min_months months
+rel AS (
+  SELECT acc_a, acc_b FROM scan_relationships WHERE months >= $recurring_min_months
+),
 npo_ops AS (
   SELECT party_id, UNNEST(npo_operating_countries) AS country
   FROM parties WHERE party_type = 'npo' AND npo_operating_countries IS NOT NULL
@@ -41,11 +53,11 @@ npo_ops AS (
 legs AS (
   SELECT f_stype AS subject_type, f_sid AS subject_id, txn_id, ts, amt, 'out' AS direction,
          dest_country AS cp_country, f_acct_country AS own_country, t_party AS cp_party, t_ptype AS cp_type,
-         f_ptype AS own_type, reference
+         f_ptype AS own_type, reference, f_party AS own_party, from_account AS own_account, to_account AS cp_account
   FROM tx WHERE f_on_file AND NOT self_transfer AND (list_contains($party_types, f_ptype) OR f_party IS NULL)
   UNION ALL
   SELECT t_stype, t_sid, txn_id, ts, amt, 'in',
-         orig_country, t_acct_country, f_party, f_ptype, t_ptype, reference
+         orig_country, t_acct_country, f_party, f_ptype, t_ptype, reference, t_party, to_account, from_account
   FROM tx WHERE t_on_file AND NOT self_transfer AND (list_contains($party_types, t_ptype) OR t_party IS NULL)
 ),
 hr AS (
@@ -53,6 +65,11 @@ hr AS (
   FROM legs l JOIN ref_jurisdiction_risk r ON r.country = l.cp_country
   WHERE l.cp_country <> l.own_country
     AND NOT EXISTS (SELECT 1 FROM trade_paid d WHERE d.payment_txn_id = l.txn_id)
+    AND NOT EXISTS (SELECT 1 FROM trade_pairs d WHERE d.p1 = l.own_party AND d.p2 = l.cp_party)
+    AND NOT ((list_contains($established_party_types, COALESCE(l.own_type, ''))
+              OR (l.direction = 'in' AND list_contains($excused_inbound_party_types, COALESCE(l.own_type, ''))))
+             AND EXISTS (SELECT 1 FROM rel r WHERE r.acc_a = least(l.own_account, l.cp_account)
+                         AND r.acc_b = greatest(l.own_account, l.cp_account)))
     AND NOT EXISTS (SELECT 1 FROM npo_ops n WHERE n.party_id = l.cp_party AND n.country = l.cp_country)
     AND (l.cp_type IS NULL OR NOT list_contains($excused_counterparty_types, l.cp_type))
     AND NOT COALESCE(l.own_type = 'business' AND $trade_reference_pattern IS NOT NULL
