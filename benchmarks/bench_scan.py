@@ -3,7 +3,7 @@
 For each size (default 10M; ``--sizes 10000000,20000000`` also checks scaling) it
 generates a dataset once (``ctfmon generate`` when that command is available, otherwise
 a vectorised synthetic population written here), ingests it with ``ctfmon ingest`` into a
-cached database with the shipped UN list loaded, then runs ``engine.scan.run_scan`` for all typologies in a fresh process
+cached database with the shipped UN list and the synthetic lost/stolen document list loaded, then runs ``engine.scan.run_scan`` for all typologies in a fresh process
 and reports per-typology seconds, alerts and the process's peak RSS.  Results go to
 benchmarks/results/bench_scan.json.  Targets (2 cores): all typologies over 10M
 transactions <= 120 s, peak RSS <= 8 GB, 20M <= 2.3x the 10M time.
@@ -38,6 +38,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 CACHE = ROOT / "benchmarks" / "data" / "scan_cache"
 CTFMON = str(Path(sys.executable).with_name("ctfmon"))
 UN_LIST = ROOT / "engine" / "screening" / "data" / "un_consolidated_2026-02-27.xml"
+DOC_LIST = ROOT / "engine" / "screening" / "data" / "sample_lost_stolen_documents_2026-11-30.csv"
 
 COUNTRIES = np.array(["US", "SG", "PH", "MY", "ID", "GB", "DE", "FR", "AE", "TR", "PK", "KE", "SY", "IQ", "SO"])
 COUNTRY_P = np.array([0.30, 0.12, 0.10, 0.08, 0.08, 0.06, 0.05, 0.05, 0.05, 0.03, 0.02, 0.02, 0.01, 0.02, 0.01])
@@ -157,6 +158,8 @@ def dataset(n: int, seed: int, force_synthetic: bool, profile: str = "clean") ->
     print(f"dataset {source} {n:,}: ingested in {time.perf_counter() - t:.0f}s", flush=True)
     # the shipped UN list, so that the screening typologies (SAN-01, SAN-02) do their work
     subprocess.run([CTFMON, "lists", "load", str(UN_LIST), "--db", str(db)], check=True, capture_output=True)
+    subprocess.run([CTFMON, "lists", "load", str(DOC_LIST), "--format", "documents-csv", "--name", "lost_stolen_sample",
+                    "--db", str(db)], check=True, capture_output=True)
     (d / "ingested.ok").write_text("ok")
     return db, source
 
