@@ -25,7 +25,19 @@ from fastapi.responses import JSONResponse
 from api import ui
 from api.deps import TokenCache
 from api.models import Health
-from api.routers import alerts, audit, cases, ingest, reports, scans, schedules, screening, typologies, users
+from api.routers import (
+    alerts,
+    audit,
+    cases,
+    ingest,
+    parties,
+    reports,
+    scans,
+    schedules,
+    screening,
+    typologies,
+    users,
+)
 from api.uploads import BodySizeLimit
 from engine import auth, scan
 from engine.errors import CtfmonError
@@ -111,6 +123,6 @@ def create_app(
     def health() -> Health:
         return Health(status="ok", version=_version(), database=Path(db.path).name)
 
-    for mod in (alerts, cases, scans, ingest, typologies, schedules, reports, audit, users, screening, ui):
+    for mod in (alerts, cases, parties, scans, ingest, typologies, schedules, reports, audit, users, screening, ui):
         app.include_router(mod.router)
     return app

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from engine.auth import ROLES
-from engine.cases import STATES
+from engine.cases import CASE_SORTS, STATES
 from services import window
 
 T = TypeVar("T")
@@ -51,6 +51,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 CaseState = Literal["new", "in_review", "escalated", "str_filed", "closed_false_positive", "closed_no_action"]
 Role = Literal["analyst", "supervisor", "admin", "auditor"]
 assert tuple(CaseState.__args__) == STATES  # type: ignore[attr-defined]
+CaseSort = Literal["risk", "age", "newest", "typology", "due", "party_risk"]
+assert set(CaseSort.__args__) == set(CASE_SORTS)  # type: ignore[attr-defined]
+RiskTier = Literal["low", "medium", "high"]
 assert tuple(Role.__args__) == ROLES  # type: ignore[attr-defined]
 
 
@@ -107,6 +110,41 @@ class CaseSummary(BaseModel):
     updated_at: UtcDatetime
     due_at: UtcDatetime
     closed_at: UtcDatetime | None
+    party_risk_tier: RiskTier | None = Field(None, description="the subject party's latest risk tier (unrated: null)")
+    party_risk_score: float | None = Field(None, description="the subject party's latest risk score, 0-100")
+
+
+class RiskContribution(BaseModel):
+    """One factor of a party risk rating."""
+
+    factor: str
+    observed: str = Field(description="what was measured, in words (e.g. '42.0% of turnover')")
+    value: float = Field(description="the factor's level, 0-1")
+    weight: float = Field(description="the factor's weight in the weights file")
+    points: float = Field(description="level x weight x 100 / sum of weights: its share of the score")
+
+
+class PartyRating(BaseModel):
+    """A party risk rating: score 0-100, tier and the contribution of every factor."""
+
+    party_id: str
+    rated_at: UtcDatetime
+    score: float
+    tier: RiskTier
+    weights_version: str
+    tier_reason: str = Field(description="why this tier: the score against a cut-off, or the override that applied")
+    run_id: str
+    contributions: list[RiskContribution] = Field(description="largest points first")
+
+
+class PartyRisk(BaseModel):
+    """A party's current risk rating and its history (a row whenever the rating changed)."""
+
+    party_id: str
+    name: str
+    party_type: str
+    current: PartyRating | None = Field(description="null until the party has been rated")
+    history: list[PartyRating] = Field(description="newest first")
 
 
 class Note(BaseModel):
@@ -148,6 +186,7 @@ class CaseDetail(CaseSummary):
     graph: dict[str, Any] | None = Field(
         description="nodes/edges from the alerts' subgraphs (source=alerts) or the subject's neighbourhood"
     )
+    subject_risk: PartyRating | None = Field(None, description="the subject party's latest risk rating")
 
 
 class AssignIn(Strict):

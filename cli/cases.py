@@ -32,23 +32,25 @@ def cases_list(
     db: DbOption = None,
     state: Annotated[str | None, typer.Option(help="only this state")] = None,
     limit: Annotated[int, typer.Option(help="rows to show")] = 20,
+    sort: Annotated[str, typer.Option(help="risk, party_risk (the subject's risk tier), age, newest, typology or due")] = "risk",
 ) -> None:
-    """The case queue, highest risk first."""
+    """The case queue, highest risk first (or in --sort order)."""
     from rich.table import Table
 
     from engine import cases
 
     with common.reading(db) as (con, api):
         if con is not None:
-            rows, total = cases.list_cases(con, state=state, limit=limit)
+            rows, total = cases.list_cases(con, state=state, sort=sort, limit=limit)
         else:
-            page = api.get("/cases", state=state, limit=min(limit, 500))
+            page = api.get("/cases", state=state, sort=sort, limit=min(limit, 500))
             rows, total = page["items"], page["total"]
     out = Table(title=f"{total} cases")
-    for col in ("case", "subject", "state", "risk", "alerts", "typologies", "assignee", "due"):
+    for col in ("case", "subject", "state", "risk", "party risk", "alerts", "typologies", "assignee", "due"):
         out.add_column(col, no_wrap=col in ("case", "state", "risk"))
     for c in rows:
-        out.add_row(c["case_id"], f"{c['subject_type']} {c['subject_id']}", c["state"], f"{c['risk_score']:.2f}",
+        tier = f"{c['party_risk_tier']} {c['party_risk_score']:.0f}" if c.get("party_risk_tier") else "-"
+        out.add_row(c["case_id"], f"{c['subject_type']} {c['subject_id']}", c["state"], f"{c['risk_score']:.2f}", tier,
                     str(c["alert_count"]), ", ".join(c["typologies"]), c["assignee"] or "-", str(c["due_at"])[:10])
     common.console.print(out)
 

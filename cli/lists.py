@@ -37,9 +37,17 @@ def lists_load(
     confirm: Annotated[
         bool, typer.Option("--confirm", help="load although it drops more than list_max_drop_share of the active entries")
     ] = False,
+    lookback_days: Annotated[
+        int | None, typer.Option("--lookback-days", help="history screened for new and amended entries of a new "
+                                                         "version (default: all loaded history)")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Load a list file as the new active version of its list, then re-screen everything.
+
+    A new version of a sanctions list is compared with the previous one: its new and amended
+    entries raise alerts naming the change (payments after the listing first), and open SAN
+    cases on removed entries are flagged for review (see `ctfmon lists diff`).
 
     A file that would drop more than 20% (setting list_max_drop_share) of the active
     version's entries is refused unless --confirm."""
@@ -50,7 +58,8 @@ def lists_load(
     with store.connect(common.db_path(db)) as con:
         loaded = list_service.load_list(con, catalogue(), file, actor=common.actor(), triggered_by="lists load",
                                         case_actor=f"cli:{common.actor()}",
-                                        fmt=fmt, list_name=name, confirm=confirm, rescreen=rescreen)
+                                        fmt=fmt, list_name=name, confirm=confirm, rescreen=rescreen,
+                                        lookback_days=lookback_days)
     res = loaded.loaded
     if res.already_loaded:
         common.console.print(f"list {res.list_name}: this file is version {res.version_id} (re-activated, not copied)")
@@ -70,6 +79,11 @@ def lists_load(
             f"changes since version {res.previous_version_id}: {len(d['added'])} added, "
             f"{len(d['removed'])} removed, {len(d['changed'])} changed"
         )
+    for c in loaded.changes:
+        what = c.change + (f" ({', '.join(c.fields)})" if c.fields else "")
+        caused = (f"{len(c.case_ids)} open case(s) flagged for review" if c.change == "removed"
+                  else f"{len(set(c.alert_ids))} alert(s)")
+        common.console.print(f"  {c.reference}: {what} -> {caused}", highlight=False)
     if loaded.rescreen is not None:
         result, synced = loaded.rescreen.result, loaded.rescreen.cases
         common.console.print(
@@ -117,12 +131,31 @@ def lists_diff(
     db: DbOption = None,
 ) -> None:
     """Designations (or, for travel document lists, documents as COUNTRY:NUMBER) added, removed
-    and changed between two versions of a list."""
-    from engine.screening import lists as screening_lists
+    and changed between two versions of a list; for a sanctions list, each new, amended or removed
+    entry with what it caused when NEW was loaded over OLD (alerts raised, cases flagged)."""
+    from engine.screening import changes
 
     with store.connect(common.db_path(db), read_only=True) as con:
-        d = screening_lists.diff_versions(con, old, new)
+        d = changes.diff_report(con, old, new)
     common.console.print(f"{len(d['added'])} added, {len(d['removed'])} removed, {len(d['changed'])} changed")
-    for change in ("added", "removed", "changed"):
-        for ref in d[change]:
-            common.console.print(f"{change:8} {ref}", highlight=False)
+    if not d["changes"]:
+        for change in ("added", "removed", "changed"):
+            for ref in d[change]:
+                common.console.print(f"{change:8} {ref}", highlight=False)
+        return
+    if not d.get("recorded"):
+        common.console.print(f"(version {new} was not loaded over version {old}: nothing it caused is recorded)")
+    for c in d["changes"]:
+        what = c["change"] + (f" ({', '.join(c['fields'])})" if c["fields"] else "")
+        caused = []
+        if c["change"] != "removed":
+            caused.append(f"{len(c['alerts'])} alert(s)" + (f": {', '.join(c['alerts'])}" if c["alerts"] else ""))
+        else:
+            caused.append(f"{len(c['cases_flagged'])} case(s) flagged for review"
+                          + (f": {', '.join(c['cases_flagged'])}" if c["cases_flagged"] else ""))
+        listed = f" listed {c['listed_on']}" if c["listed_on"] else ""
+        common.console.print(f"{c['reference']:12} {what}{listed} -> {'; '.join(caused)}", highlight=False,
+                             soft_wrap=True)
+    unchanged = sorted(set(d["changed"]) - {c["reference"] for c in d["changes"]})
+    for ref in unchanged:
+        common.console.print(f"{ref:12} changed (programme or narrative only; not re-screened)", highlight=False)

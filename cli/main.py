@@ -33,6 +33,7 @@ from cli import (
     ingest,
     lists,
     reports,
+    risk,
     scan,
     screen,
     serve,
@@ -43,7 +44,7 @@ from engine.errors import CtfmonError
 
 #: In the order their commands are listed by ``ctfmon --help``.
 COMMAND_MODULES = (database, ingest, typologies, scan, alerts, evaluate, users, cases, reports, serve, audit,
-                   lists, screen, generate, graph, imports)
+                   lists, screen, generate, graph, imports, risk)
 
 
 class _Group(TyperGroup):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -53,8 +54,21 @@ def scan(
         common.console.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
     common.console.print(f"cases: {synced.cases_created} opened, {synced.cases_joined} joined by "
                          f"{synced.alerts_added} new alerts")
+    _print_party_risk(db, result.scan_id)
     if result.errors:
         raise typer.Exit(1)
+
+
+def _print_party_risk(db: Path | None, scan_id: str) -> None:
+    """The tiers of the party risk rating the scan service made after the scan (engine.risk)."""
+    from engine import risk
+
+    with store.connect(common.db_path(db), read_only=True) as con:
+        run = risk.last_run(con)
+    if run is not None and run["triggered_by"] == f"scan {scan_id}":
+        t = run["tiers"]
+        common.console.print(f"party risk: {run['parties']:,} parties rated ({t['low']:,} low, {t['medium']:,} medium, "
+                             f"{t['high']:,} high; {run['changed']:,} changed)", highlight=False)
 
 
 @contextmanager

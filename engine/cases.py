@@ -40,7 +40,7 @@ from typing import Any
 
 import duckdb
 
-from engine import audit, graph
+from engine import audit, graph, risk
 from engine.alerts import ALERT_SELECT, alert_dict
 from engine.auth import User, get_user
 from engine.config import get_settings
@@ -302,7 +302,13 @@ CASE_SORTS: dict[str, tuple[str, str]] = {
     "newest": ("newest first", "c.created_at DESC, c.risk_score DESC, c.case_id"),
     "typology": ("by typology", "c.typologies[1], c.risk_score DESC, c.case_id"),
     "due": ("due soonest", "c.due_at, c.risk_score DESC, c.case_id"),
+    "party_risk": ("highest party risk first",
+                   "CASE pr.tier WHEN 'high' THEN 2 WHEN 'medium' THEN 1 WHEN 'low' THEN 0 END DESC NULLS LAST, "
+                   "pr.score DESC NULLS LAST, c.risk_score DESC, c.case_id"),
 }
+#: The subject party's latest risk rating (engine.risk), joined to ``cases c`` as ``pr``.
+_PARTY_RISK_JOIN = ("LEFT JOIN party_risk_current pr ON c.subject_type = 'party' "
+                    "AND pr.party_id = c.subject_id")
 
 
 def list_cases(
@@ -313,13 +319,15 @@ def list_cases(
     unassigned: bool = False,
     typology: str | None = None,
     min_risk: float | None = None,
+    subject: tuple[str, str] | None = None,
     sort: str = "risk",
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     """The case queue in ``sort`` order (default highest risk first); returns (page, total).
 
-    Each case carries ``subject_name`` when its subject is a party on file.
+    Each case carries ``subject_name`` when its subject is a party on file, and
+    ``party_risk_tier`` / ``party_risk_score`` when that party has been rated (:mod:`engine.risk`).
     """
     where: list[str] = []
     params: list[Any] = []
@@ -339,6 +347,9 @@ def list_cases(
     if typology is not None:
         where.append("list_contains(c.typologies, ?)")  # kept in step with the alerts by sync
         params.append(typology)
+    if subject is not None:
+        where.append("c.subject_type = ? AND c.subject_id = ?")
+        params.extend(subject)
     if min_risk is not None:
         if not 0 <= min_risk <= 1:
             raise CtfmonError(f"minimum risk {min_risk} must be between 0 and 1", http_status=422)
@@ -349,13 +360,18 @@ def list_cases(
     total = con.execute(f"SELECT count(*) FROM cases c {clause}", params).fetchall()[0][0]
     # page over the case ids first, then fetch the full rows of that page only
     rows = con.execute(
-        f"""WITH page AS (SELECT c.case_id FROM cases c {clause} ORDER BY {order} LIMIT ? OFFSET ?)
-            SELECT {_CASE_SELECT}, pt.name FROM page JOIN cases c ON c.case_id = page.case_id
+        f"""WITH page AS (SELECT c.case_id FROM cases c {_PARTY_RISK_JOIN if sort == "party_risk" else ""}
+                          {clause} ORDER BY {order} LIMIT ? OFFSET ?),
+                 paged AS (SELECT c.* FROM page JOIN cases c ON c.case_id = page.case_id)
+            SELECT {_CASE_SELECT}, pt.name, pr.tier, pr.score FROM paged c
             LEFT JOIN parties pt ON c.subject_type = 'party' AND pt.party_id = c.subject_id
+            LEFT JOIN (SELECT party_id, tier, score FROM party_risk_current
+                       WHERE party_id IN (SELECT subject_id FROM paged WHERE subject_type = 'party')) pr
+              ON c.subject_type = 'party' AND pr.party_id = c.subject_id
             ORDER BY {order}""",
         [*params, limit, offset],
     ).fetchall()
-    return [_case_dict(r, ("subject_name",)) for r in rows], int(total)
+    return [_case_dict(r, ("subject_name", "party_risk_tier", "party_risk_score")) for r in rows], int(total)
 
 
 def case_alerts(con: duckdb.DuckDBPyConnection, case_id: str) -> list[dict[str, Any]]:
@@ -508,6 +524,7 @@ def get_case(con: duckdb.DuckDBPyConnection, case_id: str, *, full: bool = True)
         "notes": notes,
         "dispositions": dispositions,
         "allowed_transitions": allowed_transitions(case["state"]),
+        "subject_risk": risk.current_rating(con, case["subject_id"]) if case["subject_type"] == "party" else None,
     }
     if full:
         out["evidence"] = evidence_records(con, case_id, alerts=alerts)

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     jurisdiction_risk_file: Path | None = Field(
         None, description="CSV replacing the shipped jurisdiction risk list (same columns)"
     )
+    risk_weights_file: Path | None = Field(
+        None, description="YAML replacing the shipped party risk weights (engine/reference/risk_weights.yaml)"
+    )
     fx_defaults_file: Path | None = Field(
         None, description="CSV replacing the shipped default FX rates (same columns)"
     )

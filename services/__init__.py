@@ -11,5 +11,6 @@ does the whole use case and writes its audit entry, so no face repeats a step.
 - :mod:`services.ingest`     load contract files, one ``ingest.file`` entry per file
 - :mod:`services.typologies` the catalogue of the typology folders; audited parameter changes
 - :mod:`services.reports`    export a case as a goAML STR, audited
+- :mod:`services.risk`       rate every party on request, audited (scans rate them themselves)
 - :mod:`services.datasets`   generate, verify and import synthetic or public data sets
 """

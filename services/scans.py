@@ -1,5 +1,5 @@
-"""Run a scan: scan the window, store its alerts, group the new alerts into cases, and write
-one ``scan.run`` audit entry.  The CLI, ``POST /scans``, the scans page, the scheduler and the
+"""Run a scan: scan the window, store its alerts, group the new alerts into cases, rate every
+party again (:mod:`engine.risk`) and write one ``scan.run`` audit entry.  The CLI, ``POST /scans``, the scans page, the scheduler and the
 re-screening after a list load all come here, so they cannot drift apart.
 
 ``as_of`` is read by :func:`services.window.parse_as_of` (a date is the end of that day).
@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from engine import audit, cases, scan
+from engine import audit, cases, risk, scan
 from engine.cases import SyncResult
 from engine.detect.catalogue import Catalogue
 from engine.scan import ScanResult
@@ -61,6 +61,7 @@ def run_scan(
         params=params, triggered_by=triggered_by, on_progress=on_progress,
     )
     synced = cases.sync_cases(con, actor=case_actor or triggered_by)
+    risk.rate_after_scan(con, result.scan_id)  # party risk ratings follow every scan's alerts and cases
     audit.record(con, audit.AuditEvent(
         actor, "scan.run", "scan", result.scan_id, None,
         {"status": result.status, "total_alerts": result.total_alerts, "total_new": result.total_new,

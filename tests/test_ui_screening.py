@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -156,8 +157,20 @@ def test_an_entry_alone_and_unknown_entries(w: World) -> None:
     assert r.status_code == 404 and "no entry 'NAT-999' in the active version of list 'NAT'" in html.unescape(r.text)
 
 
-def test_a_san_alert_of_a_case_links_to_its_entry_side_by_side(w: World) -> None:
+def test_a_san_alert_of_a_case_links_to_its_entry_side_by_side(w: World, tmp_path: Path) -> None:
+    second = tmp_path / "nat2.csv"
+    second.write_text(LIST_CSV.splitlines()[0] + "\nNAT2-1,Temur Ruzmetov,person,,,,1980,UZ,,domestic terrorism,"
+                      "2024-05-05,\n", encoding="utf-8")
     with w.app.state.db.writing() as con:
+        lists.load_list(con, second, list_name="NAT2")
+        # A payment from an account not on file, in a listed name (SAN-02's subject is the
+        # customer paid: P1). Karim Saleh's payment is SAN-01's: he is a party on file, and his
+        # name is made of common names only.
+        con.execute(
+            "INSERT INTO transactions (txn_id, timestamp, channel, from_account, to_account, amount, currency, "
+            "amount_base, originator_name, originator_country, _batch_id) VALUES "
+            "('TW9', ?, 'wire', 'X7', 'A1', 7000, 'USD', 7000, 'Temur Ruzmetov', 'UZ', 1)",
+            [T0 + timedelta(days=3)])
         scans.run_scan(con, w.app.state.catalogue, actor="test", triggered_by="test", as_of=T0.date().replace(day=20),
                        lookback_days=30, typology_ids=["SAN-01", "SAN-02"])
         san = {r[0]: r[1:] for r in con.execute(
@@ -184,7 +197,7 @@ def test_a_san_alert_of_a_case_links_to_its_entry_side_by_side(w: World) -> None
     # a payment hit compares the name alone (the message carries nothing else)
     r = c.get(f"/ui/screening/alerts/{pay[0]}")
     rows = comparison(r.text)
-    assert r.status_code == 200 and rows["name"]["query"] == "Karim Saleh" and rows["name"]["outcome"] == "agree"
+    assert r.status_code == 200 and rows["name"]["query"] == "Temur Ruzmetov" and rows["name"]["outcome"] == "agree"
     assert rows["birth_date"]["outcome"] == rows["nationality"]["outcome"] == "unknown"
     # not a screening alert, an unknown alert, an entry the alert does not name
     other = c.get("/ui/screening/alerts/AL-CASH")

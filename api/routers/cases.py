@@ -11,6 +11,7 @@ from api.models import (
     ERROR_RESPONSES,
     AssignIn,
     CaseDetail,
+    CaseSort,
     CaseState,
     CaseSummary,
     Note,
@@ -39,11 +40,13 @@ def list_cases(
     assignee: str | None = Query(None, max_length=64),
     typology: str | None = Query(None, max_length=64, description="cases with an alert of this typology"),
     min_risk: float | None = Query(None, ge=0, le=1),
+    sort: CaseSort = Query("risk", description="risk (case risk), party_risk (subject's risk tier, then score), "
+                           "age, newest, typology or due"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=1_000_000_000),
 ) -> Page[CaseSummary]:
     items, total = cases.list_cases(
-        con, state=state, assignee=assignee, typology=typology, min_risk=min_risk, limit=limit,
+        con, state=state, assignee=assignee, typology=typology, min_risk=min_risk, sort=sort, limit=limit,
         offset=offset,
     )
     return Page[CaseSummary](items=items, total=total, limit=limit, offset=offset)

@@ -12,7 +12,7 @@ from api.deps import DB, Con, Reader, Typologies, require
 from api.models import ERROR_RESPONSES, ErrorOut, UtcDatetime
 from api.uploads import saved_upload
 from engine.auth import User
-from engine.screening import lists, service
+from engine.screening import changes, lists, service
 from engine.screening.matcher import DEFAULT_THRESHOLD
 from services import lists as list_service
 
@@ -114,6 +114,32 @@ def get_lists(con: Con, _user: Reader) -> list[ListVersionOut]:
     return [ListVersionOut(**r) for r in lists.list_versions(con).iter_rows(named=True)]
 
 
+class EntryChangeOut(BaseModel):
+    reference: str
+    change: Literal["new", "amended", "removed"]
+    fields: list[str] = Field(description="for an amended entry: names, birth_dates, nationalities, documents")
+    listed_on: str | None
+    alerts: list[str] = Field(description="alerts the change raised when the new version was loaded")
+    cases_flagged: list[str] = Field(description="open SAN cases flagged for review (a removed entry)")
+
+
+class ListDiffOut(BaseModel):
+    old: int
+    new: int
+    added: list[str]
+    removed: list[str]
+    changed: list[str] = Field(description="same reference, different content (any field)")
+    recorded: bool = Field(False, description="the new version was loaded over the old one, so what each "
+                                              "change caused is known")
+    changes: list[EntryChangeOut] = Field(description="sanctions lists: new, amended and removed entries")
+
+
+@router.get("/lists/{old}/diff/{new}", response_model=ListDiffOut,
+            summary="What changed between two list versions, and what each change caused")
+def get_list_diff(con: Con, _user: Reader, old: int, new: int) -> ListDiffOut:
+    return ListDiffOut(**changes.diff_report(con, old, new))
+
+
 class EntryName(BaseModel):
     name: str
     kind: str = Field(description="primary, alias or original_script")
@@ -207,6 +233,8 @@ class ListLoadOut(BaseModel):
     source_format: str = Field("", description="un-xml, csv (sanctions) or documents-csv (travel documents)")
     rescreen_scan_id: str | None = Field(description="the scan re-screening everything: SAN-01/SAN-02 for a "
                                                      "sanctions list, TF-DOC-01 for a travel document list")
+    changes: list[EntryChangeOut] = Field(default_factory=list, description="a new version of a sanctions list: "
+                                          "new, amended and removed entries and what each caused")
 
 
 @router.post(
@@ -231,15 +259,20 @@ def load_list(
     ] = None,
     confirm: Annotated[bool, Form(description="load although it drops more than list_max_drop_share")] = False,
     rescreen: Annotated[bool, Form(description="re-screen parties and payments (SAN-01, SAN-02)")] = True,
+    lookback_days: Annotated[int | None, Form(gt=0, description="history screened for new and amended entries "
+                                                                "(default: all loaded history)")] = None,
 ) -> ListLoadOut:
     with saved_upload(file, suffixes=(".xml", ".csv", ".txt"),
                       expected="a UN list .xml or a list .csv") as (path, shown), db.writing() as con:
         loaded = list_service.load_list(con, catalogue, path, actor=user.name, triggered_by=f"api:{user.name}",
                                         fmt=list_format, list_name=name or None, confirm=confirm, display_name=shown,
-                                        rescreen=rescreen)
+                                        rescreen=rescreen, lookback_days=lookback_days)
     res = loaded.loaded
     scan_id = loaded.rescreen.result.scan_id if loaded.rescreen is not None else None
     changes = {k: len(v) for k, v in res.diff.items()}
     return ListLoadOut(**{k: v for k, v in asdict(res).items() if k != "diff"}, added=changes.get("added", 0),
                        removed=changes.get("removed", 0), changed=changes.get("changed", 0),
-                       rescreen_scan_id=scan_id)
+                       rescreen_scan_id=scan_id,
+                       changes=[EntryChangeOut(reference=c.reference, change=c.change, fields=c.fields,
+                                               listed_on=c.listed_on, alerts=sorted(set(c.alert_ids)),
+                                               cases_flagged=c.case_ids) for c in loaded.changes])

@@ -36,7 +36,7 @@ from api.ui.session import (
     session_of,
     set_login_cookie,
 )
-from engine import auth, cases, schedule
+from engine import auth, cases, risk, schedule
 from engine.auth import User
 from engine.cases import DISPOSITIONS, OPEN_STATES, STATES
 from engine.errors import CtfmonError, NotFound
@@ -340,6 +340,20 @@ def _case_page(request: Request, user: User, case_id: str, *, error: str | None 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: str, user: PageUser) -> HTMLResponse:
     return _case_page(request, user, case_id)
+
+
+@router.get("/parties/{party_id}", response_class=HTMLResponse)
+def party_page(request: Request, party_id: str, user: PageUser) -> HTMLResponse:
+    """A party: its risk rating with every factor's contribution, the rating history, profile and cases."""
+    try:
+        with db_of(request).reading() as con:
+            rated = risk.party_risk(con, party_id)
+            profile = cases.subject_profile(con, "party", party_id)
+            party_cases, _n = cases.list_cases(con, subject=("party", party_id), sort="newest", limit=200)
+    except NotFound as exc:
+        return _error(request, user, exc, title="No such party")
+    return _render(request, "party.html", user, party=profile["party"], accounts=profile["accounts"],
+                   risk=rated, party_cases=party_cases)
 
 
 def _case_action(request: Request, user: User, case_id: str, fn: Callable[[duckdb.DuckDBPyConnection], None],

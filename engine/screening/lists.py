@@ -94,6 +94,19 @@ DDL: list[str] = [
   kind VARCHAR NOT NULL,
   quality VARCHAR NOT NULL
 )""",
+    # what each change of a new version caused (engine.screening.changes)
+    """CREATE TABLE IF NOT EXISTS screening_list_changes (
+  version_id BIGINT NOT NULL,
+  previous_version_id BIGINT,
+  list_name VARCHAR NOT NULL,
+  reference VARCHAR NOT NULL,
+  change VARCHAR NOT NULL,
+  fields VARCHAR[],
+  listed_on DATE,
+  alert_ids VARCHAR[],
+  case_ids VARCHAR[],
+  recorded_at TIMESTAMP NOT NULL
+)""",
 ]
 
 
