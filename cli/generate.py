@@ -22,7 +22,7 @@ def generate(
     days: Annotated[int, typer.Option("--days", help="length of the window in days")] = 365,
     fmt: Annotated[str, typer.Option("--format", help="parquet, csv or jsonl")] = "parquet",
     typologies: Annotated[str | None, typer.Option("--typologies", help="comma-separated ids to plant (default all)")] = None,
-    profile: Annotated[str, typer.Option("--profile", help="realistic (everyday world), clean, or hard (clean, subtler positives)")] = "realistic",
+    profile: Annotated[str, typer.Option("--profile", help="realistic (everyday world), clean, or hard (realistic, subtler positives)")] = "realistic",
     inject_errors: Annotated[float, typer.Option("--inject-errors", help="share of malformed rows to add per table")] = 0.0,
 ) -> None:
     """Write a synthetic population with planted, labelled typologies (data contract files)."""

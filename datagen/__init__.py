@@ -16,7 +16,8 @@ not depend on which other typologies are selected.
 Profiles.  ``realistic`` (the default) and ``clean``: positives sit comfortably inside each
 definition (amounts a few percent inside the band, counts above the minimum, windows well
 inside the limit); look-alikes are half as many as positives; ``realistic`` adds the
-everyday world of :mod:`datagen.everyday`.  ``hard`` (the clean world) changes exactly this:
+everyday world of :mod:`datagen.everyday`.  ``hard`` is the realistic world (everyday
+activity included) and changes exactly this:
 
 - amounts closer to the thresholds: structuring 8,050-9,990 (default 8,600-9,800) plus
   one deposit just under the band; declarations 8,020-9,990; prepaid loads 5,050-5,600 on
@@ -32,10 +33,13 @@ everyday world of :mod:`datagen.everyday`.  ``hard`` (the clean world) changes e
   courier declarations over 60-88 days, corridor flows over 22-29 days, remittances over
   45-58 days, dormancy of 181-186 days, NPO diversion over 80-89 days, fans over
   5.5-6.8 days, cycles over 24-29 days, circular trade over 150-175 days;
-- more noise: planted individuals get twice the background activity;
+- more noise: planted individuals get twice the background activity, and planted accounts
+  also do ordinary business over their background period (a monthly bill to one biller, a
+  monthly salary from one employer, a business's supplier invoices to one wholesaler;
+  :meth:`datagen.everyday.Everyday.ordinary_business`);
 - more look-alikes: as many as positives (twice the default).
-Because amounts are spread around the thresholds, a few hard positives fall just outside
-a definition (about 5% in the checks of :mod:`datagen.verify`); they stay labelled.
+Amounts near the thresholds still meet them: every hard positive satisfies its literal
+reading in :mod:`datagen.verify`.
 """
 
-DATAGEN_VERSION = "1.2"
+DATAGEN_VERSION = "1.3"

@@ -31,8 +31,9 @@ from engine.schema import INGEST_ORDER, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 #: ``realistic`` (the default): the clean world plus the everyday world of
-#: :mod:`datagen.everyday`; ``clean``: the population and activity alone; ``hard``: the clean
-#: world with subtler positives and more look-alikes.
+#: :mod:`datagen.everyday`; ``clean``: the population and activity alone; ``hard``: the
+#: realistic world with subtler positives, planted accounts that also do ordinary business
+#: and more look-alikes.
 PROFILES = ("realistic", "clean", "hard")
 DEFAULT_START = date(2026, 1, 1)
 
@@ -90,7 +91,7 @@ def build(cfg: GenConfig, units: Mapping[str, TypologyParts]) -> tuple[dict[str,
     t0 = time.perf_counter()
     w = World.create(cfg)
     parties, accounts = population.build(w)
-    ev = Everyday(w) if cfg.profile == "realistic" else None
+    ev = Everyday(w) if cfg.everyday else None
     if ev is not None:
         parties, accounts = ev.extend(parties, accounts)
     mods: dict[str, Planter] = {tid: u.planter for tid, u in units.items() if u.planter is not None}

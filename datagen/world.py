@@ -46,6 +46,11 @@ class GenConfig:
     def hard(self) -> bool:
         return self.profile == "hard"
 
+    @property
+    def everyday(self) -> bool:
+        """The realistic and hard profiles build the everyday world; clean does not."""
+        return self.profile in ("realistic", "hard")
+
 
 def sub_rng(seed: int, name: str) -> np.random.Generator:
     """An independent, stable random stream for one component (a planter, the errors...)."""
@@ -309,7 +314,8 @@ class World:
         spread evenly over ``[day_from, day_to)``.  In the realistic profile a planted party
         lives in the everyday world: 30% of its card spending is a bill paid to one of the
         world's utilities or telcos, and its salary comes from one of the world's payroll
-        employers."""
+        employers.  In the hard profile the account also does ordinary business over the same
+        period (:meth:`datagen.everyday.Everyday.ordinary_business`)."""
         owner_country = self._party_country(pk)
         out: list[int] = []
         if day_to <= day_from or n <= 0:
@@ -343,6 +349,8 @@ class World:
                     employer = self.new_external(name, owner_country, "business")
                 out.append(self.txn(self.ts(day), "domestic_transfer", employer, ak,
                                     usd=round(float(2500 * rng.lognormal(0, 0.3)), 2), reference="SALARY"))
+        if ev is not None and self.cfg.hard:
+            out += ev.ordinary_business(pk, ak, owner_country, day_from, day_to, "salary" in kinds)
         return out
 
     def account_country(self, ak: int) -> str:

@@ -15,10 +15,12 @@ import json
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
 from datagen.everyday import KINDS
+from datagen.everyday.build import COMMON_TOKENS, _name_tokens, common_namesake
 from datagen.everyday.params import XB_TRADE_COUNTRIES
 from datagen.generate import make_config, write
 from datagen.planters._names import individuals
@@ -205,6 +207,38 @@ def test_namesakes_resemble_listed_names_but_qualifiers_disagree(world: Path) ->
                 same_nat = e.nationality == row["nationality"]
                 close_dob = e.dob[:4].isdigit() and abs(int(e.dob[:4]) - row["date_of_birth"].year) < 10
                 assert not (same_nat and close_dob), (row["name"], e.full)
+
+
+def test_counterparties_named_near_listed_names(world: Path) -> None:
+    """Customers paid by or paying an external individual whose name agrees with a listed one
+    on common name tokens only (never the listed name) are background."""
+    cust = _t(world, "background").filter(pl.col("kind") == "namesake_counterparty")
+    assert cust.height >= 3
+    acc = _t(world, "accounts").join(cust, on="party_id", how="semi")["account_id"]
+    on_file = _t(world, "accounts")["account_id"]
+    tx = _t(world, "transactions").filter(pl.col("channel").is_in(["remittance", "wire"]))
+    names = pl.concat([
+        tx.filter(pl.col("to_account").is_in(acc.implode()) & ~pl.col("from_account").is_in(on_file.implode()))
+        .select(pl.col("originator_name").alias("name"), pl.col("originator_country").alias("country")),
+        tx.filter(pl.col("from_account").is_in(acc.implode()) & ~pl.col("to_account").is_in(on_file.implode()))
+        .select(pl.col("beneficiary_name").alias("name"), pl.col("beneficiary_country").alias("country")),
+    ]).unique()
+    listed = individuals()
+    full = {" ".join(e.parts).upper() for e in listed} | {a.upper() for e in listed for a in e.aliases}
+    listed_tokens = {t for e in listed for t in _name_tokens(e.full)}
+    near = [r for r in names.iter_rows(named=True)
+            if set(_name_tokens(r["name"])) & listed_tokens & COMMON_TOKENS]
+    assert len(near) >= 0.7 * cust.height  # (small runs thin some of the streams)
+    for r in near:
+        assert r["name"].upper() not in full, r
+    # the names are made to agree with a listed name on common tokens only
+    rng = np.random.default_rng(0)
+    for e in listed:
+        for _ in range(3):
+            n = common_namesake(e.full, rng)
+            if n is not None:
+                agree = set(_name_tokens(n)) & set(_name_tokens(e.full))
+                assert agree and agree <= COMMON_TOKENS, (n, e.full)
 
 
 def test_grey_list_trade_with_and_without_documents(world: Path) -> None:

@@ -231,8 +231,19 @@ def test_hard_profile_is_subtler_and_has_more_lookalikes(tmp_path: Path, data: P
     res = verify(tmp_path, READINGS)
     pos = sum(int(r["positives"]) for r in res.values())  # type: ignore[call-overload]
     ok = sum(int(r["positives_ok"]) for r in res.values())  # type: ignore[call-overload]
-    assert ok >= 0.85 * pos
+    assert ok == pos  # near the thresholds, but meeting them
     assert sum(int(r["lookalikes_ok"]) for r in res.values()) == 0  # type: ignore[call-overload]
+    # the hard world is the realistic one, and planted accounts also do ordinary business:
+    # a bill to the same biller every month
+    assert m["files"]["background"] == "background.parquet"
+    lab = pl.read_parquet(tmp_path / "labels.parquet")
+    subj = lab.filter((pl.col("role") == "subject") & ~pl.col("typology_id").str.starts_with("benign:"))["entity_id"]
+    acc = pl.read_parquet(tmp_path / "accounts.parquet").filter(pl.col("party_id").is_in(subj.implode()))
+    bills = (pl.read_parquet(tmp_path / "transactions.parquet")
+             .filter(pl.col("from_account").is_in(acc["account_id"].implode())
+                     & pl.col("reference").is_in(["UTILITY BILL", "PHONE BILL"]))
+             .group_by("from_account", "to_account").agg(pl.col("timestamp").dt.month().n_unique().alias("months")))
+    assert bills.filter(pl.col("months") >= 6).height >= 0.3 * subj.n_unique()
     # structuring amounts reach closer to the band edges than in the default profile
     def band(d: Path) -> float:
         lab = pl.read_parquet(d / "labels.parquet").filter(pl.col("typology_id") == "TF-CASH-01")

@@ -226,6 +226,7 @@ class Everyday:
         self._kind(pop["o_bus"] + lb, "long_standing_account")
         r["large_start"] = (li, la_i, lb, la_b)
         parties = self._namesakes(parties)
+        accounts = self._relative_namesakes(accounts)
         # frames
         new_p = pl.concat(self._parties, how="diagonal_relaxed") if self._parties else pl.DataFrame()
         parties = pl.concat([parties, new_p], how="diagonal_relaxed")
@@ -319,6 +320,44 @@ class Everyday:
         return parties.with_columns(name=nm, date_of_birth=dob, alt_names=pl.when(pl.lit(pl.Series(renamed)))
                                     .then(pl.lit(None, dtype=pl.List(pl.String))).otherwise(pl.col("alt_names")))
 
+    def _near_listed(self, countries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For ``counterparty_namesake_share`` of external individuals (in ``countries``) a name
+        that agrees with a listed individual's on common name tokens only
+        (:func:`common_namesake`), the listed nationality not being the counterparty's country;
+        returns (mask, names of the masked ones)."""
+        from datagen.planters._names import individuals
+
+        rng = self.rng
+        listed = [e for e in individuals() if sum(t in COMMON_TOKENS for t in _name_tokens(e.full)) >= 1]
+        full = {" ".join(e.parts).upper() for e in individuals()} | {a.upper() for e in individuals() for a in e.aliases}
+        pick = np.nonzero(rng.random(len(countries)) < self.p.counterparty_namesake_share)[0]
+        keep, out = [], []
+        for i in pick.tolist():  # a few hundred at most
+            for _ in range(20):
+                e = listed[int(rng.integers(len(listed)))]
+                if e.nationality != str(countries[i]):
+                    break
+            name = common_namesake(e.full, rng)
+            if name is None or name.upper() in full or e.nationality == str(countries[i]):
+                continue
+            keep.append(i)
+            out.append(name)
+        mask = np.zeros(len(countries), dtype=bool)
+        mask[np.array(keep, dtype=np.int64)] = True
+        return mask, np.array(out, dtype=object)
+
+    def _relative_namesakes(self, accounts: pl.DataFrame) -> pl.DataFrame:
+        """Migrants' relatives abroad (paid by remittance) renamed near a listed name."""
+        pop = self.w.pop
+        fam_acc, fam_src = pop["fam_acc"], pop["fam_src"]
+        mask, nm = self._near_listed(pop["acct_country"][fam_acc].astype(str))
+        if not mask.any():
+            return accounts
+        keys = fam_acc[mask]
+        self._kind(fam_src[mask], "namesake_counterparty")
+        self.role["namesake_counterparty"] = keys
+        return accounts.with_columns(_name=accounts["_name"].scatter(keys, pl.Series(nm.tolist(), dtype=pl.String)))
+
     # ------------------------------------------------------------------ planted parties' ordinary life
     def bill_for(self, country: str, rng: np.random.Generator) -> tuple[int, str, float]:
         """(biller account, reference, USD amount) of one bill a resident of ``country`` pays."""
@@ -337,6 +376,57 @@ class Everyday:
         if not len(local):
             return None
         return int(pop["bus_account"][local[int(rng.integers(len(local)))]])
+
+    def ordinary_business(self, pk: int, ak: int, country: str, day_from: float, day_to: float,
+                          salaried: bool) -> list[int]:
+        """Hard profile: a planted account's recurring everyday relationships over
+        ``[day_from, day_to)`` (only when that covers 3 months or more): a monthly bill to one
+        utility or telco on a fixed day, a monthly salary from one payroll employer when the
+        planter gives the party a salary, and for a business a supplier invoice every 25-35
+        days to one wholesaler of its economy (median 800 at a 3,000 wage level, +-30%), paid for
+        by a card settlement from an acquirer of its economy 1-3 days earlier; all of it at home
+        (nothing where the economy has no such counterparty).  Drawn with the everyday world's
+        own generator, so every planted value is the same as in the other profiles."""
+        w, g = self.w, self.bg_rng
+        out: list[int] = []
+        if day_to - day_from < 90:
+            return out
+        biller, ref, usd = self.bill_for(country, g)
+        dom = float(g.uniform(0, 28))
+        first = np.floor(day_from / 30.4) * 30.4
+        months = [first + 30.4 * m + dom for m in range(int((day_to - first) / 30.4) + 1)]
+        months = [d for d in months if day_from <= d < day_to]
+        if str(self.w.pop["acct_country"][biller]) != country:  # all of it at home
+            months = []
+        for d in months:
+            out.append(w.txn(w.ts(d), "domestic_transfer", ak, biller, usd=round(usd * float(g.uniform(0.9, 1.1)), 2),
+                             reference=ref))
+        if salaried:
+            employer = self.employer_for(country, g)
+            pay = round(float(2500 * np.sqrt(WAGE.get(country, 1000) / 3000.0) * g.lognormal(0, 0.3)), 2)
+            sd = float(g.uniform(0, 28))
+            for d in (first + 30.4 * m + sd for m in range(int((day_to - first) / 30.4) + 1)):
+                if employer is not None and day_from <= d < day_to:
+                    out.append(w.txn(w.ts(d), "domestic_transfer", employer, ak, usd=pay, reference="SALARY"))
+        row = w.party_rows.get(pk)
+        if row is not None and row.get("party_type") == "business":
+            acc, cs = self.role["wholesaler"]
+            local = np.nonzero(cs.astype(str) == country)[0]
+            q_acc, q_cs = self.role["acquirer"][:2]
+            q_local = np.nonzero(q_cs.astype(str) == country)[0]
+            if len(local) and len(q_local):
+                sup = int(acc[local[int(g.integers(len(local)))]])
+                acq = int(q_acc[q_local[int(g.integers(len(q_local)))]])
+                base = float(800 * np.sqrt(WAGE.get(country, 1000) / 3000.0) * g.lognormal(0, 0.4))
+                d = day_from + float(g.uniform(3, 30))
+                while d < day_to:
+                    usd = round(base * float(g.uniform(0.7, 1.3)), 2)
+                    # the card takings that pay for it arrive first: no spending of money never received
+                    out.append(w.txn(w.ts(d - float(g.uniform(1, 3))), "domestic_transfer", acq, ak,
+                                     usd=round(usd * float(g.uniform(1.15, 1.4)), 2), reference="SETTLEMENT"))
+                    out.append(w.txn(w.ts(d), "domestic_transfer", ak, sup, usd=usd, reference="SUPPLIER PAYMENT"))
+                    d += float(g.uniform(25, 35))
+        return out
 
     # ================================================================== transactions
     def generate(self, budget: int) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -834,7 +924,10 @@ class Everyday:
         loc = np.array([LOCALES.index(geo.BY_CODE[str(c)].locale) if geo.BY_CODE[str(c)].locale in LOCALES else 0
                         for c in home.tolist()], dtype=np.int64)
         pname, _, _ = person_names(g, loc)
-        parent = self._external_now(home, pname.to_numpy().astype(object))
+        pname = pname.to_numpy().astype(object)
+        near, nm = self._near_listed(home)
+        pname[near] = nm
+        parent = self._external_now(home, pname)
         cur = pop["ind_current"][st]
         e, day = self._monthly(g.integers(1, 29, n))
         self._add(Block(self._ts(day), np.where(g.random(len(e)) < 0.6, CH["remittance"], CH["wire"]), parent[e], cur[e],
@@ -851,6 +944,7 @@ class Everyday:
             self._add(Block(self._ts(d), np.full(n, CH["domestic_transfer"]), cur, uni, np.round(fee, 2),
                             ref=np.full(n, REF["TUITION"])), np.arange(n))
         self._kind(st, "student")
+        self._kind(st[near], "namesake_counterparty")
 
     def _external_now(self, countries: np.ndarray, aname: np.ndarray) -> np.ndarray:
         """External accounts created after ``extend`` (owner not on file): extend the arrays."""
@@ -895,7 +989,10 @@ class Everyday:
             abroad = np.array(REMIT_ABROAD, dtype=object)[g.integers(0, len(REMIT_ABROAD), len(r))]
             loc = np.array([LOCALES.index(geo.BY_CODE[c].locale) for c in ind_c[fam[r]].tolist()], dtype=np.int64)
             nm, _, _ = person_names(g, loc)
-            rel = self._external_now(abroad, nm.to_numpy().astype(object))
+            nm = nm.to_numpy().astype(object)
+            near, near_nm = self._near_listed(abroad)
+            nm[near] = near_nm
+            rel = self._external_now(abroad, nm)
             e, day = self._monthly(g.integers(1, 29, len(r)))
             dec = self.m_num[np.searchsorted(self.m_first, day, side="right") - 1] == 12
             amt = 300 * g.lognormal(0, 0.5, len(e)) * np.where(dec, 1.6, 1.0)
@@ -903,6 +1000,7 @@ class Everyday:
                             pop["ind_current"][fam[r]][e], np.round(amt, 2),
                             ref=np.full(len(e), REF["FAMILY SUPPORT"])), e)
             self._kind(fam, "remittance_family")
+            self._kind(fam[r[near]], "namesake_counterparty")
         self._kind(np.nonzero(pop["ind_migrant"])[0], "migrant_worker")
 
     # ------------------------------------------------------------------ grey-list trade
@@ -1062,3 +1160,65 @@ def near_name(parts: tuple[str, ...], rng: np.random.Generator) -> str:
     if mode == 2:
         return _tc(f"{COMMON_GIVEN[int(rng.integers(len(COMMON_GIVEN)))]} {family}")
     return _tc(f"{given} {COMMON_FAMILY[int(rng.integers(len(COMMON_FAMILY)))]}")
+
+
+#: World-wide common given and family names (and their usual spellings): a payment name that
+#: agrees with a listed one on these alone names someone else (catalogue v2, "Common names").
+COMMON_TOKENS: frozenset[str] = frozenset({
+    "MOHAMMED", "MOHAMMAD", "MUHAMMAD", "MOHAMED", "MUHAMMED", "MOHAMAD", "AHMED", "AHMAD", "ALI", "HASSAN",
+    "HASAN", "HUSSAIN", "HUSSEIN", "HUSAIN", "ABDULLAH", "ABDALLAH", "ABDUL", "OMAR", "UMAR", "IBRAHIM", "ISMAIL",
+    "YUSUF", "MAHMOUD", "MAHMUD", "SAID", "SAEED", "KHALID", "KHAN", "RAHMAN", "AZIZ", "NUR", "SITI",
+    "KIM", "LEE", "PARK", "CHOI", "JONG", "NAM", "IL", "CHOL", "LI", "WANG", "ZHANG", "CHEN", "TAN", "LIM",
+    "NGUYEN", "SINGH", "KUMAR",
+})
+#: common given and family names to fill in, by the naming tradition of the listed name
+_POOLS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "korean": (("Chol", "Jong", "Nam", "Il", "Min", "Song", "Yong", "Su"), ("Kim", "Lee", "Park", "Choi")),
+    "chinese": (("Wei", "Jun", "Ming", "Hui", "Li"), ("Wang", "Li", "Zhang", "Chen", "Tan", "Lim")),
+    "arabic": (("Muhammad", "Ahmad", "Ali", "Omar", "Ibrahim", "Yusuf", "Hassan", "Khalid", "Abdul", "Nur", "Siti"),
+               ("Hassan", "Hussain", "Ahmed", "Rahman", "Khan", "Ibrahim", "Ismail", "Abdullah")),
+}
+
+
+def _name_tokens(name: str) -> list[str]:
+    import re
+
+    return [t for t in re.split(r"[^A-Z0-9]+", name.upper()) if t]
+
+
+def _tradition(toks: list[str]) -> str:
+    if set(toks) & {"KIM", "LEE", "PARK", "CHOI", "JONG", "CHOL", "NAM", "IL", "RI", "PAK", "KANG", "SONG", "YONG"}:
+        return "korean"
+    if set(toks) & {"WANG", "ZHANG", "CHEN", "TAN", "LIM", "LI", "WEI"}:
+        return "chinese"
+    return "arabic"
+
+
+def common_namesake(listed_name: str, rng: np.random.Generator) -> str | None:
+    """Another person's name that agrees with ``listed_name`` on its common tokens only: the
+    given name, at most one middle name and the family name of the listed name, each common one
+    kept (a given name with a gender variant is sometimes that variant instead) and each other
+    one replaced by a common name of the same tradition; None when no common token is kept.
+    The caller rejects a result equal to a listed name."""
+    toks = _name_tokens(listed_name)
+    if len(toks) < 2:
+        return None
+    pos = [0, 1, len(toks) - 1] if len(toks) >= 3 and rng.random() < 0.5 else [0, len(toks) - 1]
+    tradition = _tradition(toks)
+    given_pool, family_pool = _POOLS[tradition]
+    out: list[str] = []
+    kept = 0
+    for j, i in enumerate(pos):
+        t = toks[i]
+        if t in COMMON_TOKENS:
+            out.append(t)
+            kept += 1
+        elif j == 0 and t in GENDER_VARIANTS and rng.random() < 0.5:
+            out.append(GENDER_VARIANTS[t])  # Salim -> Salma: another person
+        else:
+            family_here = j == 0 if tradition == "korean" else j == len(pos) - 1  # Korean: family name first
+            pool = [x.upper() for x in (family_pool if family_here else given_pool)
+                    if j == 0 or x not in ("Nur", "Siti")]
+            pool = [x for x in pool if x not in out and x not in toks] or pool
+            out.append(pool[int(rng.integers(len(pool)))])
+    return _tc(" ".join(out)) if kept else None

@@ -16,7 +16,7 @@ KINDS: tuple[str, ...] = (
     # specific kinds (override the defaults above)
     "utility", "telco", "insurer", "biller", "payroll_employer", "wholesaler", "logistics", "b2b_supplier",
     "trade_customer", "acquirer", "marketplace", "payment_processor", "government_payer",
-    "benefit_recipient", "long_standing_account", "seasonal_business", "namesake_customer",
+    "benefit_recipient", "long_standing_account", "seasonal_business", "namesake_customer", "namesake_counterparty",
     "xb_trader_documented", "xb_trader_undocumented", "foreign_trade_partner", "npo_congregation",
     "student", "university", "migrant_worker", "remittance_family",
     # parties a planter created around an instance without giving them a role (a look-alike's
@@ -107,6 +107,16 @@ class EverydayParams:
         given name with a common family name; Arabic, Malay, Korean and Chinese common
         names), never the listed name itself; their date of birth is 10-25 years from the
         listed one and their nationality differs, so the qualifiers disagree.
+    Counterparties named like listed persons
+        ``counterparty_namesake_share`` of the external individuals customers pay or are paid
+        by - migrants' relatives abroad (outgoing remittances), students' parents and
+        remittance families' relatives (incoming) - carry a name that agrees with a listed
+        individual's on world-wide common given and family names only
+        (``build.COMMON_TOKENS``: Muhammad, Ahmad, Hassan, Kim, Chol, Wang, Tan...; the
+        listed name's other tokens replaced by common names of the same tradition, a given
+        name sometimes by its other-gender form), e.g. *Ahmad Hassan* beside a listed *Ahmad
+        Mahmood Hassan*, and live in a country other than the listed nationality.  The
+        customer on our side is ``namesake_counterparty`` in ``background.parquet``.
     Cross-border trade with grey-list and conflict-border countries
         ``xb_traders_per_1000_businesses`` domestic businesses trade every 20-45 days with 1-3
         partners in ``XB_TRADE_COUNTRIES`` (base lognormal(15,000, 0.8), +-30-100%; 70%
@@ -158,6 +168,7 @@ class EverydayParams:
     large_start_share: float = 0.01
     seasonal_per_1000_businesses: float = 10.0
     namesake_share: float = 0.004
+    counterparty_namesake_share: float = 0.03
     xb_traders_per_1000_businesses: float = 12.0
     xb_documented_share: float = 0.6
     congregations_per_1000_individuals: float = 0.6

@@ -68,6 +68,17 @@ def _title(s: str) -> str:
     return " ".join(w[:1].upper() + w[1:].lower() if w.isupper() or w.islower() else w for w in s.split())
 
 
+def common_only(name: str) -> bool:
+    """Every token of ``name`` is a world-wide common given or family name (Ahmad Mahmoud
+    Hassan): on a payment such a name alone is no match (catalogue v2, "Common names")."""
+    import re
+
+    from datagen.everyday.build import COMMON_TOKENS
+
+    toks = [t for t in re.split(r"[^A-Z0-9]+", name.upper()) if t]
+    return bool(toks) and all(t in COMMON_TOKENS for t in toks)
+
+
 def vary(entry: Listed, rng: np.random.Generator, mode: str | None = None) -> tuple[str, str]:
     """(variant name, how it was varied): another transliteration, a dropped middle name,
     swapped order, one typo or an alias; ``exact`` as recorded otherwise."""

@@ -3,7 +3,8 @@ matches a UN-listed entry.
 
 Positives: a fresh customer sends (2 of 3) or receives 1-2 wires/remittances naming a listed
 individual or entity (with a realistic variation) as beneficiary or originator, on an
-account whose owner is not on file; the name is in the payment message only.  Subject: the
+account whose owner is not on file; the name is in the payment message only (never a name
+made of common given and family names only, which is no match by itself).  Subject: the
 customer; the external account is labelled ``counterparty``.
 Look-alike ``benign:beneficiary_shares_one_token``: a payment to a person sharing one token
 with a listed name.
@@ -30,6 +31,9 @@ def plant(ctx: PlantContext) -> None:
         e = ctx.listed.entities()[int(ctx.rng.integers(len(ctx.listed.entities())))] if use_entity else \
             ctx.listed.individuals()[int(ctx.rng.integers(len(ctx.listed.individuals())))]
         name, _ = ctx.listed.vary(e, ctx.rng)
+        while not use_entity and ctx.listed.common_only(name):  # common names alone are no match
+            e = ctx.listed.individuals()[int(ctx.rng.integers(len(ctx.listed.individuals())))]
+            name, _ = ctx.listed.vary(e, ctx.rng)
         country = e.nationality if e.nationality in ctx.geo.BY_CODE else str(ctx.choice(FALLBACK))
         ext = w.new_external(name, country, "current")
         inst.label("account", ext, "counterparty")

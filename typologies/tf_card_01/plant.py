@@ -3,7 +3,7 @@
 Positives: a party loads 3-4 prepaid cards (or, in every third instance, one card with
 5,400-9,000 USD; hard: 5,050-5,600) within 3-12 days, and the cards are drawn at ATMs in a
 high-risk or border jurisdiction 2-15 days after the first load (all within 30 days).
-Look-alike ``benign:tourist_prepaid_card``: one card loaded with 1,200-3,500 USD and used at
+Look-alike ``benign:tourist_prepaid_card``: one card loaded with 1,200-3,500 USD (hard: 4,200-4,950) and used at
 ATMs in a border jurisdiction on holiday.
 """
 
@@ -73,7 +73,7 @@ def benign(ctx: PlantContext) -> None:
         country = w._party_country(pk)
         card = w.new_account(pk, "prepaid_card", country)
         day0 = ctx.anchor(30)
-        total = ctx.money(1_200, 3_500)
+        total = ctx.money(4_200, 4_950) if ctx.hard else ctx.money(1_200, 3_500)  # hard: just under 5,000
         inst.evidence(w.txn(w.ts(day0), "prepaid_load", ak, card, usd=total))
         inst.evidence(w.txn(w.ts(day0 + 1), "card_payment", ak, None, usd=ctx.money(400, 900), merchant_category="4511"))
         _atm_out(ctx, inst, card, total * 0.5, str(ctx.choice(("TR", "JO"))), day0 + ctx.uniform(4, 10))

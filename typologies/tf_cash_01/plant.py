@@ -4,7 +4,8 @@ Positives: 3-5 cash movements of 8,600-9,800 USD (hard: 3-4 of 8,050-9,990 plus 
 out-of-band one) over 1.5-6 days (hard: up to 6.8) across the party's accounts and branches.
 Look-alikes: a money service business depositing many amounts above the band
 (``benign:msb_cash_above_band``) and a person with only two in-band deposits in a week
-(``benign:two_cash_deposits_in_band``).
+(``benign:two_cash_deposits_in_band``; hard: a third in-band deposit 7.5-9 days after the
+first).
 """
 
 from __future__ import annotations
@@ -72,5 +73,9 @@ def benign(ctx: PlantContext) -> None:
             day0 = ctx.anchor(30)
             for d in (day0, day0 + ctx.uniform(1, 6)):
                 inst.evidence(w.txn(w.ts(d), "cash_deposit", None, ak, usd=ctx.money(8500, 9700)))
-            # a third deposit well outside the 7-day window and below the band
-            w.txn(w.ts(day0 + ctx.uniform(12, 25)), "cash_deposit", None, ak, usd=ctx.money(2000, 5000))
+            # a third deposit well outside the 7-day window and below the band (hard: in the band,
+            # just over 7 days after the first, so no 7 days hold three)
+            if ctx.hard:
+                w.txn(w.ts(day0 + ctx.uniform(7.5, 9)), "cash_deposit", None, ak, usd=ctx.money(8500, 9700))
+            else:
+                w.txn(w.ts(day0 + ctx.uniform(12, 25)), "cash_deposit", None, ak, usd=ctx.money(2000, 5000))

@@ -25,9 +25,14 @@ def _deposits(ctx: PlantContext, inst: object | None, ak: int, country: str, n_d
     if len(cities) < 2:
         cities = cities + [cities[0] + " Central"]
     total = 0.0
+    used: set[str] = set()
     for j in range(n_dep):
         mule = w.new_person(ctx.rng, country)
         name = w.p_parties[-1]["name"]
+        while ctx.hard and name in used:  # hard has the minimum of depositors: each must count
+            mule = w.new_person(ctx.rng, country)
+            name = w.p_parties[-1]["name"]
+        used.add(name)
         city = cities[j % 2] if j < 2 else str(ctx.choice(cities))
         for _ in range(1 if ctx.rng.random() < 0.7 else 2):
             usd = ctx.money(1200, 4000)

@@ -6,7 +6,7 @@ too short or in every third instance, none on file and ``opened_on`` 200-900 day
 stays silent for 190-240 days (hard: 181-186), then receives 12,000-40,000 USD (hard:
 10,300-12,000, moving 98-100% out) and moves 90-100% of it out within 1-12 days (hard: 10-13.5).
 Look-alikes: ``benign:dormant_small_reactivation`` (dormant, then only 2,000-8,000 in and
-out) and ``benign:active_account_large_flow`` (a 120-170 day gap, then 15,000-25,000 in and
+out; hard: 8,500-9,800) and ``benign:active_account_large_flow`` (a 120-170 day gap, hard: 165-178, then 15,000-25,000 in and
 out over 4-10 days to accounts at home, so it is neither a dormant reactivation nor a
 high-risk corridor nor a 72-hour pass-through).
 """
@@ -72,10 +72,11 @@ def benign(ctx: PlantContext) -> None:
             inst = ctx.instance("benign:dormant_small_reactivation")
             pk, ak, day = _dormant(ctx, ctx.uniform(190, 240), i % 4 == 2)
             inst.subject(pk)
-            _flow(ctx, inst, ak, day, ctx.money(2_000, 8_000), ctx.uniform(0.9, 1.0), ctx.uniform(2, 10))
+            _flow(ctx, inst, ak, day, ctx.money(8_500, 9_800) if ctx.hard else ctx.money(2_000, 8_000),
+                  ctx.uniform(0.9, 1.0), ctx.uniform(2, 10))
         else:
             inst = ctx.instance("benign:active_account_large_flow")
-            gap = ctx.uniform(120, 170)
+            gap = ctx.uniform(165, 178) if ctx.hard else ctx.uniform(120, 170)
             pk, ak, day = _dormant(ctx, gap, False)
             inst.subject(pk)
             _flow(ctx, inst, ak, day, ctx.money(15_000, 25_000), ctx.uniform(0.9, 1.0), ctx.uniform(4, 10), abroad=False)

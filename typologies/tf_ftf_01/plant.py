@@ -70,6 +70,8 @@ def plant(ctx: PlantContext) -> None:
             inst.evidence(w.txn(w.ts(drain_day - 0.5), "internal", loan, ak, usd=amt, reference="LOAN DRAWDOWN"))
             balance += amt
         left = balance * share
+        if ctx.hard and variant == "closure":  # the card load below is part of the balance read
+            left = (balance + round(balance * 0.02, 2) + 100) * share
         parts = int(ctx.rng.integers(1, 4))
         for p in range(parts):
             inst.evidence(w.txn(w.ts(drain_day + p * 0.7), "cash_withdrawal", ak, None, usd=round(left / parts, 2),

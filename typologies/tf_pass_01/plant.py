@@ -4,7 +4,7 @@ Positives: 3-6 inflows totalling 25,000-60,000 USD (hard: 20,500-24,000) within 
 each forwarded 92-99% (hard: 90.5-93%) within 6-60 hours (hard: 55-70) to other accounts.
 The account has no other inflows in the window; background is small card spending.
 Look-alike ``benign:bonus_then_large_purchase``: a 20,000-26,000 USD inflow of which only
-55-75% is spent within 72 hours.
+55-75% (hard: 80-88%) is spent within 72 hours.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def plant(ctx: PlantContext) -> None:
         outs = [ctx.external_org(str(ctx.choice(("AE", "HK", "TR", "SG", "CN"))))[1] for _ in range(2)]
         for j in range(k):
             d = day0 + 25 * j / (k - 1)
-            usd = round(total / k * ctx.uniform(0.85, 1.15), 2)
+            # hard: inflows close to equal, so that their sum stays above 20,000
+            usd = round(total / k * (ctx.uniform(0.99, 1.03) if ctx.hard else ctx.uniform(0.85, 1.15)), 2)
             _, src = ctx.external_org(country, "Holdings")
             inst.evidence(w.txn(w.ts(d), "wire" if ctx.rng.random() < 0.5 else "domestic_transfer", src, ak, usd=usd))
             share = ctx.uniform(0.905, 0.93) if ctx.hard else ctx.uniform(0.92, 0.99)
@@ -60,4 +61,5 @@ def benign(ctx: PlantContext) -> None:
         dealer = w.new_business(ctx.rng, country, "used car dealer")
         dacc = w.new_account(dealer, "business", country)
         inst.evidence(w.txn(w.ts(day + ctx.uniform(0.5, 2.5)), "domestic_transfer", ak, dacc,
-                            usd=round(usd * ctx.uniform(0.55, 0.75), 2), reference="CAR PURCHASE"))
+                            usd=round(usd * (ctx.uniform(0.80, 0.88) if ctx.hard else ctx.uniform(0.55, 0.75)), 2),
+                            reference="CAR PURCHASE"))

@@ -4,7 +4,7 @@ Positives: one party sends remittances or wires with no stated purpose (empty re
 5-8 (hard: 4-5) distinct individuals in high-risk jurisdictions within 10-50 days (hard:
 45-58), 200-1,500 USD each.
 Look-alike ``benign:remittances_to_relatives``: monthly remittances with a stated purpose to
-2-3 relatives in a high-risk country.
+2-3 (hard: 3) relatives in a high-risk country.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def benign(ctx: PlantContext) -> None:
         pk, ak = ctx.person(country=str(ctx.choice(("US", "AU", "CA", "SG"))), background=6,
                             bg_kinds=("card", "atm", "salary"))
         inst.subject(pk)
-        rel = [ctx.external_person(home)[1] for _ in range(int(ctx.rng.integers(2, 4)))]
+        rel = [ctx.external_person(home)[1] for _ in range(int(ctx.rng.integers(3 if ctx.hard else 2, 4)))]
         day0 = ctx.anchor(60)
         for m in range(2):
             for r in rel:
