@@ -164,10 +164,17 @@ def connect(data_dir: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+#: lines of business whose accounts collect from or pay out to many (see :func:`derive`)
+_COLLECTOR_WORDS = ("(^|[^A-Z0-9])(UTILITY|UTILITIES|ELECTRICITY|TELECOM|TELECOMS|TELECOMMUNICATIONS|TELCO|"
+                    "INSURANCE|INSURER|ACQUIRER|ACQUIRING|MARKETPLACE|PAYROLL|BILLER|BILLING|PSP|UNIVERSITY|"
+                    "COLLEGE|SCHOOL)([^A-Z0-9]|$)")
+
+
 def derive(con: duckdb.DuckDBPyConnection) -> None:
     """The working tables the checks read, from relations named as the contract's tables:
     ``t``, ``decl`` and ``td`` (with ``usd`` at the month-start rate), ``region`` and ``hr``
-    (the shipped high-risk jurisdictions)."""
+    (the shipped high-risk jurisdictions), ``recurring_pairs`` and ``collectors`` (the
+    catalogue's everyday readings)."""
     con.sql("""CREATE TABLE fx AS SELECT CAST(date AS DATE) AS month, currency, CAST(rate_to_base AS DOUBLE) AS rate
                FROM fx_rates UNION ALL SELECT DISTINCT CAST(date AS DATE), 'USD', 1.0 FROM fx_rates""")
     con.sql("""CREATE TABLE t AS SELECT x.*, CAST(x.timestamp AS TIMESTAMP) AS ts, CAST(x.amount AS DOUBLE) * fx.rate AS usd
@@ -183,6 +190,25 @@ def derive(con: duckdb.DuckDBPyConnection) -> None:
     hr = jurisdiction_risk().select("country")
     con.register("hr_frame", hr)
     con.sql("CREATE TABLE hr AS SELECT * FROM hr_frame")
+    # The catalogue's everyday readings, shared by every literal reading that needs them (read
+    # once here rather than spelled in each): a pair of accounts transacting in 3 or more
+    # distinct calendar months over the data is an established relationship; an account
+    # dealing with 100 or more distinct accounts, or a government's, a financial institution's
+    # or a biller's/utility's/telco's/insurer's/acquirer's/marketplace's/payroll bureau's/
+    # school's, is a collector or distributor.
+    con.sql("""CREATE TABLE recurring_pairs AS
+               SELECT least(from_account, to_account) AS a, greatest(from_account, to_account) AS b
+               FROM t WHERE from_account IS NOT NULL AND to_account IS NOT NULL AND from_account <> to_account
+               GROUP BY 1, 2 HAVING count(DISTINCT date_trunc('month', ts)) >= 3""")
+    con.sql(f"""CREATE TABLE collectors AS
+               SELECT account_id FROM (
+                 SELECT x AS account_id, count(DISTINCT y) AS n FROM (
+                   SELECT from_account AS x, to_account AS y FROM t WHERE from_account <> to_account
+                   UNION ALL SELECT to_account, from_account FROM t WHERE from_account <> to_account) z
+                 GROUP BY 1) deg WHERE n >= 100
+               UNION SELECT a.account_id FROM accounts a JOIN parties p USING (party_id)
+               WHERE p.party_type IN ('government', 'financial_institution')
+                  OR regexp_matches(upper(coalesce(p.occupation, '')), '{_COLLECTOR_WORDS}')""")
 
 
 def verify(data_dir: Path, readings: Mapping[str, Reading]) -> dict[str, dict[str, object]]:

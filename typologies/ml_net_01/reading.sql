@@ -9,17 +9,8 @@
 -- either way) is in a recurring relationship and does not count; a collector or distributor
 -- (>= 100 distinct counterparties over the data, a government or financial institution, or a
 -- biller/utility/telco/insurer/acquirer/marketplace/payroll/school line of business) is not a hub.
-WITH rel AS (SELECT least(from_account, to_account) AS a, greatest(from_account, to_account) AS b
-             FROM t WHERE from_account IS NOT NULL AND to_account IS NOT NULL AND from_account <> to_account
-             GROUP BY 1, 2 HAVING count(DISTINCT date_trunc('month', ts)) >= 3),
-deg AS (SELECT x AS account_id, count(DISTINCT y) AS n FROM (
-          SELECT from_account AS x, to_account AS y FROM t WHERE from_account <> to_account
-          UNION ALL SELECT to_account, from_account FROM t WHERE from_account <> to_account) z GROUP BY 1),
-coll AS (SELECT account_id FROM deg WHERE n >= 100
-         UNION SELECT a.account_id FROM accounts a JOIN parties p USING (party_id)
-         WHERE p.party_type IN ('government', 'financial_institution')
-            OR regexp_matches(upper(coalesce(p.occupation, '')),
-               '(^|[^A-Z0-9])(UTILITY|UTILITIES|ELECTRICITY|TELECOM|TELECOMS|TELECOMMUNICATIONS|TELCO|INSURANCE|INSURER|ACQUIRER|ACQUIRING|MARKETPLACE|PAYROLL|BILLER|BILLING|PSP|UNIVERSITY|COLLEGE|SCHOOL)([^A-Z0-9]|$)')),
+WITH rel AS (SELECT a, b FROM recurring_pairs),
+coll AS (SELECT account_id FROM collectors),
 e AS (SELECT acc.instance_id, acc.account_id, t.ts, t.usd,
              CASE WHEN t.to_account = acc.account_id THEN 'in' ELSE 'out' END AS dir,
              CASE WHEN t.to_account = acc.account_id THEN t.from_account ELSE t.to_account END AS cp

@@ -8,17 +8,8 @@
 -- touching a collector or distributor (>= 100 distinct counterparties over the data, a
 -- government or financial institution, or a biller/utility/telco/insurer/acquirer/
 -- marketplace/payroll/school line of business).
-WITH rel AS (SELECT least(from_account, to_account) AS a, greatest(from_account, to_account) AS b
-             FROM t WHERE from_account IS NOT NULL AND to_account IS NOT NULL AND from_account <> to_account
-             GROUP BY 1, 2 HAVING count(DISTINCT date_trunc('month', ts)) >= 3),
-deg AS (SELECT x AS account_id, count(DISTINCT y) AS n FROM (
-          SELECT from_account AS x, to_account AS y FROM t WHERE from_account <> to_account
-          UNION ALL SELECT to_account, from_account FROM t WHERE from_account <> to_account) z GROUP BY 1),
-coll AS (SELECT account_id FROM deg WHERE n >= 100
-         UNION SELECT a.account_id FROM accounts a JOIN parties p USING (party_id)
-         WHERE p.party_type IN ('government', 'financial_institution')
-            OR regexp_matches(upper(coalesce(p.occupation, '')),
-               '(^|[^A-Z0-9])(UTILITY|UTILITIES|ELECTRICITY|TELECOM|TELECOMS|TELECOMMUNICATIONS|TELCO|INSURANCE|INSURER|ACQUIRER|ACQUIRING|MARKETPLACE|PAYROLL|BILLER|BILLING|PSP|UNIVERSITY|COLLEGE|SCHOOL)([^A-Z0-9]|$)')),
+WITH rel AS (SELECT a, b FROM recurring_pairs),
+coll AS (SELECT account_id FROM collectors),
 ev AS (SELECT l.instance_id, t.* FROM labels l JOIN t ON t.txn_id = l.entity_id
              WHERE l.typology_id = $tid AND l.role = 'evidence'),
 o AS (SELECT *, lag(usd) OVER w AS prev_usd, lag(ts) OVER w AS prev_ts, lag(to_account) OVER w AS prev_to,

@@ -6,14 +6,7 @@
 -- the transfers on file; a collector or distributor (>= 100 distinct counterparties over the
 -- data, a government or financial institution, or a biller/utility/telco/insurer/acquirer/
 -- marketplace/payroll/school line of business) passes no exposure on and is not exposed itself.
-WITH deg AS (SELECT x AS account_id, count(DISTINCT y) AS n FROM (
-          SELECT from_account AS x, to_account AS y FROM t WHERE from_account <> to_account
-          UNION ALL SELECT to_account, from_account FROM t WHERE from_account <> to_account) z GROUP BY 1),
-coll AS (SELECT account_id FROM deg WHERE n >= 100
-         UNION SELECT a.account_id FROM accounts a JOIN parties p USING (party_id)
-         WHERE p.party_type IN ('government', 'financial_institution')
-            OR regexp_matches(upper(coalesce(p.occupation, '')),
-               '(^|[^A-Z0-9])(UTILITY|UTILITIES|ELECTRICITY|TELECOM|TELECOMS|TELECOMMUNICATIONS|TELCO|INSURANCE|INSURER|ACQUIRER|ACQUIRING|MARKETPLACE|PAYROLL|BILLER|BILLING|PSP|UNIVERSITY|COLLEGE|SCHOOL)([^A-Z0-9]|$)')),
+WITH coll AS (SELECT account_id FROM collectors),
 d AS (SELECT l.instance_id, a.account_id FROM labels l JOIN accounts a ON a.party_id = l.entity_id
            WHERE l.typology_id = $tid AND l.role = 'designated'),
 s AS (SELECT l.instance_id, a.account_id FROM labels l JOIN accounts a ON a.party_id = l.entity_id

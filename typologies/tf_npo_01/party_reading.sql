@@ -7,9 +7,7 @@
 -- withdrawals; payments to an individual whose account transacts with the NPO's in >= 3
 -- distinct calendar months over the data (staff salaries, recurring payments to the same
 -- people) are operations, not diversion.
-WITH rel AS (SELECT least(from_account, to_account) AS a, greatest(from_account, to_account) AS b
-             FROM t WHERE from_account IS NOT NULL AND to_account IS NOT NULL AND from_account <> to_account
-             GROUP BY 1, 2 HAVING count(DISTINCT date_trunc('month', ts)) >= 3),
+WITH rel AS (SELECT a, b FROM recurring_pairs),
 npo AS (
   SELECT p.party_id, coalesce(p.npo_operating_countries, []) AS ops, a.account_id
   FROM cand JOIN parties p USING (party_id) JOIN accounts a USING (party_id) WHERE p.party_type = 'npo'),

@@ -5,9 +5,7 @@
 -- high-risk countries.
 -- Payees in a recurring relationship with the NPO (its account and theirs transact in >= 3
 -- distinct calendar months over the data: staff salaries, rent) are operations, not forwarding.
-WITH rel AS (SELECT least(from_account, to_account) AS a, greatest(from_account, to_account) AS b
-             FROM t WHERE from_account IS NOT NULL AND to_account IS NOT NULL AND from_account <> to_account
-             GROUP BY 1, 2 HAVING count(DISTINCT date_trunc('month', ts)) >= 3),
+WITH rel AS (SELECT a, b FROM recurring_pairs),
 don AS (SELECT acc.instance_id, acc.account_id, t.ts, t.usd, t.from_account FROM acc JOIN t ON t.to_account = acc.account_id),
 agg AS (SELECT instance_id, account_id, count(DISTINCT from_account) AS donors, sum(usd) AS total, max(ts) AS t1, min(ts) AS t0
         FROM don GROUP BY 1, 2),

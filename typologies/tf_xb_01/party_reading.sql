@@ -9,9 +9,7 @@
 -- (transacting in >= 3 distinct calendar months over the data) of a business (a supplier or
 -- customer) or, for money received, of an individual (a student's parents), not a donation
 -- to an NPO declaring operations there.
-WITH rel AS (SELECT least(from_account, to_account) AS a, greatest(from_account, to_account) AS b
-             FROM t WHERE from_account IS NOT NULL AND to_account IS NOT NULL AND from_account <> to_account
-             GROUP BY 1, 2 HAVING count(DISTINCT date_trunc('month', ts)) >= 3),
+WITH rel AS (SELECT a, b FROM recurring_pairs),
 tp AS (SELECT exporter_party_id AS p1, importer_party_id AS p2 FROM td
        UNION SELECT importer_party_id, exporter_party_id FROM td),
 acc AS (
