@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -24,15 +23,16 @@ from typing import Any
 
 import duckdb
 
-from engine import plausible
+from engine import challengers, param_versions, plausible, sandbox, tuning_store
 from engine.detect import catalogue as typology_catalogue
 from engine.detect.base import Params, ScanContext
 from engine.detect.catalogue import Catalogue
 from engine.detect.typology import Typology
 from engine.errors import CtfmonError
 from engine.scan_alerts import _alert_frame, _naive_utc, _reattribute, _store_alerts, alert_id
-from engine.scan_views import prepare_scan_views
-from engine.store import now_utc, transaction
+from engine.scan_state import _ACTIVE_GUARD, _ACTIVE_SCANS, mark_interrupted, record_failed_scan
+from engine.scan_views import prepare_scan_views, views_window
+from engine.store import now_utc
 from engine.typology_params import (
     effective_params,
     get_typology_overrides,
@@ -89,6 +89,14 @@ DDL: list[str] = [
   params JSON NOT NULL,
   updated_at TIMESTAMP NOT NULL
 )""",
+    # live, sandbox (alerts apart, no cases) or shadow (a challenger beside a scheduled scan)
+    "ALTER TABLE scans ADD COLUMN IF NOT EXISTS mode VARCHAR DEFAULT 'live'",
+    "ALTER TABLE scans ADD COLUMN IF NOT EXISTS param_version INTEGER",
+    "ALTER TABLE scans ADD COLUMN IF NOT EXISTS challenger_id VARCHAR",
+    *sandbox.DDL,
+    *param_versions.DDL,
+    *challengers.DDL,
+    *tuning_store.DDL,
 ]
 
 
@@ -106,6 +114,8 @@ class ScanResult:
     errors: dict[str, str] = field(default_factory=dict)
     new_alerts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    mode: str = "live"
+    param_version: int | None = None
 
     @property
     def total_alerts(self) -> int:
@@ -169,71 +179,6 @@ def _dependency_order(selected: list[type[Typology]]) -> list[type[Typology]]:
     return done
 
 
-#: Scans running in this process.  DuckDB lets one process write a database file, so a scan
-#: row left ``running`` that is not in this set belongs to a process that has ended.
-_ACTIVE_SCANS: set[str] = set()
-_ACTIVE_GUARD = threading.Lock()
-
-
-def mark_interrupted(con: duckdb.DuckDBPyConnection, *, actor: str = "ctfmon") -> list[str]:
-    """Mark scans left ``running`` by a process that ended (killed, crashed, power cut) as failed.
-
-    Called when the server starts and before every scan.  Each one gets an error saying it
-    was interrupted and an audit entry; returns their ids."""
-    from engine import audit
-
-    with _ACTIVE_GUARD:
-        active = sorted(_ACTIVE_SCANS)
-    rows = con.execute(
-        "SELECT scan_id, started_at, triggered_by FROM scans WHERE status = 'running'"
-        + (f" AND scan_id NOT IN ({', '.join('?' for _ in active)})" if active else "")
-        + " ORDER BY started_at",
-        active,
-    ).fetchall()
-    if not rows:
-        return []
-    now = now_utc()
-    msg = "interrupted: the process running this scan ended before it finished; run the scan again"
-    with transaction(con):
-        for scan_id, _started, _by in rows:
-            con.execute(
-                "UPDATE scans SET status = 'failed', finished_at = ?, errors = ? WHERE scan_id = ?",
-                [now, json.dumps({"scan": msg}), scan_id],
-            )
-        audit.record_many(con, [
-            audit.AuditEvent(actor, "scan.interrupted", "scan", scan_id, {"status": "running"},
-                             {"status": "failed", "error": msg, "started_at": started, "triggered_by": by})
-            for scan_id, started, by in rows
-        ])
-    for scan_id, started, _by in rows:
-        log.warning("scan %s (started %s) was left running by a process that ended; marked failed",
-                    scan_id, started)
-    return [r[0] for r in rows]
-
-
-def record_failed_scan(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    error: str,
-    typology_ids: list[str] | None,
-    lookback_days: int | None = None,
-    triggered_by: str,
-) -> str:
-    """Store a scan that could not start (bad stored parameters, unreadable data ...) as failed.
-
-    Scheduled runs call this so that every run leaves a scan row saying why it failed."""
-    now = now_utc()
-    scan_id = "SC-" + now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-    con.execute(
-        "INSERT INTO scans (scan_id, started_at, finished_at, as_of, window_start, window_end, typologies, "
-        "params, status, counts, timings, errors, triggered_by) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'failed', '{}', '{}', ?, ?)",
-        [scan_id, now, now, now, now - timedelta(days=lookback_days or 0), now, list(typology_ids or []),
-         "{}", json.dumps({"scan": error}), triggered_by],
-    )
-    return scan_id
-
-
 def _window(
     con: duckdb.DuckDBPyConnection, as_of: datetime | None, lookback_days: int | None, warnings: list[str],
     bad: dict[tuple[str, str], tuple[int, str, str]],
@@ -274,6 +219,9 @@ def run_scan(
     params: dict[str, dict[str, Any]] | None = None,
     triggered_by: str = "cli",
     on_progress: Callable[[str, str, int, int], None] | None = None,
+    mode: str = "live",
+    challenger_id: str | None = None,
+    reuse_views: bool = False,
 ) -> ScanResult:
     """Run the selected typologies of ``catalogue`` (all by default) over an as-of window and
     store the alerts.
@@ -288,7 +236,14 @@ def run_scan(
     ``on_progress(typology_id, stage, done, total)`` is called with stage ``start`` and ``done``
     around each typology, ``done`` of ``total`` typologies finished (the CLI draws its
     progress display with it).
+
+    ``mode``: ``live`` stores alerts in ``alerts``; ``sandbox`` and ``shadow`` store them apart
+    in ``sandbox_alerts`` (:mod:`engine.sandbox`).  The scan row records the parameter version
+    in force (:func:`engine.param_versions.current_version`).  ``reuse_views``: keep the scan
+    views of the previous scan on this connection when its window is the same (a sweep).
     """
+    if mode not in sandbox.MODES:
+        raise CtfmonError(f"scan mode {mode!r}: expected one of {', '.join(sandbox.MODES)}")
     selected = _dependency_order(catalogue.select(typology_ids))
     params = params or {}
     sel_ids = {t.id for t in selected}
@@ -312,15 +267,18 @@ def run_scan(
     try:
         con.execute(
             "INSERT INTO scans (scan_id, started_at, as_of, window_start, window_end, typologies, params, "
-            "status, triggered_by, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)",
+            "status, triggered_by, warnings, mode, param_version, challenger_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
             [scan_id, started, window_end, window_start, window_end, [t.id for t in selected],
-             params_json, triggered_by, json.dumps(warnings)],
+             params_json, triggered_by, json.dumps(warnings), mode, param_versions.current_version(con),
+             challenger_id],
         )
         result = ScanResult(scan_id=scan_id, status="running", window_start=window_start,
-                            window_end=window_end, warnings=warnings)
+                            window_end=window_end, warnings=warnings, mode=mode,
+                            param_version=param_versions.current_version(con))
         typology_catalogue.record(con, {t: resolved[t.id] for t in selected})
         with plausible.plausible_tables(con, bad):
-            _run_typologies(con, result, selected, resolved, on_progress)
+            _run_typologies(con, result, selected, resolved, on_progress, mode, reuse_views)
         counts = {tid: {"alerts": result.counts.get(tid, 0), "new": result.new_alerts.get(tid, 0)}
                   for tid in [t.id for t in selected]}
         con.execute(
@@ -340,12 +298,15 @@ def _run_typologies(
     selected: list[type[Typology]],
     resolved: dict[str, Params],
     on_progress: Callable[[str, str, int, int], None] | None,
+    mode: str = "live",
+    reuse_views: bool = False,
 ) -> None:
     scan_id = result.scan_id
     log.info("scan %s: %d typologies over %s .. %s", scan_id, len(selected), result.window_start,
              result.window_end)
     try:
-        prepare_scan_views(con, result.window_start, result.window_end)
+        if not (reuse_views and views_window(con) == (result.window_start, result.window_end)):
+            prepare_scan_views(con, result.window_start, result.window_end)
         for done, typ in enumerate(selected):
             if on_progress is not None:
                 on_progress(typ.id, "start", done, len(selected))
@@ -356,7 +317,11 @@ def _run_typologies(
                 alerts = list(typ().detect(ctx))
                 _reattribute(con, alerts)
                 frame = _alert_frame(typ.id, scan_id, alerts, now_utc())
-                new = _store_alerts(con, frame)
+                if mode == "live":
+                    new = _store_alerts(con, frame)
+                    sandbox.record_live_ids(con, frame)
+                else:
+                    new = sandbox.store_sandbox_alerts(con, frame)
                 result.counts[typ.id] = frame.height
                 result.new_alerts[typ.id] = new
             except Exception as exc:  # one typology failing must not lose the others

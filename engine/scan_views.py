@@ -88,3 +88,14 @@ LEFT JOIN scan_accounts tt ON tt.account_id = t.to_account"""
     con.execute("CREATE OR REPLACE TEMP TABLE ref_mcc_groups AS SELECT * FROM _ref_mcc")
     con.unregister("_ref_jr")
     con.unregister("_ref_mcc")
+    con.execute("CREATE OR REPLACE TEMP TABLE scan_views_window AS SELECT ?::TIMESTAMP AS ws, ?::TIMESTAMP AS we",
+                [window_start, window_end])
+
+
+def views_window(con: duckdb.DuckDBPyConnection) -> tuple[datetime, datetime] | None:
+    """The window the scan views on this connection were prepared for (``None``: none yet)."""
+    try:
+        rows = con.execute("SELECT ws, we FROM temp.main.scan_views_window").fetchall()
+    except duckdb.CatalogException:
+        return None
+    return (rows[0][0], rows[0][1]) if rows else None
