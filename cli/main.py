@@ -37,6 +37,7 @@ from cli import (
     scan,
     screen,
     serve,
+    tune,
     typologies,
     users,
 )
@@ -44,7 +45,7 @@ from engine.errors import CtfmonError
 
 #: In the order their commands are listed by ``ctfmon --help``.
 COMMAND_MODULES = (database, ingest, typologies, scan, alerts, evaluate, users, cases, reports, serve, audit,
-                   lists, screen, generate, graph, imports, risk)
+                   lists, screen, generate, graph, imports, risk, tune)
 
 
 class _Group(TyperGroup):

@@ -1,4 +1,6 @@
-"""`ctfmon scan`: one scan through services.scans (alerts, cases, one audit entry)."""
+"""`ctfmon scan`: one scan through services.scans (alerts, cases, one audit entry); `--sandbox`
+(implied by `--param`) keeps the alerts apart and opens no case; `ctfmon scan compare SCAN`
+compares a sandbox scan with the live alerts of its window."""
 
 from __future__ import annotations
 
@@ -15,17 +17,27 @@ from engine import store
 from engine.detect.catalogue import Catalogue
 
 app = typer.Typer()
+scan_app = typer.Typer(help="Run a scan (live, or --sandbox); `scan compare` a sandbox with live.")
+app.add_typer(scan_app, name="scan")
 
 
-@app.command()
+@scan_app.callback(invoke_without_command=True)
 def scan(
+    ctx: typer.Context,
     db: DbOption = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="end of the window: DATE (whole day) or timestamp; default: latest loaded")] = None,
     lookback: Annotated[int | None, typer.Option("--lookback", help="days before --as-of; default: all loaded data")] = None,
     typologies: Annotated[str | None, typer.Option("--typologies", help="comma-separated typology ids (default: all)")] = None,
-    param: Annotated[list[str] | None, typer.Option("--param", help="per-scan override ID.name=value (repeatable)")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", help="what-if value ID.name=value (repeatable; implies --sandbox)")] = None,
+    sandbox: Annotated[bool, typer.Option("--sandbox", help="keep the alerts apart, open no case (compare with `scan compare`)")] = False,
 ) -> None:
-    """Run typologies over the loaded data, store their alerts and group new alerts into cases."""
+    """Run typologies over the loaded data, store their alerts and group new alerts into cases.
+
+    With --sandbox (implied by --param: a what-if never opens real cases) the alerts are
+    stored apart and no case is opened; live parameters change only through approved
+    change requests (`ctfmon typologies set`)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from rich.table import Table
 
     from engine import scan as scan_mod
@@ -39,9 +51,12 @@ def scan(
     with store.connect(common.db_path(db)) as con, _scan_progress(cat) as on_progress:
         outcome = scans.run_scan(con, cat, actor=common.actor(), triggered_by="cli",
                                  case_actor=f"cli:{common.actor()}", as_of=as_of_ts,
-                                 lookback_days=days, typology_ids=ids, params=per_scan, on_progress=on_progress)
+                                 lookback_days=days, typology_ids=ids, params=per_scan, on_progress=on_progress,
+                                 sandbox=sandbox or None)
     result, synced = outcome.result, outcome.cases
-    out = Table(title=f"scan {result.scan_id}: {result.window_start} .. {result.window_end} ({result.status})")
+    kind = "sandbox scan" if result.mode == "sandbox" else "scan"
+    out = Table(title=f"{kind} {result.scan_id}: {result.window_start} .. {result.window_end} ({result.status}, "
+                      f"parameter version {result.param_version})")
     for col in ("typology", "alerts", "new", "seconds", "error"):
         out.add_column(col, justify="right" if col in ("alerts", "new", "seconds") else "left")
     for tid in result.timings:
@@ -52,9 +67,13 @@ def scan(
     common.console.print(out)
     for w in result.warnings:
         common.console.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
-    common.console.print(f"cases: {synced.cases_created} opened, {synced.cases_joined} joined by "
-                         f"{synced.alerts_added} new alerts")
-    _print_party_risk(db, result.scan_id)
+    if result.mode == "sandbox":
+        common.console.print(f"sandbox: alerts kept apart, no case opened; compare with the live alerts: "
+                             f"ctfmon scan compare {result.scan_id}", highlight=False)
+    else:
+        common.console.print(f"cases: {synced.cases_created} opened, {synced.cases_joined} joined by "
+                             f"{synced.alerts_added} new alerts")
+        _print_party_risk(db, result.scan_id)
     if result.errors:
         raise typer.Exit(1)
 
@@ -95,3 +114,33 @@ def _scan_progress(cat: Catalogue) -> Iterator[Callable[[str, str, int, int], No
             progress.update(task, total=total, completed=done, description=text)
 
         yield on_progress
+
+
+@scan_app.command("compare")
+def compare(
+    scan_id: Annotated[str, typer.Argument(help="a sandbox scan id")],
+    against: Annotated[str | None, typer.Option("--against", help="live scan id (default: the latest over the same window)")] = None,
+    db: DbOption = None,
+    show_ids: Annotated[bool, typer.Option("--ids", help="list the added and removed alert ids")] = False,
+) -> None:
+    """A sandbox scan against the live alerts of the same window: added, removed, unchanged per typology."""
+    from rich.table import Table
+
+    from engine import sandbox as sandbox_mod
+
+    with common.reading(db) as (con, api):
+        res = (sandbox_mod.compare(con, scan_id, against) if con is not None
+               else api.get(f"/scans/{scan_id}/compare", **({"against": against} if against else {})))
+    out = Table(title=f"sandbox {scan_id} against live {res['live_scan_id']}")
+    for col in ("typology", "added", "removed", "unchanged"):
+        out.add_column(col, justify="left" if col == "typology" else "right")
+    for tid, row in res["typologies"].items():
+        out.add_row(tid, f"{row['added']:,}", f"{row['removed']:,}", f"{row['unchanged']:,}")
+    t = res["totals"]
+    out.add_row("[bold]total[/]", f"{t['added']:,}", f"{t['removed']:,}", f"{t['unchanged']:,}")
+    common.console.print(out)
+    if show_ids:
+        for tid, row in res["typologies"].items():
+            for kind in ("added", "removed"):
+                for aid in row["ids"][kind]:
+                    common.console.print(f"{tid} {kind} {aid}", highlight=False)

@@ -1,4 +1,5 @@
-"""`ctfmon typologies list|show|set|doc`: the catalogue, its parameters and audited overrides."""
+"""`ctfmon typologies list|show|set|approve|reject|rollback|history|doc`: the catalogue, its
+parameters and their changes under four eyes (a change goes live when a second person approves it)."""
 
 from __future__ import annotations
 
@@ -92,9 +93,10 @@ def typologies_show(
 def typologies_set(
     typology_id: Annotated[str, typer.Argument(help="typology id")],
     assignments: Annotated[list[str], typer.Argument(help="name=value (value 'default' removes the override)")],
+    reason: Annotated[str, typer.Option("--reason", help="why this value (kept with the change and its version)")] = "",
     db: DbOption = None,
 ) -> None:
-    """Store parameter overrides used by every later scan."""
+    """Propose a parameter change: it goes live when a second person approves it (`typologies approve`)."""
     from services import typologies as typology_service
 
     values: dict[str, object] = {}
@@ -104,9 +106,93 @@ def typologies_set(
             raise CtfmonError(f"{item!r}: expected name=value")
         values[name.strip()] = None if raw.strip() == "default" else raw.strip()
     with store.connect(common.db_path(db)) as con:
-        effective = typology_service.set_params(con, typology_service.catalogue(), typology_id, values,
-                                                actor=common.actor())
-    common.console.print(f"{typology_id}: " + ", ".join(f"{k}={v}" for k, v in effective.items()), highlight=False)
+        change = typology_service.propose(con, typology_service.catalogue(), typology_id, values, reason=reason,
+                                          actor=common.actor())
+    common.console.print(f"change request {change['change_id']} for {typology_id} proposed by {change['proposed_by']}: "
+                         + ", ".join(f"{k}={v}" for k, v in change["requested"].items())
+                         + f"\nnot live yet: a second person approves it with "
+                         f"`ctfmon --as USER typologies approve {change['change_id']}`", highlight=False)
+
+
+@typologies_app.command("approve")
+def typologies_approve(
+    change_id: Annotated[str, typer.Argument(help="change request id (PC-...)")],
+    note: Annotated[str, typer.Option("--note", help="the approver's note")] = "",
+    db: DbOption = None,
+) -> None:
+    """Approve a pending change (not your own): it goes live as a new parameter version."""
+    from services import typologies as typology_service
+
+    with store.connect(common.db_path(db)) as con:
+        ch = typology_service.approve(con, typology_service.catalogue(), change_id, actor=common.actor(), note=note)
+    common.console.print(f"{change_id} approved by {ch['decided_by']}: {ch['typology_id']} is at parameter version "
+                         f"{ch['version']}", highlight=False)
+
+
+@typologies_app.command("reject")
+def typologies_reject(
+    change_id: Annotated[str, typer.Argument(help="change request id (PC-...)")],
+    note: Annotated[str, typer.Option("--note", help="why")] = "",
+    db: DbOption = None,
+) -> None:
+    """Reject a pending change (its proposer withdraws it)."""
+    from services import typologies as typology_service
+
+    with store.connect(common.db_path(db)) as con:
+        ch = typology_service.reject(con, change_id, actor=common.actor(), note=note)
+    common.console.print(f"{change_id} {ch['status']} by {ch['decided_by']}", highlight=False)
+
+
+@typologies_app.command("rollback")
+def typologies_rollback(
+    typology_id: Annotated[str, typer.Argument(help="typology id")],
+    to_version: Annotated[int | None, typer.Option("--to-version", help="restore the values of this version (0: defaults)")] = None,
+    reason: Annotated[str, typer.Option("--reason", help="why")] = "",
+    db: DbOption = None,
+) -> None:
+    """Restore the parameters before the typology's latest version, in one audited action."""
+    from services import typologies as typology_service
+
+    with store.connect(common.db_path(db)) as con:
+        v = typology_service.rollback(con, typology_service.catalogue(), typology_id, actor=common.actor(),
+                                      reason=reason, to_version=to_version)
+    common.console.print(f"{typology_id} rolled back: parameter version {v['version']} ({v['reason']}), overrides "
+                         f"{v['overrides'] or 'none (catalogue defaults)'}", highlight=False)
+
+
+@typologies_app.command("history")
+def typologies_history(
+    typology_id: Annotated[str | None, typer.Argument(help="typology id (default: all)")] = None,
+    db: DbOption = None,
+) -> None:
+    """Change requests and parameter versions, newest first."""
+    from rich.table import Table
+
+    from engine import param_versions
+
+    with common.reading(db) as (con, api):
+        if con is None:
+            raise CtfmonError("the database is held by a server: read the history on its typologies page")
+        changes = param_versions.list_changes(con, typology_id=typology_id)
+        versions = param_versions.list_versions(con, typology_id)
+    t = Table(title="change requests")
+    for col in ("change", "typology", "requested", "reason", "proposed by", "status", "decided by", "version"):
+        t.add_column(col)
+    for c in changes:
+        t.add_row(c["change_id"], c["typology_id"], str(c["requested"]), c["reason"], c["proposed_by"], c["status"],
+                  c["decided_by"] or "", str(c["version"] or ""))
+    common.console.print(t)
+    v = Table(title=f"parameter versions (in force: {param_versions_current(versions)})")
+    for col in ("version", "typology", "kind", "overrides", "proposed by", "approved by", "reason", "at"):
+        v.add_column(col)
+    for r in versions:
+        v.add_row(str(r["version"]), r["typology_id"], r["kind"], str(r["overrides"]), r["proposed_by"],
+                  r["approved_by"] or "", r["reason"], str(r["created_at"])[:19])
+    common.console.print(v)
+
+
+def param_versions_current(versions: list[dict[str, object]]) -> str:
+    return str(versions[0]["version"]) if versions else "0"
 
 
 @typologies_app.command("doc")
