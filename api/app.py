@@ -35,6 +35,7 @@ from api.routers import (
     scans,
     schedules,
     screening,
+    tuning,
     typologies,
     users,
 )
@@ -123,6 +124,7 @@ def create_app(
     def health() -> Health:
         return Health(status="ok", version=_version(), database=Path(db.path).name)
 
-    for mod in (alerts, cases, parties, scans, ingest, typologies, schedules, reports, audit, users, screening, ui):
+    for mod in (alerts, cases, parties, scans, ingest, typologies, tuning, schedules, reports, audit, users, screening,
+                ui):
         app.include_router(mod.router)
     return app

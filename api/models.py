@@ -220,8 +220,10 @@ class ScanIn(Strict):
     lookback_days: int | None = Field(None, ge=1, le=3650, description="window length (default: all data)")
     typology_ids: list[str] | None = Field(None, max_length=100, description="default: all")
     params: dict[str, dict[str, Any]] | None = Field(
-        None, description="per-scan parameter values: {typology_id: {name: value}}"
+        None, description="what-if parameter values {typology_id: {name: value}}: the scan runs as a sandbox"
     )
+    sandbox: bool | None = Field(None, description="alerts kept apart, no case opened (default: only with params; "
+                                 "params with sandbox false is refused)")
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -261,6 +263,8 @@ class ScanOut(BaseModel):
     total_new: int
     warnings: list[str] = Field(default_factory=list, description="data left out of the window, and why")
     cases: CaseSync
+    mode: str = Field("live", description="live, sandbox or shadow")
+    param_version: int | None = Field(None, description="the parameter version the scan used")
 
 
 class ScanRow(BaseModel):
@@ -277,6 +281,8 @@ class ScanRow(BaseModel):
     errors: Any = None
     warnings: Any = None
     triggered_by: str
+    mode: str | None = "live"
+    param_version: int | None = None
 
 
 class TypologyOut(BaseModel):
@@ -290,6 +296,8 @@ class TypologyOut(BaseModel):
 
 class ParamsIn(Strict):
     values: dict[str, Any] = Field(description="name -> value; null removes an override")
+    reason: str | None = Field(None, max_length=2000, description="why (required): the change goes live when a "
+                               "second person approves it")
 
 
 class ScheduleIn(Strict):

@@ -56,24 +56,27 @@ def test_scan_endpoint_runs_and_syncs_cases(c: Clients) -> None:
                                            "params": {"TF-CASH-01": {"nonsense": 1}}}).status_code == 400
 
 
-def test_typology_params_admin_only_and_validated(c: Clients) -> None:
+def test_typology_params_admin_only_validated_and_four_eyes(c: Clients) -> None:
     typs = c["analyst"].get("/typologies").json()
     cash = next(t for t in typs if t["id"] == "TF-CASH-01")
     name = next(iter(cash["params"]))
     assert cash["effective"][name] == cash["params"][name]["default"]
-    new = cash["params"][name]["default"]
-    assert c["supervisor"].put("/typologies/TF-CASH-01/params", json={"values": {name: new}}).status_code == 403
-    r = c["admin"].put("/typologies/TF-CASH-01/params", json={"values": {name: new}})
-    assert r.status_code == 200 and r.json()["effective"][name] == new
-    r = c["admin"].put("/typologies/TF-CASH-01/params", json={"values": {"min_transactions": 5}})
-    assert r.json()["description"].startswith("At least 5 cash deposits")  # the template, filled
-    assert c["analyst"].get("/typologies/TF-CASH-01").json()["description"].startswith("At least 5 ")
-    bad = c["admin"].put("/typologies/TF-CASH-01/params", json={"values": {"no_such_param": 1}})
+    body = {"values": {"min_transactions": 5}, "reason": "fewer alerts"}
+    assert c["supervisor"].put("/typologies/TF-CASH-01/params", json=body).status_code == 403
+    r = c["admin"].put("/typologies/TF-CASH-01/params", json=body)
+    assert r.status_code == 202 and r.json()["status"] == "pending"
+    # proposed is not live: the description still shows the value in force
+    assert c["analyst"].get("/typologies/TF-CASH-01").json()["description"].startswith("At least 3 ")
+    second = c.second_admin()
+    ok = second.post(f"/typologies/changes/{r.json()['change_id']}/approve", json={})
+    assert ok.status_code == 200 and ok.json()["status"] == "approved"
+    assert c["analyst"].get("/typologies/TF-CASH-01").json()["description"].startswith("At least 5 cash deposits")
+    bad = c["admin"].put("/typologies/TF-CASH-01/params", json={"values": {"no_such_param": 1}, "reason": "x"})
     assert bad.status_code == 400 and "no_such_param" in bad.json()["detail"]
-    assert c["admin"].put("/typologies/NOPE/params", json={"values": {}}).status_code == 404
+    assert c["admin"].put("/typologies/NOPE/params", json={"values": {}, "reason": "x"}).status_code == 404
     assert c["admin"].put("/typologies/TF-CASH-01/params", json={"vals": {}}).status_code == 422
     audit = c["auditor"].get("/audit", params={"action": "typology.params"}).json()
-    assert audit["total"] == 2 and audit["items"][0]["actor"] == "admin"
+    assert audit["total"] == 1 and audit["items"][0]["actor"] == "admin2"
 
 
 def test_schedules_crud(c: Clients) -> None:

@@ -141,6 +141,15 @@ class Clients:
     def __getitem__(self, role: str) -> TestClient:
         return self.by_role[role]
 
+    def second_admin(self) -> TestClient:
+        """A client for a second admin, ``admin2`` (four eyes need two people)."""
+        if "admin2" not in self.tokens:
+            with self.db.writing() as con:
+                auth.add_user(con, "admin2", "admin", actor="test")
+                self.tokens["admin2"] = auth.issue_token(con, "admin2", actor="test")[1]
+            self.by_role["admin2"] = TestClient(self.app, headers={"Authorization": f"Bearer {self.tokens['admin2']}"})
+        return self.by_role["admin2"]
+
     def case_of(self, subject: str) -> str:
         with self.db.reading() as con:
             return con.execute(

@@ -1,4 +1,5 @@
-"""Scans: run one now (then group its alerts into cases), list and inspect scans."""
+"""Scans: run one now (then group its alerts into cases; a sandbox opens none), list and inspect
+scans, compare a sandbox scan with the live alerts of its window."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 
 from api.deps import DB, Con, Reader, Typologies, require
 from api.models import ERROR_RESPONSES, CaseSync, ScanIn, ScanOut, ScanRow
+from engine import sandbox
 from engine.auth import User
 from engine.errors import NotFound
 from services import scans
@@ -19,11 +21,12 @@ router = APIRouter(prefix="/scans", tags=["scans"], responses=ERROR_RESPONSES)
 Runner = Annotated[User, Depends(require("scan.run"))]
 
 _COLS = ("scan_id", "started_at", "finished_at", "as_of", "window_start", "window_end", "typologies",
-         "status", "counts", "timings", "errors", "warnings", "triggered_by")
+         "status", "counts", "timings", "errors", "warnings", "triggered_by", "mode", "param_version")
 
 
 def _row(r: tuple[Any, ...]) -> ScanRow:
     d = dict(zip(_COLS, r, strict=True))
+    d["mode"] = d["mode"] or "live"
     for k in ("counts", "timings", "errors", "warnings"):
         if isinstance(d[k], str):
             d[k] = json.loads(d[k])
@@ -38,6 +41,7 @@ def start_scan(body: ScanIn, db: DB, user: Runner, catalogue: Typologies) -> Sca
         out = scans.run_scan(
             con, catalogue, actor=user.name, triggered_by=f"api:{user.name}", as_of=as_of,
             lookback_days=body.lookback_days, typology_ids=body.typology_ids, params=body.params,
+            sandbox=body.sandbox,
         )
     return ScanOut(**out.result.to_dict(), cases=CaseSync(**out.cases_dict()))
 
@@ -56,3 +60,10 @@ def get_scan(scan_id: str, con: Con, _user: Reader) -> ScanRow:
     if not rows:
         raise NotFound(f"no scan {scan_id!r}")
     return _row(rows[0])
+
+
+@router.get("/{scan_id}/compare", summary="A sandbox scan against the live alerts of the same window")
+def compare_scan(scan_id: str, con: Con, _user: Reader, against: str | None = None) -> dict[str, Any]:
+    """Per typology: alerts added (only in the sandbox), removed (only live) and unchanged, with their ids.
+    ``against`` names the live scan (default: the latest finished live scan over the same window)."""
+    return sandbox.compare(con, scan_id, against)
