@@ -99,8 +99,8 @@ def propose(con: duckdb.DuckDBPyConnection, typ: type[Typology], values: dict[st
     """Record a pending change request after validating it against the live overrides."""
     if not isinstance(values, dict) or not values:
         raise CtfmonError(f"typology {typ.id}: name at least one parameter to change", http_status=422)
-    why = _reason(reason)
     _merged(con, typ, values)  # unknown names and bad values are refused here, nothing stored
+    why = _reason(reason)
     change_id = "PC-" + now_utc().strftime("%Y%m%d") + "-" + uuid.uuid4().hex[:8]
     with transaction(con):
         con.execute(

@@ -44,7 +44,10 @@ def test_read_commands_refuse_a_missing_database_and_create_none(tmp_path: Path,
 
 def test_typologies_list_takes_db_and_shows_the_overrides(tmp_path: Path) -> None:
     db = tmp_path / "t.duckdb"
-    assert runner.invoke(app, ["typologies", "set", "TF-CASH-01", "threshold=15000", "--db", str(db)]).exit_code == 0
+    r = runner.invoke(app, ["typologies", "set", "TF-CASH-01", "threshold=15000", "--reason", "r", "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["--as", "checker", "typologies", "approve", r.output.split()[2], "--db", str(db)])
+    assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["typologies", "list", "--db", str(db)])
     assert r.exit_code == 0, r.output
     row = next(line for line in r.output.splitlines() if "TF-CASH-01" in line)

@@ -154,13 +154,20 @@ def test_lists_load_turns_its_rescreen_alerts_into_cases(dbfile: Path) -> None:
 def test_cli_changes_are_audited_under_the_acting_user(tmp_path: Path) -> None:
     db = tmp_path / "a.duckdb"
     r = runner.invoke(app, ["--as", "param-owner", "typologies", "set", "TF-CASH-01", "threshold=15000",
-                            "--db", str(db)])
+                            "--reason", "the new reporting threshold", "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    change_id = r.output.split()[2]
+    r = runner.invoke(app, ["--as", "param-owner", "typologies", "approve", change_id, "--db", str(db)])
+    assert r.exit_code == 2 and "second person" in r.output
+    r = runner.invoke(app, ["--as", "param-checker", "typologies", "approve", change_id, "--db", str(db)])
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["--as", "boss", "users", "add", "kim", "--role", "analyst", "--db", str(db)])
     assert r.exit_code == 0, r.output
     with store.connect(db, read_only=True) as con:
+        (proposed,) = _entries(con, "typology.change_proposed")
+        assert proposed["actor"] == "param-owner" and proposed["after"]["change_id"] == change_id
         (entry,) = _entries(con, "typology.params")
-        assert entry["actor"] == "param-owner" and entry["after"]["threshold"] == 15000
+        assert entry["actor"] == "param-checker" and entry["after"]["threshold"] == 15000
         assert entry["before"]["threshold"] != 15000
         assert [e["actor"] for e in _entries(con, "user.add")] == ["boss"]
 

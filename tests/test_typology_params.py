@@ -10,7 +10,7 @@ from test_api_support import Clients
 from typer.testing import CliRunner
 
 from cli.main import app
-from engine import scan, schedule, store
+from engine import param_versions, scan, schedule, store
 from engine.errors import CtfmonError
 from typologies import registry
 
@@ -60,11 +60,16 @@ def test_per_scan_param_refuses_them_too(dbfile: Path, tid: str, name: str, raw:
 
 def test_sensible_values_and_exclusion_lists_still_pass(dbfile: Path) -> None:
     r = runner.invoke(app, ["typologies", "set", "TF-PASS-01", "excluded_account_types=[]", "max_hours=96",
-                            "--db", str(dbfile)])
+                            "--reason", "wider", "--db", str(dbfile)])
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["typologies", "set", "TF-XB-01", "channels=wire,remittance",
-                            "trade_reference_words=INVOICE,SUPPLIER", "--db", str(dbfile)])
+                            "trade_reference_words=INVOICE,SUPPLIER", "--reason", "two channels", "--db", str(dbfile)])
     assert r.exit_code == 0, r.output
+    with store.connect(dbfile) as con:
+        pending = [c["change_id"] for c in param_versions.list_changes(con, status="pending")]
+    for change_id in pending:
+        r = runner.invoke(app, ["--as", "checker", "typologies", "approve", change_id, "--db", str(dbfile)])
+        assert r.exit_code == 0, r.output
     with store.connect(dbfile, read_only=True) as con:
         assert scan.get_typology_params(con, CATALOGUE.typology("TF-XB-01"))["channels"] == ("wire", "remittance")
 
@@ -80,8 +85,10 @@ def test_put_params_answers_4xx_and_stores_nothing() -> None:
         assert r.status_code in (400, 422), (body, r.status_code, r.text)
         assert "parameter" in r.json()["detail"] or r.status_code == 422
     assert admin.get("/typologies/TF-CASH-01").json()["effective"]["threshold"] == 10000
-    r = admin.put("/typologies/TF-CASH-01/params", json={"values": {"threshold": 12000}})
-    assert r.status_code == 200 and r.json()["effective"]["threshold"] == 12000
+    r = admin.put("/typologies/TF-CASH-01/params", json={"values": {"threshold": 12000}, "reason": "sensible"})
+    assert r.status_code == 202 and r.json()["requested"] == {"threshold": 12000}
+    assert c.second_admin().post(f"/typologies/changes/{r.json()['change_id']}/approve", json={}).status_code == 200
+    assert admin.get("/typologies/TF-CASH-01").json()["effective"]["threshold"] == 12000
 
 
 def _json(value: object) -> str:
