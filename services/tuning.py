@@ -43,6 +43,9 @@ def tune(con: duckdb.DuckDBPyConnection, cat: Catalogue, typology_id: str, param
     svg = tuning_charts.svg(result, rec_value)
     charts = [str(p) for p in tuning_charts.write(result, chart_dir, rec_value)] if chart_dir else []
     tid = tuning_store.save_run(con, result, rec, svg, actor=actor)
+    audit.record_many(con, [audit.AuditEvent(actor, "scan.sandbox", "scan", p["scan_id"], None, {
+        "status": "completed", "total_alerts": p["alerts"], "triggered_by": f"tune:{actor}", "tuning_id": tid,
+        "params": {typology_id: {param: p["value"]}}}) for p in result["points"]])
     audit.record(con, audit.AuditEvent(actor, "tuning.run", "tuning", tid, None, {
         "typology_id": typology_id, "param": param, "values": [p["value"] for p in result["points"]],
         "label_source": labels.source, "recommended": rec_value,
