@@ -10,11 +10,13 @@ from api.ui.ops_pages import router as ops_router
 from api.ui.pages import root_router
 from api.ui.pages import router as pages_router
 from api.ui.screening import router as screening_router
+from api.ui.tuning_pages import router as tuning_router
 
 router = APIRouter()
 router.include_router(pages_router)
 router.include_router(ops_router)
 router.include_router(screening_router)
+router.include_router(tuning_router)
 router.include_router(root_router)
 
 __all__ = ["router"]

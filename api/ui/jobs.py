@@ -54,7 +54,7 @@ class ScanJobs:
             return self._jobs.get(job_id)
 
     def start(self, user: User, *, as_of: datetime | None, lookback_days: int | None,
-              typology_ids: list[str] | None) -> ScanJob:
+              typology_ids: list[str] | None, sandbox: bool = False) -> ScanJob:
         job_id = secrets.token_hex(6)
         job = ScanJob(job_id=job_id, user=user.name, tag=f"ui:{user.name}:{job_id}", started_at=now_utc())
         with self._guard:
@@ -65,20 +65,20 @@ class ScanJobs:
                     del self._jobs[j.job_id]
             self._jobs[job_id] = job
         job.thread = threading.Thread(
-            target=self._run, args=(job, user, as_of, lookback_days, typology_ids),
+            target=self._run, args=(job, user, as_of, lookback_days, typology_ids, sandbox),
             name=f"ui-scan-{job_id}", daemon=True,
         )
         job.thread.start()
         return job
 
     def _run(self, job: ScanJob, user: User, as_of: datetime | None, lookback_days: int | None,
-             typology_ids: list[str] | None) -> None:
+             typology_ids: list[str] | None, sandbox: bool = False) -> None:
         try:
             with self.db.writing() as con:
                 job.status = "running"
                 out = scans.run_scan(con, self.catalogue, actor=user.name, triggered_by=job.tag,
                                      case_actor=f"ui:{user.name}", as_of=as_of, lookback_days=lookback_days,
-                                     typology_ids=typology_ids)
+                                     typology_ids=typology_ids, sandbox=sandbox)
                 job.scan_id = out.result.scan_id
             job.result = out.result.to_dict()
             job.cases = out.cases_dict()

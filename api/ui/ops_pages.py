@@ -64,6 +64,7 @@ def start_scan(
     typology_ids: Annotated[list[str] | None, Form()] = None,
     lookback_days: Annotated[str, Form()] = "",
     as_of: Annotated[str, Form()] = "",
+    sandbox: Annotated[str, Form()] = "",
 ) -> Response:
     ids = [t for t in (typology_ids or []) if t] or None
     try:
@@ -72,7 +73,7 @@ def start_scan(
         job = _scan_jobs(request).start(user, as_of=window.parse_as_of(as_of, field="as-of", http_status=422),
                                         lookback_days=window.parse_lookback(lookback_days, field="lookback",
                                                                             http_status=422),
-                                        typology_ids=ids)
+                                        typology_ids=ids, sandbox=sandbox == "1")
     except CtfmonError as exc:
         with db_of(request).reading() as con:
             rows = views.recent_scans(con, limit=30)

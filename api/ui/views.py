@@ -159,7 +159,7 @@ def recent_scans(con: duckdb.DuckDBPyConnection, *, limit: int = 20) -> list[dic
 
 
 _SCAN_COLS = ("scan_id", "started_at", "finished_at", "as_of", "window_start", "window_end", "typologies",
-              "status", "counts", "timings", "errors", "warnings", "triggered_by")
+              "status", "counts", "timings", "errors", "warnings", "triggered_by", "mode", "param_version")
 
 
 def scan_detail(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, Any] | None:
