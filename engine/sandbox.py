@@ -141,16 +141,3 @@ def compare(con: duckdb.DuckDBPyConnection, scan_id: str, against: str | None = 
         "totals": totals,
     }
 
-
-def sandbox_alerts(con: duckdb.DuckDBPyConnection, scan_id: str, alert_ids: list[str] | None = None) -> pl.DataFrame:
-    """A sandbox scan's alerts (optionally only ``alert_ids``)."""
-    sql = ("SELECT alert_id, typology_id, subject_type, subject_id, score, window_start, window_end, evidence, "
-           "explanation FROM sandbox_alerts WHERE scan_id = ?")
-    if alert_ids is None:
-        return con.execute(sql + " ORDER BY alert_id", [scan_id]).pl()
-    frame = pl.DataFrame({"alert_id": alert_ids}, schema={"alert_id": pl.String})
-    con.register("_sb_ids", frame.to_arrow())
-    try:
-        return con.execute(sql + " AND alert_id IN (SELECT alert_id FROM _sb_ids) ORDER BY alert_id", [scan_id]).pl()
-    finally:
-        con.unregister("_sb_ids")
