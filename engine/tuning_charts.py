@@ -23,18 +23,20 @@ def _figure(result: dict[str, Any], recommended: Any = None) -> Figure:
     pts.sort(key=lambda p: (p["alerts"], p["recall"]))
     fig, (pr, ar) = plt.subplots(1, 2, figsize=(10, 4.2), layout="constrained")
     fig.suptitle(f"{result['typology_id']}: sweep of {result['param']} ({result['label_source']} labels)")
-    rec = [p["recall"] for p in pts]
-    prec = [p["precision"] if p["precision"] is not None else 0.0 for p in pts]
-    alerts = [p["alerts"] for p in pts]
-    pr.plot(rec, prec, marker="o", color="#2563eb")
-    ar.plot(alerts, rec, marker="o", color="#059669")
-    for p, x, y, xa in zip(pts, rec, prec, alerts, strict=True):
-        tag = str(p["value"]) + (" (live)" if p["live"] else "") + (" *" if p["value"] == recommended else "")
-        pr.annotate(tag, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
-        ar.annotate(tag, (xa, x), textcoords="offset points", xytext=(4, 4), fontsize=8)
-        if p["live"]:
-            pr.plot([x], [y], marker="s", color="#dc2626")
-            ar.plot([xa], [x], marker="s", color="#dc2626")
+    # a value raising no alert has no precision: it is left off the PR curve, kept on the other
+    with_p = [p for p in pts if p["precision"] is not None]
+    pr.plot([p["recall"] for p in with_p], [p["precision"] for p in with_p], marker="o", color="#2563eb")
+    ar.plot([p["alerts"] for p in pts], [p["recall"] for p in pts], marker="o", color="#059669")
+
+    def tag(p: dict[str, Any]) -> str:
+        return str(p["value"]) + (" (live)" if p["live"] else "") + (" *" if p["value"] == recommended else "")
+
+    for ax, points, xy in ((pr, with_p, lambda p: (p["recall"], p["precision"])),
+                           (ar, pts, lambda p: (p["alerts"], p["recall"]))):
+        for p in points:
+            ax.annotate(tag(p), xy(p), textcoords="offset points", xytext=(4, 4), fontsize=8)
+            if p["live"]:
+                ax.plot(*([v] for v in xy(p)), marker="s", color="#dc2626")
     pr.set(xlabel="recall", ylabel="precision", title="precision-recall", xlim=(-0.02, 1.05), ylim=(-0.02, 1.05))
     ar.set(xlabel="alerts", ylabel="recall", title="alerts against recall", ylim=(-0.02, 1.05))
     for ax in (pr, ar):
