@@ -118,8 +118,8 @@ def _check_params(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, typology
             scan.resolve_params(con, typ)
         except CtfmonError as exc:
             raise CtfmonError(
-                f"{exc.message}; fix it with `ctfmon typologies set {typ.id} NAME=VALUE` (or `NAME=default`) "
-                "before scheduling it", http_status=422,
+                f"{exc.message}; fix it with an approved change (`ctfmon typologies set {typ.id} NAME=VALUE "
+                "--reason ...`, or `NAME=default`) before scheduling it", http_status=422,
             ) from None
 
 
