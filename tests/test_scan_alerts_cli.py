@@ -34,6 +34,12 @@ def test_scan_command_and_exports(dbfile, tmp_path):
     r = runner.invoke(app, ["scan", "--db", str(dbfile), "--typologies", "TF-CASH-01,TF-DORM-01",
                             "--param", "TF-CASH-01.min_transactions=3"])
     assert r.exit_code == 0, r.output
+    assert "sandbox scan" in r.output and "no case opened" in r.output  # a what-if is a sandbox
+    with store.connect(dbfile, read_only=True) as con:
+        assert al.list_alerts(con).height == 0
+        assert con.execute("SELECT count(*) FROM sandbox_alerts").fetchall()[0][0] == 1
+    r = runner.invoke(app, ["scan", "--db", str(dbfile), "--typologies", "TF-CASH-01,TF-DORM-01"])
+    assert r.exit_code == 0, r.output
     assert "TF-CASH-01" in r.output and "TF-DORM-01" in r.output
     con = store.connect(dbfile, read_only=True)
     df = al.list_alerts(con)

@@ -96,6 +96,7 @@ def test_sandbox_button_compare_page_and_challenger_page() -> None:
     with w.app.state.db.writing() as con:
         sb = scans.run_scan(con, w.app.state.catalogue, actor="sam", triggered_by="test", typology_ids=["TF-CASH-01"],
                             params={"TF-CASH-01": {"min_transactions": 2}})
+    assert 'data-testid="scan-mode">sandbox<' in w.client("ana").get("/ui/scans").text
     scan_page = w.client("ana").get(f"/ui/scans/{sb.result.scan_id}").text
     assert "Sandbox scan" in scan_page and f"/ui/scans/{sb.result.scan_id}/compare" in scan_page
     assert w.client("ana").get(f"/ui/scans/{sb.result.scan_id}/compare").status_code == 409

@@ -149,12 +149,16 @@ def dashboard(con: duckdb.DuckDBPyConnection, now: datetime, *, weeks: int = 12)
 def recent_scans(con: duckdb.DuckDBPyConnection, *, limit: int = 20) -> list[dict[str, Any]]:
     rows = con.execute(
         """SELECT s.scan_id, s.started_at, s.finished_at, s.window_start, s.window_end, s.status,
-                  s.triggered_by, len(s.typologies), (SELECT count(*) FROM alerts a WHERE a.scan_id = s.scan_id)
+                  s.triggered_by, len(s.typologies),
+                  CASE WHEN coalesce(s.mode, 'live') = 'live'
+                       THEN (SELECT count(*) FROM alerts a WHERE a.scan_id = s.scan_id)
+                       ELSE (SELECT count(*) FROM sandbox_alerts b WHERE b.scan_id = s.scan_id) END,
+                  coalesce(s.mode, 'live')
            FROM scans s ORDER BY s.started_at DESC, s.scan_id LIMIT ?""",
         [limit],
     ).fetchall()
     cols = ("scan_id", "started_at", "finished_at", "window_start", "window_end", "status", "triggered_by",
-            "typology_count", "alerts")
+            "typology_count", "alerts", "mode")
     return [dict(zip(cols, r, strict=True)) for r in rows]
 
 
