@@ -220,10 +220,8 @@ class ScanIn(Strict):
     lookback_days: int | None = Field(None, ge=1, le=3650, description="window length (default: all data)")
     typology_ids: list[str] | None = Field(None, max_length=100, description="default: all")
     params: dict[str, dict[str, Any]] | None = Field(
-        None, description="what-if parameter values {typology_id: {name: value}}: the scan runs as a sandbox"
-    )
-    sandbox: bool | None = Field(None, description="alerts kept apart, no case opened (default: only with params; "
-                                 "params with sandbox false is refused)")
+        None, description="what-if parameter values {typology_id: {name: value}}: the scan runs as a sandbox")
+    sandbox: bool | None = Field(None, description="alerts apart, no case (default: with params only)")
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -292,12 +290,6 @@ class TypologyOut(BaseModel):
     references: list[str]
     params: dict[str, dict[str, Any]] = Field(description="name -> default, type, description")
     effective: dict[str, Any] = Field(description="values in force: defaults overlaid by stored overrides")
-
-
-class ParamsIn(Strict):
-    values: dict[str, Any] = Field(description="name -> value; null removes an override")
-    reason: str | None = Field(None, max_length=2000, description="why (required): the change goes live when a "
-                               "second person approves it")
 
 
 class ScheduleIn(Strict):

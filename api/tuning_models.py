@@ -12,6 +12,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ParamsIn(_Strict):
+    values: dict[str, Any] = Field(description="name -> value; null removes an override")
+    reason: str | None = Field(None, max_length=2000, description="why (required): the change goes live when a "
+                               "second person approves it")
+
+
 class ChangeOut(BaseModel):
     change_id: str
     typology_id: str

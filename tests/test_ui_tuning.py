@@ -113,4 +113,4 @@ def test_sandbox_button_compare_page_and_challenger_page() -> None:
     tuning = w.client("ana").get("/ui/tuning").text
     ch_url = re.search(r'href="(/ui/challengers/CH-[0-9a-f]+)"', tuning).group(1)
     ch = _text(w.client("ana").get(ch_url).text)
-    assert "new: 1" in ch and "1 0 1" not in ch
+    assert "0 1 0 new: 1" in ch  # added 0, removed 1, unchanged 0; the removed alert's live case is new

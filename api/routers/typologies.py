@@ -10,8 +10,8 @@ import duckdb
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import DB, Con, Reader, Typologies, require
-from api.models import ERROR_RESPONSES, ParamsIn, TypologyOut
-from api.tuning_models import ChangeOut, DecisionIn, RollbackIn, VersionOut
+from api.models import ERROR_RESPONSES, TypologyOut
+from api.tuning_models import ChangeOut, DecisionIn, ParamsIn, RollbackIn, VersionOut
 from engine import param_versions, scan
 from engine.auth import User
 from engine.detect.typology import Typology
