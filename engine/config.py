@@ -75,10 +75,13 @@ class Settings(BaseSettings):
     )
     token: str = Field("", description="API token read commands use to reach the server (CTFMON_TOKEN)")
     # ---- goAML reporting entity (STR export)
-    goaml_rentity_id: int = Field(1, ge=1, description="goAML reporting entity id assigned by the FIU")
+    # rentity id, institution name and code have no default: an export without them is refused
+    goaml_rentity_id: int | None = Field(
+        None, ge=1, description="goAML reporting entity id assigned by the FIU (required to export)")
     goaml_rentity_branch: str | None = Field(None, description="reporting entity branch")
-    goaml_institution_name: str = Field("Reporting Institution", description="our institution's name")
-    goaml_institution_code: str = Field("RENTITY", description="our institution code (accounts we hold)")
+    goaml_institution_name: str | None = Field(None, description="our institution's name (required to export)")
+    goaml_institution_code: str | None = Field(
+        None, description="our institution code, for accounts we hold (required to export)")
     goaml_currency_code_local: str | None = Field(
         None, description="goAML local currency (default: base_currency; amounts are the *_base twins)"
     )

@@ -220,7 +220,7 @@ def _actions(user: User, case: dict[str, Any]) -> list[dict[str, Any]]:
         elif kind == "approve":
             verb = f"Approve: {verb[0].lower()}{verb[1:]}"
         out.append({"to": to, "label": verb, "kind": kind,
-                    "needs_reason": to in DISPOSITIONS or case["state"] in DISPOSITIONS})
+                    "needs_reason": to in DISPOSITIONS or to == "escalated" or case["state"] in DISPOSITIONS})
     return out
 
 
