@@ -30,6 +30,7 @@ from api.routers import (
     audit,
     cases,
     ingest,
+    mi,
     parties,
     reports,
     scans,
@@ -123,6 +124,6 @@ def create_app(
     def health() -> Health:
         return Health(status="ok", version=_version(), database=Path(db.path).name)
 
-    for mod in (alerts, cases, parties, scans, ingest, typologies, schedules, reports, audit, users, screening, ui):
+    for mod in (alerts, cases, parties, scans, ingest, typologies, schedules, reports, audit, users, screening, mi, ui):
         app.include_router(mod.router)
     return app

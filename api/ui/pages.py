@@ -171,12 +171,17 @@ def queue(
     min_risk: str | None = None,
     sort: str = "risk",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    overdue: str | None = None,
+    pending: str | None = None,
+    priority: str | None = None,
 ) -> HTMLResponse:
     params = {"state": state or None, "typology": typology or None, "assignee": assignee or None,
-              "min_risk": min_risk or None, "sort": sort or "risk"}
+              "min_risk": min_risk or None, "sort": sort or "risk", "overdue": "1" if overdue else None,
+              "pending": "1" if pending else None, "priority": priority or None}
     try:
         f = views.QueueFilter(state=params["state"], typology=params["typology"], assignee=params["assignee"],
-                              min_risk=_opt_float(params["min_risk"], "minimum risk"), sort=params["sort"])
+                              min_risk=_opt_float(params["min_risk"], "minimum risk"), sort=params["sort"],
+                              overdue=bool(overdue), pending=bool(pending), priority=params["priority"])
         with db_of(request).reading() as con:
             rows, total = views.queue(con, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, now=now_utc())
             choices = views.filter_choices(con)
