@@ -86,3 +86,26 @@ def test_only_auditors_and_admins_see_the_audit_page(c: Clients) -> None:
         r = page.get("/ui/audit")
         assert r.status_code == status, role
         assert ('href="/ui/audit"' in page.get("/ui/dashboard").text) == (status == 200)
+
+
+def test_cli_audit_export_is_filtered_and_audited(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from engine import store
+
+    db = tmp_path / "a.duckdb"
+    with store.connect(db) as con:
+        auth.add_user(con, "ann", "analyst", actor="ops")
+        auth.add_user(con, "aud", "auditor", actor="ops")
+    out = tmp_path / "audit.csv"
+    r = CliRunner().invoke(app, ["--as", "aud", "audit", "export", "--out", str(out), "--db", str(db),
+                                 "--action", "user.*"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [x["object_id"] for x in rows] == ["aud", "ann"]
+    with store.connect(db, read_only=True) as con:
+        last = con.execute("SELECT actor, action FROM audit_log ORDER BY seq DESC LIMIT 1").fetchall()[0]
+    assert last == ("aud", "audit.export")
+    r = CliRunner().invoke(app, ["audit", "export", "--out", str(out), "--db", str(db), "--force", "--since", "x"])
+    assert r.exit_code == 2 and "--since 'x' is not a date" in r.output
