@@ -93,9 +93,10 @@ def test_export_refused_until_the_reporting_entity_is_set(c: Clients, monkeypatc
 
 
 def test_cli_export_without_rentity_exits_2_naming_the_setting(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_api_support import seed_world
+
     from cli.main import app
     from engine import auth, cases
-    from test_api_support import seed_world
 
     db = tmp_path / "g.duckdb"
     with store.connect(db) as con:
@@ -116,9 +117,10 @@ def test_cli_export_without_rentity_exits_2_naming_the_setting(tmp_path, monkeyp
 
 
 def test_cli_saves_a_narrative_as_a_supervisor_only(tmp_path) -> None:
+    from test_api_support import seed_world
+
     from cli.main import app
     from engine import auth, cases
-    from test_api_support import seed_world
 
     db = tmp_path / "n.duckdb"
     with store.connect(db) as con:

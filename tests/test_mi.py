@@ -137,8 +137,9 @@ def _pages(c: Clients, role: str):
 
 
 def test_cli_mi(tmp_path) -> None:
-    from cli.main import app
     from test_api_support import seed_world
+
+    from cli.main import app
 
     db = tmp_path / "mi.duckdb"
     with store.connect(db) as con:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import DB, Con, Reader, require

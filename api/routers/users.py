@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
-
 from fastapi.security import HTTPAuthorizationCredentials
 
 from api.deps import DB, Con, bearer, current_user, forget_tokens, require

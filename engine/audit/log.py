@@ -145,10 +145,10 @@ def list_entries(
                 continue
             where.append(f"{col} = ?")
             params.append(val)
-    for op, val in ((">=", since), ("<", until)):
-        if val is not None:
+    for op, when in ((">=", since), ("<", until)):
+        if when is not None:
             where.append(f"occurred_at {op} ?")
-            params.append(val)
+            params.append(when)
     clause = ("WHERE " + " AND ".join(where)) if where else ""
     total = con.execute(f"SELECT count(*) FROM audit_log {clause}", params).fetchall()[0][0]
     rows = con.execute(
