@@ -109,3 +109,37 @@ def test_an_admin_cannot_act_on_cases_with_a_token_minted_for_someone_else(c: Cl
     assert own.post(f"/cases/{cid}/notes", json={"text": "own token"}).status_code == 201
     log = c["auditor"].get("/audit", params={"action": "token.exchange"}).json()["items"]
     assert len(log) == 1 and log[0]["actor"] == "supervisor2"
+
+
+def test_case_page_offers_a_supervisor_a_proposal_then_a_second_supervisor_the_approval(c: Clients) -> None:
+    from api.ui.session import COOKIE, csrf_for
+
+    cid = _escalated(c)
+
+    def page(role: str) -> tuple[TestClient, str]:
+        with c.db.writing() as con:
+            sid = auth.start_session(con, c.tokens[role], hours=1)[0]
+        client = TestClient(c.app, follow_redirects=False)
+        client.cookies.set(COOKIE, sid)
+        return client, csrf_for(sid)
+
+    sup, csrf = page("supervisor")
+    html = sup.get(f"/ui/cases/{cid}").text
+    assert "Propose: file STR" in html
+    r = sup.post(f"/ui/cases/{cid}/transition", data={"csrf": csrf, "to": "str_filed", "reason": "structuring"})
+    assert r.status_code == 303
+    html = sup.get(f"/ui/cases/{cid}").text
+    assert "another supervisor must approve it" in html and 'data-testid="to-str_filed"' not in html
+    r = sup.post(f"/ui/cases/{cid}/transition", data={"csrf": csrf, "to": "str_filed", "reason": "me again"})
+    assert r.status_code == 403 and "cannot also approve it" in r.text
+    sup2, csrf2 = page("supervisor2")
+    assert "Approve: file STR" in sup2.get(f"/ui/cases/{cid}").text
+    r = sup2.post(f"/ui/cases/{cid}/transition", data={"csrf": csrf2, "to": "str_filed", "reason": "agreed"})
+    assert r.status_code == 303
+    assert c["auditor"].get(f"/cases/{cid}").json()["state"] == "str_filed"
+    # signing in and out of the pages is audited
+    actions = [e["action"] for e in c["auditor"].get("/audit", params={"actor": "supervisor2"}).json()["items"]]
+    assert "session.start" in actions
+    sup2.post("/ui/logout", data={"csrf": csrf2})
+    actions = [e["action"] for e in c["auditor"].get("/audit", params={"actor": "supervisor2"}).json()["items"]]
+    assert actions[0] == "session.end"

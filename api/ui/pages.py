@@ -44,7 +44,7 @@ from api.ui.session import (
 )
 from engine import auth, cases, risk
 from engine.auth import User
-from engine.cases import DISPOSITIONS, OPEN_STATES, STATES
+from engine.cases import DISPOSITIONS, OPEN_STATES, STATES, TRANSITIONS
 from engine.errors import CtfmonError, NotFound
 from engine.reports import goaml
 from engine.store import now_utc
@@ -209,7 +209,14 @@ def _actions(user: User, case: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     pending = next((d for d in case["dispositions"] if d["status"] == "pending"), None)
     for to, who in case["allowed_transitions"].items():
-        if user.role in who["direct"]:
+        four_eyes = TRANSITIONS[(case["state"], to)].four_eyes
+        if user.role in who["direct"] and four_eyes and (pending is None or pending["to_state"] != to):
+            if pending is not None:
+                continue
+            kind = "propose"  # alone, a supervisor proposes; a second one approves (engine.cases)
+        elif user.role in who["direct"]:
+            if four_eyes and pending is not None and pending["proposed_by"] == user.name:
+                continue  # nobody approves their own proposal
             kind = "approve" if pending is not None and pending["to_state"] == to else "move"
         elif user.role in who["propose"]:
             if pending is not None:
@@ -306,6 +313,7 @@ def transition(request: Request, case_id: str, user: FormUser, to: Annotated[str
     if outcome:
         label = STATE_LABELS.get(to, to)
         msg = (f"Case moved to {label}." if outcome["outcome"] == "moved"
+               else f"Proposed {label}; another supervisor must approve it." if user.role == "supervisor"
                else f"Proposed {label}; a supervisor must approve it.")
         _set_flash(resp, msg)
     return resp
