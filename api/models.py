@@ -350,9 +350,6 @@ class UserOut(BaseModel):
     created_at: UtcDatetime
     active: bool
     active_tokens: int = 0
-    granted_by: str | None = Field(None, description="who added the user with its role")
-    approved_by: str | None = Field(None, description="the second admin who approved a case role")
-    pending_approval: bool = Field(False, description="a case role granted by an admin, awaiting a second admin")
 
 
 class TokenOut(BaseModel):

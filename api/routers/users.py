@@ -10,13 +10,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import Field
 
 from api.deps import DB, Con, bearer, current_user, forget_tokens, require
-from api.models import ERROR_RESPONSES, TokenOut, UserIn, UserOut
+from api.models import ERROR_RESPONSES, TokenOut, UserIn
+from api.models import UserOut as _UserOut
 from engine import auth
 from engine.auth import User
 
 router = APIRouter(tags=["users"], responses=ERROR_RESPONSES)
+
+
+class UserOut(_UserOut):
+    """A user with who granted its role and, for a case role an admin granted, its approval."""
+
+    granted_by: str | None = Field(None, description="who added the user with its role")
+    approved_by: str | None = Field(None, description="the second admin who approved a case role")
+    pending_approval: bool = Field(False, description="a case role granted by an admin, awaiting a second admin")
 
 Admin = Annotated[User, Depends(require("users.manage"))]
 
