@@ -30,6 +30,7 @@ from api.routers import (
     audit,
     cases,
     ingest,
+    mi,
     parties,
     reports,
     scans,
@@ -125,6 +126,6 @@ def create_app(
         return Health(status="ok", version=_version(), database=Path(db.path).name)
 
     for mod in (alerts, cases, parties, scans, ingest, typologies, tuning, schedules, reports, audit, users, screening,
-                ui):
+                mi, ui):
         app.include_router(mod.router)
     return app

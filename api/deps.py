@@ -115,8 +115,16 @@ def require_role(*roles: str) -> Callable[[User], User]:
 
 
 def require(permission: str) -> Callable[[User], User]:
-    """A dependency admitting the roles that hold ``permission`` in engine.auth.PERMISSIONS."""
-    return require_role(*auth.roles_for(permission))
+    """A dependency admitting the roles that hold ``permission`` in engine.auth.PERMISSIONS (and
+    refusing enrolment tokens the case permissions, :func:`engine.auth.User.refusal`)."""
+
+    def check(user: Annotated[User, Depends(current_user)]) -> User:
+        why = user.refusal(permission)
+        if why is not None:
+            raise HTTPException(403, why)
+        return user
+
+    return check
 
 
 Con = Annotated[duckdb.DuckDBPyConnection, Depends(get_con)]

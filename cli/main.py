@@ -32,6 +32,7 @@ from cli import (
     imports,
     ingest,
     lists,
+    mi,
     reports,
     risk,
     scan,
@@ -44,7 +45,7 @@ from cli import (
 from engine.errors import CtfmonError
 
 #: In the order their commands are listed by ``ctfmon --help``.
-COMMAND_MODULES = (database, ingest, typologies, scan, alerts, evaluate, users, cases, reports, serve, audit,
+COMMAND_MODULES = (database, ingest, typologies, scan, alerts, evaluate, users, cases, reports, mi, serve, audit,
                    lists, screen, generate, graph, imports, risk, tune)
 
 

@@ -48,3 +48,31 @@ def report_goaml(
     else:
         exports.write_bytes(out, xml, force=force, db=path)
         common.err_console.print(f"wrote {out} ({len(xml)} bytes, schema-valid)")
+
+
+@report_app.command("narrative")
+def report_narrative(
+    case_id: str,
+    db: DbOption = None,
+    text_file: Annotated[Path | None, typer.Option(
+        "--save", help="save this file's text as the next version (a supervisor: `ctfmon --as NAME`)")] = None,
+) -> None:
+    """Show the STR narrative an export would use (saved or generated), or save an edited one."""
+    from engine import auth
+    from engine.reports import narrative
+
+    if text_file is None:
+        with common.reading(db) as (con, api):
+            d = narrative.draft(con, case_id) if con is not None else api.get(f"/reports/goaml/{case_id}/narrative")
+        label = "generated draft (not saved)" if d["generated"] else f"version {d['version']} by {d['author']}"
+        common.err_console.print(f"{case_id}: {label}", highlight=False)
+        typer.echo(d["text"])
+        return
+    try:
+        text = text_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CtfmonError(f"cannot read the narrative from {text_file}: {exc}") from None
+    with store.connect(common.db_path(db), create=False) as con:
+        who = auth.get_user(con, common.actor())
+        d = narrative.save(con, case_id, text, auth.User(who["name"], who["role"]))
+    common.console.print(f"{case_id}: narrative version {d['version']} saved by {d['author']}", highlight=False)

@@ -1,4 +1,7 @@
-"""`ctfmon users add|token|list|revoke`: API users, roles and tokens (audited as --as USER)."""
+"""`ctfmon users add|approve|token|list|revoke`: API users, roles and tokens (audited as --as USER).
+
+A case role added ``--as`` an admin user waits for a second admin (``users approve``); see
+:mod:`engine.auth`."""
 
 from __future__ import annotations
 
@@ -28,7 +31,22 @@ def users_add(
 
     with store.connect(common.db_path(db)) as con:
         auth.add_user(con, name, role, actor=common.actor())
+        pending = auth.get_user(con, name)["pending_approval"]
+    if pending:
+        common.console.print(f"user {name} added ({role}), inactive until a second admin approves: "
+                             f"`ctfmon --as ADMIN users approve {name}`", highlight=False)
+        return
     common.console.print(f"user {name} added ({role}); get a token with `ctfmon users token {name}`")
+
+
+@users_app.command("approve")
+def users_approve(name: Annotated[str, typer.Argument(help="user name")], db: DbOption = None) -> None:
+    """Approve a case role another admin granted (run as a second admin: `ctfmon --as ADMIN`)."""
+    from engine import auth
+
+    with store.connect(common.db_path(db)) as con:
+        auth.approve_user(con, name, actor=common.actor())
+    common.console.print(f"user {name} approved by {common.actor()}: active", highlight=False)
 
 
 @users_app.command("token")
@@ -52,10 +70,12 @@ def users_list(db: DbOption = None) -> None:
     with common.reading(db) as (con, api):
         rows = auth.list_users(con) if con is not None else api.get("/users")
     out = Table()
-    for col in ("name", "role", "active", "tokens", "created"):
+    for col in ("name", "role", "active", "tokens", "created", "granted by", "approved by"):
         out.add_column(col)
     for u in rows:
-        out.add_row(u["name"], u["role"], str(u["active"]), str(u["active_tokens"]), str(u["created_at"])[:19])
+        active = "awaiting approval" if u.get("pending_approval") else str(u["active"])
+        out.add_row(u["name"], u["role"], active, str(u["active_tokens"]), str(u["created_at"])[:19],
+                    u.get("granted_by") or "-", u.get("approved_by") or "-")
     common.console.print(out)
 
 

@@ -18,6 +18,7 @@ from engine.case_model import (
 )
 from engine.config import get_settings
 from engine.detect.typology import DEFAULT_CASE_WEIGHT
+from engine.sla import refresh_due_dates
 from engine.store import now_utc, transaction
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class SyncResult:
 def sync_cases(con: duckdb.DuckDBPyConnection, *, actor: str = "system") -> SyncResult:
     """Put every alert that is not in a case into its subject's open case (or a new one)."""
     now = now_utc()
-    due = now + timedelta(days=get_settings().case_sla_days)
+    due = now + timedelta(days=max(get_settings().case_sla_days_by_priority.values()))  # refined below
     with transaction(con):
         con.execute(
             """CREATE OR REPLACE TEMP TABLE _sync_new AS
@@ -89,6 +90,7 @@ def sync_cases(con: duckdb.DuckDBPyConnection, *, actor: str = "system") -> Sync
                SELECT case_id FROM _sync_joined UNION SELECT case_id FROM _sync_created"""
         )
         _refresh_scores(con, "SELECT case_id FROM _sync_touched", now)
+        refresh_due_dates(con, "SELECT case_id FROM _sync_touched")  # engine.sla: priority and typology
         after_rows = con.execute(
             f"""SELECT {_CASE_SELECT} FROM cases c JOIN _sync_touched t ON t.case_id = c.case_id
                 ORDER BY c.case_id"""

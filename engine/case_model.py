@@ -24,12 +24,21 @@ OPEN_STATES: tuple[str, ...] = ("new", "in_review", "escalated")
 DISPOSITIONS: tuple[str, ...] = ("str_filed", "closed_false_positive", "closed_no_action")
 
 
+#: Moves that need a reason besides the dispositions (and reopening a closed case).
+NEEDS_REASON: tuple[str, ...] = ("escalated",)
+
+
 @dataclass(frozen=True)
 class Rule:
-    """Who may make a transition directly, and who may only propose it."""
+    """Who may make a transition directly, and who may only propose it.
+
+    ``four_eyes``: nobody makes it alone.  A request from a ``direct`` role with no pending
+    proposal records a proposal; it is made when someone else of a ``direct`` role approves
+    it (the approver is never the proposer)."""
 
     direct: frozenset[str]
     propose: frozenset[str] = frozenset()
+    four_eyes: bool = False
 
 
 _SUP = frozenset({"supervisor"})
@@ -48,7 +57,7 @@ TRANSITIONS: dict[tuple[str, str], Rule] = {
     ("in_review", "closed_false_positive"): Rule(_SUP, _ANALYST),
     ("in_review", "closed_no_action"): Rule(_SUP, _ANALYST),
     ("escalated", "in_review"): Rule(_SUP),
-    ("escalated", "str_filed"): Rule(_SUP, _ANALYST),
+    ("escalated", "str_filed"): Rule(_SUP, _ANALYST, four_eyes=True),
     ("escalated", "closed_false_positive"): Rule(_SUP, _ANALYST),
     ("escalated", "closed_no_action"): Rule(_SUP, _ANALYST),
     ("closed_false_positive", "in_review"): Rule(_SUP),

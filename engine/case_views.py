@@ -12,12 +12,14 @@ from engine import graph, risk
 from engine.alerts import ALERT_SELECT, alert_dict
 from engine.case_model import (
     _CASE_SELECT,
+    OPEN_STATES,
     STATES,
     _case_dict,
     _case_row,
     allowed_transitions,
 )
 from engine.errors import CtfmonError
+from engine.store import now_utc
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,9 @@ def list_cases(
     typology: str | None = None,
     min_risk: float | None = None,
     subject: tuple[str, str] | None = None,
+    overdue: bool = False,
+    pending: bool = False,
+    priority: str | None = None,
     sort: str = "risk",
     limit: int = 50,
     offset: int = 0,
@@ -77,6 +82,19 @@ def list_cases(
     if subject is not None:
         where.append("c.subject_type = ? AND c.subject_id = ?")
         params.extend(subject)
+    if overdue:  # open and past the due date (engine.sla)
+        where.append(f"c.state IN ({', '.join(repr(x) for x in OPEN_STATES)}) AND c.due_at < ?")
+        params.append(now_utc())
+    if pending:  # a disposition proposal awaits a supervisor
+        where.append("c.case_id IN (SELECT case_id FROM case_dispositions WHERE status = 'pending')")
+    if priority is not None:
+        from engine import sla  # noqa: PLC0415 (engine.sla reads settings only)
+
+        if priority not in sla.PRIORITIES:
+            raise CtfmonError(f"unknown priority {priority!r}; expected one of {', '.join(sla.PRIORITIES)}",
+                              http_status=422)
+        where.append(f"{sla.priority_sql('c.risk_score')} = ?")
+        params.append(priority)
     if min_risk is not None:
         if not 0 <= min_risk <= 1:
             raise CtfmonError(f"minimum risk {min_risk} must be between 0 and 1", http_status=422)

@@ -20,13 +20,15 @@ Lifecycle (:data:`TRANSITIONS`; roles from :mod:`engine.auth`)::
      closed_false_positive | closed_no_action  ──▶ in_review (supervisor reopens)
 
 Moving into ``str_filed``, ``closed_false_positive`` or ``closed_no_action`` is a
-*disposition* and needs a reason.  An analyst's request for one records a *proposal*
+*disposition* and needs a reason; so does escalation.  An analyst's request for one records a *proposal*
 (the case stays where it is); a supervisor approves it by making that transition, or
-rejects it (:func:`reject_disposition`); a supervisor may also decide directly.  A
+rejects it (:func:`reject_disposition`); a supervisor may also close directly.  Filing an
+STR takes four eyes (``Rule.four_eyes``): a supervisor's own request is a proposal too, and
+the approver must be someone other than the proposer (403 otherwise).  A
 transition the table does not allow raises :class:`~engine.errors.Conflict` (HTTP 409)
-naming the allowed targets.
+naming the allowed targets.  Enrolment tokens (:mod:`engine.auth`) act on no case (403).
 
-Due date: ``created_at + CTFMON_CASE_SLA_DAYS`` (default 30 days).
+Due date: per typology and priority, :mod:`engine.sla`.
 
 Every change is appended to the audit log (:mod:`engine.audit`).
 
@@ -42,10 +44,11 @@ from typing import Any
 import duckdb
 
 from engine import audit
-from engine.auth import User, get_user
+from engine.auth import User, check_case_actor, get_user
 from engine.case_grouping import SyncResult, sync_cases
 from engine.case_model import (
     DISPOSITIONS,
+    NEEDS_REASON,
     OPEN_STATES,
     STATES,
     TRANSITIONS,
@@ -65,6 +68,7 @@ from engine.case_views import (
     subject_profile,
 )
 from engine.errors import Conflict, CtfmonError
+from engine.reports.narrative import DDL as _NARRATIVE_DDL
 from engine.store import now_utc, transaction
 
 __all__ = [  # some of these live in modules of their own; named here too
@@ -121,6 +125,7 @@ DDL: list[str] = [
   decided_at TIMESTAMP,
   decision_reason VARCHAR
 )""",
+    *_NARRATIVE_DDL,  # the STR narrative drafts of a case (engine.reports.narrative)
 ]
 
 
@@ -146,6 +151,7 @@ def transition(
     if to not in STATES:
         raise CtfmonError(f"unknown case state {to!r}; expected one of {', '.join(STATES)}",
                           http_status=422)
+    check_case_actor(user, "case.propose")
     reason = (reason or "").strip()
     with transaction(con):
         case = _case_row(con, case_id)
@@ -156,11 +162,25 @@ def transition(
             raise Conflict(f"case {case_id} is {frm}: cannot move to {to}; allowed: {allowed}")
         if to in DISPOSITIONS and not reason:
             raise CtfmonError(f"moving case {case_id} to {to} needs a reason", http_status=422)
+        if to in NEEDS_REASON and not reason:
+            raise CtfmonError(f"escalating case {case_id} needs a reason: say why it is escalated",
+                              http_status=422)
         if frm in DISPOSITIONS and not reason:
             raise CtfmonError(f"reopening case {case_id} needs a reason", http_status=422)
         now = now_utc()
         pending = _pending(con, case_id)
-        if user.role in rule.direct:
+        decides = user.role in rule.direct
+        if decides and rule.four_eyes:
+            if pending is not None and pending["to_state"] == to and pending["proposed_by"] == user.name:
+                raise CtfmonError(
+                    f"{user.name} proposed moving case {case_id} to {to} and cannot also approve it: "
+                    "the approver must be someone else (four eyes)", http_status=403)
+            if pending is not None and pending["to_state"] != to:
+                raise Conflict(
+                    f"case {case_id} has a pending proposal to {pending['to_state']} by {pending['proposed_by']}; "
+                    "approve or reject it before proposing another disposition")
+            decides = pending is not None  # alone, a supervisor's request is a proposal
+        if decides:
             changes: dict[str, Any] = {"state": to, "updated_at": now}
             changes["closed_at"] = now if to in DISPOSITIONS else None
             if to == "in_review" and case["assignee"] is None:
@@ -197,7 +217,7 @@ def transition(
                 ))
             audit.record_many(con, events)
             outcome = "moved"
-        elif user.role in rule.propose:
+        elif user.role in rule.propose or user.role in rule.direct:
             if pending is not None:
                 raise Conflict(
                     f"case {case_id} already has a pending proposal to {pending['to_state']} by "
@@ -226,8 +246,9 @@ def transition(
 
 def reject_disposition(con: duckdb.DuckDBPyConnection, case_id: str, reason: str, user: User) -> dict[str, Any]:
     """A supervisor rejects the case's pending disposition proposal."""
-    if not user.can("case.approve"):
+    if user.role not in ("supervisor",):
         raise CtfmonError(f"role {user.role} may not reject dispositions; supervisor only", http_status=403)
+    check_case_actor(user, "case.approve")
     reason = (reason or "").strip()
     if not reason:
         raise CtfmonError("rejecting a disposition needs a reason", http_status=422)
@@ -253,6 +274,7 @@ def reject_disposition(con: duckdb.DuckDBPyConnection, case_id: str, reason: str
 
 def assign(con: duckdb.DuckDBPyConnection, case_id: str, assignee: str, user: User) -> dict[str, Any]:
     """Assign an open case to an active analyst or supervisor."""
+    check_case_actor(user, "case.assign")
     target = get_user(con, assignee)
     if not target["active"] or target["role"] not in ("analyst", "supervisor"):
         raise CtfmonError(
@@ -274,6 +296,7 @@ def assign(con: duckdb.DuckDBPyConnection, case_id: str, assignee: str, user: Us
 
 
 def add_note(con: duckdb.DuckDBPyConnection, case_id: str, text: str, user: User) -> dict[str, Any]:
+    check_case_actor(user, "case.work")
     text = (text or "").strip()
     if not text:
         raise CtfmonError("a note needs text", http_status=422)

@@ -45,7 +45,16 @@ class Settings(BaseSettings):
         "date_of_birth may not be after today"
     )
     # ---- cases, API and scheduled scans
-    case_sla_days: int = Field(30, ge=1, description="days from a case's creation to its due date")
+    # SLA (engine.sla): a case is due by the tightest of its priority's days and its typologies' rules
+    case_priority_high: float = Field(0.8, ge=0, le=1, description="case risk from which a case is high priority")
+    case_priority_medium: float = Field(0.5, ge=0, le=1, description="case risk from which a case is medium priority")
+    case_sla_days_by_priority: dict[str, int] = Field(
+        {"high": 5, "medium": 15, "low": 30},
+        description="calendar days from a case's creation to its due date, per priority (high, medium, low)")
+    case_sla_business_days_by_typology: dict[str, int] = Field(
+        {"SAN-*": 1},
+        description="business days (Mon-Fri) from the first alert of a typology joining a case to its due date; "
+        "'SAN-*' matches every id starting 'SAN-'")
     token_secret: str = Field(
         "", description="HMAC key for API token hashes (empty: plain SHA-256 of the random token)"
     )
@@ -75,10 +84,13 @@ class Settings(BaseSettings):
     )
     token: str = Field("", description="API token read commands use to reach the server (CTFMON_TOKEN)")
     # ---- goAML reporting entity (STR export)
-    goaml_rentity_id: int = Field(1, ge=1, description="goAML reporting entity id assigned by the FIU")
+    # rentity id, institution name and code have no default: an export without them is refused
+    goaml_rentity_id: int | None = Field(
+        None, ge=1, description="goAML reporting entity id assigned by the FIU (required to export)")
     goaml_rentity_branch: str | None = Field(None, description="reporting entity branch")
-    goaml_institution_name: str = Field("Reporting Institution", description="our institution's name")
-    goaml_institution_code: str = Field("RENTITY", description="our institution code (accounts we hold)")
+    goaml_institution_name: str | None = Field(None, description="our institution's name (required to export)")
+    goaml_institution_code: str | None = Field(
+        None, description="our institution code, for accounts we hold (required to export)")
     goaml_currency_code_local: str | None = Field(
         None, description="goAML local currency (default: base_currency; amounts are the *_base twins)"
     )
@@ -90,6 +102,21 @@ class Settings(BaseSettings):
     goaml_location_city: str | None = Field(None, description="reporting entity city")
     goaml_location_country: str | None = Field(None, description="reporting entity country (ISO alpha-2)")
     goaml_location_state: str | None = Field(None, description="reporting entity state/province")
+
+    @field_validator("case_sla_days_by_priority")
+    @classmethod
+    def _priorities(cls, v: dict[str, int]) -> dict[str, int]:
+        if set(v) != {"high", "medium", "low"} or any(int(d) < 1 for d in v.values()):
+            raise ValueError(f"needs whole days >= 1 for exactly high, medium and low; got {v}")
+        return v
+
+    @field_validator("case_sla_business_days_by_typology")
+    @classmethod
+    def _typology_days(cls, v: dict[str, int]) -> dict[str, int]:
+        bad = {k: d for k, d in v.items() if int(d) < 1 or not k.strip()}
+        if bad:
+            raise ValueError(f"business days must be >= 1 per typology id or 'PREFIX*'; got {bad}")
+        return v
 
     @field_validator("ingest_earliest_timestamp")
     @classmethod

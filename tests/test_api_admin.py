@@ -123,7 +123,7 @@ def test_goaml_export_roles_and_states(c: Clients) -> None:
     cid = c.case_of("P1")
     assert c["supervisor"].get(f"/reports/goaml/{cid}").status_code == 409  # still new
     c["analyst"].post(f"/cases/{cid}/transition", json={"to": "in_review"})
-    c["analyst"].post(f"/cases/{cid}/transition", json={"to": "escalated"})
+    c["analyst"].post(f"/cases/{cid}/transition", json={"to": "escalated", "reason": "unexplained pattern"})
     assert c["analyst"].get(f"/reports/goaml/{cid}").status_code == 403
     r = c["supervisor"].get(f"/reports/goaml/{cid}")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")

@@ -55,7 +55,7 @@ def test_lifecycle_with_proposal_and_approval(c: Clients) -> None:
     r = an.post(f"/cases/{cid}/transition", json={"to": "str_filed", "reason": "x"})
     assert r.status_code == 409
     assert "escalated" in r.json()["detail"] and "closed_no_action" in r.json()["detail"]
-    assert an.post(f"/cases/{cid}/transition", json={"to": "escalated"}).json()["case"]["state"] == "escalated"
+    assert an.post(f"/cases/{cid}/transition", json={"to": "escalated", "reason": "unexplained pattern"}).json()["case"]["state"] == "escalated"
     # analyst proposes; the case stays escalated
     assert an.post(f"/cases/{cid}/transition", json={"to": "str_filed"}).status_code == 422  # reason needed
     r = an.post(f"/cases/{cid}/transition", json={"to": "str_filed", "reason": "structuring + SY wire"})
@@ -83,7 +83,7 @@ def test_reject_proposal_and_role_rules(c: Clients) -> None:
     assert r.status_code == 200 and r.json()["state"] == "in_review"
     assert sup.post(f"/cases/{cid}/dispositions/reject", json={"reason": "again"}).status_code == 409
     # the analyst may not send an escalated case back; the supervisor may
-    an.post(f"/cases/{cid}/transition", json={"to": "escalated"})
+    an.post(f"/cases/{cid}/transition", json={"to": "escalated", "reason": "unexplained pattern"})
     r = an.post(f"/cases/{cid}/transition", json={"to": "in_review"})
     assert r.status_code == 403 and "supervisor" in r.json()["detail"]
     assert sup.post(f"/cases/{cid}/transition", json={"to": "in_review"}).status_code == 200
@@ -92,8 +92,8 @@ def test_reject_proposal_and_role_rules(c: Clients) -> None:
     assert sup.post(f"/cases/{cid}/transition", json={"to": "in_review"}).status_code == 422
     assert sup.post(f"/cases/{cid}/transition", json={"to": "in_review", "reason": "new info"}).status_code == 200
     # auditors and admins do no case work
-    assert c["auditor"].post(f"/cases/{cid}/transition", json={"to": "escalated"}).status_code == 403
-    assert c["admin"].post(f"/cases/{cid}/transition", json={"to": "escalated"}).status_code == 403
+    assert c["auditor"].post(f"/cases/{cid}/transition", json={"to": "escalated", "reason": "unexplained pattern"}).status_code == 403
+    assert c["admin"].post(f"/cases/{cid}/transition", json={"to": "escalated", "reason": "unexplained pattern"}).status_code == 403
     assert an.post(f"/cases/{cid}/transition", json={"to": "nowhere"}).status_code == 422
     assert an.post("/cases/NOPE/transition", json={"to": "in_review"}).status_code == 404
 

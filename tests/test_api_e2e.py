@@ -119,7 +119,7 @@ def test_end_to_end_against_a_real_server(tmp_path: Path) -> None:
         cid = queue["items"][0]["case_id"]
         assert ana.post(f"/cases/{cid}/transition", json={"to": "in_review"}).status_code == 200
         assert ana.post(f"/cases/{cid}/notes", json={"text": "Deposits match salary day? No."}).status_code == 201
-        assert ana.post(f"/cases/{cid}/transition", json={"to": "escalated"}).status_code == 200
+        assert ana.post(f"/cases/{cid}/transition", json={"to": "escalated", "reason": "unexplained pattern"}).status_code == 200
         prop = ana.post(f"/cases/{cid}/transition", json={"to": "str_filed", "reason": "structuring"})
         assert prop.json()["outcome"] == "proposed"
         filed = sup.post(f"/cases/{cid}/transition", json={"to": "str_filed", "reason": "approved"})

@@ -68,11 +68,14 @@ def test_weights_are_the_typologies_case_weights_recorded_by_scans(con) -> None:
 def test_due_date_from_sla(con, monkeypatch: pytest.MonkeyPatch) -> None:
     from engine.config import get_settings
 
-    monkeypatch.setenv("CTFMON_CASE_SLA_DAYS", "5")
+    monkeypatch.setenv("CTFMON_CASE_SLA_DAYS_BY_PRIORITY", '{"high": 2, "medium": 9, "low": 40}')
     get_settings.cache_clear()
     cases.sync_cases(con)
-    c = cases.list_cases(con)[0][0]
-    assert (c["due_at"] - c["created_at"]).days == 5
+    days = {c["subject_id"]: (c["due_at"] - c["created_at"]).days for c in cases.list_cases(con)[0]}
+    risk = {c["subject_id"]: c["risk_score"] for c in cases.list_cases(con)[0]}
+    for sid, d in days.items():
+        assert d == (2 if risk[sid] >= 0.8 else 9 if risk[sid] >= 0.5 else 40), (sid, risk[sid], d)
+    assert {2, 9} <= set(days.values())
 
 
 def test_transition_table_is_complete_and_consistent() -> None:

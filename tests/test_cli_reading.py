@@ -175,7 +175,7 @@ def test_the_api_path_of_each_read_command(monkeypatch: pytest.MonkeyPatch, tmp_
     assert "audit log intact" in cli_out("audit", "verify")
     role["now"] = "supervisor"
     for to in ("in_review", "escalated"):
-        clients["supervisor"].post(f"/cases/{cid}/transition", json={"to": to},
+        clients["supervisor"].post(f"/cases/{cid}/transition", json={"to": to, "reason": "escalation reason"},
                                    headers={"Authorization": f"Bearer {c.tokens['supervisor']}"})
     out = tmp_path / "str.xml"
     cli_out("report", "goaml", cid, "--out", str(out))

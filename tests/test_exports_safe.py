@@ -30,7 +30,7 @@ def dbfile(tmp_path: Path) -> Path:
         con.execute("INSERT INTO quarantine VALUES (1, 'transactions.csv', 'transactions', 7, 'reference', ?, ?)",
                     ["@SUM(1+1)*cmd|' /C calc'!A0", json.dumps({"reference": "+1-555-0100", "note": "\tx"})])
         for to in ("in_review", "escalated"):
-            cases.transition(con, _case(con), to, "", auth.User("alice", "supervisor"))
+            cases.transition(con, _case(con), to, "unexplained pattern", auth.User("alice", "supervisor"))
     return path
 
 

@@ -47,7 +47,7 @@ def test_control_characters_in_a_party_name_do_not_block_the_api_export() -> Non
         con.execute("UPDATE transactions SET reference = 'rent\x0b\x1f march' WHERE txn_id = 'TW1'")
     cid = c.case_of("P1")
     for to in ("in_review", "escalated"):
-        assert c["supervisor"].post(f"/cases/{cid}/transition", json={"to": to}).status_code == 200
+        assert c["supervisor"].post(f"/cases/{cid}/transition", json={"to": to, "reason": "escalation reason"}).status_code == 200
     r = c["supervisor"].get(f"/reports/goaml/{cid}")
     assert r.status_code == 200, r.text
     doc = etree.fromstring(r.content)

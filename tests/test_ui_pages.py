@@ -251,7 +251,7 @@ def test_analyst_adds_a_note_and_escalates(w: World) -> None:
     assert 'data-testid="to-in_review"' in page.text and 'data-testid="to-escalated"' not in page.text
     assert c.post(f"/ui/cases/{cid}/transition", data={"csrf": csrf, "to": "in_review"}).status_code == 303
     assert "Case moved to In review." in c.get(f"/ui/cases/{cid}").text
-    assert c.post(f"/ui/cases/{cid}/transition", data={"csrf": csrf, "to": "escalated"}).status_code == 303
+    assert c.post(f"/ui/cases/{cid}/transition", data={"csrf": csrf, "to": "escalated", "reason": "cycle unexplained"}).status_code == 303
     case = w.case(cid)
     assert case["state"] == "escalated" and case["assignee"] == "ana"
     assert [n["text"] for n in case["notes"]] == ["Called the bank; funds returned."]
@@ -314,7 +314,7 @@ def test_supervisor_assigns_rejects_and_exports_goaml(w: World) -> None:
     r = c.post(f"/ui/cases/{cid}/reject", data={"csrf": csrf, "reason": "no"})
     assert r.status_code == 409 and "has no pending disposition proposal" in text(r.text)
     for to in ("in_review", "escalated"):
-        assert c.post(f"/ui/cases/{cid}/transition", data={"csrf": csrf, "to": to}).status_code == 303
+        assert c.post(f"/ui/cases/{cid}/transition", data={"csrf": csrf, "to": to, "reason": "escalation reason"}).status_code == 303
     page = c.get(f"/ui/cases/{cid}").text
     assert 'data-testid="goaml"' in page
     r = c.post(f"/ui/cases/{cid}/goaml", data={"csrf": csrf})

@@ -76,7 +76,7 @@ def test_the_goaml_export_is_a_post_with_csrf_and_a_get_changes_nothing(w: World
     c = w.client("supervisor")
     cid, csrf = w.ids["structuring"], w.csrf("supervisor")
     for to in ("in_review", "escalated"):
-        assert c.post(f"/ui/cases/{cid}/transition", data={"csrf": csrf, "to": to}).status_code == 303
+        assert c.post(f"/ui/cases/{cid}/transition", data={"csrf": csrf, "to": to, "reason": "escalation reason"}).status_code == 303
 
     def exports() -> int:
         with w.app.state.db.reading() as con:

@@ -25,7 +25,7 @@ from api.ui.session import (
     db_of,
     need,
 )
-from engine import schedule
+from engine import mi, schedule
 from engine.auth import User
 from engine.errors import CtfmonError, NotFound
 from engine.store import now_utc
@@ -39,9 +39,12 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 # --------------------------------------------------------------------------- dashboard
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, user: PageUser) -> HTMLResponse:
+    now = now_utc()
     with db_of(request).reading() as con:
-        data = views.dashboard(con, now_utc())
-    return _render(request, "dashboard.html", user, d=data)
+        data = views.dashboard(con, now)
+        info = mi.compute(con, now=now) if user.can("mi.read") else None
+        tiles = info["tiles"] if info else mi.compute_tiles(con, now)
+    return _render(request, "dashboard.html", user, d=data, mi=info, tiles=tiles)
 
 
 # --------------------------------------------------------------------------- scans

@@ -44,7 +44,7 @@ from api.ui.session import (
 )
 from engine import auth, cases, risk
 from engine.auth import User
-from engine.cases import DISPOSITIONS, OPEN_STATES, STATES
+from engine.cases import DISPOSITIONS, OPEN_STATES, STATES, TRANSITIONS
 from engine.errors import CtfmonError, NotFound
 from engine.reports import goaml
 from engine.store import now_utc
@@ -171,12 +171,17 @@ def queue(
     min_risk: str | None = None,
     sort: str = "risk",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    overdue: str | None = None,
+    pending: str | None = None,
+    priority: str | None = None,
 ) -> HTMLResponse:
     params = {"state": state or None, "typology": typology or None, "assignee": assignee or None,
-              "min_risk": min_risk or None, "sort": sort or "risk"}
+              "min_risk": min_risk or None, "sort": sort or "risk", "overdue": "1" if overdue else None,
+              "pending": "1" if pending else None, "priority": priority or None}
     try:
         f = views.QueueFilter(state=params["state"], typology=params["typology"], assignee=params["assignee"],
-                              min_risk=_opt_float(params["min_risk"], "minimum risk"), sort=params["sort"])
+                              min_risk=_opt_float(params["min_risk"], "minimum risk"), sort=params["sort"],
+                              overdue=bool(overdue), pending=bool(pending), priority=params["priority"])
         with db_of(request).reading() as con:
             rows, total = views.queue(con, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, now=now_utc())
             choices = views.filter_choices(con)
@@ -204,7 +209,14 @@ def _actions(user: User, case: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     pending = next((d for d in case["dispositions"] if d["status"] == "pending"), None)
     for to, who in case["allowed_transitions"].items():
-        if user.role in who["direct"]:
+        four_eyes = TRANSITIONS[(case["state"], to)].four_eyes
+        if user.role in who["direct"] and four_eyes and (pending is None or pending["to_state"] != to):
+            if pending is not None:
+                continue
+            kind = "propose"  # alone, a supervisor proposes; a second one approves (engine.cases)
+        elif user.role in who["direct"]:
+            if four_eyes and pending is not None and pending["proposed_by"] == user.name:
+                continue  # nobody approves their own proposal
             kind = "approve" if pending is not None and pending["to_state"] == to else "move"
         elif user.role in who["propose"]:
             if pending is not None:
@@ -220,7 +232,7 @@ def _actions(user: User, case: dict[str, Any]) -> list[dict[str, Any]]:
         elif kind == "approve":
             verb = f"Approve: {verb[0].lower()}{verb[1:]}"
         out.append({"to": to, "label": verb, "kind": kind,
-                    "needs_reason": to in DISPOSITIONS or case["state"] in DISPOSITIONS})
+                    "needs_reason": to in DISPOSITIONS or to == "escalated" or case["state"] in DISPOSITIONS})
     return out
 
 
@@ -301,6 +313,7 @@ def transition(request: Request, case_id: str, user: FormUser, to: Annotated[str
     if outcome:
         label = STATE_LABELS.get(to, to)
         msg = (f"Case moved to {label}." if outcome["outcome"] == "moved"
+               else f"Proposed {label}; another supervisor must approve it." if user.role == "supervisor"
                else f"Proposed {label}; a supervisor must approve it.")
         _set_flash(resp, msg)
     return resp

@@ -125,6 +125,8 @@ def need(user: User, permission: str) -> None:
     """Refuse (403, in words) a user whose role lacks ``permission``."""
     if user.can(permission):
         return
+    if user.role in auth.PERMISSIONS[permission]:  # the role may, the token may not (enrolment)
+        raise CtfmonError(user.refusal(permission) or "", http_status=403)
     roles = auth.roles_for(permission)
     what = ACTIONS.get(permission, permission)
     plural = "role" if len(roles) == 1 else "roles"

@@ -50,6 +50,9 @@ class QueueFilter:
     assignee: str | None = None  # "-" for unassigned cases
     min_risk: float | None = None
     sort: str = "risk"
+    overdue: bool = False  # open and past the due date
+    pending: bool = False  # a disposition awaits approval
+    priority: str | None = None
 
 
 def queue(con: duckdb.DuckDBPyConnection, f: QueueFilter, *, limit: int, offset: int,
@@ -58,7 +61,7 @@ def queue(con: duckdb.DuckDBPyConnection, f: QueueFilter, *, limit: int, offset:
     rows, total = list_cases(
         con, state=f.state, typology=f.typology, min_risk=f.min_risk, sort=f.sort,
         assignee=None if f.assignee == "-" else f.assignee, unassigned=f.assignee == "-",
-        limit=limit, offset=offset,
+        overdue=f.overdue, pending=f.pending, priority=f.priority, limit=limit, offset=offset,
     )
     for d in rows:
         d["age_days"] = max(0, (now - d["created_at"]).days)

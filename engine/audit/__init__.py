@@ -38,11 +38,11 @@ The package: :mod:`~engine.audit.log` (appending, listing, the tables),
 """
 
 from engine.audit.keys import KEY_MIN_CHARS, audit_key, database_file, key_file, key_id
-from engine.audit.log import DDL, list_entries, record, record_many
+from engine.audit.log import CSV_COLUMNS, DDL, distinct_values, list_entries, record, record_many, to_csv
 from engine.audit.seal import GENESIS, AuditEvent
 from engine.audit.verify import ChainReport, seal_legacy, verify, verify_chain
 
 __all__ = [
-    "DDL", "GENESIS", "KEY_MIN_CHARS", "AuditEvent", "ChainReport", "audit_key", "database_file", "key_file",
+    "CSV_COLUMNS", "DDL", "GENESIS", "distinct_values", "to_csv", "KEY_MIN_CHARS", "AuditEvent", "ChainReport", "audit_key", "database_file", "key_file",
     "key_id", "list_entries", "record", "record_many", "seal_legacy", "verify", "verify_chain",
 ]

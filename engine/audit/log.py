@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -126,17 +127,28 @@ def list_entries(
     object_id: str | None = None,
     actor: str | None = None,
     action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Entries newest first, filtered; returns (page, total)."""
+    """Entries newest first, filtered (``action`` ending in ``.*`` matches a prefix, e.g. ``case.*``;
+    ``since`` inclusive, ``until`` exclusive); returns (page, total)."""
     where: list[str] = []
     params: list[Any] = []
     for col, val in (("object_type", object_type), ("object_id", object_id), ("actor", actor),
                      ("action", action)):
         if val is not None:
+            if col == "action" and val.endswith(".*"):
+                where.append("starts_with(action, ?)")
+                params.append(val[:-1])
+                continue
             where.append(f"{col} = ?")
             params.append(val)
+    for op, when in ((">=", since), ("<", until)):
+        if when is not None:
+            where.append(f"occurred_at {op} ?")
+            params.append(when)
     clause = ("WHERE " + " AND ".join(where)) if where else ""
     total = con.execute(f"SELECT count(*) FROM audit_log {clause}", params).fetchall()[0][0]
     rows = con.execute(
@@ -154,3 +166,27 @@ def list_entries(
         for r in rows
     ]
     return out, int(total)
+
+
+def distinct_values(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Actors, actions and object types in the log (for filter choices)."""
+    return {col: [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM audit_log ORDER BY 1").fetchall()]
+            for col in ("actor", "action", "object_type")}
+
+
+CSV_COLUMNS: tuple[str, ...] = ("seq", "audit_id", "at", "actor", "action", "object_type", "object_id",
+                                "before", "after", "entry_hash")
+
+
+def to_csv(entries: list[dict[str, Any]]) -> bytes:
+    """Entries as CSV (UTF-8), before/after as JSON text; cells a spreadsheet would read as a
+    formula are prefixed with an apostrophe."""
+    from engine.exports import neutralise_formulas
+
+    frame = pl.DataFrame(
+        {c: [(json.dumps(e[c], default=str, sort_keys=True) if c in ("before", "after") and e[c] is not None
+              else (e[c].isoformat() if isinstance(e[c], datetime) else e[c])) for e in entries]
+         for c in CSV_COLUMNS},
+        schema={c: (pl.Int64 if c in ("seq", "audit_id") else pl.String) for c in CSV_COLUMNS},
+    )
+    return neutralise_formulas(frame).write_csv().encode("utf-8")

@@ -16,8 +16,13 @@ The report carries:
   typology's metadata (``goaml_indicators`` in its ``typology.yaml``) as the scan recorded
   it in ``typology_catalogue`` (:mod:`engine.detect.catalogue`; ``SCTFS`` for a typology
   with no record); every code must be one of the schema's ``report_indicator_type``;
-- a ``reason`` built from the alert explanations, and an ``action`` from the case's
-  dispositions.
+- a ``reason``: the case's STR narrative, as a supervisor last saved it, or drafted from the
+  alert explanations (:mod:`engine.reports.narrative`), and an ``action`` saying in plain words
+  what was decided, by whom and when (never internal state codes).
+
+The reporting entity settings ``CTFMON_GOAML_RENTITY_ID``, ``..._INSTITUTION_NAME`` and
+``..._INSTITUTION_CODE`` have no default: an export without them is refused (409 / exit 2)
+naming the missing ones.
 
 Our own customers' accounts are reported with the plain ``t_from``/``t_to`` forms: the
 ``*_my_client`` forms require KYC fields the data contract does not hold (phone numbers,
@@ -43,6 +48,7 @@ from engine import cases, plausible
 from engine.config import get_settings
 from engine.detect.catalogue import FALLBACK_INDICATORS, goaml_indicators
 from engine.errors import Conflict, CtfmonError
+from engine.reports import narrative
 from engine.reports.goaml_xml import (
     XSD_PATH,
     _account,
@@ -226,24 +232,49 @@ def _report_party(parties_el: etree._Element, party: dict[str, Any] | None, name
     _sub(rp, "reason", _text(reason, 8000))
 
 
-def _reason(case: dict[str, Any], subject_name: str) -> str:
-    lines = [
-        f"Case {case['case_id']} (risk {case['risk_score']:.2f}, typologies "
-        f"{', '.join(case['typologies']) or 'none'}): subject {subject_name} "
-        f"({case['subject_type']} {case['subject_id']})."
-    ]
-    for a in case["alerts"]:
-        lines.append(f"- {a['typology_id']} (score {a['score']:.2f}): {a['explanation']}")
-    text = "\n".join(lines)
-    return text if len(text) <= 8000 else text[:7990] + " [...]"
+_reason = narrative.generated
+
+#: What a case's state means, in the words ``<action>`` uses.
+PLAIN_STATES: dict[str, str] = {
+    "new": "the case is open and not yet reviewed",
+    "in_review": "the case is under review by an analyst",
+    "escalated": "the case was escalated to a supervisor for a decision on reporting",
+    "str_filed": "a suspicious transaction report was filed",
+    "closed_false_positive": "the case was closed as a false positive",
+    "closed_no_action": "the case was closed with no further action",
+}
+
+#: Settings an export needs (no defaults): setting -> what it is.
+REQUIRED_SETTINGS: dict[str, str] = {
+    "goaml_rentity_id": "the reporting entity id the FIU assigned",
+    "goaml_institution_name": "our institution's name",
+    "goaml_institution_code": "our institution code",
+}
+
+
+def check_settings() -> None:
+    """Refuse (409, exit 2) an export while a required reporting-entity setting is missing."""
+    s = get_settings()
+    missing = [k for k in REQUIRED_SETTINGS if getattr(s, k) in (None, "")]
+    if missing:
+        named = "; ".join(f"CTFMON_{k.upper()} ({REQUIRED_SETTINGS[k]})" for k in missing)
+        raise Conflict(f"goAML export needs the reporting entity settings, not set: {named}; set them in the "
+                       "environment or ctfmon.toml before the first export")
 
 
 def _action(case: dict[str, Any]) -> str:
+    """What was done about the case, in plain words."""
     decided = [d for d in case["dispositions"] if d["status"] == "approved"]
+    now = PLAIN_STATES.get(case["state"], case["state"].replace("_", " "))
     if decided:
         d = decided[-1]
-        return _text(f"Case {case['state']}: {d['to_state']} approved by {d['decided_by']}: {d['reason']}", 8000)
-    return f"Case state {case['state']}; under review with enhanced monitoring."
+        what = PLAIN_STATES.get(d["to_state"], d["to_state"].replace("_", " "))
+        who = (f"proposed by {d['proposed_by']} on {_fmt(d['proposed_at'])[:10]} and approved by "
+               f"{d['decided_by']} on {_fmt(d['decided_at'])[:10]}" if d["decided_by"] != d["proposed_by"]
+               else f"decided by {d['decided_by']} on {_fmt(d['decided_at'])[:10]}")
+        text = f"Decision: {what[0].upper()}{what[1:]}, {who}. Grounds: {d['reason']}"
+        return _text(text, 8000)
+    return f"{now[0].upper()}{now[1:]}; the subject's accounts are under enhanced monitoring meanwhile."
 
 
 def build_report(con: duckdb.DuckDBPyConnection, case_id: str) -> bytes:
@@ -279,7 +310,8 @@ def build_report(con: duckdb.DuckDBPyConnection, case_id: str) -> bytes:
         _sub(loc, "city", _text(s.goaml_location_city, 255))
         _sub(loc, "country_code", _country(s.goaml_location_country))
         _sub(loc, "state", _text(s.goaml_location_state or s.goaml_location_city, 255))
-    _sub(report, "reason", _reason(case, subject_name))
+    saved = narrative.versions(con, case_id)
+    _sub(report, "reason", _text(saved[-1]["text"], 8000) if saved else _reason(case, subject_name))
     _sub(report, "action", _action(case))
 
     for t in data["transactions"]:
@@ -332,6 +364,7 @@ def validate_xml(xml: bytes | str) -> None:
 def export_case(con: duckdb.DuckDBPyConnection, case_id: str, *,
                 require_state: tuple[str, ...] | None = None) -> bytes:
     """The schema-valid goAML STR of a case; ``require_state`` limits which states export."""
+    check_settings()
     case = cases.get_case(con, case_id, full=False)
     if require_state is not None and case["state"] not in require_state:
         raise Conflict(
