@@ -75,8 +75,11 @@ def list_cases(
         where.append("list_contains(c.typologies, ?)")  # kept in step with the alerts by sync
         params.append(typology)
     if subject is not None:
-        where.append("c.subject_type = ? AND c.subject_id = ?")
-        params.extend(subject)
+        # any subject of the case (a network case has several), not only its primary one
+        where.append("((c.subject_type = ? AND c.subject_id = ?) OR EXISTS (SELECT 1 FROM case_alerts sa "
+                     "JOIN alerts s ON s.alert_id = sa.alert_id WHERE sa.case_id = c.case_id "
+                     "AND s.subject_type = ? AND s.subject_id = ?))")
+        params.extend([*subject, *subject])
     if min_risk is not None:
         if not 0 <= min_risk <= 1:
             raise CtfmonError(f"minimum risk {min_risk} must be between 0 and 1", http_status=422)
