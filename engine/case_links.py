@@ -10,8 +10,8 @@ Two alerts are *linked* when the data say their subjects act together:
    same day (one flight, vessel or vehicle; the same flight number on another day is another
    trip).
 4. **Direct transfer** -- an account of one subject and an account of the other exchanged
-   money directly inside either alert's window, widened by ``case_link_transfer_days`` on
-   each side.
+   money directly inside both alerts' windows (each widened by ``case_link_transfer_days`` on
+   each side): the two were active, and dealing with each other, at the same time.
 
 Instances of one pattern (a layering block, a cycle, a fan) give every member the same
 evidence and subgraph, so rules 1 and 2 put them together.
@@ -104,16 +104,18 @@ CREATE OR REPLACE TEMP TABLE _link_keys AS
 -- 1. shared evidence
 SELECT alert_id, 'E:' || ev AS key FROM (SELECT alert_id, unnest(evidence) AS ev FROM _link_alerts)
 UNION
--- 2. shared subgraph: subgraph accounts and the subject's own accounts, at party level
-SELECT n.alert_id, coalesce('P:' || ac.party_id, 'A:' || n.account_id) FROM _link_nodes n
-LEFT JOIN accounts ac ON ac.account_id = n.account_id
-WHERE n.account_id NOT IN (SELECT account_id FROM _link_collectors)
-UNION
-SELECT alert_id, 'P:' || subject_id FROM _link_alerts a
-WHERE subject_type = 'party' AND EXISTS (SELECT 1 FROM _link_nodes n WHERE n.alert_id = a.alert_id)
-UNION
-SELECT alert_id, 'A:' || subject_id FROM _link_alerts a
-WHERE subject_type = 'account' AND EXISTS (SELECT 1 FROM _link_nodes n WHERE n.alert_id = a.alert_id)
+-- 2. shared subgraph: subgraph accounts at party level, and the subject of any alert whose
+--    party (or unowned account) is in another alert's subgraph
+SELECT alert_id, key FROM (
+  WITH node_keys AS (
+    SELECT n.alert_id, coalesce('P:' || ac.party_id, 'A:' || n.account_id) AS key FROM _link_nodes n
+    LEFT JOIN accounts ac ON ac.account_id = n.account_id
+    WHERE n.account_id NOT IN (SELECT account_id FROM _link_collectors))
+  SELECT alert_id, key FROM node_keys
+  UNION
+  SELECT a.alert_id, k.key FROM _link_alerts a
+  JOIN (SELECT DISTINCT key FROM node_keys) k
+    ON k.key = CASE a.subject_type WHEN 'party' THEN 'P:' ELSE 'A:' END || a.subject_id) s
 UNION
 -- 3. one transport reference on one day
 SELECT e.alert_id, 'T:' || d.transport_ref || '@' || CAST(CAST(d.timestamp AS DATE) AS VARCHAR)
@@ -121,7 +123,7 @@ FROM (SELECT alert_id, unnest(evidence) AS ev FROM _link_alerts) e
 JOIN cash_declarations d ON d.declaration_id = e.ev
 WHERE d.transport_ref IS NOT NULL AND trim(d.transport_ref) <> ''
 UNION
--- 4. direct transfers between two subjects inside an alert window
+-- 4. direct transfers between two subjects inside both alerts' windows
 SELECT alert_id, key FROM (
   WITH t AS (
     SELECT txn_id, from_account, to_account, timestamp FROM transactions
@@ -143,10 +145,10 @@ SELECT alert_id, key FROM (
     WHERE s1.subject_id <> s2.subject_id
       AND NOT EXISTS (SELECT 1 FROM recurring r WHERE r.acc_a = least(t.from_account, t.to_account)
                                                   AND r.acc_b = greatest(t.from_account, t.to_account))
-      AND ((t.timestamp BETWEEN s1.window_start - to_days($days) AND s1.window_end + to_days($days))
-        OR (t.timestamp BETWEEN s2.window_start - to_days($days) AND s2.window_end + to_days($days))))
-  SELECT a1 AS alert_id, 'X:' || txn_id AS key FROM hits
-  UNION SELECT a2, 'X:' || txn_id FROM hits) x
+      AND t.timestamp BETWEEN s1.window_start - to_days($days) AND s1.window_end + to_days($days)
+      AND t.timestamp BETWEEN s2.window_start - to_days($days) AND s2.window_end + to_days($days))
+  SELECT a1 AS alert_id, 'X:' || a1 || '|' || a2 AS key FROM hits
+  UNION SELECT a2, 'X:' || a1 || '|' || a2 FROM hits) x
 """
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from engine import graph, risk
+from engine import case_lineage, case_related, graph, risk
 from engine.alerts import ALERT_SELECT, alert_dict
 from engine.case_model import (
     _CASE_SELECT,
@@ -17,7 +17,7 @@ from engine.case_model import (
     _case_row,
     allowed_transitions,
 )
-from engine.errors import CtfmonError
+from engine.errors import CtfmonError, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -237,8 +237,16 @@ def case_graph(con: duckdb.DuckDBPyConnection, case: dict[str, Any],
 
 def get_case(con: duckdb.DuckDBPyConnection, case_id: str, *, full: bool = True) -> dict[str, Any]:
     """A case with its alerts, notes, dispositions and allowed transitions; with ``full``
-    also evidence records, subject profile, counterparties and graph."""
-    case = _case_row(con, case_id)
+    also evidence records, subject profile, counterparties and graph.  Every case lists its
+    ``subjects``, ``related_cases`` (:mod:`engine.case_related`) and ``lineage`` (merges and
+    splits, :mod:`engine.case_lineage`); a merged case's id answers 404 naming its new case."""
+    try:
+        case = _case_row(con, case_id)
+    except NotFound:
+        target = case_lineage.merged_into(con, case_id)
+        if target is not None:
+            raise NotFound(f"case {case_id!r} was merged into {target}") from None
+        raise
     alerts = case_alerts(con, case_id)
     notes = con.sql(
         "SELECT note_id, author, created_at, text FROM case_notes WHERE case_id = ? ORDER BY note_id",
@@ -255,6 +263,9 @@ def get_case(con: duckdb.DuckDBPyConnection, case_id: str, *, full: bool = True)
         "dispositions": dispositions,
         "allowed_transitions": allowed_transitions(case["state"]),
         "subject_risk": risk.current_rating(con, case["subject_id"]) if case["subject_type"] == "party" else None,
+        "subjects": case_related.case_subjects(con, case_id),
+        "related_cases": case_related.related_cases(con, case_id),
+        "lineage": case_lineage.history(con, case_id),
     }
     if full:
         out["evidence"] = evidence_records(con, case_id, alerts=alerts)

@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     # ---- cases, API and scheduled scans
     case_sla_days: int = Field(30, ge=1, description="days from a case's creation to its due date")
     case_link_transfer_days: int = Field(
-        0, ge=0, le=366, description="network cases: a direct transfer between two alerted subjects links them "
-        "when it falls inside either alert's window widened by this many days on each side"
+        0, ge=0, le=366, description="network cases: a direct transfer between two alerted subjects links their alerts "
+        "when it falls inside both alerts' windows, each widened by this many days on each side"
     )
     case_link_recurring_min_months: int = Field(
         3, ge=2, le=120, description="network cases: accounts transacting in this many distinct months on file "
