@@ -6,6 +6,7 @@ plus the site root ``/``, which opens them.
 
 from fastapi import APIRouter
 
+from api.ui.case_regroup import router as regroup_router
 from api.ui.ops_pages import router as ops_router
 from api.ui.pages import root_router
 from api.ui.pages import router as pages_router
@@ -13,6 +14,7 @@ from api.ui.screening import router as screening_router
 
 router = APIRouter()
 router.include_router(pages_router)
+router.include_router(regroup_router)
 router.include_router(ops_router)
 router.include_router(screening_router)
 router.include_router(root_router)
