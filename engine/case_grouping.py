@@ -104,19 +104,26 @@ def sync_cases(con: duckdb.DuckDBPyConnection, *, actor: str = "system", regroup
                 con, resolve(host), other, kind="regroup", actor=actor, now=now,
                 reason="linked by the grouping rules (shared evidence, subgraph, transport or transfers)")
         created_ids: list[str] = []
-        for news in creates:
-            top = con.execute(
-                """SELECT subject_type, subject_id FROM alerts WHERE alert_id IN (SELECT unnest(CAST(? AS VARCHAR[])))
-                   ORDER BY score DESC, alert_id LIMIT 1""", [news]).fetchall()[0]
-            cid = con.execute("SELECT 'CASE-' || lpad(CAST(nextval('case_seq') AS VARCHAR), 7, '0')").fetchall()[0][0]
+        if creates:
+            info = {r[0]: (r[1], r[2], r[3]) for r in con.execute(
+                "SELECT alert_id, subject_type, subject_id, score FROM alerts "
+                "WHERE alert_id IN (SELECT unnest(CAST(? AS VARCHAR[])))", [[a for g in creates for a in g]]).fetchall()}
+            seq = [r[0] for r in con.execute(
+                "SELECT 'CASE-' || lpad(CAST(nextval('case_seq') AS VARCHAR), 7, '0') FROM range(?) ORDER BY 1",
+                [len(creates)]).fetchall()]
+            tops = []
+            for cid, news in zip(seq, creates, strict=True):
+                best = min(news, key=lambda a: (-info[a][2], a))  # strongest alert; ties by id
+                tops.append(info[best][:2])
+                joins[cid] = news
+                created_ids.append(cid)
             con.execute(
                 """INSERT INTO cases (case_id, subject_type, subject_id, state, risk_score, alert_count, typologies,
                                       assignee, created_at, updated_at, due_at, closed_at)
-                   VALUES (?, ?, ?, 'new', 0.0, 0, [], NULL, ?, ?, ?, NULL)""",
-                [cid, top[0], top[1], now, now, due],
+                   SELECT unnest(CAST(? AS VARCHAR[])), unnest(CAST(? AS VARCHAR[])), unnest(CAST(? AS VARCHAR[])),
+                          'new', 0.0, 0, [], NULL, ?, ?, ?, NULL""",
+                [seq, [t[0] for t in tops], [t[1] for t in tops], now, now, due],
             )
-            joins[cid] = news
-            created_ids.append(cid)
         rows = [(a, c) for c, alerts in joins.items() for a in alerts]
         if rows:
             con.execute(
