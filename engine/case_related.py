@@ -55,34 +55,40 @@ def case_subjects(con: duckdb.DuckDBPyConnection, case_id: str) -> list[dict[str
 
 
 _RELATED = """
-WITH me AS (SELECT a.* FROM case_alerts ca JOIN alerts a ON a.alert_id = ca.alert_id WHERE ca.case_id = $cid),
-my_subjects AS (SELECT DISTINCT subject_type, subject_id FROM me),
-my_accounts AS (
+WITH me AS MATERIALIZED (SELECT a.* FROM case_alerts ca JOIN alerts a ON a.alert_id = ca.alert_id WHERE ca.case_id = $cid),
+my_subjects AS MATERIALIZED (SELECT DISTINCT subject_type, subject_id FROM me),
+my_accounts AS MATERIALIZED (
   SELECT account_id FROM accounts WHERE party_id IN (SELECT subject_id FROM my_subjects WHERE subject_type = 'party')
   UNION SELECT subject_id FROM my_subjects WHERE subject_type = 'account'),
-my_cp0 AS (
+my_cp0 AS MATERIALIZED (
   SELECT DISTINCT x AS account_id FROM (
     SELECT unnest([t.from_account, t.to_account]) AS x FROM transactions t
     WHERE t.txn_id IN (SELECT unnest(evidence) FROM me))
   WHERE x IS NOT NULL AND x NOT IN (SELECT account_id FROM my_accounts)),
+cp_all AS MATERIALIZED (
+  SELECT txn_id, from_account, to_account FROM transactions
+  WHERE from_account IN (SELECT account_id FROM my_cp0) OR to_account IN (SELECT account_id FROM my_cp0)),
 collectors AS (
   SELECT account_id FROM (
     SELECT account_id, count(DISTINCT other) AS n FROM (
-      SELECT from_account AS account_id, to_account AS other FROM transactions
+      SELECT from_account AS account_id, to_account AS other FROM cp_all
       WHERE from_account IN (SELECT account_id FROM my_cp0) AND to_account IS NOT NULL
-      UNION ALL SELECT to_account, from_account FROM transactions
+      UNION ALL SELECT to_account, from_account FROM cp_all
       WHERE to_account IN (SELECT account_id FROM my_cp0) AND from_account IS NOT NULL) x
     GROUP BY account_id) WHERE n >= $collector_min),
-my_cp AS (SELECT account_id FROM my_cp0 WHERE account_id NOT IN (SELECT account_id FROM collectors)),
-others AS (SELECT ca.case_id, a.* EXCLUDE (alert_id) FROM case_alerts ca JOIN alerts a ON a.alert_id = ca.alert_id
+my_cp AS MATERIALIZED (SELECT account_id FROM my_cp0 WHERE account_id NOT IN (SELECT account_id FROM collectors)),
+others AS MATERIALIZED (SELECT ca.case_id, a.* EXCLUDE (alert_id) FROM case_alerts ca JOIN alerts a ON a.alert_id = ca.alert_id
            WHERE ca.case_id <> $cid),
 same_party AS (
   SELECT o.case_id, 'same party ' || o.subject_id AS why FROM others o
   JOIN my_subjects s ON s.subject_type = o.subject_type AND s.subject_id = o.subject_id),
+cp_txns AS (
+  SELECT * FROM cp_all
+  WHERE from_account IN (SELECT account_id FROM my_cp) OR to_account IN (SELECT account_id FROM my_cp)),
 cp_in_evidence AS (
   SELECT oe.case_id, 'shared counterparty ' || u.x AS why
   FROM (SELECT case_id, unnest(evidence) AS ev FROM others) oe
-  JOIN transactions t ON t.txn_id = oe.ev,
+  JOIN cp_txns t ON t.txn_id = oe.ev,
   unnest([t.from_account, t.to_account]) AS u(x)
   WHERE u.x IN (SELECT account_id FROM my_cp)),
 cp_is_subject AS (
