@@ -92,7 +92,10 @@ def sync_cases(con: duckdb.DuckDBPyConnection, *, actor: str = "system", regroup
                     merges.append((host, other))
             if news:
                 joins.setdefault(host, []).extend(news)
-        joins = {resolve(c): a for c, a in joins.items()}
+        resolved: dict[str, list[str]] = {}
+        for c, alerts in joins.items():  # a host merged later passes its new alerts on
+            resolved.setdefault(resolve(c), []).extend(alerts)
+        joins = resolved
         touched = sorted(set(joins) | {h for h, _ in merges})
         before = {r[0]: {"risk_score": r[1], "alert_count": r[2], "typologies": list(r[3])}
                   for r in con.execute(

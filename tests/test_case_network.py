@@ -293,3 +293,24 @@ def test_split_of_chosen_alerts_and_refusals(three) -> None:
     out = case_edit.split_case(con, c3, alert_ids=["Y3"], reason="unrelated corridor", user=ANALYST)
     assert out["case"]["typologies"] == ["TF-CASH-01"] and out["new_case"]["typologies"] == ["TF-XB-01"]
     assert con.execute("SELECT count(*) FROM cases").fetchall()[0][0] == 4
+
+
+def test_regroup_merges_a_database_grouped_per_subject(con) -> None:
+    """A database from before network cases: one case per subject, then `sync --regroup`."""
+    insert(con, "transactions", [_txn("E1", T0, "A1", "A2"), _txn("E2", T0, "A2", "A3")])
+    _alert(con, "X1", "P1", ["E1"])
+    _alert(con, "X2", "P2", ["E1", "E2"])
+    _alert(con, "X3", "P3", ["E2"])
+    _alert(con, "X4", "P4", [], typology="TF-CASH-01")
+    for i, aid in enumerate(("X3", "X1", "X2", "X4")):  # per subject, created in this order
+        cid = f"CASE-OLD{i}"
+        con.execute("INSERT INTO cases (case_id, subject_type, subject_id, state, risk_score, alert_count, typologies, "
+                    "assignee, created_at, updated_at, due_at, closed_at) VALUES (?, 'party', ?, 'new', 0, 1, [], NULL, "
+                    "?, ?, ?, NULL)", [cid, f"P{aid[1]}", T0 + timedelta(minutes=i), T0, T0 + timedelta(days=30)])
+        con.execute("INSERT INTO case_alerts VALUES (?, ?, ?)", [aid, cid, T0])
+    assert cases.sync_cases(con) == cases.SyncResult(0, 0, 0)  # nothing new: nothing moves
+    r = cases.sync_cases(con, regroup=True)
+    assert (r.alerts_added, r.cases_created, r.cases_merged) == (0, 0, 2)
+    assert {_case_of(con, a) for a in ("X1", "X2", "X3")} == {"CASE-OLD0"}  # the oldest id stays
+    assert _case_of(con, "X4") == "CASE-OLD3"
+    assert cases.get_case(con, "CASE-OLD0")["alert_count"] == 3
