@@ -34,9 +34,24 @@ CASE_SORTS: dict[str, tuple[str, str]] = {
                    "pr.score DESC NULLS LAST, c.risk_score DESC, c.case_id"),
 }
 
-#: The subject party's latest risk rating (engine.risk), joined to ``cases c`` as ``pr``.
-_PARTY_RISK_JOIN = ("LEFT JOIN party_risk_current pr ON c.subject_type = 'party' "
-                    "AND pr.party_id = c.subject_id")
+_TIER_RANK = "(CASE r.tier WHEN 'high' THEN 2 WHEN 'medium' THEN 1 WHEN 'low' THEN 0 ELSE -1 END, r.score)"
+
+
+def _party_risk(cases_sql: str) -> str:
+    """Per case of ``cases_sql`` (a SELECT of case ids), the latest risk rating (engine.risk)
+    of its riskiest subject party (a network case has several): ``(case_id, tier, score)``."""
+    return f"""(SELECT s.case_id, arg_max(r.tier, {_TIER_RANK}) AS tier, arg_max(r.score, {_TIER_RANK}) AS score
+               FROM (SELECT ca.case_id, a.subject_id AS party_id FROM case_alerts ca
+                     JOIN alerts a ON a.alert_id = ca.alert_id AND a.subject_type = 'party'
+                     WHERE ca.case_id IN ({cases_sql})
+                     UNION SELECT case_id, subject_id FROM cases
+                     WHERE subject_type = 'party' AND case_id IN ({cases_sql})) s
+               JOIN party_risk_current r ON r.party_id = s.party_id
+               GROUP BY s.case_id)"""
+
+
+#: The riskiest subject party's latest rating, joined to ``cases c`` as ``pr``.
+_PARTY_RISK_JOIN = f"LEFT JOIN {_party_risk('SELECT case_id FROM cases')} pr ON pr.case_id = c.case_id"
 
 def list_cases(
     con: duckdb.DuckDBPyConnection,
@@ -54,7 +69,8 @@ def list_cases(
     """The case queue in ``sort`` order (default highest risk first); returns (page, total).
 
     Each case carries ``subject_name`` when its subject is a party on file, and
-    ``party_risk_tier`` / ``party_risk_score`` when that party has been rated (:mod:`engine.risk`).
+    ``party_risk_tier`` / ``party_risk_score`` of its riskiest rated subject party
+    (:mod:`engine.risk`; a network case has several subjects).
     """
     where: list[str] = []
     params: list[Any] = []
@@ -95,9 +111,7 @@ def list_cases(
                  paged AS (SELECT c.* FROM page JOIN cases c ON c.case_id = page.case_id)
             SELECT {_CASE_SELECT}, pt.name, pr.tier, pr.score FROM paged c
             LEFT JOIN parties pt ON c.subject_type = 'party' AND pt.party_id = c.subject_id
-            LEFT JOIN (SELECT party_id, tier, score FROM party_risk_current
-                       WHERE party_id IN (SELECT subject_id FROM paged WHERE subject_type = 'party')) pr
-              ON c.subject_type = 'party' AND pr.party_id = c.subject_id
+            LEFT JOIN {_party_risk("SELECT case_id FROM paged")} pr ON pr.case_id = c.case_id
             ORDER BY {order}""",
         [*params, limit, offset],
     ).fetchall()

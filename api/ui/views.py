@@ -195,21 +195,20 @@ def scan_of_tag(con: duckdb.DuckDBPyConnection, triggered_by: str) -> str | None
 def timeline(case: dict[str, Any], *, width: int = 1000, height: int = 130) -> dict[str, Any]:
     """The case's money movements in time order (evidence transactions, declarations and
     trade documents) with their direction relative to the case's subjects, plus dot positions
-    for a small SVG strip.  Only the subjects' own rows: transactions touching one of their
-    accounts, their own declarations (not a co-traveller's) and trade documents they are party to."""
+    for a small SVG strip.  Transfers between others (a chain's middle hops) are ``related``;
+    declarations are only the subjects' own: a co-traveller's declaration is not the subject's
+    outflow (co-travellers alerted with it are subjects of the case, or related cases)."""
     mine = {a["account_id"] for a in (case.get("subject") or {}).get("accounts") or []}
     if case.get("subject_type") == "account":
         mine.add(case["subject_id"])
     parties = {case["subject_id"]} if case.get("subject_type") == "party" else set()
-    for s in case.get("subjects") or []:  # every subject of a network case
+    for s in case.get("subjects") or []:  # every subject of a network case is "mine"
         mine.update(s.get("accounts") or [])
         if s.get("subject_type") == "party":
             parties.add(s["subject_id"])
     ev = case.get("evidence") or {}
     items: list[dict[str, Any]] = []
     for t in ev.get("transactions", []):
-        if t.get("from_account") not in mine and t.get("to_account") not in mine:
-            continue  # between others (the graph and the evidence table show it)
         if t.get("to_account") in mine and t.get("from_account") not in mine:
             direction, other = "in", t.get("originator_name") or t.get("from_account")
         elif t.get("from_account") in mine and t.get("to_account") not in mine:
@@ -230,8 +229,6 @@ def timeline(case: dict[str, Any], *, width: int = 1000, height: int = 130) -> d
                       "counterparty": " → ".join(x for x in (d.get("origin_country"), d.get("destination_country")) if x),
                       "amount": d.get("amount"), "currency": d.get("currency"), "amount_base": d.get("amount_base")})
     for d in ev.get("trade_documents", []):
-        if parties and d.get("exporter_party_id") not in parties and d.get("importer_party_id") not in parties:
-            continue
         at = d["date"]
         at = datetime(at.year, at.month, at.day) if not isinstance(at, datetime) else at
         items.append({"kind": "trade document", "id": d["trade_id"], "at": at, "channel": f"HS {d.get('hs_code')}",
