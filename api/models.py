@@ -110,8 +110,8 @@ class CaseSummary(BaseModel):
     updated_at: UtcDatetime
     due_at: UtcDatetime
     closed_at: UtcDatetime | None
-    party_risk_tier: RiskTier | None = Field(None, description="the subject party's latest risk tier (unrated: null)")
-    party_risk_score: float | None = Field(None, description="the subject party's latest risk score, 0-100")
+    party_risk_tier: RiskTier | None = Field(None, description="the riskiest subject party's latest risk tier (unrated: null)")
+    party_risk_score: float | None = Field(None, description="the riskiest subject party's latest risk score, 0-100")
 
 
 class RiskContribution(BaseModel):

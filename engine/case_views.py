@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from engine import graph, risk
+from engine import case_lineage, case_related, graph, risk
 from engine.alerts import ALERT_SELECT, alert_dict
 from engine.case_model import (
     _CASE_SELECT,
@@ -18,7 +18,7 @@ from engine.case_model import (
     _case_row,
     allowed_transitions,
 )
-from engine.errors import CtfmonError
+from engine.errors import CtfmonError, NotFound
 from engine.store import now_utc
 
 log = logging.getLogger(__name__)
@@ -36,9 +36,24 @@ CASE_SORTS: dict[str, tuple[str, str]] = {
                    "pr.score DESC NULLS LAST, c.risk_score DESC, c.case_id"),
 }
 
-#: The subject party's latest risk rating (engine.risk), joined to ``cases c`` as ``pr``.
-_PARTY_RISK_JOIN = ("LEFT JOIN party_risk_current pr ON c.subject_type = 'party' "
-                    "AND pr.party_id = c.subject_id")
+_TIER_RANK = "(CASE r.tier WHEN 'high' THEN 2 WHEN 'medium' THEN 1 WHEN 'low' THEN 0 ELSE -1 END, r.score)"
+
+
+def _party_risk(cases_sql: str) -> str:
+    """Per case of ``cases_sql`` (a SELECT of case ids), the latest risk rating (engine.risk)
+    of its riskiest subject party (a network case has several): ``(case_id, tier, score)``."""
+    return f"""(SELECT s.case_id, arg_max(r.tier, {_TIER_RANK}) AS tier, arg_max(r.score, {_TIER_RANK}) AS score
+               FROM (SELECT ca.case_id, a.subject_id AS party_id FROM case_alerts ca
+                     JOIN alerts a ON a.alert_id = ca.alert_id AND a.subject_type = 'party'
+                     WHERE ca.case_id IN ({cases_sql})
+                     UNION SELECT case_id, subject_id FROM cases
+                     WHERE subject_type = 'party' AND case_id IN ({cases_sql})) s
+               JOIN party_risk_current r ON r.party_id = s.party_id
+               GROUP BY s.case_id)"""
+
+
+#: The riskiest subject party's latest rating, joined to ``cases c`` as ``pr``.
+_PARTY_RISK_JOIN = f"LEFT JOIN {_party_risk('SELECT case_id FROM cases')} pr ON pr.case_id = c.case_id"
 
 def list_cases(
     con: duckdb.DuckDBPyConnection,
@@ -59,7 +74,8 @@ def list_cases(
     """The case queue in ``sort`` order (default highest risk first); returns (page, total).
 
     Each case carries ``subject_name`` when its subject is a party on file, and
-    ``party_risk_tier`` / ``party_risk_score`` when that party has been rated (:mod:`engine.risk`).
+    ``party_risk_tier`` / ``party_risk_score`` of its riskiest rated subject party
+    (:mod:`engine.risk`; a network case has several subjects).
     """
     where: list[str] = []
     params: list[Any] = []
@@ -80,8 +96,11 @@ def list_cases(
         where.append("list_contains(c.typologies, ?)")  # kept in step with the alerts by sync
         params.append(typology)
     if subject is not None:
-        where.append("c.subject_type = ? AND c.subject_id = ?")
-        params.extend(subject)
+        # any subject of the case (a network case has several), not only its primary one
+        where.append("((c.subject_type = ? AND c.subject_id = ?) OR EXISTS (SELECT 1 FROM case_alerts sa "
+                     "JOIN alerts s ON s.alert_id = sa.alert_id WHERE sa.case_id = c.case_id "
+                     "AND s.subject_type = ? AND s.subject_id = ?))")
+        params.extend([*subject, *subject])
     if overdue:  # open and past the due date (engine.sla)
         where.append(f"c.state IN ({', '.join(repr(x) for x in OPEN_STATES)}) AND c.due_at < ?")
         params.append(now_utc())
@@ -110,9 +129,7 @@ def list_cases(
                  paged AS (SELECT c.* FROM page JOIN cases c ON c.case_id = page.case_id)
             SELECT {_CASE_SELECT}, pt.name, pr.tier, pr.score FROM paged c
             LEFT JOIN parties pt ON c.subject_type = 'party' AND pt.party_id = c.subject_id
-            LEFT JOIN (SELECT party_id, tier, score FROM party_risk_current
-                       WHERE party_id IN (SELECT subject_id FROM paged WHERE subject_type = 'party')) pr
-              ON c.subject_type = 'party' AND pr.party_id = c.subject_id
+            LEFT JOIN {_party_risk("SELECT case_id FROM paged")} pr ON pr.case_id = c.case_id
             ORDER BY {order}""",
         [*params, limit, offset],
     ).fetchall()
@@ -252,8 +269,16 @@ def case_graph(con: duckdb.DuckDBPyConnection, case: dict[str, Any],
 
 def get_case(con: duckdb.DuckDBPyConnection, case_id: str, *, full: bool = True) -> dict[str, Any]:
     """A case with its alerts, notes, dispositions and allowed transitions; with ``full``
-    also evidence records, subject profile, counterparties and graph."""
-    case = _case_row(con, case_id)
+    also evidence records, subject profile, counterparties and graph.  Every case lists its
+    ``subjects``, ``related_cases`` (:mod:`engine.case_related`) and ``lineage`` (merges and
+    splits, :mod:`engine.case_lineage`); a merged case's id answers 404 naming its new case."""
+    try:
+        case = _case_row(con, case_id)
+    except NotFound:
+        target = case_lineage.merged_into(con, case_id)
+        if target is not None:
+            raise NotFound(f"case {case_id!r} was merged into {target}") from None
+        raise
     alerts = case_alerts(con, case_id)
     notes = con.sql(
         "SELECT note_id, author, created_at, text FROM case_notes WHERE case_id = ? ORDER BY note_id",
@@ -270,6 +295,9 @@ def get_case(con: duckdb.DuckDBPyConnection, case_id: str, *, full: bool = True)
         "dispositions": dispositions,
         "allowed_transitions": allowed_transitions(case["state"]),
         "subject_risk": risk.current_rating(con, case["subject_id"]) if case["subject_type"] == "party" else None,
+        "subjects": case_related.case_subjects(con, case_id),
+        "related_cases": case_related.related_cases(con, case_id),
+        "lineage": case_lineage.history(con, case_id),
     }
     if full:
         out["evidence"] = evidence_records(con, case_id, alerts=alerts)

@@ -1,8 +1,9 @@
-"""Cases: alerts grouped per subject, their lifecycle, assignment, notes and dispositions.
+"""Cases: alerts grouped per scheme, their lifecycle, assignment, notes and dispositions.
 
 Grouping (:func:`sync_cases`, run after every scan): an alert not yet in a case joins the
-open case of its subject (``subject_type``, ``subject_id``); a subject with no open case
-gets a new case in state ``new``.  A closed case is never reopened by a new alert.
+open case of its scheme, the alerts whose subjects are linked (:mod:`engine.case_links`); a
+scheme with no open case gets a new case in state ``new``.  A closed case is never reopened
+by a new alert.  Analysts merge and split cases (:mod:`engine.case_edit`).
 
 Risk score of a case: per typology, the strongest alert's ``score`` times the typology's
 weight (its ``case_weight``, which every scan records in ``typology_catalogue``, see

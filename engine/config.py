@@ -55,6 +55,18 @@ class Settings(BaseSettings):
         {"SAN-*": 1},
         description="business days (Mon-Fri) from the first alert of a typology joining a case to its due date; "
         "'SAN-*' matches every id starting 'SAN-'")
+    case_link_transfer_days: int = Field(
+        0, ge=0, le=366, description="network cases: a direct transfer between two alerted subjects links their alerts "
+        "when it falls inside both alerts' windows, each widened by this many days on each side"
+    )
+    case_link_recurring_min_months: int = Field(
+        3, ge=2, le=120, description="network cases: accounts transacting in this many distinct months on file "
+        "are an established relationship, not a link"
+    )
+    case_link_collector_min_counterparties: int = Field(
+        100, ge=2, description="network cases: an account dealing with this many distinct accounts on file is a "
+        "collector or distributor (biller, employer, processor) and links nobody"
+    )
     token_secret: str = Field(
         "", description="HMAC key for API token hashes (empty: plain SHA-256 of the random token)"
     )

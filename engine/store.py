@@ -34,7 +34,7 @@ DDL_MODULES: tuple[str, ...] = (
     "engine.schema",
     "engine.scan", "engine.detect.catalogue",
     "engine.screening.lists", "engine.screening.documents",
-    "engine.audit", "engine.auth", "engine.cases", "engine.schedule", "engine.risk",
+    "engine.audit", "engine.auth", "engine.cases", "engine.case_lineage", "engine.schedule", "engine.risk",
 )
 
 

@@ -24,7 +24,7 @@ def test_alerts_filters_and_detail(c: Clients) -> None:
     assert an.get("/alerts", params={"date_to": "2026-03-05T00:00:00Z"}).json()["total"] == 5
     cid = c.case_of("P2")
     c["analyst"].post(f"/cases/{cid}/transition", json={"to": "in_review"})
-    assert [a["alert_id"] for a in an.get("/alerts", params={"status": "in_review"}).json()["items"]] == ["AL-NET"]
+    assert [a["alert_id"] for a in an.get("/alerts", params={"status": "in_review"}).json()["items"]] == ["AL-NET", "AL-TBML"]
     page = an.get("/alerts", params={"limit": 2, "offset": 4}).json()
     assert page["total"] == 5 and len(page["items"]) == 1
     a = an.get("/alerts/AL-NET").json()

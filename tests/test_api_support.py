@@ -152,6 +152,8 @@ class Clients:
 
     def case_of(self, subject: str) -> str:
         with self.db.reading() as con:
-            return con.execute(
-                "SELECT case_id FROM cases WHERE subject_id = ? ORDER BY created_at DESC", [subject]
+            return con.execute(  # the newest case holding an alert on the subject (a case has several)
+                "SELECT c.case_id FROM cases c JOIN case_alerts ca ON ca.case_id = c.case_id "
+                "JOIN alerts a ON a.alert_id = ca.alert_id WHERE a.subject_id = ? "
+                "ORDER BY c.created_at DESC, c.case_id DESC LIMIT 1", [subject]
             ).fetchall()[0][0]

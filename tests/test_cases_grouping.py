@@ -20,9 +20,12 @@ def con():
     c.close()
 
 
-def test_one_case_per_subject_and_new_alerts_join_open_case(con) -> None:
+def test_one_case_per_scheme_and_new_alerts_join_open_case(con) -> None:
     r = cases.sync_cases(con)
-    assert (r.alerts_added, r.cases_created, r.cases_joined) == (5, 4, 0)
+    # P2's cycle runs through P4's account: P2 and P4 are one scheme; P1 and P3 stand alone
+    assert (r.alerts_added, r.cases_created, r.cases_joined) == (5, 3, 0)
+    p2 = cases.list_cases(con, subject=("party", "P2"))[0]
+    assert [c["case_id"] for c in p2] == [c["case_id"] for c in cases.list_cases(con, subject=("party", "P4"))[0]]
     assert cases.sync_cases(con) == cases.SyncResult(0, 0, 0)  # idempotent
     add_alert(con, "AL-NEW", "TF-PASS-01", "P1", 0.4)
     r = cases.sync_cases(con)
@@ -41,7 +44,7 @@ def test_closed_case_is_not_reopened_by_a_new_alert(con) -> None:
     add_alert(con, "AL-P4-2", "TF-TBML-01", "P4", 0.9)
     r = cases.sync_cases(con)
     assert (r.cases_created, r.cases_joined) == (1, 0)
-    p4 = [c for c in cases.list_cases(con, limit=50)[0] if c["subject_id"] == "P4"]
+    p4 = cases.list_cases(con, subject=("party", "P4"), limit=50)[0]
     assert sorted(c["state"] for c in p4) == ["closed_false_positive", "new"]
 
 
@@ -105,5 +108,7 @@ def test_illegal_transition_names_allowed_targets(con) -> None:
 def test_sync_writes_audit_entries(con) -> None:
     cases.sync_cases(con, actor="schedule:S1")
     entries, total = audit.list_entries(con, action="case.create")
-    assert total == 4 and {e["actor"] for e in entries} == {"schedule:S1"}
+    assert total == 3 and {e["actor"] for e in entries} == {"schedule:S1"}
+    net = next(e for e in entries if e["after"]["subject_id"] == "P2")
+    assert net["after"]["subjects"] == ["party P2", "party P4"]
     assert audit.verify_chain(con) == (True, None)

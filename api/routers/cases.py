@@ -1,4 +1,4 @@
-"""Cases: the queue, one case in full, assignment, transitions, notes, dispositions."""
+"""Cases: the queue, one case in full, assignment, transitions, notes, dispositions, merge and split."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
+from api.case_models import MergeIn, NetworkCaseDetail, SplitIn, SplitOut
 from api.deps import DB, Con, Reader, require
 from api.models import (
     ERROR_RESPONSES,
     AssignIn,
-    CaseDetail,
     CaseSort,
     CaseState,
     CaseSummary,
@@ -21,7 +21,7 @@ from api.models import (
     TransitionIn,
     TransitionOut,
 )
-from engine import cases
+from engine import case_edit, cases
 from engine.auth import User
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=ERROR_RESPONSES)
@@ -52,9 +52,31 @@ def list_cases(
     return Page[CaseSummary](items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/{case_id}", response_model=CaseDetail, summary="One case with alerts, evidence, subject, graph")
-def get_case(case_id: str, con: Con, _user: Reader) -> CaseDetail:
-    return CaseDetail(**cases.get_case(con, case_id))
+@router.get("/{case_id}", response_model=NetworkCaseDetail,
+            summary="One case with alerts, evidence, subjects, related cases, graph")
+def get_case(case_id: str, con: Con, _user: Reader) -> NetworkCaseDetail:
+    return NetworkCaseDetail(**cases.get_case(con, case_id))
+
+
+@router.post(
+    "/{case_id}/merge", response_model=CaseSummary, summary="Merge other open cases into this one (with a reason)",
+    responses={409: {"description": "a case is closed or has a pending disposition proposal"}},
+)
+def merge(case_id: str, body: MergeIn, db: DB, user: Worker) -> CaseSummary:
+    with db.writing() as con:
+        return CaseSummary(**case_edit.merge_cases(con, case_id, body.cases, body.reason, user))
+
+
+@router.post(
+    "/{case_id}/split", response_model=SplitOut, status_code=status.HTTP_201_CREATED,
+    summary="Move subjects or alerts out of this case into a new case (with a reason)",
+    responses={409: {"description": "the case is closed"}},
+)
+def split(case_id: str, body: SplitIn, db: DB, user: Worker) -> SplitOut:
+    with db.writing() as con:
+        out = case_edit.split_case(con, case_id, subjects=body.subjects, alert_ids=body.alerts,
+                                   reason=body.reason, user=user)
+    return SplitOut(case=CaseSummary(**out["case"]), new_case=CaseSummary(**out["new_case"]))
 
 
 @router.post("/{case_id}/assign", response_model=CaseSummary, summary="Assign to an analyst or supervisor")

@@ -7,6 +7,7 @@ plus the site root ``/``, which opens them.
 from fastapi import APIRouter
 
 from api.ui.audit_pages import router as audit_router
+from api.ui.case_regroup import router as regroup_router
 from api.ui.ops_pages import router as ops_router
 from api.ui.pages import root_router
 from api.ui.pages import router as pages_router
@@ -15,6 +16,7 @@ from api.ui.tuning_pages import router as tuning_router
 
 router = APIRouter()
 router.include_router(pages_router)
+router.include_router(regroup_router)
 router.include_router(ops_router)
 router.include_router(audit_router)
 router.include_router(screening_router)

@@ -257,6 +257,7 @@ def _case_page(request: Request, user: User, case_id: str, *, error: str | None 
         can_work=user.can("case.work"), can_assign=user.can("case.assign") and case["state"] in OPEN_STATES,
         can_approve=user.can("case.approve"), can_export=user.can("report.file"),
         exportable=case["state"] in goaml.EXPORTABLE_STATES, export_states=goaml.EXPORTABLE_STATES,
+        case_open=case["state"] in OPEN_STATES, open_states=list(OPEN_STATES),
     )
 
 

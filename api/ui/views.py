@@ -201,11 +201,18 @@ def scan_of_tag(con: duckdb.DuckDBPyConnection, triggered_by: str) -> str | None
 # --------------------------------------------------------------------------- case page
 def timeline(case: dict[str, Any], *, width: int = 1000, height: int = 130) -> dict[str, Any]:
     """The case's money movements in time order (evidence transactions, declarations and
-    trade documents) with their direction relative to the subject, plus dot positions for
-    a small SVG strip."""
+    trade documents) with their direction relative to the case's subjects, plus dot positions
+    for a small SVG strip.  Transfers between others (a chain's middle hops) are ``related``;
+    declarations are only the subjects' own: a co-traveller's declaration is not the subject's
+    outflow (co-travellers alerted with it are subjects of the case, or related cases)."""
     mine = {a["account_id"] for a in (case.get("subject") or {}).get("accounts") or []}
     if case.get("subject_type") == "account":
         mine.add(case["subject_id"])
+    parties = {case["subject_id"]} if case.get("subject_type") == "party" else set()
+    for s in case.get("subjects") or []:  # every subject of a network case is "mine"
+        mine.update(s.get("accounts") or [])
+        if s.get("subject_type") == "party":
+            parties.add(s["subject_id"])
     ev = case.get("evidence") or {}
     items: list[dict[str, Any]] = []
     for t in ev.get("transactions", []):
@@ -220,8 +227,11 @@ def timeline(case: dict[str, Any], *, width: int = 1000, height: int = 130) -> d
                       "direction": direction, "counterparty": other or "cash", "amount": t.get("amount"),
                       "currency": t.get("currency"), "amount_base": t.get("amount_base")})
     for d in ev.get("cash_declarations", []):
+        if d.get("party_id") not in parties:
+            continue  # a co-traveller's own declaration: listed among subjects or related cases, not here
         items.append({"kind": "declaration", "id": d["declaration_id"], "at": d["timestamp"],
-                      "channel": f"cash {d.get('direction') or ''} at {d.get('port') or '?'}".strip(),
+                      "channel": f"cash {d.get('direction') or ''} at {d.get('port') or '?'} "
+                                 f"by {d.get('traveller_name') or '?'}".strip(),
                       "direction": "out" if d.get("direction") == "outbound" else "in",
                       "counterparty": " → ".join(x for x in (d.get("origin_country"), d.get("destination_country")) if x),
                       "amount": d.get("amount"), "currency": d.get("currency"), "amount_base": d.get("amount_base")})
