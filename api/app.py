@@ -28,6 +28,7 @@ from api.models import Health
 from api.routers import (
     alerts,
     audit,
+    case_bulk,
     cases,
     ingest,
     parties,
@@ -35,6 +36,7 @@ from api.routers import (
     scans,
     schedules,
     screening,
+    search,
     typologies,
     users,
 )
@@ -123,6 +125,6 @@ def create_app(
     def health() -> Health:
         return Health(status="ok", version=_version(), database=Path(db.path).name)
 
-    for mod in (alerts, cases, parties, scans, ingest, typologies, schedules, reports, audit, users, screening, ui):
+    for mod in (alerts, case_bulk, cases, parties, search, scans, ingest, typologies, schedules, reports, audit, users, screening, ui):
         app.include_router(mod.router)
     return app
