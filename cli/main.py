@@ -36,6 +36,7 @@ from cli import (
     risk,
     scan,
     screen,
+    search,
     serve,
     typologies,
     users,
@@ -44,7 +45,7 @@ from engine.errors import CtfmonError
 
 #: In the order their commands are listed by ``ctfmon --help``.
 COMMAND_MODULES = (database, ingest, typologies, scan, alerts, evaluate, users, cases, reports, serve, audit,
-                   lists, screen, generate, graph, imports, risk)
+                   lists, screen, search, generate, graph, imports, risk)
 
 
 class _Group(TyperGroup):

@@ -206,7 +206,7 @@ scored AS (
          len(list_filter(CAST(? AS VARCHAR[]), lambda t: list_bool_or(list_transform(w, lambda x:
              x = t OR (length(t) >= 3 AND starts_with(x, t)) OR jaro_winkler_similarity(x, t) >= ?)))) AS hits
   FROM words)
-SELECT party_id, party_type, n FROM scored WHERE hits > 0 OR lower(n) = ?
+SELECT party_id, party_type, n FROM scored WHERE hits > 0 OR lower(n) = lower(?)
 ORDER BY hits DESC, party_id LIMIT ?"""
 
 
@@ -242,6 +242,10 @@ def score_tokens(query: tuple[str, ...], name: tuple[str, ...]) -> float:
     return round(0.85 * q_part + 0.15 * cover, 4)
 
 
+def _literal(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
 def name_hits(con: duckdb.DuckDBPyConnection, q: str, *, limit: int = 20,
               min_score: float = MIN_NAME_SCORE) -> list[Hit]:
     """Parties whose name (or another name) matches ``q`` fuzzily, best first."""
@@ -263,8 +267,9 @@ def name_hits(con: duckdb.DuckDBPyConnection, q: str, *, limit: int = 20,
                                      normed["name"].to_list(), strict=True):
         name_tokens = tuple(tokens or ())
         s = max((score_tokens(f, name_tokens) for f in forms), default=0.0)
-        if original.strip().lower() == q.lower():
-            s = 1.0
+        # 1 is kept for the name as written; the same tokens otherwise (another legal form,
+        # title or script) come just below it
+        s = 1.0 if _literal(original) == _literal(q) else min(s, 0.99)
         pid = frame["party_id"][row]
         if s >= min_score and (pid not in best or s > best[pid][0]):
             best[pid] = (s, original)
