@@ -62,6 +62,8 @@ def flow_chart(monthly: dict[str, Any], *, width: int = 720, height: int = 220) 
                      "in": r["in"], "out": r["out"], "label_x": round(x0, 1)})
         peer_in.append(f"{round(x0, 1)},{y(r['peer_in'])}")
         peer_out.append(f"{round(x0, 1)},{y(r['peer_out'])}")
+        bars[-1].update(peer_in_y=y(r["peer_in"]), peer_out_y=y(r["peer_out"]), peer_in=r["peer_in"],
+                        peer_out=r["peer_out"])
     ticks = [{"y": y(peak * k / 4), "label": f"{peak * k / 4:,.0f}"} for k in range(5)]
     step = max(1, len(rows) // 8)
     return {"width": width, "height": height, "bars": bars, "ticks": ticks, "x0": pad_l, "x1": width - pad_r,
