@@ -47,30 +47,21 @@ def party_360(con: duckdb.DuckDBPyConnection, party_id: str, *, neighbourhood: b
     if not rows:
         raise NotFound(f"no party {party_id!r}")
     party = rows[0]
-    accounts = _records(
-        con,
-        """WITH mine AS (SELECT account_id FROM accounts WHERE party_id = ?),
-                flows AS (
-                  SELECT to_account AS account_id, amount_base AS inflow, 0 AS outflow FROM transactions
-                  WHERE to_account IN (SELECT account_id FROM mine)
-                  UNION ALL
-                  SELECT from_account, 0, amount_base FROM transactions
-                  WHERE from_account IN (SELECT account_id FROM mine))
-           SELECT a.* EXCLUDE (_batch_id), count(f.account_id) AS transactions,
-                  CAST(coalesce(sum(f.inflow), 0) AS DOUBLE) AS total_in,
-                  CAST(coalesce(sum(f.outflow), 0) AS DOUBLE) AS total_out
-           FROM accounts a LEFT JOIN flows f ON f.account_id = a.account_id
-           WHERE a.party_id = ? GROUP BY ALL ORDER BY a.account_id""",
-        [party_id, party_id],
-    )
+    accounts = _records(con, "SELECT * EXCLUDE (_batch_id) FROM accounts WHERE party_id = ? ORDER BY account_id",
+                        [party_id])
     account_ids = [a["account_id"] for a in accounts]
+    flows = party_transactions(con, account_ids)
+    per_account = {a: (n, i, o) for a, n, i, o in _account_totals(flows).iter_rows()}
+    for acc in accounts:
+        n, i, o = per_account.get(acc["account_id"], (0, 0.0, 0.0))
+        acc.update(transactions=int(n), total_in=float(i), total_out=float(o))
     rated = risk.party_risk(con, party_id, history=20)
     out: dict[str, Any] = {
         "party": party,
         "risk": {"current": rated["current"], "history": rated["history"]},
         "accounts": accounts,
-        "monthly": monthly_flows(con, party_id, str(party["party_type"]), account_ids),
-        "counterparties": counterparties(con, account_ids),
+        "monthly": monthly_flows(con, str(party["party_type"]), flows),
+        "counterparties": counterparties(con, flows),
         "alerts": alerts_of(con, party_id, account_ids),
         "declarations": _records(
             con, "SELECT * EXCLUDE (_batch_id) FROM cash_declarations WHERE party_id = ? "
@@ -85,25 +76,45 @@ def party_360(con: duckdb.DuckDBPyConnection, party_id: str, *, neighbourhood: b
     return out
 
 
-def monthly_flows(con: duckdb.DuckDBPyConnection, party_id: str, party_type: str,
-                  account_ids: list[str]) -> dict[str, Any]:
+#: The columns of a party's transactions that the view uses.
+_FLOW_COLS = ("txn_id", "timestamp", "from_account", "to_account", "originator_name", "originator_country",
+              "beneficiary_name", "beneficiary_country")
+
+
+def party_transactions(con: duckdb.DuckDBPyConnection, account_ids: list[str]) -> pl.DataFrame:
+    """Every transaction into or out of the accounts (one pass over the table), with ``inflow``
+    and ``outflow`` in the base currency (both 0 for transfers between the party's own accounts)."""
+    frame = con.sql(
+        f"""SELECT {", ".join(_FLOW_COLS)}, CAST(amount_base AS DOUBLE) AS amount_base,
+                   list_contains(CAST(? AS VARCHAR[]), from_account) AS from_mine,
+                   list_contains(CAST(? AS VARCHAR[]), to_account) AS to_mine
+            FROM transactions
+            WHERE list_contains(CAST(? AS VARCHAR[]), to_account) OR list_contains(CAST(? AS VARCHAR[]), from_account)""",
+        params=[account_ids] * 4,
+    ).pl()
+    own = pl.col("from_mine").fill_null(False) & pl.col("to_mine").fill_null(False)
+    return frame.with_columns(
+        inflow=pl.when(pl.col("to_mine").fill_null(False) & ~own).then(pl.col("amount_base")).otherwise(0.0),
+        outflow=pl.when(pl.col("from_mine").fill_null(False) & ~own).then(pl.col("amount_base")).otherwise(0.0),
+    )
+
+
+def _account_totals(flows: pl.DataFrame) -> pl.DataFrame:
+    """Per account of the party: transactions, money in, money out (own transfers counted on both sides)."""
+    ins = flows.filter(pl.col("to_mine").fill_null(False)).select(
+        account_id=pl.col("to_account"), n=pl.lit(1), i=pl.col("amount_base"), o=pl.lit(0.0))
+    outs = flows.filter(pl.col("from_mine").fill_null(False)).select(
+        account_id=pl.col("from_account"), n=pl.lit(1), i=pl.lit(0.0), o=pl.col("amount_base"))
+    both = pl.concat([ins, outs])
+    return both.group_by("account_id").agg(pl.col("n").sum(), pl.col("i").sum(), pl.col("o").sum())
+
+
+def monthly_flows(con: duckdb.DuckDBPyConnection, party_type: str, flows: pl.DataFrame) -> dict[str, Any]:
     """Money in and out per month with the party's own and its peer group's baselines."""
-    own = con.execute(
-        """WITH mine AS (SELECT unnest(CAST(? AS VARCHAR[])) AS account_id)
-           SELECT strftime(date_trunc('month', timestamp), '%Y-%m') AS month,
-                  CAST(sum(CASE WHEN to_account IN (SELECT account_id FROM mine) THEN amount_base ELSE 0 END)
-                       AS DOUBLE) AS inflow,
-                  CAST(sum(CASE WHEN from_account IN (SELECT account_id FROM mine) THEN amount_base ELSE 0 END)
-                       AS DOUBLE) AS outflow
-           FROM transactions
-           WHERE (to_account IN (SELECT account_id FROM mine) OR from_account IN (SELECT account_id FROM mine))
-             AND NOT (coalesce(to_account IN (SELECT account_id FROM mine), false)
-                      AND coalesce(from_account IN (SELECT account_id FROM mine), false))
-           GROUP BY 1 ORDER BY 1""",
-        [account_ids],
-    ).fetchall()
-    months = [m for m, _, _ in own]
-    peers = peer_months(con, party_type) if months else {}
+    moved = flows.filter((pl.col("inflow") > 0) | (pl.col("outflow") > 0))
+    own = list(moved.group_by(month=pl.col("timestamp").dt.strftime("%Y-%m"))
+               .agg(pl.col("inflow").sum(), pl.col("outflow").sum()).sort("month").iter_rows())
+    peers = peer_months(con, party_type) if own else {}
     n_peers = int(con.execute("SELECT count(*) FROM parties WHERE party_type = ?", [party_type]).fetchall()[0][0])
     rows = [{"month": m, "in": float(i or 0), "out": float(o or 0),
              "peer_in": peers.get(m, (0.0, 0.0))[0], "peer_out": peers.get(m, (0.0, 0.0))[1]} for m, i, o in own]
@@ -155,32 +166,32 @@ def peer_months(con: duckdb.DuckDBPyConnection, party_type: str) -> dict[str, tu
     return out
 
 
-def counterparties(con: duckdb.DuckDBPyConnection, account_ids: list[str], *,
+def counterparties(con: duckdb.DuckDBPyConnection, flows: pl.DataFrame, *,
                    limit: int = COUNTERPARTY_LIMIT) -> list[dict[str, Any]]:
     """The other sides of the party's transfers ranked by value (in + out), all time."""
-    if not account_ids:
+    sent = flows.filter((pl.col("outflow") > 0) & pl.col("to_account").is_not_null()).select(
+        account_id=pl.col("to_account"), name=pl.col("beneficiary_name"), country=pl.col("beneficiary_country"),
+        total_in=pl.lit(0.0), total_out=pl.col("outflow"))
+    got = flows.filter((pl.col("inflow") > 0) & pl.col("from_account").is_not_null()).select(
+        account_id=pl.col("from_account"), name=pl.col("originator_name"), country=pl.col("originator_country"),
+        total_in=pl.col("inflow"), total_out=pl.lit(0.0))
+    both = pl.concat([sent, got])
+    if both.is_empty():
         return []
-    return _records(
-        con,
-        """WITH mine AS (SELECT unnest(CAST(? AS VARCHAR[])) AS account_id),
-            flows AS (
-              SELECT t.to_account AS account_id, t.beneficiary_name AS name, t.beneficiary_country AS country,
-                     0 AS inflow, t.amount_base AS outflow
-              FROM transactions t WHERE t.from_account IN (SELECT account_id FROM mine)
-                AND t.to_account IS NOT NULL AND t.to_account NOT IN (SELECT account_id FROM mine)
-              UNION ALL
-              SELECT t.from_account, t.originator_name, t.originator_country, t.amount_base, 0
-              FROM transactions t WHERE t.to_account IN (SELECT account_id FROM mine)
-                AND t.from_account IS NOT NULL AND t.from_account NOT IN (SELECT account_id FROM mine))
-           SELECT f.account_id, max(coalesce(p.name, f.name)) AS name, max(ac.party_id) AS party_id,
-                  max(coalesce(ac.country, f.country)) AS country, count(*) AS transactions,
-                  CAST(sum(f.inflow) AS DOUBLE) AS total_in, CAST(sum(f.outflow) AS DOUBLE) AS total_out,
-                  CAST(sum(f.inflow) + sum(f.outflow) AS DOUBLE) AS total
-           FROM flows f LEFT JOIN accounts ac ON ac.account_id = f.account_id
-           LEFT JOIN parties p ON p.party_id = ac.party_id
-           GROUP BY f.account_id ORDER BY total DESC, f.account_id LIMIT ?""",
-        [account_ids, limit],
-    )
+    top = (both.group_by("account_id")
+           .agg(pl.col("name").drop_nulls().max(), pl.col("country").drop_nulls().max(),
+                transactions=pl.len(), total_in=pl.col("total_in").sum(), total_out=pl.col("total_out").sum())
+           .with_columns(total=pl.col("total_in") + pl.col("total_out"))
+           .sort(["total", "account_id"], descending=[True, False]).head(limit))
+    owners = {r[0]: r[1:] for r in con.execute(
+        "SELECT a.account_id, a.party_id, p.name, a.country FROM accounts a LEFT JOIN parties p ON p.party_id = a.party_id "
+        "WHERE list_contains(CAST(? AS VARCHAR[]), a.account_id)", [top["account_id"].to_list()]).fetchall()}
+    out = []
+    for r in top.to_dicts():
+        party_id, party_name, country = owners.get(r["account_id"], (None, None, None))
+        out.append({**r, "party_id": party_id, "name": party_name or r["name"], "country": country or r["country"],
+                    "transactions": int(r["transactions"])})
+    return out
 
 
 def alerts_of(con: duckdb.DuckDBPyConnection, party_id: str, account_ids: list[str]) -> list[dict[str, Any]]:

@@ -3,8 +3,9 @@ numbers, transaction ids, trade document ids and case ids.
 
 Every hit is typed (``kind``), scored in 0..1 and points at the party it belongs to
 (``party_id``; a transaction names the parties on either side), so the pages can link to
-the party page.  Identifiers match exactly (score 1) or by prefix (0.9; from 4 characters),
-ignoring case; document numbers also ignore spaces and punctuation.
+the party page.  Identifiers match exactly, as typed or in upper case (score 1), or, when
+no id matches exactly, by their start (0.9; from 4 characters); document numbers ignore
+case, spaces and punctuation.
 
 Names are matched fuzzily through the screening normalisation
 (:func:`engine.screening.normalize.normalize_many` / ``normalize_name``: transliteration,
@@ -139,7 +140,8 @@ _ID_SOURCES: tuple[tuple[str, str, str, str, str], ...] = (
 
 
 def _id_hits(con: duckdb.DuckDBPyConnection, q: str) -> list[Hit]:
-    """Exact (then prefix) matches of ``q`` on every id column, as typed or in upper case."""
+    """Exact matches of ``q`` on every id column, as typed or in upper case; when none, matches
+    of its start (from :data:`MIN_PREFIX` characters)."""
     out: list[Hit] = []
     variants = sorted({q, q.upper()})
     for kind, source, col, joins, select in _ID_SOURCES:
@@ -148,12 +150,15 @@ def _id_hits(con: duckdb.DuckDBPyConnection, q: str) -> list[Hit]:
             f"SELECT {alias}.{col}, {select} FROM (SELECT * FROM {table} WHERE {col} = ? OR {col} = ? LIMIT 5) "
             f"{alias} {joins}", [variants[0], variants[-1]]).fetchall()
         out += [_hit(kind, r, 1.0, "exact id") for r in rows]
-        if len(q) >= MIN_PREFIX and not rows:
-            for v in variants:
-                more = con.execute(
-                    f"SELECT {alias}.{col}, {select} FROM (SELECT * FROM {table} WHERE starts_with({col}, ?) "
-                    f"ORDER BY {col} LIMIT 10) {alias} {joins} ORDER BY 1", [v]).fetchall()
-                out += [_hit(kind, r, 0.9, "id starts with") for r in more]
+    if out or len(q) < MIN_PREFIX:
+        return out
+    for kind, source, col, joins, select in _ID_SOURCES:
+        table, alias = source.split()
+        for v in variants:
+            more = con.execute(
+                f"SELECT {alias}.{col}, {select} FROM (SELECT * FROM {table} WHERE starts_with({col}, ?) "
+                f"ORDER BY {col} LIMIT 10) {alias} {joins} ORDER BY 1", [v]).fetchall()
+            out += [_hit(kind, r, 0.9, "id starts with") for r in more]
     return out
 
 
