@@ -116,7 +116,7 @@ def test_bulk_review_then_close_with_one_reason(browser: Any, live: dict[str, An
 
     pick(picked)
     p.get_by_label("With the selected cases").select_option(label="Start review")
-    p.get_by_role("button", name="Apply to selected").click()
+    p.get_by_role("button", name="Change the selected cases").click()
     assert p.get_by_test_id("bulk-done").inner_text() == "2"
     assert [state_of(live, c) for c in picked] == ["in_review", "in_review"]
 
@@ -125,7 +125,7 @@ def test_bulk_review_then_close_with_one_reason(browser: Any, live: dict[str, An
     pick([*picked, still_new])
     p.get_by_label("With the selected cases").select_option(label="Close as false positive")
     p.get_by_label("Reason (one for all; needed to close, file or reopen)").fill("Payroll from a known employer")
-    p.get_by_role("button", name="Apply to selected").click()
+    p.get_by_role("button", name="Change the selected cases").click()
     result = p.get_by_test_id("bulk-result")
     assert p.get_by_test_id("bulk-done").inner_text() == "2"
     assert p.get_by_test_id("bulk-refused").inner_text() == "1"
