@@ -28,6 +28,7 @@ from api.models import Health
 from api.routers import (
     alerts,
     audit,
+    case_bulk,
     cases,
     ingest,
     mi,
@@ -36,6 +37,7 @@ from api.routers import (
     scans,
     schedules,
     screening,
+    search,
     tuning,
     typologies,
     users,
@@ -125,7 +127,7 @@ def create_app(
     def health() -> Health:
         return Health(status="ok", version=_version(), database=Path(db.path).name)
 
-    for mod in (alerts, cases, parties, scans, ingest, typologies, tuning, schedules, reports, audit, users, screening,
-                mi, ui):
+    for mod in (alerts, case_bulk, cases, parties, search, scans, ingest, typologies, tuning, schedules, reports,
+                audit, users, screening, mi, ui):
         app.include_router(mod.router)
     return app

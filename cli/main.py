@@ -37,6 +37,7 @@ from cli import (
     risk,
     scan,
     screen,
+    search,
     serve,
     tune,
     typologies,
@@ -46,7 +47,7 @@ from engine.errors import CtfmonError
 
 #: In the order their commands are listed by ``ctfmon --help``.
 COMMAND_MODULES = (database, ingest, typologies, scan, alerts, evaluate, users, cases, reports, mi, serve, audit,
-                   lists, screen, generate, graph, imports, risk, tune)
+                   lists, screen, search, generate, graph, imports, risk, tune)
 
 
 class _Group(TyperGroup):

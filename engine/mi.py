@@ -144,7 +144,7 @@ def _tiles(con: duckdb.DuckDBPyConnection, now: datetime) -> list[dict[str, Any]
         {"key": "overdue", "label": "overdue", "value": int(head[2]), "url": queue_link(overdue=1, sort="due"),
          "warn": bool(head[2])},
         {"key": "awaiting_approval", "label": "awaiting approval", "value": int(head[3]),
-         "url": queue_link(pending=1)},
+         "url": queue_link(awaiting=1)},
         {"key": "escalated", "label": "escalated", "value": int(head[4]), "url": queue_link(state="escalated")},
         {"key": "strs_filed", "label": "STRs filed", "value": int(head[5]), "url": queue_link(state="str_filed")},
         {"key": "alerts", "label": "alerts in all", "value": int(head[6]), "url": queue_link()},

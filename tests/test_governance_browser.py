@@ -54,7 +54,7 @@ def test_awaiting_approval_tile_opens_the_filtered_queue(browser: Any, live: dic
     assert p.get_by_test_id("mi-typologies").is_visible()
     tab.shot("dashboard-mi", full=True)
     tile.click()
-    p.wait_for_url("**/ui/cases?pending=1")
+    p.wait_for_url("**/ui/cases?awaiting=1")
     assert p.get_by_test_id("queue-total").inner_text() == "1 case"
     assert p.locator("a.case-link").all_inner_texts() == [live["ids"]["cycle"]]
     assert "awaiting approval" in p.get_by_test_id("queue-flags").inner_text()

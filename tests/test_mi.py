@@ -46,7 +46,7 @@ def test_mi_per_typology_rates_and_tiles(c: Clients) -> None:
     assert periods[("TF-CASH-01", "2026-03")]["alerts"] == 1
     assert periods[("TF-CASH-01", now_utc().strftime("%Y-%m"))]["strs"] == 1
     tiles = {x["key"]: x for x in m["tiles"]}
-    assert tiles["awaiting_approval"]["value"] == 1 and tiles["awaiting_approval"]["url"] == "/ui/cases?pending=1"
+    assert tiles["awaiting_approval"]["value"] == 1 and tiles["awaiting_approval"]["url"] == "/ui/cases?awaiting=1"
     assert tiles["strs_filed"]["value"] == 1 and tiles["overdue"]["url"] == "/ui/cases?overdue=1&sort=due"
     work = {a["analyst"]: a for a in m["analysts"]}
     assert work["analyst"]["open"] == 1 and work["analyst"]["decided"] == 2  # P1 and P2 were the analyst's
@@ -113,10 +113,10 @@ def test_sla_settings_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_dashboard_tiles_link_to_the_queue_and_mi_panels(c: Clients) -> None:
     sup = _pages(c, "supervisor")
     page = sup.get("/ui/dashboard").text
-    assert 'href="/ui/cases?pending=1" data-testid="tile-awaiting_approval"' in page
+    assert 'href="/ui/cases?awaiting=1" data-testid="tile-awaiting_approval"' in page
     assert 'data-testid="mi-typologies"' in page and 'data-testid="mi-analysts"' in page
     assert 'href="/ui/cases?typology=TF-CASH-01&amp;state=str_filed"' in page
-    q = sup.get("/ui/cases?pending=1").text
+    q = sup.get("/ui/cases?awaiting=1").text
     assert 'data-testid="queue-total">1 case<' in q and "awaiting approval" in q
     ana = _pages(c, "analyst")
     page = ana.get("/ui/dashboard").text

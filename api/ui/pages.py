@@ -10,7 +10,6 @@ import logging
 import mimetypes
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 import duckdb
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -18,7 +17,6 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from api.ui import views
 from api.ui.render import (
-    PAGE_SIZE,
     STATE_LABELS,
     STATIC,
     TRANSITION_VERBS,
@@ -42,12 +40,11 @@ from api.ui.session import (
     session_of,
     set_login_cookie,
 )
-from engine import auth, cases, risk
+from engine import auth, cases
 from engine.auth import User
-from engine.cases import DISPOSITIONS, OPEN_STATES, STATES, TRANSITIONS
+from engine.cases import DISPOSITIONS, OPEN_STATES, TRANSITIONS
 from engine.errors import CtfmonError, NotFound
 from engine.reports import goaml
-from engine.store import now_utc
 from services import reports
 
 log = logging.getLogger(__name__)
@@ -152,55 +149,7 @@ def demo_login(request: Request, as_: Annotated[str, Query(alias="as")] = "analy
 
 
 # --------------------------------------------------------------------------- queue
-def _opt_float(v: str | None, field: str) -> float | None:
-    if v is None or v.strip() == "":
-        return None
-    try:
-        return float(v)
-    except ValueError:
-        raise CtfmonError(f"{field} {v!r} is not a number; expected a value from 0 to 1", http_status=422) from None
-
-
-@router.get("/cases", response_class=HTMLResponse)
-def queue(
-    request: Request,
-    user: PageUser,
-    state: str | None = None,
-    typology: str | None = None,
-    assignee: str | None = None,
-    min_risk: str | None = None,
-    sort: str = "risk",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    overdue: str | None = None,
-    pending: str | None = None,
-    priority: str | None = None,
-) -> HTMLResponse:
-    params = {"state": state or None, "typology": typology or None, "assignee": assignee or None,
-              "min_risk": min_risk or None, "sort": sort or "risk", "overdue": "1" if overdue else None,
-              "pending": "1" if pending else None, "priority": priority or None}
-    try:
-        f = views.QueueFilter(state=params["state"], typology=params["typology"], assignee=params["assignee"],
-                              min_risk=_opt_float(params["min_risk"], "minimum risk"), sort=params["sort"],
-                              overdue=bool(overdue), pending=bool(pending), priority=params["priority"])
-        with db_of(request).reading() as con:
-            rows, total = views.queue(con, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, now=now_utc())
-            choices = views.filter_choices(con)
-    except CtfmonError as exc:
-        return _error(request, user, exc, title="The queue filter is not valid")
-    pages = max(1, -(-total // PAGE_SIZE))
-    kept = {k: v for k, v in params.items() if v is not None}
-
-    def link(**over: Any) -> str:
-        q = {**kept, **{k: v for k, v in over.items() if v is not None}}
-        return "/ui/cases?" + urlencode(q)
-
-    return _render(
-        request, "queue.html", user, rows=rows, total=total, page=page, pages=pages, params=params,
-        choices=choices, states=STATES, sorts={k: v[0] for k, v in views.QUEUE_SORTS.items()},
-        prev_url=link(page=page - 1) if page > 1 else None,
-        next_url=link(page=page + 1) if page < pages else None,
-        sort_url={k: link(sort=k, page=1) for k in views.QUEUE_SORTS},
-    )
+# The queue and bulk triage are in api.ui.queue_page; search and the party page in api.ui.party_pages.
 
 
 # --------------------------------------------------------------------------- case page
@@ -264,20 +213,6 @@ def _case_page(request: Request, user: User, case_id: str, *, error: str | None 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: str, user: PageUser) -> HTMLResponse:
     return _case_page(request, user, case_id)
-
-
-@router.get("/parties/{party_id}", response_class=HTMLResponse)
-def party_page(request: Request, party_id: str, user: PageUser) -> HTMLResponse:
-    """A party: its risk rating with every factor's contribution, the rating history, profile and cases."""
-    try:
-        with db_of(request).reading() as con:
-            rated = risk.party_risk(con, party_id)
-            profile = cases.subject_profile(con, "party", party_id)
-            party_cases, _n = cases.list_cases(con, subject=("party", party_id), sort="newest", limit=200)
-    except NotFound as exc:
-        return _error(request, user, exc, title="No such party")
-    return _render(request, "party.html", user, party=profile["party"], accounts=profile["accounts"],
-                   risk=rated, party_cases=party_cases)
 
 
 def _case_action(request: Request, user: User, case_id: str, fn: Callable[[duckdb.DuckDBPyConnection], None],

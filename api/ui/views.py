@@ -1,4 +1,4 @@
-"""Read-only shapes for the pages: the sortable queue, dashboard figures, the case timeline
+"""Read-only shapes for the pages: dashboard figures, the case timeline
 and the drawable graph.  Nothing here changes data; decisions stay in :mod:`engine`.
 """
 
@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
 
-from engine.cases import CASE_SORTS, OPEN_STATES, list_cases
-
-QUEUE_SORTS = CASE_SORTS
+from engine.cases import OPEN_STATES
 
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("under 7 days", 0, 7),
@@ -41,41 +38,6 @@ ROLE_COLOURS: dict[str, str] = {
     "counterparty": "#2563eb",
 }
 DEFAULT_COLOUR = "#0f766e"
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    state: str | None = None
-    typology: str | None = None
-    assignee: str | None = None  # "-" for unassigned cases
-    min_risk: float | None = None
-    sort: str = "risk"
-    overdue: bool = False  # open and past the due date
-    pending: bool = False  # a disposition awaits approval
-    priority: str | None = None
-
-
-def queue(con: duckdb.DuckDBPyConnection, f: QueueFilter, *, limit: int, offset: int,
-          now: datetime) -> tuple[list[dict[str, Any]], int]:
-    """One page of the case queue with the case's age and whether it is overdue; (rows, total)."""
-    rows, total = list_cases(
-        con, state=f.state, typology=f.typology, min_risk=f.min_risk, sort=f.sort,
-        assignee=None if f.assignee == "-" else f.assignee, unassigned=f.assignee == "-",
-        overdue=f.overdue, pending=f.pending, priority=f.priority, limit=limit, offset=offset,
-    )
-    for d in rows:
-        d["age_days"] = max(0, (now - d["created_at"]).days)
-        d["overdue"] = d["state"] in OPEN_STATES and d["due_at"] < now
-    return rows, total
-
-
-def filter_choices(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """Typologies that have alerts and people cases can be assigned to, for the filters."""
-    typs = [r[0] for r in con.execute("SELECT DISTINCT typology_id FROM alerts ORDER BY 1").fetchall()]
-    people = [r[0] for r in con.execute(
-        "SELECT name FROM users WHERE active AND role IN ('analyst', 'supervisor') ORDER BY name"
-    ).fetchall()]
-    return {"typologies": typs, "assignees": people}
 
 
 # --------------------------------------------------------------------------- dashboard
