@@ -249,8 +249,8 @@ class NetworkExposure(Typology[ExposureParams]):
         via = "directly" if hops == 1 else f"through {hops - 1} intermediary party"
         explanation = (
             f"Party {names.get(node, node)} moved money {via} with {why.get(seed_used, 'a seed')} party "
-            f"{seed_name} ({money(total)} in the transfers on the path) and ranks #{rank} by network exposure "
-            f"({100 * rel:.0f}% of the most exposed party's PageRank)."
+            f"{seed_name} ({money(total)} in the transfers on the path) and ranks #{rank} among parties exposed to "
+            f"flagged ones through money moved (its exposure is {100 * rel:.0f}% of the most exposed party's)."
         )
         ts = [e["ts"] for e in path_edges.values()]
         return {"subject_type": "party" if node in names else "account", "subject_id": node,

@@ -97,7 +97,7 @@ class ForeignFighterProfile(Typology[FtfParams]):
         loan = float(row["loan_drawdown"] or 0.0)
         how = []
         if drained > 0:
-            how.append(f"drained {money(drained)} ({pct(_share(row))} of an available {money(available)})")
+            how.append(f"drained {money(drained)} ({pct(_share(row))} of the {money(available)} it had to spend, its balance at the start plus what came in)")
         if closed:
             how.append(f"closed {plural(closed, 'account')}")
         if loan > 0:
