@@ -20,9 +20,11 @@ around the hub), ``courier`` (three columns), ``neighbourhood`` (rings by hops).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import duckdb
+import networkx as nx
 
 from engine import graph
 from engine.errors import CtfmonError
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 
 #: Roles that mark the centre of a radial pattern.
 HUB_ROLES = frozenset({"hub"})
+LAYER_ROLE = re.compile(r"layer\d+")
 
 
 def _edge_key(e: dict[str, Any]) -> str:
@@ -60,7 +63,30 @@ def merged_subgraph(alerts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
             if isinstance(e, dict):
                 edges.setdefault(_edge_key(e), e)
     ordered = sorted(edges.values(), key=lambda e: (str(e.get("timestamp") or ""), str(e.get("txn_id") or "")))
+    _renumber_layers(nodes, ordered)
     return list(nodes.values()), ordered
+
+
+def _renumber_layers(nodes: dict[str, dict[str, Any]], edges: list[dict[str, Any]]) -> None:
+    """Layer roles (``layer1``, ``layer2``, ...) renumbered over the merged graph.
+
+    Two layering alerts of one scheme number their layers from their own first layer (one
+    alert's ``layer2`` is the other's ``layer1``); merged, each layer account's number is its
+    depth among the layer accounts (longest path from a first-layer account)."""
+    layered = {k for k, n in nodes.items() if LAYER_ROLE.fullmatch(str(n.get("role") or ""))}
+    if not layered:
+        return
+    g = nx.DiGraph()
+    g.add_nodes_from(layered)
+    g.add_edges_from((str(e.get("from")), str(e.get("to"))) for e in edges
+                     if str(e.get("from")) in layered and str(e.get("to")) in layered)
+    if not nx.is_directed_acyclic_graph(g):
+        return  # a loop among the layers: keep the alerts' own numbers
+    depth: dict[str, int] = {}
+    for k in nx.topological_sort(g):
+        depth[k] = max((depth[p] + 1 for p in g.predecessors(k)), default=0)
+    for k, d in depth.items():
+        nodes[k]["role"] = f"layer{d + 1}"
 
 
 def alerts_layout(nodes: list[dict[str, Any]], typologies: set[str]) -> str:
