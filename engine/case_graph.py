@@ -64,7 +64,12 @@ def merged_subgraph(alerts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
                 edges.setdefault(_edge_key(e), e)
     ordered = sorted(edges.values(), key=lambda e: (str(e.get("timestamp") or ""), str(e.get("txn_id") or "")))
     _renumber_layers(nodes, ordered)
-    return list(nodes.values()), ordered
+    # a party node with no transfer of its own, standing beside its accounts (ML-NET-06 lists
+    # the parties on the exposure path as well as their accounts): drawn once, as its accounts
+    owners = {str(n.get("party_id")) for n in nodes.values() if n.get("party_id")}
+    linked = {str(e.get(k)) for e in ordered for k in ("from", "to")}
+    kept = [n for k, n in nodes.items() if k in linked or k not in owners]
+    return kept, ordered
 
 
 def _renumber_layers(nodes: dict[str, dict[str, Any]], edges: list[dict[str, Any]]) -> None:

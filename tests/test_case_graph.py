@@ -54,3 +54,14 @@ def test_courier_graph_is_travellers_transport_destination() -> None:
         ("transport:EK219", "country:AE", 3, 27_003.0), ("transport:DXB 2026-05-01", "country:ID", 1, 500.0)}
     assert [e["declared"] for e in g["edges"] if not e.get("leg")] == [True, True, False, True]
     assert case_graph.courier_graph([]) is None
+
+
+def test_a_party_listed_beside_its_accounts_is_drawn_once() -> None:
+    exposure = {"typology_id": "ML-NET-06", "details": {
+        "nodes": [{"id": "ACC1", "kind": "account", "party_id": "P1", "role": "seed"},
+                  {"id": "ACC2", "kind": "account", "party_id": "P2", "role": "exposed"},
+                  {"id": "P1", "kind": "party", "role": "seed"}, {"id": "P2", "kind": "party", "role": "exposed"},
+                  {"id": "P3", "kind": "party", "role": "intermediary"}],
+        "edges": [_edge("T1", "ACC1", "ACC2", 500, 1)]}}
+    nodes, _ = case_graph.merged_subgraph([exposure])
+    assert [n["id"] for n in nodes] == ["ACC1", "ACC2", "P3"]  # P3 has no account drawn: kept

@@ -4,7 +4,8 @@
      layered        chains, loops, layering blocks: left to right in time order (dagre);
      courier        travellers -> flight/vessel/vehicle -> destination (dagre, three columns);
      radial         fan-in / fan-out around the hub: senders on the left, receivers on the right;
-     neighbourhood  rings by hops from the subject.
+     neighbourhood  the subject's 2-hop neighbourhood, left to right in the direction money moved
+                    (dagre; rings by hops only if dagre is missing).
    Every account is labelled.  Above 25 accounts, a hub's one-off counterparties (accounts
    linked to nothing else) are folded into one "+N accounts" node per direction; selecting it
    (or "Show all accounts") unfolds them.  Rings mark only parties rated medium or high risk. */
@@ -92,18 +93,28 @@
     return { w: Math.max(40, Math.min(150, w * 6.4)), h: 34 + lines.length * 13 };
   }
 
+  /* dagre, left to right; a long chain that would have to shrink below 60% to fit the box
+     is drawn top to bottom instead (still in time order) so its labels stay readable. */
   function dagrePositions(cy) {
     if (typeof dagre === "undefined") { return null; }
-    var g = new dagre.graphlib.Graph({ multigraph: false });
-    g.setGraph({ rankdir: "LR", nodesep: 14, ranksep: mode === "courier" ? 150 : 90, edgesep: 8,
-                 marginx: 20, marginy: 20, acyclicer: "greedy", ranker: "network-simplex" });
-    g.setDefaultEdgeLabel(function () { return {}; });
-    /* insert nodes and edges in time order so loops are broken at their last transfer */
-    cy.nodes().sort(function (a, b) { return (a.data("first") || "~").localeCompare(b.data("first") || "~"); })
-      .forEach(function (n) { var s = labelSize(n); g.setNode(n.id(), { width: s.w, height: s.h }); });
-    cy.edges().sort(function (a, b) { return (a.data("first") || "").localeCompare(b.data("first") || ""); })
-      .forEach(function (e) { g.setEdge(e.source().id(), e.target().id()); });
-    dagre.layout(g);
+    function run(dir) {
+      var g = new dagre.graphlib.Graph({ multigraph: false });
+      g.setGraph({ rankdir: dir, nodesep: dir === "LR" ? 14 : 60, ranksep: dir === "TB" ? 45 : (crowded ? 90 : 160),
+                   edgesep: 8, marginx: 20, marginy: 20, acyclicer: "greedy", ranker: "network-simplex" });
+      g.setDefaultEdgeLabel(function () { return {}; });
+      /* insert nodes and edges in time order so loops are broken at their last transfer */
+      cy.nodes().sort(function (a, b) { return (a.data("first") || "~").localeCompare(b.data("first") || "~"); })
+        .forEach(function (n) { var s = labelSize(n); g.setNode(n.id(), { width: s.w, height: s.h }); });
+      cy.edges().sort(function (a, b) { return (a.data("first") || "").localeCompare(b.data("first") || ""); })
+        .forEach(function (e) { g.setEdge(e.source().id(), e.target().id()); });
+      dagre.layout(g);
+      return g;
+    }
+    var g = run("LR");
+    var box = holder.clientWidth || 800;
+    if (g.graph().width * 0.6 > box && g.graph().width > 2 * g.graph().height) { g = run("TB"); }
+    holder.setAttribute("data-direction", g.graph().rankdir);
+    cy.style().selector("edge").style("text-rotation", g.graph().rankdir === "TB" ? "none" : "autorotate").update();
     var pos = {};
     g.nodes().forEach(function (id) { var p = g.node(id); pos[id] = { x: p.x, y: p.y }; });
     return pos;
@@ -134,7 +145,7 @@
   function layoutOf(cy) {
     var pos = null;
     if (mode === "radial") { pos = radialPositions(cy); }
-    if (!pos && mode !== "neighbourhood") { pos = dagrePositions(cy); }
+    if (!pos) { pos = dagrePositions(cy); }
     if (pos) {
       return { name: "preset", padding: 24, positions: function (n) { return pos[n.id()] || { x: 0, y: 0 }; } };
     }
