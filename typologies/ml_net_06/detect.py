@@ -240,7 +240,7 @@ class NetworkExposure(Typology[ExposureParams]):
         total = sum(e["amount"] for e in path_edges.values())
         seed_used = paths[0][-1] if paths else seeds[0]
         details.update({
-            "pagerank": ppr[node], "relative_rank": round(rel, 4), "rank": rank, "hops": hops,
+            "exposure_score": ppr[node], "exposure_share_of_top": round(rel, 4), "rank": rank, "hops": hops,
             "seeds": sorted({path[-1] for path in paths}), "seed_reasons": {path[-1]: why[path[-1]] for path in paths},
             "paths": paths, "half_life_days": p.half_life_days, "path_total": round(total, 2),
         })
