@@ -6,9 +6,9 @@
      radial         fan-in / fan-out around the hub: senders on the left, receivers on the right;
      neighbourhood  the subject's 2-hop neighbourhood, left to right in the direction money moved
                     (dagre; rings by hops only if dagre is missing).
-   Every account is labelled.  Above 25 accounts, a hub's one-off counterparties (accounts
-   linked to nothing else) are folded into one "+N accounts" node per direction; selecting it
-   (or "Show all accounts") unfolds them.  Rings mark only parties rated medium or high risk. */
+   Every account is labelled.  Above 25 accounts, accounts with exactly the same counterparties
+   (a hub's one-off senders, say) are folded into one "+N accounts" node; selecting it (or
+   "Show all accounts") unfolds them.  Rings mark only parties rated medium or high risk. */
 (function () {
   "use strict";
   var holder = document.getElementById("cy");
@@ -16,41 +16,43 @@
   if (!holder || !data || typeof cytoscape !== "function") { return; }
   var all = JSON.parse(data.textContent);
   var mode = holder.getAttribute("data-layout") || "layered";
-  var FOLD_ABOVE = 25;   /* accounts drawn before one-off counterparties are folded */
-  var FOLD_MIN = 5;      /* a hub's one-off counterparties folded only from this many */
+  var FOLD_ABOVE = 25;   /* nodes drawn before look-alike accounts are folded */
+  var FOLD_MIN = 5;      /* accounts with the same counterparties folded from this many */
 
   /* ------------------------------------------------------------ folding groups */
   var byId = {};
   all.nodes.forEach(function (n) { byId[n.data.id] = n.data; });
-  var neighbours = {};
-  all.edges.forEach(function (e) {
-    var s = e.data.source, t = e.data.target;
-    (neighbours[s] = neighbours[s] || {})[t] = true;
-    (neighbours[t] = neighbours[t] || {})[s] = true;
-  });
-  var groups = {};      /* key -> {hub, dir, members[]} */
+  /* Accounts with exactly the same counterparties, in the same directions (a hub's one-off
+     senders, or many small accounts that all pay the same two collectors), fold together. */
+  var groups = {};      /* signature -> {members[], links} */
   var memberOf = {};    /* node id -> group key */
-  if (all.nodes.length > FOLD_ABOVE && mode !== "courier") {
-    var cand = {};
+  if (all.nodes.length > FOLD_ABOVE) {
+    var sig = {};
     all.edges.forEach(function (e) {
-      [[e.data.source, e.data.target, "in"], [e.data.target, e.data.source, "out"]].forEach(function (x) {
-        var leaf = x[0], hub = x[1];
-        if (Object.keys(neighbours[leaf] || {}).length !== 1 || byId[leaf].subject) { return; }
-        var key = hub + "|" + x[2];
-        (cand[key] = cand[key] || { hub: hub, dir: x[2], members: {} }).members[leaf] = true;
-      });
+      var s = e.data.source, t = e.data.target;
+      (sig[s] = sig[s] || {})[">" + t] = true;
+      (sig[t] = sig[t] || {})["<" + s] = true;
+    });
+    var cand = {};
+    all.nodes.forEach(function (n) {
+      var d = n.data;
+      if (d.subject || d.role === "hub" || d.kind === "transport" || d.kind === "destination" || !sig[d.id]) { return; }
+      var key = Object.keys(sig[d.id]).sort().join(" ");
+      (cand[key] = cand[key] || []).push(d.id);
     });
     Object.keys(cand).forEach(function (key) {
-      var members = Object.keys(cand[key].members);
-      if (members.length >= FOLD_MIN) {
-        groups[key] = { hub: cand[key].hub, dir: cand[key].dir, members: members };
-        members.forEach(function (m) { memberOf[m] = key; });
+      if (cand[key].length >= FOLD_MIN) {
+        groups[key] = { members: cand[key], links: key.split(" ") };
+        cand[key].forEach(function (m) { memberOf[m] = key; });
       }
     });
   }
   var folded = {};
   Object.keys(groups).forEach(function (k) { folded[k] = true; });
 
+  function firstOf(ids) {
+    return ids.map(function (id) { return byId[id].first || "~"; }).sort()[0];
+  }
   function money(v) { return Math.round(v).toLocaleString("en-US"); }
 
   /* The elements to draw with the current folding. */
@@ -62,11 +64,18 @@
     });
     Object.keys(groups).forEach(function (key) {
       if (!folded[key]) { return; }
-      var g = groups[key];
+      var g = groups[key], what;
+      if (g.links.length === 1) {
+        var other = byId[g.links[0].slice(1)];
+        var name = other ? (other.party_name || other.id) : g.links[0].slice(1);
+        what = (g.links[0].charAt(0) === ">" ? "paying " : "paid by ") + (name.length > 22 ? name.slice(0, 21) + "…" : name);
+      } else {
+        what = "with the same " + g.links.length + " counterparties";
+      }
       nodes.push({ group: "nodes", data: {
         id: "fold:" + key, kind: "fold", fold: key, role: "folded", colour: "#94a3b8", ring: 0, ring_colour: "#fff",
-        label: "+" + g.members.length + " accounts " + (g.dir === "in" ? "paying in" : "paid") + "\n(select to show)",
-        first: "", subject: false } });
+        label: "+" + g.members.length + " accounts " + what + "\n(select to show)",
+        first: firstOf(g.members), subject: false } });
     });
     all.edges.forEach(function (e) {
       var s = e.data.source, t = e.data.target;
