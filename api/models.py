@@ -184,7 +184,9 @@ class CaseDetail(CaseSummary):
         description="per counterparty account and direction: name, country, count, total_base, first/last"
     )
     graph: dict[str, Any] | None = Field(
-        description="nodes/edges from the alerts' subgraphs (source=alerts) or the subject's neighbourhood"
+        description="nodes/edges from the alerts' subgraphs, each transaction once (source=alerts), "
+        "travellers -> transport -> destination from the cash declarations (source=courier), or the "
+        "subject's neighbourhood; layout: layered, radial, courier or neighbourhood"
     )
     subject_risk: PartyRating | None = Field(None, description="the subject party's latest risk rating")
 
