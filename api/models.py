@@ -184,9 +184,7 @@ class CaseDetail(CaseSummary):
         description="per counterparty account and direction: name, country, count, total_base, first/last"
     )
     graph: dict[str, Any] | None = Field(
-        description="nodes/edges from the alerts' subgraphs, each transaction once (source=alerts), "
-        "travellers -> transport -> destination from the cash declarations (source=courier), or the "
-        "subject's neighbourhood; layout: layered, radial, courier or neighbourhood"
+        description="nodes/edges; source: alerts (subgraphs, each txn once), courier (declarations), neighbourhood"
     )
     subject_risk: PartyRating | None = Field(None, description="the subject party's latest risk rating")
 
