@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 
 from api import ui
 from api.deps import TokenCache
+from api.docs import add_offline_docs
 from api.models import Health
 from api.routers import (
     alerts,
@@ -111,7 +112,10 @@ def create_app(
             "`Authorization: Bearer <token>` (`ctfmon users token NAME`)."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served from vendored assets by add_offline_docs
+        redoc_url=None,
     )
+    add_offline_docs(app)
     app.add_middleware(BodySizeLimit)
     app.state.db = db
     app.state.catalogue = catalogue

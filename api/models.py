@@ -184,7 +184,7 @@ class CaseDetail(CaseSummary):
         description="per counterparty account and direction: name, country, count, total_base, first/last"
     )
     graph: dict[str, Any] | None = Field(
-        description="nodes/edges from the alerts' subgraphs (source=alerts) or the subject's neighbourhood"
+        description="nodes/edges; source: alerts (subgraphs, each txn once), courier (declarations), neighbourhood"
     )
     subject_risk: PartyRating | None = Field(None, description="the subject party's latest risk rating")
 

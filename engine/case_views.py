@@ -8,8 +8,9 @@ from typing import Any
 
 import duckdb
 
-from engine import case_lineage, case_related, graph, risk
+from engine import case_lineage, case_related, risk
 from engine.alerts import ALERT_SELECT, alert_dict
+from engine.case_graph import build as case_graph_build
 from engine.case_model import (
     _CASE_SELECT,
     OPEN_STATES,
@@ -242,29 +243,10 @@ def counterparties(
 
 
 def case_graph(con: duckdb.DuckDBPyConnection, case: dict[str, Any],
-               alerts: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The alerts' subgraphs merged (details.nodes/edges), else the subject's neighbourhood
-    from :mod:`engine.graph` when that module is installed, else None."""
-    nodes: dict[str, Any] = {}
-    edges: list[Any] = []
-    for a in alerts:
-        d = a.get("details") or {}
-        if isinstance(d.get("nodes"), list) and isinstance(d.get("edges"), list):
-            for n in d["nodes"]:
-                key = n.get("id") if isinstance(n, dict) else n
-                nodes[str(key)] = n
-            edges.extend(d["edges"])
-    if nodes or edges:
-        return {"source": "alerts", "nodes": list(nodes.values()), "edges": edges}
-    try:
-        g = graph.neighbourhood(con, case["subject_id"], hops=2, max_nodes=200)
-    except CtfmonError as exc:
-        log.info("no neighbourhood for %s: %s", case["subject_id"], exc)
-        return None
-    except Exception:  # the drawing is an aid: a failure must not break the case page
-        log.exception("neighbourhood of %s failed", case["subject_id"])
-        return None
-    return {"source": "neighbourhood", **g}
+               alerts: list[dict[str, Any]],
+               evidence: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any] | None:
+    """The case's drawable graph: see :mod:`engine.case_graph`."""
+    return case_graph_build(con, case, alerts, evidence)
 
 
 def get_case(con: duckdb.DuckDBPyConnection, case_id: str, *, full: bool = True) -> dict[str, Any]:
@@ -306,5 +288,5 @@ def get_case(con: duckdb.DuckDBPyConnection, case_id: str, *, full: bool = True)
         if case["subject_type"] == "account":
             own = [case["subject_id"]]
         out["counterparties"] = counterparties(con, case, alerts=alerts, account_ids=own)
-        out["graph"] = case_graph(con, case, alerts)
+        out["graph"] = case_graph(con, case, alerts, out["evidence"])
     return out

@@ -422,14 +422,17 @@ def test_parallel_transfers_are_drawn_as_one_labelled_edge(w: World) -> None:
         g = views.graph_elements(con, case)
     edges = {(e["data"]["source"], e["data"]["target"]): e["data"] for e in g["elements"]["edges"]}
     assert set(edges) == {("A2", "A4"), ("A4", "A2")}
-    assert edges[("A2", "A4")]["label"] == "2x 3,500 · 2026-03-01..2026-03-04"
+    assert edges[("A2", "A4")]["label"] == "2 transfers · 3,500 · 2026-03-01..2026-03-04"
     assert edges[("A2", "A4")]["txn_ids"] == ["T1", "T2"] and edges[("A2", "A4")]["amount"] == 3500.5
     assert edges[("A4", "A2")]["label"] == "900 · 2026-03-05"
     nodes = {n["data"]["id"]: n["data"] for n in g["elements"]["nodes"]}
     assert set(nodes) == {"A2", "A4", "ZZ"} and nodes["A2"]["subject"] and not nodes["A4"]["subject"]
     assert nodes["ZZ"]["role"] == "counterparty"
-    assert dict(g["legend"]) == {"origin": views.ROLE_COLOURS["origin"], "member": views.ROLE_COLOURS["member"],
-                                 "counterparty": views.ROLE_COLOURS["counterparty"]}
+    legend = {item["colour"]: item["label"] for item in g["legend"] if item["kind"] == "node"}
+    assert legend == {views.ROLE_COLOURS["origin"]: "where the money started",
+                      views.ROLE_COLOURS["member"]: "part of the loop",
+                      views.ROLE_COLOURS["counterparty"]: "other account"}
+    assert g["transactions"] == 3  # T4 goes to an account outside the drawing
 
 
 def test_the_site_root_opens_the_pages() -> None:

@@ -56,7 +56,7 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 @router.get("/static/{name:path}")
 def static(name: str) -> FileResponse:
     target = (STATIC / name).resolve()
-    if not target.is_file() or STATIC not in target.parents or target.suffix not in (".js", ".css", ".txt"):
+    if not target.is_file() or STATIC not in target.parents or target.suffix not in (".js", ".css", ".txt", ".png"):
         raise HTTPException(404, "no such file")
     media = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     return FileResponse(target, media_type=media, headers={"Cache-Control": "public, max-age=3600"})

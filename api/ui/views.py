@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from api.ui.graph_view import DEFAULT_COLOUR, ROLE_COLOURS, graph_elements  # noqa: F401 (the pages' import)
 from engine.cases import OPEN_STATES
 
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -20,24 +21,6 @@ AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("over 90 days", 90, None),
 )
 
-#: Node colours of the money-flow graph, by role (subject-side roles warm, others cool).
-ROLE_COLOURS: dict[str, str] = {
-    "subject": "#b3261e",
-    "hub": "#b3261e",
-    "exposed": "#b3261e",
-    "origin": "#c2410c",
-    "source": "#ea580c",
-    "sink": "#7c3aed",
-    "member": "#db2777",
-    "intermediary": "#d97706",
-    "layer1": "#0f766e",
-    "layer2": "#0891b2",
-    "layer3": "#4f46e5",
-    "seed": "#111827",
-    "designated": "#111827",
-    "counterparty": "#2563eb",
-}
-DEFAULT_COLOUR = "#0f766e"
 
 
 # --------------------------------------------------------------------------- dashboard
@@ -225,87 +208,3 @@ def timeline(case: dict[str, Any], *, width: int = 1000, height: int = 130) -> d
             at = t0 + timedelta(seconds=span * k / n_ticks)
             ticks.append({"x": round(pad + (width - 2 * pad) * k / n_ticks, 1), "label": at.strftime(fmt)})
     return {"rows": items, "dots": dots, "ticks": ticks, "width": width, "height": height}
-
-
-def _fmt_amount(v: Any) -> str:
-    try:
-        return f"{float(v):,.0f}"
-    except (TypeError, ValueError):
-        return "?"
-
-
-def graph_elements(con: duckdb.DuckDBPyConnection, case: dict[str, Any]) -> dict[str, Any] | None:
-    """Cytoscape elements of the case graph: nodes carry role, colour, the risk of their
-    party's (or account's) highest open case; edges carry an amount and date label."""
-    g = case.get("graph")
-    if not g or not g.get("nodes"):
-        return None
-    subject_party = case["subject_id"] if case["subject_type"] == "party" else None
-    subject_accounts = {a["account_id"] for a in (case.get("subject") or {}).get("accounts") or []}
-    raw_nodes = [n if isinstance(n, dict) else {"id": str(n)} for n in g["nodes"]]
-    keys = sorted({str(n["id"]) for n in raw_nodes} | {str(n["party_id"]) for n in raw_nodes if n.get("party_id")})
-    risk: dict[str, float] = {}
-    if keys:
-        marks = ", ".join("?" for _ in keys)
-        open_list = ", ".join(f"'{s}'" for s in OPEN_STATES)
-        for sid, r in con.execute(
-            f"SELECT subject_id, max(risk_score) FROM cases WHERE state IN ({open_list}) "
-            f"AND subject_id IN ({marks}) GROUP BY 1", keys,
-        ).fetchall():
-            risk[sid] = float(r)
-    nodes = []
-    roles_seen: dict[str, str] = {}
-    for n in raw_nodes:
-        nid = str(n["id"])
-        role = str(n.get("role") or "counterparty")
-        if nid in subject_accounts or nid == case["subject_id"] or (
-                subject_party and n.get("party_id") == subject_party):
-            role = "subject" if role in ("counterparty", "seed") else role
-            is_subject = True
-        else:
-            is_subject = False
-        colour = ROLE_COLOURS.get(role, DEFAULT_COLOUR)
-        roles_seen[role] = colour
-        node_risk = max(risk.get(nid, 0.0), risk.get(str(n.get("party_id") or ""), 0.0))
-        name = n.get("party_name")
-        nodes.append({"data": {
-            "id": nid, "label": f"{name}\n{nid}" if name else nid, "role": role, "colour": colour,
-            "risk": round(node_risk, 3), "party_id": n.get("party_id"), "party_name": name,
-            "hop": n.get("hop"), "subject": is_subject,
-        }})
-    node_ids = {n["data"]["id"] for n in nodes}
-    # One drawn edge per ordered account pair: parallel transfers are summed so the
-    # picture stays readable; the table under the graph lists every transfer.
-    pairs: dict[tuple[str, str], dict[str, Any]] = {}
-    for e in g.get("edges") or []:
-        src = str(e.get("from", e.get("source")))
-        dst = str(e.get("to", e.get("target")))
-        if src not in node_ids or dst not in node_ids:
-            continue
-        agg = pairs.setdefault((src, dst), {"count": 0, "total": 0.0, "dates": [], "txn_ids": []})
-        if "total" in e:  # neighbourhood edges are already aggregated per pair
-            agg["count"] += int(e.get("count") or 1)
-            agg["total"] += float(e["total"] or 0)
-            agg["dates"] += [str(e.get("first") or "")[:10], str(e.get("last") or "")[:10]]
-        else:
-            agg["count"] += 1
-            agg["total"] += float(e.get("amount") or 0)
-            agg["dates"].append(str(e.get("timestamp") or "")[:10])
-            if e.get("txn_id"):
-                agg["txn_ids"].append(str(e["txn_id"]))
-    edges = []
-    for i, ((src, dst), agg) in enumerate(pairs.items()):
-        dates = sorted(d for d in agg["dates"] if d)
-        when = "" if not dates else dates[0] if dates[0] == dates[-1] else f"{dates[0]}..{dates[-1]}"
-        amount = _fmt_amount(agg["total"])
-        label = f"{amount} · {when}" if agg["count"] == 1 else f"{agg['count']}x {amount} · {when}"
-        edges.append({"data": {"id": f"e{i}", "source": src, "target": dst, "label": label.rstrip(" ·"),
-                               "amount": round(agg["total"], 2), "count": agg["count"],
-                               "txn_ids": agg["txn_ids"]}})
-    return {
-        "source": g.get("source"),
-        "elements": {"nodes": nodes, "edges": edges},
-        "legend": sorted(roles_seen.items()),
-        "truncated": bool(g.get("truncated")),
-        "message": g.get("message") or "",
-    }

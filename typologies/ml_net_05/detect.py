@@ -374,7 +374,7 @@ class BipartiteLayering(Typology[LayerParams]):
         }
         details.update(graph.subgraph_details(edges, roles, owner_map))
         explanation = (
-            f"{'Stacked' if pattern == 'stack' else 'Bipartite'} layering: {len(edges)} transfers totalling "
+            f"Layering through {'stacked ' if pattern == 'stack' else ''}groups of accounts: {len(edges)} transfers totalling "
             f"{money(total)} between {len(layers)} layers of {'/'.join(str(s) for s in sizes)} accounts in "
             f"{days:.1f} days, with {pct(dens)} of possible links between consecutive layers used."
         )

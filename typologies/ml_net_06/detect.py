@@ -240,7 +240,7 @@ class NetworkExposure(Typology[ExposureParams]):
         total = sum(e["amount"] for e in path_edges.values())
         seed_used = paths[0][-1] if paths else seeds[0]
         details.update({
-            "pagerank": ppr[node], "relative_rank": round(rel, 4), "rank": rank, "hops": hops,
+            "exposure_score": ppr[node], "exposure_share_of_top": round(rel, 4), "rank": rank, "hops": hops,
             "seeds": sorted({path[-1] for path in paths}), "seed_reasons": {path[-1]: why[path[-1]] for path in paths},
             "paths": paths, "half_life_days": p.half_life_days, "path_total": round(total, 2),
         })
@@ -249,8 +249,8 @@ class NetworkExposure(Typology[ExposureParams]):
         via = "directly" if hops == 1 else f"through {hops - 1} intermediary party"
         explanation = (
             f"Party {names.get(node, node)} moved money {via} with {why.get(seed_used, 'a seed')} party "
-            f"{seed_name} ({money(total)} in the transfers on the path) and ranks #{rank} by network exposure "
-            f"({100 * rel:.0f}% of the most exposed party's PageRank)."
+            f"{seed_name} ({money(total)} in the transfers on the path) and ranks #{rank} among parties exposed to "
+            f"flagged ones through money moved (its exposure is {100 * rel:.0f}% of the most exposed party's)."
         )
         ts = [e["ts"] for e in path_edges.values()]
         return {"subject_type": "party" if node in names else "account", "subject_id": node,

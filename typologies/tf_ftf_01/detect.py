@@ -66,7 +66,7 @@ class ForeignFighterProfile(Typology[FtfParams]):
 
     def details(self, row: Row, ctx: Ctx) -> dict[str, Any]:
         return {
-            "available_balance": round(float(row["available"] or 0.0), 2),
+            "balance_at_start_plus_inflows": round(float(row["available"] or 0.0), 2),
             "drained": round(float(row["drained"] or 0.0), 2),
             "drained_share": round(_share(row), 4),
             "accounts_closed": int(row["n_closed"] or 0),
@@ -97,7 +97,7 @@ class ForeignFighterProfile(Typology[FtfParams]):
         loan = float(row["loan_drawdown"] or 0.0)
         how = []
         if drained > 0:
-            how.append(f"drained {money(drained)} ({pct(_share(row))} of an available {money(available)})")
+            how.append(f"drained {money(drained)} ({pct(_share(row))} of the {money(available)} it had to spend, its balance at the start plus what came in)")
         if closed:
             how.append(f"closed {plural(closed, 'account')}")
         if loan > 0:

@@ -121,5 +121,5 @@ class RapidPassThrough(Typology[PassParams]):
             f"Account {d['account_id']} received {money(d['inflow_amount'], ccy)} in "
             f"{plural(d['inflow_count'], 'credit')} and {pct(d['forwarded_share'])} of it "
             f"({money(d['forwarded_amount'], ccy)}) left within {d['max_hours']} hours in "
-            f"{plural(d['outflow_count'], 'debit')}, leaving a residual of {pct(d['residual_share'])}."
+            f"{plural(d['outflow_count'], 'debit')}, leaving {pct(d['residual_share'])} of it in the account."
         )
