@@ -324,3 +324,51 @@ def diff_report(con: duckdb.DuckDBPyConnection, old: int, new: int) -> dict[str,
                                "listed_on": c.listed_on, "alerts": r.get("alerts", []),
                                "cases_flagged": r.get("cases_flagged", [])})
     return out
+
+
+def change_alerted(con: duckdb.DuckDBPyConnection, typology_id: str) -> dict[tuple[str, str, str, str], set[str]]:
+    """Hits already raised by a list change's screening: (subject type, subject id, list name,
+    reference) -> the evidence of those alerts (transactions, declarations).  The ordinary
+    SAN-01/SAN-02 detectors leave these out, so a full re-screen after a load does not raise
+    the same hit twice (the alert naming the change is the one kept)."""
+    rows = con.execute(
+        """SELECT subject_type, subject_id, json_extract_string(details, '$.list_name'),
+                  json_extract_string(details, '$.reference'), evidence
+           FROM alerts WHERE typology_id = ? AND json_extract(details, '$.list_change') IS NOT NULL""",
+        [typology_id]).fetchall()
+    out: dict[tuple[str, str, str, str], set[str]] = {}
+    for st, sid, ln, ref, ev in rows:
+        out.setdefault((st, sid, ln, ref), set()).update(e for e in (ev or []) if not e.startswith("list-change:"))
+    return out
+
+
+def drop_rescreen_duplicates(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, list[str]]:
+    """Delete the alerts of the re-screen ``scan_id`` that repeat a list change's alert of the same
+    scan (run before the change alerts were stored): a SAN-01 alert whose every entry was raised
+    on the party by the change screening; a SAN-02 alert on the same customer and entry whose
+    payments the change alert holds.  Returns the deleted alert ids per typology."""
+    out: dict[str, list[str]] = {}
+    for tid in ("SAN-01", "SAN-02"):
+        raised = change_alerted(con, tid)
+        if not raised:
+            continue
+        rows = con.execute(
+            """SELECT alert_id, subject_type, subject_id, details, evidence FROM alerts
+               WHERE scan_id = ? AND typology_id = ? AND json_extract(details, '$.list_change') IS NULL""",
+            [scan_id, tid]).fetchall()
+        gone: list[str] = []
+        for aid, st, sid, details, ev in rows:
+            d = json.loads(details) if details else {}
+            if tid == "SAN-01":
+                keys = [(e.get("list_name"), e.get("reference")) for e in d.get("entries", [])] or \
+                    [(d.get("list_name"), d.get("reference"))]
+                dup = all((st, sid, ln, ref) in raised for ln, ref in keys)
+            else:
+                held = raised.get((st, sid, d.get("list_name"), d.get("reference")))
+                dup = held is not None and set(ev or []) <= held
+            if dup:
+                gone.append(aid)
+        if gone:
+            con.execute("DELETE FROM alerts WHERE alert_id IN (SELECT UNNEST(?))", [gone])
+            out[tid] = gone
+    return out
