@@ -101,7 +101,11 @@ def _changed(con: Any, base: list[dict[str, str]], k: int, rnd: random.Random) -
 def run(db: Path, k: int, work: Path) -> dict[str, Any]:
     copy = work / f"bench_{k}.duckdb"
     shutil.copyfile(db, copy)
-    key = db.with_name(db.name + ".audit-key")  # the key that sealed the copied audit log
+    # the key that sealed the copied audit log: the database's own, or (bench_quality's
+    # loaded.duckdb is a copy of ctfmon.duckdb) the one of ctfmon.duckdb beside it
+    key = db.with_name(db.name + ".audit-key")
+    if not key.exists():
+        key = db.with_name("ctfmon.duckdb.audit-key")
     if key.exists():
         shutil.copyfile(key, copy.with_name(copy.name + ".audit-key"))
         copy.with_name(copy.name + ".audit-key").chmod(0o600)

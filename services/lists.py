@@ -1,7 +1,9 @@
 """Load a sanctions or travel document list: store the file as the new active version of its
 list, write one ``list.load`` audit entry, then re-screen through :func:`services.scans.run_scan`
 (parties and payments, SAN-01 and SAN-02, for a sanctions list; declarations and identity
-documents, TF-DOC-01, for a travel document list), so the new alerts join cases like any scan's."""
+documents, TF-DOC-01, for a travel document list), so the new alerts join cases like any scan's.
+A new version of a sanctions list also has its changes screened; a re-screen alert repeating a
+change alert is dropped before cases are formed, so each hit is raised once."""
 
 from __future__ import annotations
 

@@ -6,10 +6,10 @@ plus the site root ``/``, which opens them.
 
 from fastapi import APIRouter
 
+from api.ui.lists_page import router as lists_router
 from api.ui.ops_pages import router as ops_router
 from api.ui.pages import root_router
 from api.ui.pages import router as pages_router
-from api.ui.lists_page import router as lists_router
 from api.ui.screening import router as screening_router
 
 router = APIRouter()

@@ -364,7 +364,7 @@ def drop_rescreen_duplicates(con: duckdb.DuckDBPyConnection, scan_id: str) -> di
                     [(d.get("list_name"), d.get("reference"))]
                 dup = all((st, sid, ln, ref) in raised for ln, ref in keys)
             else:
-                held = raised.get((st, sid, d.get("list_name"), d.get("reference")))
+                held = raised.get((st, sid, str(d.get("list_name")), str(d.get("reference"))))
                 dup = held is not None and set(ev or []) <= held
             if dup:
                 gone.append(aid)

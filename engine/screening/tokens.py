@@ -15,7 +15,6 @@ from rapidfuzz.distance import OSA
 from engine.screening.normalize import phonetic, skeleton
 from engine.screening.translit import loose_key
 
-
 #: An adjacent transposition (*Hcol*/*Chol*, *Munandra*/*Munandar*) costs this much of an edit:
 #: the commonest typing slip keeps every letter of the name.
 TRANSPOSITION_COST = 0.5
