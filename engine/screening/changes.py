@@ -163,13 +163,10 @@ def screen_changes(
 
     # parties (SAN-01): the party's own payments are the matched payments
     hits = screen_parties(con, threshold, index=idx)
+    own = _party_payments(con, sorted({str(p) for p in hits["party_id"]}) if hits.height else [], since_t, params)
     for r in hits.sort(["score"], descending=True).iter_rows(named=True):
         pid, ref = str(r["party_id"]), r["reference"]
-        tx = con.sql(
-            f"""SELECT DISTINCT t.txn_id, t.timestamp, t.amount_base, t.currency FROM transactions t
-                JOIN accounts a ON a.account_id IN (t.from_account, t.to_account)
-                WHERE a.party_id = $pid AND {since_t}""",
-            params={"pid": pid, **params}).pl()
+        tx = own.filter(pl.col("party_id") == pid).drop("party_id")
         after, before = _payments(tx, wanted[ref].listed_on)
         d = {**base(ref, {**r, "query_name": r["query_name"]}), "party_name": r["party_name"],
              "payments_after_listing": after, "payments_before_listing": before,
@@ -234,6 +231,24 @@ def screen_changes(
             out["SAN-01"].append(_alert("party", str(pid), ref, version_id, sorted(grp["qid"]), top["score"],
                                         grp, explain(lead, ref, d, after, before), d))
     return ChangeScreening(out, start)
+
+
+def _party_payments(con: duckdb.DuckDBPyConnection, parties: list[str], since_t: str,
+                    params: dict[str, Any]) -> pl.DataFrame:
+    """The payments into or out of the accounts of ``parties``, in one pass over the transactions."""
+    schema = {"party_id": pl.String, "txn_id": pl.String, "timestamp": pl.Datetime, "amount_base": pl.Float64,
+              "currency": pl.String}
+    if not parties:
+        return pl.DataFrame(schema=schema)
+    return con.sql(
+        f"""WITH acc AS (SELECT account_id, party_id FROM accounts WHERE party_id IN (SELECT UNNEST($parties)))
+            SELECT DISTINCT acc.party_id, t.txn_id, t.timestamp, CAST(t.amount_base AS DOUBLE) AS amount_base,
+                   t.currency
+            FROM transactions t JOIN acc ON acc.account_id = t.from_account WHERE {since_t}
+            UNION
+            SELECT acc.party_id, t.txn_id, t.timestamp, CAST(t.amount_base AS DOUBLE), t.currency
+            FROM transactions t JOIN acc ON acc.account_id = t.to_account WHERE {since_t}""",
+        params={"parties": parties, **params}).pl()
 
 
 def _alert(subject_type: str, subject_id: str, ref: str, vid: int, evidence: list[str], score: float,
