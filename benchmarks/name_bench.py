@@ -492,7 +492,45 @@ def build(seed: int = 11) -> list[dict[str, str]]:
     build_hand(b)
     build_un(b, parsed.entries)
     build_templates(b)
+    build_transpositions(b, parsed.entries)
     return b.rows
+
+
+def swap_letters(word: str, i: int) -> str:
+    """``word`` with its letters ``i`` and ``i + 1`` swapped."""
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+
+def build_transpositions(b: Builder, entries: list[lists.ListEntry], seed: int = 23) -> None:
+    """Kind ``transposition``: listed names with two adjacent letters of one token swapped,
+    at any place of any token of two letters or more (the start included: *Hcol*), and the
+    same slip in a name whose family name was changed or whose given name is the other gender
+    (hard negatives).  Its own random stream, so the pairs built before it stay as they were."""
+    rnd = random.Random(seed)
+    persons = [e for e in entries if e.entry_type == "person"]
+    orgs = [e for e in entries if e.entry_type == "entity"]
+    for e in rnd.sample(persons, 200) + rnd.sample(orgs, 80):
+        _latin, primary, toks, _g, add = _un_entry(b, e)
+        cand = [i for i, t in enumerate(toks) if len(t) >= 2 and t.isalpha() and len(set(t)) > 1]
+        if not cand:
+            continue
+        i = rnd.choice(cand)
+        t = toks[i]
+        j = rnd.randrange(len(t) - 1)
+        while t[j] == t[j + 1]:
+            j = rnd.randrange(len(t) - 1)
+        swapped = toks[:i] + [swap_letters(t, j)] + toks[i + 1 :]
+        add("transposition", 1, " ".join(swapped), "un:transposition")
+        if e.entry_type == "person" and len(toks) >= 2:
+            k = len(toks) - 1 if i != len(toks) - 1 else 0
+            other = swapped[:k] + [rnd.choice(FAMILIES)] + swapped[k + 1 :]
+            add("transposition", 0, " ".join(other), "un:transposition_other_name")
+    # the catalogue's common-name reading: a gendered given name beside a shared family name
+    for e in persons:
+        for n in e.names:
+            if n.name.casefold() == "salim saleh":
+                b.add("transposition", "person", 0, "Salma Saleh", e.primary_name if e.names else n.name,
+                      ref=e.reference, source="hand:common_names", group=f"UN:{e.reference}")
 
 
 def write(rows: list[dict[str, str]]) -> None:

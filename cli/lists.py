@@ -159,3 +159,45 @@ def lists_diff(
     unchanged = sorted(set(d["changed"]) - {c["reference"] for c in d["changes"]})
     for ref in unchanged:
         common.console.print(f"{ref:12} changed (programme or narrative only; not re-screened)", highlight=False)
+
+
+@lists_app.command("changes")
+def lists_changes(
+    version: Annotated[int, typer.Argument(help="a version loaded over an earlier one (see `ctfmon lists show`)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    db: DbOption = None,
+) -> None:
+    """What each change of VERSION caused: the alerts it raised (subject, case, payments on or
+    after the listing to freeze first, and before it) and the cases it flagged for review
+    (the page /ui/lists/VERSION, GET /screening/lists/VERSION/changes)."""
+    import json
+
+    from engine.screening import change_report
+
+    with common.reading(db) as (con, api):
+        r = change_report.version_changes(con, version) if con is not None else \
+            api.get(f"/screening/lists/{version}/changes")
+    if as_json:
+        common.console.print_json(json.dumps(r, default=str))
+        return
+    v = r["version"]
+    if not r["recorded"]:
+        common.console.print(f"version {version} of {v['list_name']} was not loaded over an earlier one: no changes")
+        return
+    n = r["counts"]
+    common.console.print(f"{v['list_name']} version {version} over version {r['previous_version_id']}: "
+                         f"{n['new']} new, {n['amended']} amended, {n['removed']} removed; "
+                         f"{r['alerts_raised']} alert(s), {len(r['cases_flagged'])} case(s) flagged", highlight=False,
+                         soft_wrap=True)
+    for c in r["changes"]:
+        what = c["change"] + (f" ({', '.join(c['fields'])})" if c["fields"] else "")
+        listed = f", listed {c['listed_on']}" if c["listed_on"] else ""
+        common.console.print(f"{c['reference']:12} {c['name'] or ''}: {what}{listed}", highlight=False, soft_wrap=True)
+        for a in c["alerts"]:
+            common.console.print(
+                f"    {a['alert_id']} {a['typology_id']} {a['subject_type']} {a['subject_id']} score {a['score']:.2f}"
+                f" case {a['case_id'] or '-'}: {a['payments_after_listing']} payment(s) on/after listing "
+                f"({a['total_after_listing']:,.2f}), {a['payments_before_listing']} before "
+                f"({a['total_before_listing']:,.2f})", highlight=False, soft_wrap=True)
+        for cid in c["cases_flagged"]:
+            common.console.print(f"    case {cid} flagged for review", highlight=False, soft_wrap=True)

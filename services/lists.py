@@ -1,7 +1,9 @@
 """Load a sanctions or travel document list: store the file as the new active version of its
 list, write one ``list.load`` audit entry, then re-screen through :func:`services.scans.run_scan`
 (parties and payments, SAN-01 and SAN-02, for a sanctions list; declarations and identity
-documents, TF-DOC-01, for a travel document list), so the new alerts join cases like any scan's."""
+documents, TF-DOC-01, for a travel document list), so the new alerts join cases like any scan's.
+A new version of a sanctions list also has its changes screened; a re-screen alert repeating a
+change alert is dropped before cases are formed, so each hit is raised once."""
 
 from __future__ import annotations
 
@@ -60,14 +62,17 @@ def load_list(
         "previous_version_id": res.previous_version_id, "confirmed": confirm,
         "removed": len(res.diff.get("removed", [])), "already_loaded": res.already_loaded}))
     outcome = None
-    if rescreen:
+    changed = res.previous_version_id is not None and not res.already_loaded and res.source_format != "documents-csv"
+    found: list[changes.EntryChange] = []
+    if changed:
+        found = changes.entry_changes(con, res.previous_version_id, res.version_id)
+    if rescreen and changed:
+        outcome = _rescreen_with_changes(con, catalogue, res, found, lookback_days, actor=actor,
+                                         triggered_by=triggered_by, case_actor=case_actor or triggered_by)
+    elif rescreen:
         outcome = scans.run_scan(con, catalogue, actor=actor, triggered_by=triggered_by, case_actor=case_actor,
                                  typology_ids=lists.rescreen_typologies(res.source_format))
-    found: list[changes.EntryChange] = []
-    if res.previous_version_id is not None and not res.already_loaded and res.source_format != "documents-csv":
-        found = changes.entry_changes(con, res.previous_version_id, res.version_id)
-        if outcome is not None:
-            _store_change_alerts(con, res, found, outcome, lookback_days, case_actor or triggered_by)
+    if changed:
         changes.flag_removed(con, res.list_name, res.version_id, found, actor=actor)
         changes.record_changes(con, res.list_name, res.previous_version_id, res.version_id, found)
         audit.record(con, audit.AuditEvent(actor, "list.changes", "screening_list", res.list_name, None, {
@@ -77,23 +82,45 @@ def load_list(
     return ListLoadOutcome(res, outcome, found)
 
 
+def _rescreen_with_changes(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, res: LoadResult,
+                           found: list[changes.EntryChange], lookback_days: int | None, *, actor: str,
+                           triggered_by: str, case_actor: str) -> scans.ScanOutcome:
+    """The re-screen of a new version (SAN-01, SAN-02) and the change screening's alerts in one
+    scan; a re-screen alert repeating a change alert (same party or customer, same entry, no
+    payment the change alert lacks) is dropped before cases are formed, so the hit is raised
+    once, by the alert naming the change.  Then cases, ratings and the ``scan.run`` entry, as
+    :func:`services.scans.run_scan` does."""
+    result = scan.run_scan(con, catalogue, typology_ids=lists.rescreen_typologies(res.source_format),
+                           triggered_by=triggered_by)
+    _store_change_alerts(con, res, found, result.scan_id, lookback_days)
+    dropped = changes.drop_rescreen_duplicates(con, result.scan_id)
+    for tid, ids in dropped.items():
+        result.counts[tid] = max(0, result.counts.get(tid, 0) - len(ids))
+        result.new_alerts[tid] = max(0, result.new_alerts.get(tid, 0) - len(ids))
+    synced = cases.sync_cases(con, actor=case_actor)
+    risk.rate_after_scan(con, result.scan_id)
+    audit.record(con, audit.AuditEvent(
+        actor, "scan.run", "scan", result.scan_id, None,
+        {"status": result.status, "total_alerts": result.total_alerts, "total_new": result.total_new,
+         "triggered_by": triggered_by, "cases_created": synced.cases_created, "cases_joined": synced.cases_joined,
+         "duplicates_dropped": {k: len(v) for k, v in dropped.items()}},
+    ))
+    return scans.ScanOutcome(result, synced)
+
+
 def _store_change_alerts(con: duckdb.DuckDBPyConnection, res: LoadResult, found: list[changes.EntryChange],
-                         outcome: scans.ScanOutcome, lookback_days: int | None, case_actor: str) -> None:
-    """The change screening's alerts join the re-screen's scan, then cases."""
+                         scan_id: str, lookback_days: int | None) -> None:
+    """The change screening's alerts join the re-screen's scan (cases are formed after)."""
     screened = changes.screen_changes(con, res.list_name, res.version_id, res.previous_version_id, found,
                                       lookback_days=lookback_days)
     by_ref = {c.reference: c for c in found}
     created = store.now_utc()
-    stored = 0
     for tid, alerts in screened.alerts.items():
         if not alerts:
             continue
         scan._reattribute(con, alerts)
-        frame = scan._alert_frame(tid, outcome.result.scan_id, alerts, created)
-        stored += scan._store_alerts(con, frame)
-        for a in alerts:
-            aid = scan.alert_id(tid, a.subject_type, a.subject_id, [str(e) for e in a.evidence])
+        frame = scan._alert_frame(tid, scan_id, alerts, created)
+        scan._store_alerts(con, frame)
+        result_ids = [scan.alert_id(tid, a.subject_type, a.subject_id, [str(e) for e in a.evidence]) for a in alerts]
+        for a, aid in zip(alerts, result_ids, strict=True):
             by_ref[a.details["reference"]].alert_ids.append(aid)
-    if stored:
-        cases.sync_cases(con, actor=case_actor)
-        risk.rate_after_scan(con, outcome.result.scan_id)  # the ratings follow these alerts too

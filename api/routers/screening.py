@@ -12,7 +12,7 @@ from api.deps import DB, Con, Reader, Typologies, require
 from api.models import ERROR_RESPONSES, ErrorOut, UtcDatetime
 from api.uploads import saved_upload
 from engine.auth import User
-from engine.screening import changes, lists, service
+from engine.screening import change_report, changes, lists, service
 from engine.screening.matcher import DEFAULT_THRESHOLD
 from services import lists as list_service
 
@@ -138,6 +138,53 @@ class ListDiffOut(BaseModel):
             summary="What changed between two list versions, and what each change caused")
 def get_list_diff(con: Con, _user: Reader, old: int, new: int) -> ListDiffOut:
     return ListDiffOut(**changes.diff_report(con, old, new))
+
+
+class ChangeAlertOut(BaseModel):
+    alert_id: str
+    typology_id: str
+    subject_type: str
+    subject_id: str
+    score: float
+    query_name: str | None
+    matched_name: str | None
+    payments_after_listing: int = Field(description="matched payments on or after the listing date (freeze first)")
+    payments_before_listing: int
+    total_after_listing: float
+    total_before_listing: float
+    declarations_after_listing: int
+    declarations_before_listing: int
+    case_id: str | None = Field(description="the case the alert is in")
+
+
+class VersionChangeOut(BaseModel):
+    reference: str
+    name: str | None
+    change: Literal["new", "amended", "removed"]
+    fields: list[str]
+    listed_on: str | None
+    alerts: list[ChangeAlertOut]
+    cases_flagged: list[str]
+    payments_after_listing: int
+    total_after_listing: float
+    payments_before_listing: int
+    total_before_listing: float
+
+
+class VersionChangesOut(BaseModel):
+    version: dict[str, Any]
+    previous_version_id: int | None
+    recorded: bool = Field(description="the version was loaded over an earlier one (its changes were screened)")
+    counts: dict[str, int]
+    alerts_raised: int
+    cases_flagged: list[str]
+    changes: list[VersionChangeOut]
+
+
+@router.get("/lists/{version_id}/changes", response_model=VersionChangesOut,
+            summary="A loaded version's changes and what each caused (alerts, payments around the listing, cases)")
+def get_version_changes(con: Con, _user: Reader, version_id: int) -> VersionChangesOut:
+    return VersionChangesOut(**change_report.version_changes(con, version_id))
 
 
 class EntryName(BaseModel):

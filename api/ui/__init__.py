@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from api.ui.audit_pages import router as audit_router
 from api.ui.case_regroup import router as regroup_router
+from api.ui.lists_page import router as lists_router
 from api.ui.ops_pages import router as ops_router
 from api.ui.pages import root_router
 from api.ui.pages import router as pages_router
@@ -25,6 +26,7 @@ router.include_router(audit_router)
 router.include_router(party_router)
 router.include_router(screening_router)
 router.include_router(tuning_router)
+router.include_router(lists_router)
 router.include_router(root_router)
 
 __all__ = ["router"]

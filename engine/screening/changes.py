@@ -163,13 +163,10 @@ def screen_changes(
 
     # parties (SAN-01): the party's own payments are the matched payments
     hits = screen_parties(con, threshold, index=idx)
+    own = _party_payments(con, sorted({str(p) for p in hits["party_id"]}) if hits.height else [], since_t, params)
     for r in hits.sort(["score"], descending=True).iter_rows(named=True):
         pid, ref = str(r["party_id"]), r["reference"]
-        tx = con.sql(
-            f"""SELECT DISTINCT t.txn_id, t.timestamp, t.amount_base, t.currency FROM transactions t
-                JOIN accounts a ON a.account_id IN (t.from_account, t.to_account)
-                WHERE a.party_id = $pid AND {since_t}""",
-            params={"pid": pid, **params}).pl()
+        tx = own.filter(pl.col("party_id") == pid).drop("party_id")
         after, before = _payments(tx, wanted[ref].listed_on)
         d = {**base(ref, {**r, "query_name": r["query_name"]}), "party_name": r["party_name"],
              "payments_after_listing": after, "payments_before_listing": before,
@@ -234,6 +231,24 @@ def screen_changes(
             out["SAN-01"].append(_alert("party", str(pid), ref, version_id, sorted(grp["qid"]), top["score"],
                                         grp, explain(lead, ref, d, after, before), d))
     return ChangeScreening(out, start)
+
+
+def _party_payments(con: duckdb.DuckDBPyConnection, parties: list[str], since_t: str,
+                    params: dict[str, Any]) -> pl.DataFrame:
+    """The payments into or out of the accounts of ``parties``, in one pass over the transactions."""
+    schema = {"party_id": pl.String, "txn_id": pl.String, "timestamp": pl.Datetime, "amount_base": pl.Float64,
+              "currency": pl.String}
+    if not parties:
+        return pl.DataFrame(schema=schema)
+    return con.sql(
+        f"""WITH acc AS (SELECT account_id, party_id FROM accounts WHERE party_id IN (SELECT UNNEST($parties)))
+            SELECT DISTINCT acc.party_id, t.txn_id, t.timestamp, CAST(t.amount_base AS DOUBLE) AS amount_base,
+                   t.currency
+            FROM transactions t JOIN acc ON acc.account_id = t.from_account WHERE {since_t}
+            UNION
+            SELECT acc.party_id, t.txn_id, t.timestamp, CAST(t.amount_base AS DOUBLE), t.currency
+            FROM transactions t JOIN acc ON acc.account_id = t.to_account WHERE {since_t}""",
+        params={"parties": parties, **params}).pl()
 
 
 def _alert(subject_type: str, subject_id: str, ref: str, vid: int, evidence: list[str], score: float,
@@ -323,4 +338,52 @@ def diff_report(con: duckdb.DuckDBPyConnection, old: int, new: int) -> dict[str,
         out["changes"].append({"reference": c.reference, "change": c.change, "fields": c.fields,
                                "listed_on": c.listed_on, "alerts": r.get("alerts", []),
                                "cases_flagged": r.get("cases_flagged", [])})
+    return out
+
+
+def change_alerted(con: duckdb.DuckDBPyConnection, typology_id: str) -> dict[tuple[str, str, str, str], set[str]]:
+    """Hits already raised by a list change's screening: (subject type, subject id, list name,
+    reference) -> the evidence of those alerts (transactions, declarations).  The ordinary
+    SAN-01/SAN-02 detectors leave these out, so a full re-screen after a load does not raise
+    the same hit twice (the alert naming the change is the one kept)."""
+    rows = con.execute(
+        """SELECT subject_type, subject_id, json_extract_string(details, '$.list_name'),
+                  json_extract_string(details, '$.reference'), evidence
+           FROM alerts WHERE typology_id = ? AND json_extract(details, '$.list_change') IS NOT NULL""",
+        [typology_id]).fetchall()
+    out: dict[tuple[str, str, str, str], set[str]] = {}
+    for st, sid, ln, ref, ev in rows:
+        out.setdefault((st, sid, ln, ref), set()).update(e for e in (ev or []) if not e.startswith("list-change:"))
+    return out
+
+
+def drop_rescreen_duplicates(con: duckdb.DuckDBPyConnection, scan_id: str) -> dict[str, list[str]]:
+    """Delete the alerts of the re-screen ``scan_id`` that repeat a list change's alert of the same
+    scan (run before the change alerts were stored): a SAN-01 alert whose every entry was raised
+    on the party by the change screening; a SAN-02 alert on the same customer and entry whose
+    payments the change alert holds.  Returns the deleted alert ids per typology."""
+    out: dict[str, list[str]] = {}
+    for tid in ("SAN-01", "SAN-02"):
+        raised = change_alerted(con, tid)
+        if not raised:
+            continue
+        rows = con.execute(
+            """SELECT alert_id, subject_type, subject_id, details, evidence FROM alerts
+               WHERE scan_id = ? AND typology_id = ? AND json_extract(details, '$.list_change') IS NULL""",
+            [scan_id, tid]).fetchall()
+        gone: list[str] = []
+        for aid, st, sid, details, ev in rows:
+            d = json.loads(details) if details else {}
+            if tid == "SAN-01":
+                keys = [(e.get("list_name"), e.get("reference")) for e in d.get("entries", [])] or \
+                    [(d.get("list_name"), d.get("reference"))]
+                dup = all((st, sid, ln, ref) in raised for ln, ref in keys)
+            else:
+                held = raised.get((st, sid, str(d.get("list_name")), str(d.get("reference"))))
+                dup = held is not None and set(ev or []) <= held
+            if dup:
+                gone.append(aid)
+        if gone:
+            con.execute("DELETE FROM alerts WHERE alert_id IN (SELECT UNNEST(?))", [gone])
+            out[tid] = gone
     return out

@@ -17,9 +17,11 @@ PREFILTER = 55.0
 
 def token_keys(token: str) -> list[str]:
     """Blocking keys of a token, matching the token-similarity rules of the matcher:
-    the token; its metaphone from five letters; its consonant skeleton from four."""
+    the token; its metaphone from five letters; its consonant skeleton and its letters in
+    order (``a:``, what a transposition keeps: *houtihs*/*houthis*) from four."""
     keys = [f"t:{token}"]
     if len(token) >= 4 and not token.isdigit():
+        keys.append("a:" + "".join(sorted(token)))
         if len(token) >= 5:
             m = phonetic(token)
             if m and len(m) > 1:

@@ -4,8 +4,10 @@ Name similarity (:func:`compare_tokens`, symmetric, 0..1):
 
 - tokens are aligned one-to-one regardless of order, best pairs first;
 - a token pair scores 1 when equal; an initial against a token it starts with scores
-  0.9; otherwise the normalised edit similarity (:mod:`rapidfuzz` optimal string
-  alignment, a transposition is one edit) when the edit distance is plausible for the
+  0.9; two adjacent letters swapped (any token of two letters or more, the first letters
+  included) score ``1 - 0.5 / length``; otherwise the normalised edit similarity
+  (:mod:`rapidfuzz` optimal string alignment; one edit in a token of eight letters or more
+  costs half an edit) when the edit distance is plausible for the
   shorter token (1 edit up to 5 letters, and then only with the same first letter; 2
   up to 9, 3 beyond), or 0.85 when their consonant skeletons agree (four letters or more) or
   they start alike and their metaphone keys agree (five letters or more), provided

@@ -15,6 +15,34 @@ from rapidfuzz.distance import OSA
 from engine.screening.normalize import phonetic, skeleton
 from engine.screening.translit import loose_key
 
+#: An adjacent transposition (*Hcol*/*Chol*, *Munandra*/*Munandar*) costs this much of an edit:
+#: the commonest typing slip keeps every letter of the name.
+TRANSPOSITION_COST = 0.5
+#: One edit in tokens at least this long costs ``LONG_TOKEN_EDIT_COST`` of an edit: a single slip
+#: in a long name (*Fundation*/*Foundation*) hardly makes it another name.
+LONG_TOKEN = 8
+LONG_TOKEN_EDIT_COST = 0.5
+#: Least similarity of a transposition in a two-letter token (*Us*/*Su*).
+SHORT_TRANSPOSITION_SIM = 0.75
+
+
+def transposed(a: str, b: str) -> bool:
+    """``b`` is ``a`` with two adjacent letters swapped (and nothing else changed)."""
+    if len(a) != len(b) or len(a) < 2 or a == b:
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
+def typo_similarity(a: str, b: str, d: int) -> float:
+    """Similarity of two tokens ``d`` edits apart (optimal string alignment): ``1 - cost /
+    longest``, where one transposition, or one edit in a long token, costs half an edit."""
+    longest = max(len(a), len(b))
+    if d == 1 and (transposed(a, b) or min(len(a), len(b)) >= LONG_TOKEN):
+        cost = TRANSPOSITION_COST if transposed(a, b) else LONG_TOKEN_EDIT_COST
+        return max(1.0 - cost / longest, SHORT_TRANSPOSITION_SIM)
+    return max(1.0 - d / longest, 0.75)
+
 
 def _max_edits(n: int) -> int:
     if n <= 3:
@@ -142,8 +170,8 @@ def _feminine(t: str) -> bool:
 def gender_flip(a: str, b: str) -> bool:
     """True when two given names are the feminine and masculine of one stem
     (*Salma*/*Salim*, *Aleksandra*/*Aleksandr*, *Daniela*/*Daniel*, *Yevgenia*/*Yevgeny*)."""
-    if a[0] != b[0]:
-        return False
+    if a[0] != b[0] or transposed(a, b):
+        return False  # a swapped pair of letters (*Pershaad*/*Pershada*) is a typo, not a gender
     fa, fb = _feminine(a), _feminine(b)
     if fa == fb:
         return False
@@ -188,10 +216,13 @@ def token_rule(a: str, b: str, loose: bool = False, vowels: bool = True, letters
     longest = max(la, lb)
     best, rule = 0.0, ""
     edits = _max_edits(min(la, lb))
-    if min(la, lb) > 3 and (longest > 5 or a[0] == b[0]):
+    if transposed(a, b) and a.isalpha():
+        # the letters of the name, two of them swapped: also in short tokens and at the start
+        best, rule = typo_similarity(a, b, 1), "transposition"
+    elif min(la, lb) > 3 and (longest > 5 or a[0] == b[0]):
         d = OSA.distance(a, b, score_cutoff=edits)
         if d <= edits:
-            best, rule = max(1.0 - d / longest, 0.75), "edit"
+            best, rule = typo_similarity(a, b, d), "edit"
     if best < SLAVIC_SIM and min(la, lb) >= 4:
         ka, kb = slavic_key(a), slavic_key(b)
         if ka == kb and ka[:1] == kb[:1]:

@@ -7,6 +7,8 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 
+from rapidfuzz.distance import OSA
+
 from engine.screening.normalize import PARTICLES
 
 PARTICLE_WEIGHT = 0.1
@@ -38,11 +40,30 @@ GENERIC_TOKENS = GENERIC_GIVEN | frozenset(
 )
 
 
+#: Generic organisation words and spelled-out legal forms long enough that one slip in them
+#: (*Corproation*, *Fundation*, *Limtied*) still reads as the word.
+GENERIC_TYPO_MIN_LEN = 7
+_GENERIC_LONG = tuple(sorted(
+    {t for t in GENERIC_TOKENS - GENERIC_GIVEN if len(t) >= GENERIC_TYPO_MIN_LEN}
+    | {"corporation", "incorporated", "limited", "company", "cooperative", "establishment"}
+))
+
+
+def generic_typo(token: str) -> bool:
+    """A token one edit (a transposition counts one) from a long generic organisation word or
+    legal form: it carries no more identity than the word it misspells."""
+    if len(token) < GENERIC_TYPO_MIN_LEN - 1 or not token.isalpha():
+        return False
+    return any(abs(len(g) - len(token)) <= 1 and OSA.distance(token, g, score_cutoff=1) <= 1
+               for g in _GENERIC_LONG)
+
+
 class TokenWeights:
     """Token weights from rarity: ``log(N/df) / log(N)`` over the list's entries.
 
     Tokens absent from the list weigh 1; particles 0.1; single letters 0.3; world-wide
-    common given names and generic organisation words at most 0.25.
+    common given names and generic organisation words at most 0.25, and so do tokens absent
+    from the list that misspell a long generic word by one edit (:func:`generic_typo`).
     """
 
     def __init__(self, entry_tokens: Iterable[Iterable[str]]) -> None:
@@ -71,7 +92,7 @@ class TokenWeights:
             return INITIAL_WEIGHT
         d = self.df.get(token, 0)
         w = 1.0 if d == 0 else max(MIN_WEIGHT, math.log(self.n_entries / d) / self._log_n)
-        if token in GENERIC_TOKENS:
+        if token in GENERIC_TOKENS or (d == 0 and generic_typo(token)):
             w = min(w, GENERIC_WEIGHT_CAP)
         return min(1.0, w)
 

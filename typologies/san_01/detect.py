@@ -8,17 +8,21 @@ best-scoring list entry leads, every entry at or above the threshold is in ``det
 Evidence is empty: the indicator is the party's identity, not an activity, and an empty
 evidence list keeps the alert id stable (typology + party), so re-screening after a new
 list version or new transactions raises nothing for a party already alerted, and only
-newly matching parties raise new alerts.  The window is the scan window.
+newly matching parties raise new alerts.  An entry a list change's screening already raised on
+the party (:func:`engine.screening.changes.change_alerted`) is left out: that alert names the
+change and is the one kept.  The window is the scan window.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 from pydantic import Field
 
 from engine.detect.base import Alert, Params, ScanContext
 from engine.detect.typology import Row, Typology
+from engine.screening.changes import change_alerted
 from engine.screening.detect import features_of, has_active_list, screen_parties
 from engine.screening.matcher import DEFAULT_THRESHOLD
 
@@ -41,6 +45,13 @@ class DesignatedParty(Typology[DesignatedPartyParams]):
         if not has_active_list(ctx.con):
             return []
         hits = screen_parties(ctx.con, ctx.params.threshold)
+        raised = change_alerted(ctx.con, "SAN-01")
+        if raised and hits.height:
+            # an entry already raised on the party by a list change's screening (that alert names
+            # the change, the listing date and the payments around it) is not raised again
+            keep = [("party", str(p), ln, ref) not in raised
+                    for p, ln, ref in hits.select("party_id", "list_name", "reference").iter_rows()]
+            hits = hits.filter(pl.Series(keep, dtype=pl.Boolean))
         if hits.height == 0:
             return []
         rows: list[Row] = []

@@ -21,7 +21,9 @@ Everyday activity (catalogue), each a parameter:
   agreeing tokens carry little identity, e.g. *Salma Saleh* against *Salim Saleh*), is not a
   match unless ``common_names_match`` is set.
 
-One alert per subject and list entry; evidence is the matching transactions.  The payment
+One alert per subject and list entry; evidence is the matching transactions, less those a list
+change's screening already raised on the same subject and entry
+(:func:`engine.screening.changes.change_alerted`).  The payment
 message carries a name only, so no qualifiers apply.
 """
 
@@ -34,6 +36,7 @@ from pydantic import Field
 
 from engine.detect.base import Alert, Params, ScanContext
 from engine.detect.typology import Row, Typology
+from engine.screening.changes import change_alerted
 from engine.screening.detect import features_of, has_active_list, screen_transaction_names
 from engine.screening.matcher import DEFAULT_THRESHOLD
 from typologies._common import money
@@ -75,6 +78,13 @@ class DesignatedNamePayment(Typology[DesignatedNamePaymentParams]):
             # common given and family names: people's names (an organisation's name made of
             # generic words is another matter, and matches in full)
             hits = hits.filter(~(pl.col("name_only_common_tokens") & (pl.col("entry_type") == "person")))
+        raised = change_alerted(ctx.con, "SAN-02")
+        if raised and hits.height:
+            # payments a list change's screening already raised on the customer and entry
+            keep = [str(t) not in raised.get((st, str(sid), ln, ref), set())
+                    for st, sid, ln, ref, t in hits.select("subject_type", "subject_id", "list_name", "reference",
+                                                           "txn_id").iter_rows()]
+            hits = hits.filter(pl.Series(keep, dtype=pl.Boolean))
         if hits.height == 0:
             return []
         rows: list[Row] = []
