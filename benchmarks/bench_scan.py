@@ -14,7 +14,9 @@ everyday world, ``hard`` the realistic world with subtler positives).  Given two
 scan cost per transaction (microseconds) side by side and the realistic/clean ratio (target:
 at most 2x for every detector).  ``--repeat N`` scans each profile N times, interleaved, and
 reports per typology the median seconds with the fastest-slowest range: sub-second detectors
-on a shared machine vary by more than 2x from one scan to the next.
+on a shared machine vary by more than 2x from one scan to the next.  Beside wall seconds each
+typology's CPU seconds (the scan process, all threads) are recorded, and the side-by-side
+table gives their ratio too: CPU time moves much less with the machine's load.
 
     .venv/bin/python benchmarks/bench_scan.py                       # 10M, clean
     .venv/bin/python benchmarks/bench_scan.py --sizes 10000000,20000000
@@ -184,13 +186,22 @@ n = con.execute("SELECT count(*) FROM transactions").fetchone()[0]
 t = time.perf_counter()
 catalogue = registry.catalogue()
 ids = [t for t in catalogue if t not in skip and (not only or t in only)]
-res = run_scan(con, catalogue, typology_ids=ids, triggered_by="benchmark")
+def cpu_now():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+cpu_at, cpu_secs = {}, {}
+def progress(tid, stage, done, total):  # CPU seconds of the process (all threads) per typology
+    if stage == "start":
+        cpu_at[tid] = cpu_now()
+    else:
+        cpu_secs[tid] = round(cpu_now() - cpu_at[tid], 3)
+res = run_scan(con, catalogue, typology_ids=ids, triggered_by="benchmark", on_progress=progress)
 total = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 cpu = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"transactions": n, "seconds": total, "peak_rss_mb": rss, "status": res.status,
                   "cpu_seconds": cpu.ru_utime + cpu.ru_stime,
-                  "timings": res.timings, "counts": res.counts, "errors": res.errors}))
+                  "timings": res.timings, "cpu_timings": cpu_secs, "counts": res.counts, "errors": res.errors}))
 """
 
 
@@ -215,6 +226,10 @@ def median_run(rs: list[dict]) -> dict:
     out["timings"] = {t: statistics.median(r["timings"][t] for r in rs) for t in rs[0]["timings"]}
     out["timings_spread"] = {t: [min(r["timings"][t] for r in rs), max(r["timings"][t] for r in rs)]
                              for t in rs[0]["timings"]}
+    if all("cpu_timings" in r for r in rs):
+        out["cpu_timings"] = {t: statistics.median(r["cpu_timings"][t] for r in rs) for t in rs[0]["cpu_timings"]}
+        out["cpu_timings_spread"] = {t: [min(r["cpu_timings"][t] for r in rs), max(r["cpu_timings"][t] for r in rs)]
+                                     for t in rs[0]["cpu_timings"]}
     for key in ("seconds", "cpu_seconds", "peak_rss_mb"):
         out[key] = statistics.median(r[key] for r in rs)
     out["seconds_spread"] = [min(r["seconds"] for r in rs), max(r["seconds"] for r in rs)]
@@ -241,7 +256,7 @@ def side_by_side(runs: list[dict], profiles: list[str]) -> list[dict]:
         rb = next(r for r in runs if r["requested"] == n and r["profile"] == b)
         print(f"\n{n:,} transactions: scan microseconds per transaction, {a} beside {b} "
               f"(median of {ra.get('repeats', 1)}, range)")
-        print(f"{'typology':14} {a:>10} {'range':>13} {b:>10} {'range':>13} {'ratio':>7}")
+        print(f"{'typology':14} {a:>10} {'range':>13} {b:>10} {'range':>13} {'ratio':>7} {'CPU ratio':>9}")
         tids = sorted(set(ra["timings"]) | set(rb["timings"]), key=lambda t: -ra["timings"].get(t, 0))
         for tid in [*tids, "ALL"]:
             sa = ra["seconds"] if tid == "ALL" else ra["timings"].get(tid)
@@ -254,12 +269,22 @@ def side_by_side(runs: list[dict], profiles: list[str]) -> list[dict]:
             rga = [round(1e6 * x / ra["transactions"], 3) for x in (spa or [sa, sa])]
             rgb = [round(1e6 * x / rb["transactions"], 3) for x in (spb or [sb, sb])]
             ratio = ua / ub if ub > 0 else None
-            rows.append({"transactions": n, "typology": tid, f"us_per_txn_{a}": round(ua, 3),
-                         f"us_per_txn_{b}": round(ub, 3), f"range_{a}": rga, f"range_{b}": rgb,
-                         "ratio": None if ratio is None else round(ratio, 2)})
+            row = {"transactions": n, "typology": tid, f"us_per_txn_{a}": round(ua, 3),
+                   f"us_per_txn_{b}": round(ub, 3), f"range_{a}": rga, f"range_{b}": rgb,
+                   "ratio": None if ratio is None else round(ratio, 2)}
+            # CPU seconds (all threads) hold better than wall seconds when others load the machine
+            ca = ra.get("cpu_seconds") if tid == "ALL" else ra.get("cpu_timings", {}).get(tid)
+            cb = rb.get("cpu_seconds") if tid == "ALL" else rb.get("cpu_timings", {}).get(tid)
+            cpu = ""
+            if ca is not None and cb:
+                row.update({f"cpu_us_per_txn_{a}": round(1e6 * ca / ra["transactions"], 3),
+                            f"cpu_us_per_txn_{b}": round(1e6 * cb / rb["transactions"], 3),
+                            "cpu_ratio": round((ca / ra["transactions"]) / (cb / rb["transactions"]), 2)})
+                cpu = f" {row['cpu_ratio']:9.2f}"
+            rows.append(row)
             flag = "  > 2x" if ratio is not None and ratio > 2 else ""
             print(f"{tid:14} {ua:10.3f} {rga[0]:6.3f}-{rga[1]:<6.3f} {ub:10.3f} {rgb[0]:6.3f}-{rgb[1]:<6.3f} "
-                  f"{ratio if ratio is not None else float('nan'):7.2f}{flag}")
+                  f"{ratio if ratio is not None else float('nan'):7.2f}{cpu}{flag}")
     return rows
 
 
