@@ -12,11 +12,17 @@ transactions <= 120 s, peak RSS <= 8 GB, 20M <= 2.3x the 10M time.
 everyday world, ``hard`` the realistic world with subtler positives).  Given two profiles
 (``--profile realistic,clean``) it scans both at every size and prints, per typology, the
 scan cost per transaction (microseconds) side by side and the realistic/clean ratio (target:
-at most 2x for every detector).
+at most 2x for every detector).  ``--repeat N`` scans each profile N times, interleaved, and
+reports per typology the median seconds with the fastest-slowest range: sub-second detectors
+on a shared machine vary by more than 2x from one scan to the next.  Beside wall seconds each
+typology's CPU seconds (the scan process, all threads) are recorded, and the side-by-side
+table gives their ratio too: CPU time moves much less with the machine's load.
 
     .venv/bin/python benchmarks/bench_scan.py                       # 10M, clean
     .venv/bin/python benchmarks/bench_scan.py --sizes 10000000,20000000
     .venv/bin/python benchmarks/bench_scan.py --sizes 2000000 --profile realistic,clean --out bench_scan_profiles.json
+    .venv/bin/python benchmarks/bench_scan.py --sizes 2000000 --profile realistic,clean --repeat 5 \
+        --typologies TF-CASH-01,TF-CASH-02 --out bench_scan_cash.json
     .venv/bin/python benchmarks/bench_scan.py --sizes 200000 --synthetic   # quick look
 """
 
@@ -25,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -179,13 +186,22 @@ n = con.execute("SELECT count(*) FROM transactions").fetchone()[0]
 t = time.perf_counter()
 catalogue = registry.catalogue()
 ids = [t for t in catalogue if t not in skip and (not only or t in only)]
-res = run_scan(con, catalogue, typology_ids=ids, triggered_by="benchmark")
+def cpu_now():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+cpu_at, cpu_secs = {}, {}
+def progress(tid, stage, done, total):  # CPU seconds of the process (all threads) per typology
+    if stage == "start":
+        cpu_at[tid] = cpu_now()
+    else:
+        cpu_secs[tid] = round(cpu_now() - cpu_at[tid], 3)
+res = run_scan(con, catalogue, typology_ids=ids, triggered_by="benchmark", on_progress=progress)
 total = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 cpu = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"transactions": n, "seconds": total, "peak_rss_mb": rss, "status": res.status,
                   "cpu_seconds": cpu.ru_utime + cpu.ru_stime,
-                  "timings": res.timings, "counts": res.counts, "errors": res.errors}))
+                  "timings": res.timings, "cpu_timings": cpu_secs, "counts": res.counts, "errors": res.errors}))
 """
 
 
@@ -202,6 +218,26 @@ def run_scan_child(db: Path, mem: str, exclude: str, only: str = "") -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def median_run(rs: list[dict]) -> dict:
+    """One scan's figures from repeated scans of the same data: per typology (and in total) the
+    median seconds, with the fastest and slowest in ``timings_spread`` / ``seconds_spread``; the
+    machine's load average at the end of each scan in ``load``."""
+    out = dict(rs[0])
+    out["timings"] = {t: statistics.median(r["timings"][t] for r in rs) for t in rs[0]["timings"]}
+    out["timings_spread"] = {t: [min(r["timings"][t] for r in rs), max(r["timings"][t] for r in rs)]
+                             for t in rs[0]["timings"]}
+    if all("cpu_timings" in r for r in rs):
+        out["cpu_timings"] = {t: statistics.median(r["cpu_timings"][t] for r in rs) for t in rs[0]["cpu_timings"]}
+        out["cpu_timings_spread"] = {t: [min(r["cpu_timings"][t] for r in rs), max(r["cpu_timings"][t] for r in rs)]
+                                     for t in rs[0]["cpu_timings"]}
+    for key in ("seconds", "cpu_seconds", "peak_rss_mb"):
+        out[key] = statistics.median(r[key] for r in rs)
+    out["seconds_spread"] = [min(r["seconds"] for r in rs), max(r["seconds"] for r in rs)]
+    out["repeats"] = len(rs)
+    out["load"] = "; ".join(r["load"] for r in rs)
+    return out
+
+
 def load_average() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -210,27 +246,45 @@ def load_average() -> str:
 
 
 def side_by_side(runs: list[dict], profiles: list[str]) -> list[dict]:
-    """Per size and typology: microseconds of scan per transaction in each profile, and the
-    ratio of the first profile to the second (printed as a table)."""
+    """Per size and typology: microseconds of scan per transaction in each profile (the median
+    of the repeats, with the fastest-slowest range), and the ratio of the first profile's median
+    to the second's (printed as a table)."""
     a, b = profiles[0], profiles[1]
     rows = []
     for n in sorted({r["requested"] for r in runs}):
         ra = next(r for r in runs if r["requested"] == n and r["profile"] == a)
         rb = next(r for r in runs if r["requested"] == n and r["profile"] == b)
-        print(f"\n{n:,} transactions: scan microseconds per transaction, {a} beside {b}")
-        print(f"{'typology':14} {a:>10} {b:>10} {'ratio':>7}")
+        print(f"\n{n:,} transactions: scan microseconds per transaction, {a} beside {b} "
+              f"(median of {ra.get('repeats', 1)}, range)")
+        print(f"{'typology':14} {a:>10} {'range':>13} {b:>10} {'range':>13} {'ratio':>7} {'CPU ratio':>9}")
         tids = sorted(set(ra["timings"]) | set(rb["timings"]), key=lambda t: -ra["timings"].get(t, 0))
         for tid in [*tids, "ALL"]:
             sa = ra["seconds"] if tid == "ALL" else ra["timings"].get(tid)
             sb = rb["seconds"] if tid == "ALL" else rb["timings"].get(tid)
             if sa is None or sb is None:
                 continue
+            spa = ra.get("seconds_spread") if tid == "ALL" else ra.get("timings_spread", {}).get(tid)
+            spb = rb.get("seconds_spread") if tid == "ALL" else rb.get("timings_spread", {}).get(tid)
             ua, ub = 1e6 * sa / ra["transactions"], 1e6 * sb / rb["transactions"]
+            rga = [round(1e6 * x / ra["transactions"], 3) for x in (spa or [sa, sa])]
+            rgb = [round(1e6 * x / rb["transactions"], 3) for x in (spb or [sb, sb])]
             ratio = ua / ub if ub > 0 else None
-            rows.append({"transactions": n, "typology": tid, f"us_per_txn_{a}": round(ua, 3),
-                         f"us_per_txn_{b}": round(ub, 3), "ratio": None if ratio is None else round(ratio, 2)})
+            row = {"transactions": n, "typology": tid, f"us_per_txn_{a}": round(ua, 3),
+                   f"us_per_txn_{b}": round(ub, 3), f"range_{a}": rga, f"range_{b}": rgb,
+                   "ratio": None if ratio is None else round(ratio, 2)}
+            # CPU seconds (all threads) hold better than wall seconds when others load the machine
+            ca = ra.get("cpu_seconds") if tid == "ALL" else ra.get("cpu_timings", {}).get(tid)
+            cb = rb.get("cpu_seconds") if tid == "ALL" else rb.get("cpu_timings", {}).get(tid)
+            cpu = ""
+            if ca is not None and cb:
+                row.update({f"cpu_us_per_txn_{a}": round(1e6 * ca / ra["transactions"], 3),
+                            f"cpu_us_per_txn_{b}": round(1e6 * cb / rb["transactions"], 3),
+                            "cpu_ratio": round((ca / ra["transactions"]) / (cb / rb["transactions"]), 2)})
+                cpu = f" {row['cpu_ratio']:9.2f}"
+            rows.append(row)
             flag = "  > 2x" if ratio is not None and ratio > 2 else ""
-            print(f"{tid:14} {ua:10.3f} {ub:10.3f} {ratio if ratio is not None else float('nan'):7.2f}{flag}")
+            print(f"{tid:14} {ua:10.3f} {rga[0]:6.3f}-{rga[1]:<6.3f} {ub:10.3f} {rgb[0]:6.3f}-{rgb[1]:<6.3f} "
+                  f"{ratio if ratio is not None else float('nan'):7.2f}{cpu}{flag}")
     return rows
 
 
@@ -245,31 +299,46 @@ def main() -> None:
     ap.add_argument("--profile", default="clean",
                     help="generator profile(s), comma-separated: clean, realistic, hard (two: side by side)")
     ap.add_argument("--out", default="bench_scan.json", help="results file name under benchmarks/results/")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="scans per size and profile (profiles interleaved); figures are medians, with min-max")
     args = ap.parse_args()
+    if args.repeat < 1:
+        raise SystemExit(f"--repeat {args.repeat}: expected 1 or more")
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     profiles = [p.strip() for p in args.profile.split(",") if p.strip()]
     bad = [p for p in profiles if p not in ("clean", "realistic", "hard")]
     if bad or not profiles:
         raise SystemExit(f"--profile {args.profile!r}: expected clean, realistic or hard (comma-separated)")
-    runs = []
+    runs, raw = [], []
     for n in sizes:
+        dbs = {profile: dataset(n, args.seed, args.synthetic, profile) for profile in profiles}
+        got: dict[str, list[dict]] = {profile: [] for profile in profiles}
+        for _ in range(args.repeat):  # interleaved, so that a change of machine load hits every profile
+            for profile in profiles:
+                got[profile].append(run_scan_child(dbs[profile][0], args.memory_limit, args.exclude, args.typologies)
+                                    | {"load": load_average()})
         for profile in profiles:
-            db, source = dataset(n, args.seed, args.synthetic, profile)
-            res = run_scan_child(db, args.memory_limit, args.exclude, args.typologies)
+            db, source = dbs[profile]
+            res = median_run(got[profile])
             gen = db.parent / "generate_seconds"
             res.update(requested=n, source=source, profile=profile if source == "generate" else "synthetic",
                        memory_limit=args.memory_limit, excluded=args.exclude, selected=args.typologies or "all",
-                       generate_seconds=float(gen.read_text()) if gen.exists() else None, load=load_average())
+                       generate_seconds=float(gen.read_text()) if gen.exists() else None)
             runs.append(res)
+            raw += [r | {"requested": n, "profile": res["profile"]} for r in got[profile]] if args.repeat > 1 else []
             print(f"\n{source} data ({res['profile']}), {res['transactions']:,} transactions: {len(res['timings'])} "
                   f"typologies {res['seconds']:.1f}s ({res.get('cpu_seconds', 0):.0f} CPU-s), "
                   f"peak RSS {res['peak_rss_mb']:,.0f} MB, status {res['status']}, load {res['load']}")
-            print(f"{'typology':14} {'seconds':>8} {'alerts':>8}")
+            print(f"{'typology':14} {'seconds':>8} {'min-max':>13} {'alerts':>8}")
             for tid, s in sorted(res["timings"].items(), key=lambda x: -x[1]):
                 err = f"  ERROR {res['errors'][tid]}" if tid in res["errors"] else ""
-                print(f"{tid:14} {s:8.2f} {res['counts'].get(tid, 0):8,}{err}")
+                lo, hi = res["timings_spread"][tid]
+                print(f"{tid:14} {s:8.2f} {lo:6.2f}-{hi:<6.2f} {res['counts'].get(tid, 0):8,}{err}")
     out: dict = {"runs": runs, "targets": {"seconds_10m": 120, "peak_rss_mb": 8192, "scaling_20m_over_10m": 2.3,
                                            "realistic_over_clean_per_txn": 2.0}}
+    if raw:
+        out["repeat"] = args.repeat
+        out["raw_runs"] = raw
     if len(profiles) >= 2:
         out["side_by_side"] = side_by_side(runs, profiles)
     elif len(runs) >= 2:

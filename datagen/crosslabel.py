@@ -15,8 +15,8 @@ literal readings of the typologies that have one (their folders' ``party_reading
 the catalogue rather than from the detectors' interpretations, so a detector's narrower
 reading shows as a missed instance).  A party meeting a definition it is not already labelled for becomes an instance
 of that typology: ``instance_id`` ``<that typology>:<its planted instance>/<party id>`` (one
-instance per party), a ``party`` row with role ``subject`` and ``transaction`` rows with role
-``evidence`` for the transactions that show it.  These are real instances of that typology,
+instance per party), a ``party`` row with role ``subject`` and ``evidence`` rows for the
+transactions (and trade documents or cash declarations) that show it.  These are real instances of that typology,
 so the evaluation counts them for recall and at evidence level too.
 
 Look-alike parties are checked the same way but never labelled: a look-alike must meet none
@@ -52,6 +52,13 @@ def _participants(labels: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([direct, owned]).unique()
 
 
+def _entity_type(tables: dict[str, pl.DataFrame], ev: pl.Expr) -> pl.Expr:
+    """What an evidence id of a reading is: a trade document, a cash declaration or (else) a transaction."""
+    return (pl.when(ev.is_in(tables["trade_documents"]["trade_id"].implode())).then(pl.lit("trade_document"))
+            .when(ev.is_in(tables["cash_declarations"]["declaration_id"].implode())).then(pl.lit("cash_declaration"))
+            .otherwise(pl.lit("transaction")))
+
+
 def cross_labels(tables: dict[str, pl.DataFrame], readings: Mapping[str, Reading]
                  ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """The extra label rows for ``tables`` (the generated frames with their ``labels``) and a report
@@ -63,8 +70,14 @@ def cross_labels(tables: dict[str, pl.DataFrame], readings: Mapping[str, Reading
     planted = part.filter(~pl.col("typology_id").str.starts_with("benign:"))
     cand = part.select("party_id").unique()
     cand_accounts = accounts.join(cand, on="party_id", how="semi")["account_id"]
+    # the candidates' transactions, and the payments of trade documents they are a party to
+    # (a foreign partner's account is not on file, and a third party may have paid)
+    docs = tables["trade_documents"]
+    paid = docs.filter(pl.col("exporter_party_id").is_in(cand["party_id"].implode())
+                       | pl.col("importer_party_id").is_in(cand["party_id"].implode()))["payment_txn_id"].drop_nulls()
     txns = tables["transactions"].filter(pl.col("from_account").is_in(cand_accounts.implode())
-                                         | pl.col("to_account").is_in(cand_accounts.implode()))
+                                         | pl.col("to_account").is_in(cand_accounts.implode())
+                                         | pl.col("txn_id").is_in(paid.implode()))
     with duckdb.connect() as con:
         for name in ("parties", "accounts", "trade_documents", "cash_declarations", "fx_rates"):
             con.register(name, tables[name])
@@ -84,7 +97,7 @@ def cross_labels(tables: dict[str, pl.DataFrame], readings: Mapping[str, Reading
     subjects = new.select("typology_id", "instance_id", pl.lit("party").alias("entity_type"),
                           pl.col("party_id").alias("entity_id"), pl.lit("subject").alias("role"))
     evidence = new.explode("evidence").select(
-        "typology_id", "instance_id", pl.lit("transaction").alias("entity_type"),
+        "typology_id", "instance_id", _entity_type(tables, pl.col("evidence")).alias("entity_type"),
         pl.col("evidence").alias("entity_id"), pl.lit("evidence").alias("role"))
     extra = (pl.concat([subjects, evidence]).cast(contract_schema("labels"))
              .sort(["instance_id", "entity_type", "role", "entity_id"]))

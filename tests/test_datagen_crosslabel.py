@@ -147,6 +147,41 @@ def test_corridor_npo_diversion_and_listed_names() -> None:
     assert report["cross_labelled"] == {"SAN-02": 1, "TF-NPO-01": 1, "TF-XB-01": 1}
 
 
+def _doc(t: Tables, trade_id: str, exporter: str, importer: str, payment: str | None, **kw: object) -> None:
+    t.rows["trade_documents"].append({
+        "trade_id": trade_id, "date": T0.date(), "exporter_party_id": exporter, "importer_party_id": importer,
+        "hs_code": "845811", "quantity": 1.0, "invoice_value": 100_000.0, "currency": "USD",
+        "origin_country": "DE", "destination_country": "SG", "shipment_ref": f"BL-{trade_id}",
+        "payment_txn_id": payment, **kw})
+
+
+def test_strategic_goods_paid_by_a_third_party_are_also_a_phantom_shipment_payment() -> None:
+    """TF-TBML-04's "paid by a party other than the declared importer" is TF-TBML-02's "comes
+    from a party other than the importer": both traders of such a document are labelled for
+    TF-TBML-02 too, with the document and its payment; a document paid by its importer (on
+    file, or not on file under its own name) is not."""
+    t = Tables()
+    exp, imp = t.party("EXP", "business", "DE"), t.party("IMP", "business")
+    t.rows["parties"].append({"party_id": "FOR", "party_type": "business", "name": "Far Traders Ltd",
+                              "country": "DE"})  # a foreign trader: on file, its account not
+    pay1 = t.txn(T0, "EXT-HK", exp, 100_000, originator_name="Harbour Trading Ltd")  # a third party pays
+    _doc(t, "INV1", "EXP", "IMP", pay1)
+    t.label("TF-TBML-04", "TF-TBML-04:0001", "IMP")
+    t.label("TF-TBML-04", "TF-TBML-04:0001", "EXP", "counterparty")
+    pay2 = t.txn(T0, "EXT-FOR", exp, 100_000, originator_name=" far traders LTD")  # the importer pays
+    _doc(t, "INV2", "EXP", "FOR", pay2)
+    pay3 = t.txn(T0, imp, exp, 100_000)
+    _doc(t, "INV3", "EXP", "IMP", pay3)
+    t.label("TF-TBML-04", "TF-TBML-04:0002", "FOR")
+    extra, report = cross_labels(t.frames(), READINGS)
+    assert report["cross_labelled"] == {"TF-TBML-02": 2}
+    got = {(r["instance_id"], r["entity_type"], r["entity_id"]) for r in extra.to_dicts()}
+    for party in ("IMP", "EXP"):
+        inst = f"TF-TBML-02:TF-TBML-04:0001/{party}"
+        assert {(inst, "party", party), (inst, "trade_document", "INV1"), (inst, "transaction", pay1)} <= got
+    assert not any("FOR" in r[0] or r[2] in ("INV2", "INV3", pay2, pay3) for r in got)
+
+
 def test_a_party_already_labelled_for_the_typology_gets_no_second_label() -> None:
     t = Tables()
     _pass_through(t, t.party("P1"), T0)
@@ -176,7 +211,11 @@ def test_generated_lookalikes_meet_no_definition(tmp_path: Path, profile: str) -
     assert set(cross["entity_type"]) == {"party"}
     evidence = lab.filter(pl.col("instance_id").str.contains("/") & (pl.col("role") == "evidence"))
     assert set(evidence["instance_id"]) == set(cross["instance_id"])  # each instance shows its transactions
-    assert set(evidence["entity_type"]) == {"transaction"}
+    # evidence is transactions, and the trade documents of trade typologies (TF-TBML-02)
+    assert set(evidence["entity_type"]) <= {"transaction", "trade_document"}
+    for kind, table, key in (("transaction", "transactions", "txn_id"), ("trade_document", "trade_documents", "trade_id")):
+        ids = set(evidence.filter(pl.col("entity_type") == kind)["entity_id"])
+        assert ids <= set(pl.read_parquet(tmp_path / f"{table}.parquet")[key])
     # each one names a planted instance the party takes part in, of another typology
     for row in cross.iter_rows(named=True):
         tid, rest = row["instance_id"].split(":", 1)
