@@ -34,6 +34,7 @@ from api.routers import (
     reports,
     scans,
     schedules,
+    score,
     screening,
     typologies,
     users,
@@ -44,6 +45,7 @@ from engine.errors import CtfmonError
 from engine.schedule import ScheduleService, SharedDatabase
 from services import scans as scan_service
 from services import typologies as typology_service
+from services.realtime import Scorer
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,7 @@ def create_app(
         try:
             yield
         finally:
+            app.state.scorer.stop()
             svc.shutdown()
             db.close()
 
@@ -112,6 +115,7 @@ def create_app(
     app.state.db = db
     app.state.catalogue = catalogue
     app.state.scheduler = svc
+    app.state.scorer = Scorer(db, catalogue)
     app.state.token_cache = TokenCache()
     app.state.demo_tokens = create_demo_users(db) if demo else {}
 
@@ -123,6 +127,6 @@ def create_app(
     def health() -> Health:
         return Health(status="ok", version=_version(), database=Path(db.path).name)
 
-    for mod in (alerts, cases, parties, scans, ingest, typologies, schedules, reports, audit, users, screening, ui):
+    for mod in (alerts, cases, parties, scans, ingest, typologies, schedules, reports, audit, users, screening, score, ui):
         app.include_router(mod.router)
     return app
