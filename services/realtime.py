@@ -176,7 +176,7 @@ class Scorer:
         for kind in TABLES:
             mine = [j for j in jobs if j.kind == kind]
             for group in _disjoint(mine, schema.KEYS[TABLES[kind]][0]):
-                self._validate(kind, group)
+                self._validate(state, kind, group)
         to_write: dict[str, list[dict[str, Any]]] = {k: [] for k in TABLES}
         decision_rows: list[dict[str, Any]] = []
         for job in jobs:
@@ -194,24 +194,34 @@ class Scorer:
         for j in done:
             j.future.set_result(j.rows)
 
-    def _validate(self, kind: str, group: list[Job]) -> None:
+    def _validate(self, state: State, kind: str, group: list[Job]) -> None:
         table = TABLES[kind]
-        flat = [it for j in group for it in j.items]
+        slow: list[Job] = []
+        fc = state.fastcheck
+        assert fc is not None
+        for j in group:  # the fast path for plain records, else the ingest validation
+            fast = [fc.row(table, it) for it in j.items]
+            if all(r is not None for r in fast) and len({r[schema.KEYS[table][0]] for r in fast if r}) == len(fast):
+                j.rows = [r for r in fast if r is not None]
+            else:
+                slow.append(j)
         with self.db.reading() as con:
-            checked = records.check(con, table, flat)
-            pos = 0
+            if slow:
+                checked = records.check(con, table, [it for j in slow for it in j.items])
+                pos = 0
+                for j in slow:
+                    rows = checked.rows[pos:pos + len(j.items)]
+                    errs = checked.errors[pos:pos + len(j.items)]
+                    pos += len(j.items)
+                    bad = [(i, e) for i, e in enumerate(errs) if e is not None]
+                    if bad:
+                        i, e = bad[0]
+                        where = f"{WHERE[kind]}s[{i}]" if j.many else WHERE[kind]
+                        j.error = CtfmonError(f"{where}: {e}", http_status=422)
+                        continue
+                    j.rows = [dict(r) for r in rows if r is not None]
             for j in group:
-                rows = checked.rows[pos:pos + len(j.items)]
-                errs = checked.errors[pos:pos + len(j.items)]
-                pos += len(j.items)
-                bad = [(i, e) for i, e in enumerate(errs) if e is not None]
-                if bad:
-                    i, e = bad[0]
-                    where = f"{WHERE[kind]}s[{i}]" if j.many else WHERE[kind]
-                    j.error = CtfmonError(f"{where}: {e}", http_status=422)
-                    continue
-                j.rows = [dict(r) for r in rows if r is not None]
-                if j.record:
+                if j.error is None and j.record:
                     same, other = records.conflicts(con, table, j.rows)
                     if other:
                         key = schema.KEYS[table][0]
@@ -245,7 +255,7 @@ class Scorer:
                 "decision_id": uuid.uuid4().hex, "decided_at": store.now_utc(), "kind": job.kind,
                 "record_id": record_id, "actor": job.actor, "verdict": verdict_,
                 "fired": sorted({h.typology_id for h in hits}), "reasons": reasons,
-                "hits": [h.as_dict() for h in hits], "inputs": raw, "rule_versions": state.rule_versions,
+                "hits": [h.as_dict() for h in hits], "inputs": raw, "rule_versions": state.rule_versions_json,
                 "recorded": recorded, "latency_ms": round(latency, 3),
             }
             decision_rows.append(decision)

@@ -30,6 +30,7 @@ from engine.detect.catalogue import Catalogue
 from engine.realtime import directory as directory_mod
 from engine.realtime.base import Reader
 from engine.realtime.directory import Directory
+from engine.realtime.fastcheck import FastCheck
 from engine.realtime.records import SCORE_FILE_PREFIX
 from engine.store import now_utc
 from engine.typology_params import effective_params
@@ -66,6 +67,8 @@ class State:
     directory: Directory
     readers: dict[str, list[Reader]] = field(default_factory=dict)  # kind -> readers
     rule_versions: dict[str, Any] = field(default_factory=dict)
+    rule_versions_json: str = "{}"
+    fastcheck: FastCheck | None = None
     load_seconds: float = 0.0
 
 
@@ -74,7 +77,7 @@ def build(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, reading: Reading
     t0 = time.perf_counter()
     ver = version(con)
     d = directory_mod.load(con)
-    state = State(ver, d)
+    state = State(ver, d, fastcheck=FastCheck(con))
     rules: dict[str, Any] = {}
     for tid, typ in catalogue.items():
         mod = realtime_module(typ)
@@ -90,6 +93,7 @@ def build(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, reading: Reading
     rules["risk_run"] = d.risk_run
     rules["state_loaded_at"] = now_utc().isoformat()
     state.rule_versions = rules
+    state.rule_versions_json = json.dumps(rules, sort_keys=True)
     state.load_seconds = time.perf_counter() - t0
     log.info("real-time state built in %.2f s: %d accounts, %d parties, readers %s", state.load_seconds,
              len(d.accounts), len(d.parties), {k: [r.typology_id for r in v] for k, v in state.readers.items()})

@@ -14,9 +14,10 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 
-from api.deps import Con, Reader, require
+from api.deps import Con, Reader, TokenCache, bearer
 from api.models import ERROR_RESPONSES
 from engine import auth
 from engine.auth import User
@@ -25,7 +26,30 @@ from services.realtime import Scorer
 
 router = APIRouter(prefix="/score", tags=["score"], responses=ERROR_RESPONSES)
 
-Scoring = Annotated[User, Depends(require("scan.run"))]
+
+
+async def scoring_user(request: Request,
+                       creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> User:
+    """The caller, who must hold ``scan.run`` (401/403 as :func:`api.deps.current_user` and
+    :func:`api.deps.require`).  Async, unlike those: a scoring request then never waits for a
+    worker thread of the pool, which under load costs more than the decision itself."""
+    if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
+        raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+    cache: TokenCache = request.app.state.token_cache
+    user = cache.get(creds.credentials)
+    if user is None:
+        with request.app.state.db.reading() as cur:
+            user = auth.authenticate(cur, creds.credentials)
+        if user is None:
+            raise HTTPException(401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"})
+        cache.put(creds.credentials, user)
+    if not user.can("scan.run"):
+        allowed = ", ".join(auth.roles_for("scan.run"))
+        raise HTTPException(403, f"role {user.role} may not do this; allowed: {allowed}")
+    return user
+
+
+Scoring = Annotated[User, Depends(scoring_user)]
 
 
 class TransactionIn(BaseModel):
@@ -89,7 +113,7 @@ class StoredDecision(BaseModel):
     latency_ms: float
 
 
-def get_scorer(request: Request) -> Scorer:
+async def get_scorer(request: Request) -> Scorer:
     return request.app.state.scorer
 
 

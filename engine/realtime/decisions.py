@@ -55,11 +55,13 @@ def dumps(v: Any) -> str:
 
 
 def write(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
-    """Insert decision rows (dicts with :data:`COLUMNS`), inside the caller's transaction."""
+    """Insert decision rows (dicts with :data:`COLUMNS`; a JSON column may come as text
+    already), inside the caller's transaction."""
     if not rows:
         return
     frame = pl.DataFrame(
-        {c: [dumps(r[c]) if c in _JSON else r[c] for r in rows] for c in COLUMNS},
+        {c: [(r[c] if isinstance(r[c], str) else dumps(r[c])) if c in _JSON else r[c] for r in rows]
+         for c in COLUMNS},
         schema={"decision_id": pl.String, "decided_at": pl.Datetime("us"), "kind": pl.String, "record_id": pl.String,
                 "actor": pl.String, "verdict": pl.String, "fired": pl.List(pl.String), "reasons": pl.String,
                 "hits": pl.String, "inputs": pl.String, "rule_versions": pl.String, "recorded": pl.Boolean,
