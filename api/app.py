@@ -127,6 +127,7 @@ def create_app(
     def health() -> Health:
         return Health(status="ok", version=_version(), database=Path(db.path).name)
 
-    for mod in (alerts, cases, parties, scans, ingest, typologies, schedules, reports, audit, users, screening, score, ui):
+    # score first: a payment waiting for its decision should not wait for the matching of other routes
+    for mod in (score, alerts, cases, parties, scans, ingest, typologies, schedules, reports, audit, users, screening, ui):
         app.include_router(mod.router)
     return app

@@ -65,6 +65,8 @@ class Job:
     future: Future[list[dict[str, Any]]] = field(default_factory=Future)
     rows: list[dict[str, Any]] = field(default_factory=list)
     error: CtfmonError | None = None
+    decisions: list[dict[str, Any]] = field(default_factory=list)  # score_decisions rows
+    to_record: list[dict[str, Any]] = field(default_factory=list)  # rows to store (record: true)
 
 
 class Scorer:
@@ -83,6 +85,9 @@ class Scorer:
         self._lock = threading.Lock()
         self._worker: threading.Thread | None = None
         self._refresher: threading.Thread | None = None
+        self._writes: queue.Queue[list[Job] | Future[None] | None] = queue.Queue()
+        self._writer: threading.Thread | None = None
+        self._recorded: dict[tuple[str, str], dict[str, Any]] = {}  # (kind, id) -> row, until written
 
     # ------------------------------------------------------------------ lifecycle
     def _start(self) -> None:
@@ -90,6 +95,8 @@ class Scorer:
             if self._worker is None and not self._stop.is_set():
                 self._worker = threading.Thread(target=self._run, name="ctfmon-scorer", daemon=True)
                 self._worker.start()
+                self._writer = threading.Thread(target=self._write_loop, name="ctfmon-scorer-writer", daemon=True)
+                self._writer.start()
 
     def stop(self) -> None:
         self._stop.set()
@@ -97,11 +104,23 @@ class Scorer:
         for t in (self._worker, self._refresher):
             if t is not None:
                 t.join(timeout=10)
+        self._writes.put(None)  # after the worker: its last decisions are written first
+        if self._writer is not None:
+            self._writer.join(timeout=30)
         with self._lock:  # the app may be started again (tests, reloads): start afresh then
-            self._worker = self._refresher = None
+            self._worker = self._refresher = self._writer = None
             self.state = self._pending = None
             self._queue = queue.Queue()
+            self._writes = queue.Queue()
             self._stop = threading.Event()
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Wait until every decision made so far is written."""
+        if self._writer is None:
+            return
+        done: Future[None] = Future()
+        self._writes.put(done)
+        done.result(timeout)
 
     def submit(self, kind: str, items: list[dict[str, Any]], *, record: bool, actor: str,
                many: bool) -> Future[list[dict[str, Any]]]:
@@ -177,22 +196,60 @@ class Scorer:
             mine = [j for j in jobs if j.kind == kind]
             for group in _disjoint(mine, schema.KEYS[TABLES[kind]][0]):
                 self._validate(state, kind, group)
-        to_write: dict[str, list[dict[str, Any]]] = {k: [] for k in TABLES}
-        decision_rows: list[dict[str, Any]] = []
         for job in jobs:
             if job.error is None:
-                self._decide(state, job, to_write, decision_rows)
+                self._decide(state, job)
         done = [j for j in jobs if j.error is None]
-        if decision_rows:
-            with self.db.writing() as con, store.transaction(con):
-                for kind, rows in to_write.items():
-                    records.insert(con, TABLES[kind], rows, f"/score/{kind}")
-                decisions.write(con, decision_rows)
         for j in jobs:
             if j.error is not None:
                 j.future.set_exception(j.error)
-        for j in done:
-            j.future.set_result(j.rows)
+            elif not j.record:  # answered now; its decision is written behind (group commit)
+                j.future.set_result(j.rows)
+        if done:
+            self._writes.put(done)
+
+    # ------------------------------------------------------------------ writer
+    def _write_loop(self) -> None:
+        """Write decisions (and recorded rows) of every waiting micro-batch in one transaction;
+        a request with ``record`` is answered once its row and decision are committed."""
+        while True:
+            first = self._writes.get()
+            if first is None:
+                return
+            batch: list[list[Job] | Future[None] | None] = [first]
+            while True:
+                try:
+                    batch.append(self._writes.get_nowait())
+                except queue.Empty:
+                    break
+            jobs = [j for b in batch if isinstance(b, list) for j in b]
+            try:
+                if jobs:
+                    self._write(jobs)
+                for j in jobs:
+                    if j.record:
+                        j.future.set_result(j.rows)
+            except Exception as exc:
+                log.exception("writing real-time decisions failed; %d decisions lost", len(jobs))
+                for j in jobs:
+                    if not j.future.done():
+                        j.future.set_exception(exc)
+            finally:
+                for j in jobs:
+                    for r in j.to_record:
+                        self._recorded.pop((j.kind, str(r[schema.KEYS[TABLES[j.kind]][0]])), None)
+            for b in batch:
+                if isinstance(b, Future):
+                    b.set_result(None)
+            if None in batch:
+                return
+
+    def _write(self, jobs: list[Job]) -> None:
+        with self.db.writing() as con, store.transaction(con):
+            for kind, table in TABLES.items():
+                rows = [r for j in jobs if j.kind == kind for r in j.to_record]
+                records.insert(con, table, rows, f"/score/{kind}")
+            decisions.write(con, [d for j in jobs for d in j.decisions])
 
     def _validate(self, state: State, kind: str, group: list[Job]) -> None:
         table = TABLES[kind]
@@ -231,8 +288,17 @@ class Scorer:
                     for r in j.rows:
                         r["__on_file"] = r[schema.KEYS[table][0]] in same
 
-    def _decide(self, state: State, job: Job, to_write: dict[str, list[dict[str, Any]]],
-                decision_rows: list[dict[str, Any]]) -> None:
+    def _decide(self, state: State, job: Job) -> None:
+        key = schema.KEYS[TABLES[job.kind]][0]
+        if job.record:  # a record scored with record: true a moment ago and not yet written
+            for item in job.rows:
+                pending = self._recorded.get((job.kind, str(item[key])))
+                if pending is not None and any(not records.same(pending.get(c), item.get(c)) for c in pending):
+                    job.error = Conflict(f"{WHERE[job.kind]}: {key} {item[key]!r} was just recorded with different "
+                                         "content (a conflicting duplicate); nothing was recorded")
+                    return
+                if pending is not None:
+                    item["__on_file"] = True
         d = state.directory
         readers = state.readers.get(job.kind, [])
         results = []
@@ -249,7 +315,8 @@ class Scorer:
             latency = (time.perf_counter() - job.t0) * 1000
             recorded = job.record and not on_file
             if recorded:
-                to_write[job.kind].append(item)
+                job.to_record.append(item)
+                self._recorded[(job.kind, str(item[key]))] = item
             record_id = str(item[schema.KEYS[TABLES[job.kind]][0]])
             decision = {
                 "decision_id": uuid.uuid4().hex, "decided_at": store.now_utc(), "kind": job.kind,
@@ -258,7 +325,7 @@ class Scorer:
                 "hits": [h.as_dict() for h in hits], "inputs": raw, "rule_versions": state.rule_versions_json,
                 "recorded": recorded, "latency_ms": round(latency, 3),
             }
-            decision_rows.append(decision)
+            job.decisions.append(decision)
             results.append({k: decision[k] for k in ("decision_id", "kind", "record_id", "verdict", "fired",
                                                       "reasons", "hits", "recorded", "latency_ms")}
                            | {"already_on_file": on_file if job.record else None,

@@ -152,12 +152,14 @@ async def score_declaration(body: DeclarationIn, user: Scoring, scorer: ScorerDe
 
 
 @router.get("/decisions", response_model=list[StoredDecision], summary="Recent decisions, newest first")
-def list_decisions(con: Con, _user: Reader, record_id: str | None = None,
+def list_decisions(con: Con, _user: Reader, scorer: ScorerDep, record_id: str | None = None,
                    verdict: str | None = Query(None, pattern="^(allow|review|block)$"),
                    limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, Any]]:
+    scorer.flush()  # decisions are written just behind the answers: read them all
     return decisions.recent(con, record_id=record_id, verdict=verdict, limit=limit)
 
 
 @router.get("/decisions/{decision_id}", response_model=StoredDecision, summary="One decision with its inputs")
-def get_decision(decision_id: str, con: Con, _user: Reader) -> dict[str, Any]:
+def get_decision(decision_id: str, con: Con, _user: Reader, scorer: ScorerDep) -> dict[str, Any]:
+    scorer.flush()
     return decisions.get(con, decision_id)

@@ -91,7 +91,8 @@ def check(con: duckdb.DuckDBPyConnection, table: str, records: list[dict[str, An
     return Checked(rows, errors)
 
 
-def _same(a: Any, b: Any) -> bool:
+def same(a: Any, b: Any) -> bool:
+    """Two stored values are equal (decimals by value)."""
     if isinstance(a, Decimal) or isinstance(b, Decimal):
         return a is not None and b is not None and Decimal(str(a)) == Decimal(str(b))
     return bool(a == b)
@@ -107,17 +108,18 @@ def conflicts(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, A
     col_list = ", ".join(f'"{c}"' for c in cols)
     found = con.execute(f'SELECT {col_list} FROM {table} WHERE "{key}" IN (SELECT unnest(?))', [ids]).fetchall()
     on_file = {f[0]: dict(zip(cols, f, strict=True)) for f in found}
-    same, other = set(), set()
+    equal: set[str] = set()
+    other: set[str] = set()
     for r in rows:
         old = on_file.get(r[key])
         if old is None:
             continue
-        if all(_same(old[c], r.get(c)) for c in cols if c != "extra") and (old.get("extra") or None) == (
+        if all(same(old[c], r.get(c)) for c in cols if c != "extra") and (old.get("extra") or None) == (
                 r.get("extra") or None):
-            same.add(r[key])
+            equal.add(r[key])
         else:
             other.add(r[key])
-    return same, other
+    return equal, other
 
 
 def _hash(rows: list[dict[str, Any]]) -> str:
