@@ -22,12 +22,12 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
-import polars as pl
 
 from engine import reference, schema
 from engine.config import get_settings
 from engine.ingest.values import _FALSE, _TRUE, _Bounds
 
+_CENT = Decimal("0.01")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _AMOUNT = re.compile(r"[0-9]{1,16}(\.[0-9]{1,2})?")
 _TS = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2}:[0-5][0-9](\.[0-9]{1,6})?)(Z|z|[+-][0-9]{2}:[0-9]{2})?")
@@ -91,7 +91,7 @@ class FastCheck:
         if kind == "amount":
             if _AMOUNT.fullmatch(text) is None:
                 return False, None
-            value = Decimal(text).quantize(Decimal("0.01"))
+            value = Decimal(text).quantize(_CENT)
             return value > 0, value
         if kind == "timestamp":
             ts = self._timestamp(text)
@@ -145,8 +145,8 @@ class FastCheck:
             product = round(float(out[amount_col]) * rate, 2)
             if not abs(product) < 1e16:
                 return None
-            # the same float -> DECIMAL(18,2) conversion as the ingest's polars cast
-            out[twin] = pl.Series([product], dtype=pl.Float64).cast(pl.Decimal(18, 2)).item()
+            # the float rounded to cents, as the ingest's cast to DECIMAL(18,2) gives it
+            out[twin] = Decimal(repr(product)).quantize(_CENT)
         return out
 
 
