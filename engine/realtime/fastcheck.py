@@ -7,7 +7,7 @@ ingest rules accept without a question (contract fields only; text without contr
 characters; codes in their lists; an amount of digits with at most 2 decimals; a timestamp
 ``YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM]`` inside the plausible range; the channel's account
 rules kept) and then gives exactly the typed row the ingest would (the base-currency twin by
-the same rate and the same float arithmetic as :func:`engine.ingest.fx.add_base_amounts`).
+the same rate and the same polars float arithmetic as :func:`engine.ingest.fx.add_base_amounts`).
 Anything else returns ``None`` and goes through the ingest validation, which gives the
 verdict and its message: the fast path accepts nothing the ingest refuses and refuses
 nothing (``tests/test_realtime_scoring.py`` checks this on many records).
@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
+import polars as pl
 
 from engine import reference, schema
 from engine.config import get_settings
@@ -142,11 +143,11 @@ class FastCheck:
             if out[cur_col] == self.base:
                 out[twin] = out[amount_col]
                 continue
-            product = round(float(out[amount_col]) * rate, 2)
-            if not abs(product) < 1e16:
+            # the ingest's own arithmetic (polars float product, its rounding, its cast)
+            product = (pl.Series([out[amount_col]]).cast(pl.Float64) * rate).round(2)
+            if not abs(product[0]) < 1e16:
                 return None
-            # the float rounded to cents, as the ingest's cast to DECIMAL(18,2) gives it
-            out[twin] = Decimal(repr(product)).quantize(_CENT)
+            out[twin] = product.cast(pl.Decimal(18, 2)).item()
         return out
 
 
