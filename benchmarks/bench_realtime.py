@@ -172,6 +172,35 @@ async def concurrent(url: str, token: str, clients: int, duration: float, items:
             "errors": errors, "error_count": sum(errors.values()), "verdicts": verdicts, "fired": fired}
 
 
+def in_process(db: Path, items: list[dict[str, Any]], n: int) -> dict[str, Any]:
+    """The scorer alone (no HTTP): CPU per record, one request at a time and 20 at a time."""
+    from concurrent.futures import wait
+
+    from engine.shared_db import SharedDatabase
+    from services import typologies
+    from services.realtime import Scorer
+
+    sdb = SharedDatabase(db)
+    scorer = Scorer(sdb, typologies.catalogue())
+    out: dict[str, Any] = {}
+    try:
+        scorer.submit("transaction", [items[0]["transaction"]], record=False, actor="bench", many=False).result()
+        for group in (1, 20):
+            c0, t0, k = time.process_time(), time.perf_counter(), 0
+            while k < n:
+                futs = [scorer.submit("transaction", [items[1 + (k + i) % (len(items) - 1)]["transaction"]],
+                                      record=False, actor="bench", many=False) for i in range(group)]
+                wait(futs)
+                k += group
+            scorer.flush()
+            out[f"cpu_ms_per_record_{group}_at_a_time"] = round((time.process_time() - c0) * 1000 / n, 3)
+            out[f"wall_ms_per_record_{group}_at_a_time"] = round((time.perf_counter() - t0) * 1000 / n, 3)
+    finally:
+        scorer.stop()
+        sdb.close()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--transactions", type=int, default=2_000_000)
@@ -225,6 +254,7 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+    inproc = in_process(db, items[:-2000], 2000)
     rows = [("POST /score/transaction", single)] + ([(f"POST /score/transactions ({args.batch} each)", batch)]
                                                    if batch else [])
     print(f"\n{'run':38} {'clients':>7} {'req/s':>8} {'rec/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
@@ -233,6 +263,8 @@ def main() -> None:
         print(f"{label:38} {r['clients']:>7} {r['throughput_rps']:>8} {r['records_per_s']:>8} {r['p50_ms']:>8} "
               f"{r['p95_ms']:>8} {r['p99_ms']:>8} {r['max_ms']:>8} {r['error_count']:>6}")
     print(f"verdicts: {single['verdicts']}  fired: {single['fired']}")
+    print(f"the scorer alone (no HTTP), CPU per record: {inproc['cpu_ms_per_record_1_at_a_time']} ms one at a time, "
+          f"{inproc['cpu_ms_per_record_20_at_a_time']} ms twenty at a time")
     print(f"server CPU per request: {single['server_cpu_ms_per_request']} ms; load average (1 min) at the end: "
           f"{single['load_average_1min_after']} on {os.cpu_count()} cores")
     result = {
@@ -241,7 +273,7 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "data": {"transactions": args.transactions, "seed": args.seed, "profile": args.profile, **data,
                  "build": built}, "record_share": args.record_share,
-        "first_request_s": state_s, "single": single, "batch": batch,
+        "first_request_s": state_s, "single": single, "batch": batch, "in_process": inproc,
         "targets": {"p95_ms": 50, "p99_ms": 150, "clients": 20},
         "met": bool(single["p95_ms"] <= 50 and single["p99_ms"] <= 150 and single["error_count"] == 0),
     }

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_api_support import Clients
 
 from engine import ingest, scan, schema
 from engine.realtime.fastcheck import FastCheck
 from engine.realtime.records import check
 from engine.screening import lists
 from engine.typology_params import set_typology_params
-from test_api_support import Clients
 
 SCREENING = Path(__file__).parent / "data" / "screening"
 RULES = ("SAN-02", "TF-XB-01", "TF-CASH-01")
