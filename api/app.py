@@ -37,6 +37,7 @@ from api.routers import (
     reports,
     scans,
     schedules,
+    score,
     screening,
     search,
     tuning,
@@ -49,6 +50,7 @@ from engine.errors import CtfmonError
 from engine.schedule import ScheduleService, SharedDatabase
 from services import scans as scan_service
 from services import typologies as typology_service
+from services.realtime import Scorer
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +102,7 @@ def create_app(
         try:
             yield
         finally:
+            app.state.scorer.stop()
             svc.shutdown()
             db.close()
 
@@ -120,6 +123,7 @@ def create_app(
     app.state.db = db
     app.state.catalogue = catalogue
     app.state.scheduler = svc
+    app.state.scorer = Scorer(db, catalogue)
     app.state.token_cache = TokenCache()
     app.state.demo_tokens = create_demo_users(db) if demo else {}
 
@@ -131,7 +135,8 @@ def create_app(
     def health() -> Health:
         return Health(status="ok", version=_version(), database=Path(db.path).name)
 
-    for mod in (alerts, case_bulk, cases, parties, search, scans, ingest, typologies, tuning, schedules, reports,
-                audit, users, screening, mi, ui):
+    # score first: a payment waiting for its decision should not wait for the matching of other routes
+    for mod in (score, alerts, case_bulk, cases, parties, search, scans, ingest, typologies, tuning, schedules,
+                reports, audit, users, screening, mi, ui):
         app.include_router(mod.router)
     return app

@@ -35,6 +35,7 @@ DDL_MODULES: tuple[str, ...] = (
     "engine.scan", "engine.detect.catalogue",
     "engine.screening.lists", "engine.screening.documents",
     "engine.audit", "engine.auth", "engine.cases", "engine.case_lineage", "engine.schedule", "engine.risk",
+    "engine.realtime.decisions",
 )
 
 
