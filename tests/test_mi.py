@@ -96,12 +96,13 @@ def test_a_sanctions_hit_is_due_in_one_business_day_and_pulls_an_old_case_in() -
     added = con.execute("SELECT added_at FROM case_alerts WHERE alert_id = 'AL-SAN'").fetchall()[0][0]
     assert row[1] == sla.add_business_days(added, 1)
     # an existing low-priority case gets a sanctions alert: its due date is pulled in
-    low = con.execute("SELECT DISTINCT c.case_id, c.due_at FROM cases c JOIN case_alerts ca ON ca.case_id = c.case_id "
-                      "JOIN alerts a ON a.alert_id = ca.alert_id WHERE a.subject_id = 'P4'").fetchall()[0]
-    assert low[1] - now_utc() > timedelta(days=10)
-    add_alert(con, "AL-SAN2", "SAN-02", "P4", 0.2)
+    low = con.execute("SELECT case_id, due_at, subject_id FROM cases WHERE due_at > ? ORDER BY case_id LIMIT 1",
+                      [now_utc() + timedelta(days=10)]).fetchall()[0]
+    add_alert(con, "AL-SAN2", "SAN-02", low[2], 0.2)
     cases.sync_cases(con)
-    due = con.execute("SELECT due_at FROM cases WHERE case_id = ?", [low[0]]).fetchall()[0][0]
+    cid, due = con.execute("SELECT c.case_id, c.due_at FROM cases c JOIN case_alerts ca ON ca.case_id = c.case_id "
+                           "WHERE ca.alert_id = 'AL-SAN2'").fetchall()[0]
+    assert cid == low[0]
     assert due - now_utc() <= timedelta(days=3)
     con.close()
 

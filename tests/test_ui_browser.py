@@ -122,6 +122,7 @@ def test_analyst_signs_in_works_a_case_and_cannot_do_a_supervisors_action(browse
     assert p.evaluate("window.ctfmonGraph.getElementById('A2').data('role')") == "origin"
     # select an account with the mouse: the panel names its owner
     p.locator("#cy").scroll_into_view_if_needed()
+    p.wait_for_timeout(600)  # the layout's fit settles before positions are read
     x, y = p.evaluate("() => { const q = window.ctfmonGraph.getElementById('A4').renderedPosition(); "
                       "return [q.x, q.y]; }")
     box = p.locator("#cy").bounding_box()
@@ -135,7 +136,7 @@ def test_analyst_signs_in_works_a_case_and_cannot_do_a_supervisors_action(browse
     assert "Cycle confirmed with the correspondent bank." in p.get_by_test_id("notes").inner_text()
     p.get_by_role("button", name="Start review").click()
     assert p.get_by_test_id("case-state").inner_text() == "In review"
-    p.get_by_label("Reason").fill("Funds return to the origin within two days.")
+    p.locator("#reason").fill("Funds return to the origin within two days.")
     p.get_by_role("button", name="Escalate").click()
     assert p.get_by_test_id("case-state").inner_text() == "Escalated"
     assert case_of(live, cid)["state"] == "escalated"
@@ -187,7 +188,7 @@ def test_supervisor_demo_login_assigns_escalates_and_exports_goaml(browser: Any,
     assert p.get_by_test_id("flash").inner_text() == "Case assigned to ana."
     assert p.get_by_test_id("case-assignee").inner_text() == "ana"
     p.get_by_role("button", name="Start review").click()
-    p.get_by_label("Reason").fill("Funds return to the origin within two days.")
+    p.locator("#reason").fill("Funds return to the origin within two days.")
     p.get_by_role("button", name="Escalate").click()
     assert p.get_by_test_id("case-state").inner_text() == "Escalated"
     with p.expect_download() as info:
