@@ -97,18 +97,10 @@ def cases_merge(
 ) -> None:
     """Merge open cases into CASE_ID (audited; needs an analyst or supervisor: ctfmon --as USER)."""
     from engine import case_edit
-    from engine.errors import DatabaseBusy
 
-    path = common.db_path(db)
-    try:
-        con = store.connect(path, create=False)
-    except DatabaseBusy as busy:
-        from engine import remote
-
-        out = remote.client_for(path, busy).post(f"/cases/{case_id}/merge", {"cases": others, "reason": reason})
-    else:
-        with con:
-            out = case_edit.merge_cases(con, case_id, others, reason, _worker(con))  # type: ignore[arg-type]
+    with common.writing(db) as (con, api):
+        out = (case_edit.merge_cases(con, case_id, others, reason, _worker(con))  # type: ignore[arg-type]
+               if con is not None else api.post(f"/cases/{case_id}/merge", {"cases": others, "reason": reason}))
     common.console.print(f"{', '.join(others)} merged into {case_id}: {out['alert_count']} alerts, "
                          f"risk {out['risk_score']:.2f}")
 
@@ -123,20 +115,12 @@ def cases_split(
 ) -> None:
     """Move subjects or alerts out of CASE_ID into a new case (audited; ctfmon --as USER)."""
     from engine import case_edit
-    from engine.errors import DatabaseBusy
 
-    path = common.db_path(db)
-    try:
-        con = store.connect(path, create=False)
-    except DatabaseBusy as busy:
-        from engine import remote
-
-        out = remote.client_for(path, busy).post(
-            f"/cases/{case_id}/split", {"subjects": subject or [], "alerts": alert or [], "reason": reason})
-    else:
-        with con:
-            out = case_edit.split_case(con, case_id, subjects=subject, alert_ids=alert, reason=reason,
-                                       user=_worker(con))  # type: ignore[arg-type]
+    with common.writing(db) as (con, api):
+        out = (case_edit.split_case(con, case_id, subjects=subject, alert_ids=alert, reason=reason,
+                                    user=_worker(con))  # type: ignore[arg-type]
+               if con is not None else api.post(
+                   f"/cases/{case_id}/split", {"subjects": subject or [], "alerts": alert or [], "reason": reason}))
     new = out["new_case"]
     common.console.print(f"split {new['alert_count']} alerts out of {case_id} into {new['case_id']}; "
                          f"{out['case']['alert_count']} stay")

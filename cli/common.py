@@ -67,6 +67,20 @@ def reading(db: Path | None) -> Iterator[tuple[duckdb.DuckDBPyConnection | None,
         yield con, None
 
 
+@contextmanager
+def writing(db: Path | None) -> Iterator[tuple[duckdb.DuckDBPyConnection | None, ApiClient | None]]:
+    """For a command that changes data: ``(connection, None)`` on the existing database, or
+    ``(None, client)`` for the API of the server holding it (the server then writes)."""
+    path = db_path(db)
+    try:
+        con = store.connect(path, create=False)
+    except DatabaseBusy as busy:
+        yield None, remote.client_for(path, busy)
+        return
+    with con:
+        yield con, None
+
+
 def optional_db(db: Path | None) -> bool:
     """Whether a command that works without a database has one to read (says so when --db names none)."""
     path = db_path(db)

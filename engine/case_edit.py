@@ -21,10 +21,10 @@ import duckdb
 from engine import audit, case_lineage
 from engine.auth import User
 from engine.case_grouping import _refresh_scores, case_subjects_of
-from engine.case_model import OPEN_STATES, _case_row
+from engine.case_model import OPEN_STATES
 from engine.case_views import get_case
 from engine.config import get_settings
-from engine.errors import Conflict, CtfmonError, NotFound
+from engine.errors import Conflict, CtfmonError
 from engine.sla import refresh_due_dates
 from engine.store import now_utc, transaction
 
@@ -41,13 +41,7 @@ def _check(user: User, reason: str, what: str) -> str:
 
 def open_case(con: duckdb.DuckDBPyConnection, case_id: str, what: str) -> dict[str, Any]:
     """The case row; 404 naming where a merged case went; 409 unless the case is open."""
-    try:
-        case = _case_row(con, case_id)
-    except NotFound:
-        target = case_lineage.merged_into(con, case_id)
-        if target is not None:
-            raise NotFound(f"case {case_id!r} was merged into {target}") from None
-        raise
+    case = case_lineage.case_row(con, case_id)
     if case["state"] not in OPEN_STATES:
         raise Conflict(f"case {case_id} is {case['state']}: only open cases ({', '.join(OPEN_STATES)}) "
                        f"can be {what}")

@@ -15,7 +15,8 @@ from typing import Any
 import duckdb
 
 from engine import audit
-from engine.case_model import OPEN_STATES
+from engine.case_model import OPEN_STATES, _case_row
+from engine.errors import NotFound
 
 DDL: list[str] = [
     "CREATE SEQUENCE IF NOT EXISTS case_lineage_seq START 1",
@@ -45,6 +46,17 @@ def record(con: duckdb.DuckDBPyConnection, kind: str, case_id: str, other_case_i
         [lid, kind, case_id, other_case_id, sorted(alert_ids), actor, at, reason],
     )
     return lid
+
+
+def case_row(con: duckdb.DuckDBPyConnection, case_id: str) -> dict[str, Any]:
+    """The case row; for a case merged away, NotFound naming the case it went into."""
+    try:
+        return _case_row(con, case_id)
+    except NotFound:
+        target = merged_into(con, case_id)
+        if target is not None:
+            raise NotFound(f"case {case_id!r} was merged into {target}") from None
+        raise
 
 
 def merged_into(con: duckdb.DuckDBPyConnection, case_id: str) -> str | None:

@@ -13,14 +13,11 @@ from engine.alerts import ALERT_SELECT, alert_dict
 from engine.case_graph import build as case_graph_build
 from engine.case_model import (
     _CASE_SELECT,
-    OPEN_STATES,
     STATES,
     _case_dict,
-    _case_row,
     allowed_transitions,
 )
-from engine.errors import CtfmonError, NotFound
-from engine.store import now_utc
+from engine.errors import CtfmonError
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +62,6 @@ def list_cases(
     typology: str | None = None,
     min_risk: float | None = None,
     subject: tuple[str, str] | None = None,
-    overdue: bool = False,
-    pending: bool = False,
-    priority: str | None = None,
     sort: str = "risk",
     limit: int = 50,
     offset: int = 0,
@@ -102,19 +96,6 @@ def list_cases(
                      "JOIN alerts s ON s.alert_id = sa.alert_id WHERE sa.case_id = c.case_id "
                      "AND s.subject_type = ? AND s.subject_id = ?))")
         params.extend([*subject, *subject])
-    if overdue:  # open and past the due date (engine.sla)
-        where.append(f"c.state IN ({', '.join(repr(x) for x in OPEN_STATES)}) AND c.due_at < ?")
-        params.append(now_utc())
-    if pending:  # a disposition proposal awaits a supervisor
-        where.append("c.case_id IN (SELECT case_id FROM case_dispositions WHERE status = 'pending')")
-    if priority is not None:
-        from engine import sla  # noqa: PLC0415 (engine.sla reads settings only)
-
-        if priority not in sla.PRIORITIES:
-            raise CtfmonError(f"unknown priority {priority!r}; expected one of {', '.join(sla.PRIORITIES)}",
-                              http_status=422)
-        where.append(f"{sla.priority_sql('c.risk_score')} = ?")
-        params.append(priority)
     if min_risk is not None:
         if not 0 <= min_risk <= 1:
             raise CtfmonError(f"minimum risk {min_risk} must be between 0 and 1", http_status=422)
@@ -254,13 +235,7 @@ def get_case(con: duckdb.DuckDBPyConnection, case_id: str, *, full: bool = True)
     also evidence records, subject profile, counterparties and graph.  Every case lists its
     ``subjects``, ``related_cases`` (:mod:`engine.case_related`) and ``lineage`` (merges and
     splits, :mod:`engine.case_lineage`); a merged case's id answers 404 naming its new case."""
-    try:
-        case = _case_row(con, case_id)
-    except NotFound:
-        target = case_lineage.merged_into(con, case_id)
-        if target is not None:
-            raise NotFound(f"case {case_id!r} was merged into {target}") from None
-        raise
+    case = case_lineage.case_row(con, case_id)
     alerts = case_alerts(con, case_id)
     notes = con.sql(
         "SELECT note_id, author, created_at, text FROM case_notes WHERE case_id = ? ORDER BY note_id",
